@@ -1,0 +1,81 @@
+"""zh/en message catalogue and ``Accept-Language`` negotiation.
+
+The catalogue is data (``messages/{zh,en}.json``), keyed by the stable error codes and ``ui.*``
+keys. Every key exists in both languages with the same placeholders (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: Language) -> dict[str, str]:
+    text = resources.files("finbrain.core").joinpath(f"messages/{language}.json").read_text("utf-8")
+    data: dict[str, str] = json.loads(text)
+    return data
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def message(key: str, language: Language = "en", /, **params: Any) -> str:
+    """The text for ``key`` in ``language``; unknown keys fall back to the key itself."""
+    template = catalogue(language).get(key) or catalogue("en").get(key) or key
+    return template.format_map(_Missing(params))
+
+
+def both(key: str, /, **params: Any) -> dict[str, str]:
+    """``{"zh": ..., "en": ...}``: the shape of every bilingual text in a Decision."""
+    return {lang: message(key, lang, **params) for lang in LANGUAGES}
+
+
+def negotiate(accept_language: str | None, default: Language = "zh") -> Language:
+    """Pick zh or en from an RFC 9110 ``Accept-Language`` header, honouring q-values.
+
+    ``zh``, ``zh-CN``, ``zh-Hans``, ``zh-TW`` … map to zh; ``en-*`` to en; ``*`` to the default.
+    Malformed parts are ignored rather than failing the request.
+    """
+    if not accept_language:
+        return default
+    best: tuple[float, int, Language] | None = None
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        tag = pieces[0].lower()
+        quality = 1.0
+        for param in pieces[1:]:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = -1.0
+        if not 0.0 < quality <= 1.0:
+            continue
+        primary = tag.split("-")[0]
+        lang: Language | None
+        if primary == "*":
+            lang = default
+        elif primary in LANGUAGES:
+            lang = primary  # type: ignore[assignment]
+        else:
+            lang = None
+        if lang is None:
+            continue
+        # Higher quality wins; on a tie the earlier tag wins (the client's order).
+        candidate = (quality, -position, lang)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best else default

@@ -1,0 +1,107 @@
+"""All configuration in one place, read from ``FINBRAIN_*`` environment variables (or a ``.env``).
+
+Defaults give the embedded set-up: state under ``./var`` (SQLite in WAL mode), the real public data
+under ``../shared/data`` when this is a checkout of the project, the server on 127.0.0.1:8000.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path | None:
+    """``../shared/data`` beside the checkout (tests and the demo in this repo), if present."""
+    candidates = [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]
+    for base in candidates:
+        probe = base.parent / "shared" / "data"
+        if (probe / "SHA256SUMS").is_file():
+            return probe
+    return None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FINBRAIN_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(default=Path("var"), description="Folder for embedded state and artifacts.")
+    data_dir: Path | None = Field(
+        default_factory=_default_data_dir,
+        description="Folder holding the real public data (with its SHA256SUMS).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite in FINBRAIN_HOME. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    # Row-level security only binds roles that are neither superuser nor BYPASSRLS. When the
+    # connecting user is such a role (a developer's local superuser), the app switches to this
+    # role for every transaction, so isolation holds whoever connects.
+    postgres_app_role: str = "finbrain_app"
+    sqlite_synchronous: str = Field(
+        default="FULL", description="SQLite synchronous pragma: FULL survives power loss."
+    )
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0 for scale-out.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    secret_key: str | None = Field(
+        default=None, description="Signs console sessions; generated into FINBRAIN_HOME if unset."
+    )
+    log_level: str = "INFO"
+    default_language: str = "zh"
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_mode(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError("must be one of OFF, NORMAL, FULL, EXTRA")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _lang(cls, value: str) -> str:
+        if value not in {"zh", "en"}:
+            raise ValueError("must be zh or en")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'finbrain.db').resolve()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.effective_database_url.startswith("postgresql")
+
+    def effective_secret_key(self) -> str:
+        """The console signing key: configured, or generated once into the home folder (0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if path.is_file():
+            return path.read_text().strip()
+        self.home.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

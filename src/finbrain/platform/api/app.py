@@ -1,0 +1,81 @@
+"""The platform application: API under /v1, the console, health probes, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from finbrain import __version__
+from finbrain.core.errors import FinbrainError
+from finbrain.core.i18n import LANGUAGES, message
+from finbrain.core.settings import Settings, get_settings
+from finbrain.platform.api import problems
+from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from finbrain.platform.api.routes import decisions, health, keys, tenants
+from finbrain.platform.store.database import Database
+
+DESCRIPTION = """
+finbrain (金融大脑): every automated decision explained (zh + en) and verifiably logged.
+
+Authenticate with `Authorization: Bearer <key>`: a tenant key (`fbk_…`) for a bank's own data,
+the operator key (`fbo_…`) for managing tenants. Errors are RFC 9457 problem+json naming the
+field and the rule; POSTs accept `Idempotency-Key`; every response carries `X-Request-ID`.
+"""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:  # we made it, we close it
+            database.dispose()
+
+    app = FastAPI(
+        title="finbrain 金融大脑",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    app.state.redis = None
+    if settings.redis_url:
+        import redis
+
+        app.state.redis = redis.Redis.from_url(settings.redis_url)
+
+    handlers: dict[Any, Any] = {
+        FinbrainError: problems.on_finbrain_error,
+        RequestValidationError: problems.on_validation_error,
+        StarletteHTTPException: problems.on_http_error,
+        Exception: problems.on_unhandled,
+    }
+    for exc, handler in handlers.items():
+        app.add_exception_handler(exc, handler)
+
+    for module in (health, tenants, keys, decisions):
+        app.include_router(module.router)
+
+    @app.get("/problems/{code}", tags=["health"], include_in_schema=False)
+    def problem_type(code: str) -> dict[str, str]:
+        """Human-readable description of a problem ``type``."""
+        return {"code": code, **{lang: message(code, lang) for lang in LANGUAGES}}
+
+    from finbrain.platform.console import mount_console
+
+    mount_console(app, settings)
+
+    # Outermost first: request id wraps everything, so even a 413 carries it.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,66 @@
+"""Dependencies the routers declare: who is calling, with which scope, in which transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from finbrain.core.errors import PermissionDeniedError
+from finbrain.platform.api.unit_of_work import authenticate, request_session
+from finbrain.platform.scopes import grants
+from finbrain.platform.store.database import ScopedSession
+from finbrain.platform.tenancy import Principal
+
+# Declares the bearer scheme in OpenAPI; the check itself is ``authenticate`` (401 problems).
+_bearer = HTTPBearer(auto_error=False, description="API key: fbk_… (tenant) or fbo_… (operator)")
+
+
+def current_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> Principal:
+    return authenticate(request)
+
+
+def operator(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_operator:
+        raise PermissionDeniedError(code="FB-OPERATOR-ONLY", rule="operator_key")
+    return principal
+
+
+def require(scope: str) -> Callable[..., Principal]:
+    """A tenant key holding ``scope`` (or ``admin``); the operator key is refused."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.is_operator or not grants(principal.scopes, scope):
+            raise PermissionDeniedError(rule="scope", scope=scope)
+        return principal
+
+    check.__name__ = f"require_{scope.replace(':', '_')}"
+    return check
+
+
+def session(request: Request) -> ScopedSession:
+    return request_session(request)
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="Retries with the same key and body return the first response; "
+            "the same key with another body is refused with 409.",
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+Session = Annotated[ScopedSession, Depends(session)]
+Operator = Annotated[Principal, Depends(operator)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

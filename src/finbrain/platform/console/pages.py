@@ -1,0 +1,199 @@
+"""Console pages: sign in with a tenant API key, browse decisions, switch zh/en."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from finbrain.core.errors import AuthenticationError, NotFoundError, ValidationError
+from finbrain.core.i18n import Language, message, negotiate
+from finbrain.platform import decisions, tenancy
+from finbrain.platform.scopes import grants
+from finbrain.platform.store.database import Database
+from finbrain.platform.store.models import ApiKey, DecisionRow, Tenant
+from finbrain.platform.tenancy import Principal
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+templates = Jinja2Templates(
+    directory=str(resources.files("finbrain.platform.console") / "templates")
+)
+LANG_COOKIE = "finbrain_lang"
+
+
+def language(request: Request) -> Language:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in ("zh", "en"):
+        return chosen  # type: ignore[return-value]
+    return negotiate(request.headers.get("accept-language"), request.app.state.settings.default_language)
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _signed_in(request: Request) -> tuple[Principal, str] | None:
+    """The console user's key, re-checked against the store (revocation signs out at once)."""
+    key_id = request.session.get("key_id")
+    if not key_id:
+        return None
+    with _db(request).platform() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None or key.revoked_at is not None:
+            request.session.clear()
+            return None
+        tenant = session.get(Tenant, key.tenant_id)
+        if tenant is None or tenant.status != "active":
+            request.session.clear()
+            return None
+        principal = Principal(
+            kind="tenant", key_id=key.id, tenant_id=key.tenant_id, scopes=tuple(key.scopes)
+        )
+        return principal, tenant.name
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = language(request)
+
+    def t(key: str, **params: Any) -> str:
+        return message(key if key.startswith("FB-") else f"ui.{key}", lang, **params)
+
+    response = templates.TemplateResponse(
+        request, template, {"t": t, "lang": lang, **context}, status_code=status
+    )
+    response.headers["Content-Language"] = lang
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(url="/console/login", status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    if _signed_in(request) is None:
+        return _to_login(request)
+    return RedirectResponse(url="/console/decisions", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return render(request, "login.html", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, api_key: str = Form(default="", max_length=200)) -> Response:
+    try:
+        with _db(request).platform() as session:
+            principal = tenancy.authenticate(session, api_key)
+    except AuthenticationError:
+        return render(request, "login.html", status=401, error=message("ui.login_failed", language(request)))
+    if principal.is_operator:
+        return render(request, "login.html", status=403, error=message("FB-FORBIDDEN", language(request), scope="tenant"))
+    request.session.clear()
+    request.session["key_id"] = principal.key_id
+    return RedirectResponse(url="/console/decisions", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return _to_login(request)
+
+
+@router.get("/lang/{lang}")
+def switch_language(request: Request, lang: str, next: str = "/console/") -> Response:
+    target = next if next.startswith("/console") and "//" not in next else "/console/"
+    response = RedirectResponse(url=target, status_code=303)
+    if lang in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+def _daily_outcomes(db: Database, tenant_id: str) -> dict[str, Any]:
+    """Counts per day and outcome over the last 5,000 decisions, for the overview chart."""
+    with db.tenant(tenant_id) as session:
+        rows = session.execute(
+            select(DecisionRow.created_at, DecisionRow.outcome)
+            .order_by(DecisionRow.id.desc())
+            .limit(5000)
+        ).all()
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for created, outcome in rows:
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        per_day[created.astimezone(UTC).date().isoformat()][outcome] += 1
+    days = sorted(per_day)
+    outcomes = sorted({o for c in per_day.values() for o in c})
+    return {
+        "days": days,
+        "series": [{"name": o, "data": [per_day[d][o] for d in days]} for o in outcomes],
+        "total": len(rows),
+    }
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions_page(
+    request: Request,
+    capability: str | None = None,
+    outcome: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    if not grants(principal.scopes, "decisions:read"):
+        return render(request, "error.html", status=403,
+                      error=message("FB-FORBIDDEN", language(request), scope="decisions:read"),
+                      tenant_name=tenant_name, principal=principal)
+    filters = {k: v for k, v in {"capability": capability, "outcome": outcome}.items() if v}
+    try:
+        with _db(request).tenant(principal.tenant_id) as session:
+            page = decisions.list_page(session, limit=50, cursor=cursor or None, **filters)
+    except ValidationError as exc:
+        return render(request, "error.html", status=422, error=str(exc),
+                      tenant_name=tenant_name, principal=principal)
+    more_url = None
+    if page.next_cursor:
+        more_url = "/console/decisions?" + urlencode({**filters, "cursor": page.next_cursor})
+    context = {"page": page, "more_url": more_url, "filters": filters}
+    if request.headers.get("hx-request"):
+        return render(request, "_decision_rows.html", **context)
+    chart = _daily_outcomes(_db(request), principal.tenant_id)
+    return render(request, "decisions.html", tenant_name=tenant_name, principal=principal,
+                  chart_json=json.dumps(chart), total=chart["total"], **context)
+
+
+@router.get("/decisions/{decision_id}", response_class=HTMLResponse)
+def decision_page(request: Request, decision_id: str) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    try:
+        with _db(request).tenant(principal.tenant_id) as session:
+            decision = decisions.get(session, decision_id)
+    except NotFoundError:
+        return render(request, "error.html", status=404, error=message("ui.not_found", language(request)),
+                      tenant_name=tenant_name, principal=principal)
+    return render(request, "decision.html", decision=decision, tenant_name=tenant_name,
+                  principal=principal, now=datetime.now(UTC))

@@ -1,0 +1,117 @@
+"""Storing and reading decisions: the platform's record of every automated decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from finbrain.core.decision import Decision, ModelRef, Receipt, Reason, Subject
+from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
+from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
+from finbrain.platform.store.models import DecisionRow
+
+
+def record(
+    session: Session, decision: Decision, *, key_id: str | None = None, request_id: str | None = None
+) -> Decision:
+    """Store a decision in the caller's open transaction (the ledger append joins it later)."""
+    if session.info.get("tenant_id") not in (None, decision.tenant_id):
+        raise ValidationError(field="tenant_id", rule="own_tenant")
+    if session.get(DecisionRow, decision.id) is not None:
+        raise ConflictError(field="id", rule="unique")
+    session.add(
+        DecisionRow(
+            id=decision.id,
+            tenant_id=decision.tenant_id,
+            capability=decision.capability,
+            action=decision.action,
+            subject_type=decision.subject.type,
+            subject_id=decision.subject.id,
+            model_id=decision.model.id if decision.model else None,
+            model_version=decision.model.version if decision.model else None,
+            model_digest=decision.model.digest if decision.model else None,
+            outcome=decision.outcome,
+            score=decision.score,
+            grade=decision.grade,
+            reasons=[r.model_dump(mode="json") for r in decision.reasons],
+            input_digest=decision.input_digest,
+            created_at=decision.created_at,
+            receipt=decision.receipt.model_dump(mode="json") if decision.receipt else None,
+            key_id=key_id,
+            request_id=request_id,
+        )
+    )
+    session.flush()
+    return decision
+
+
+def to_decision(row: DecisionRow) -> Decision:
+    created = row.created_at
+    if created.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
+        created = created.replace(tzinfo=UTC)
+    return Decision(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        capability=row.capability,
+        action=row.action,
+        subject=Subject(type=row.subject_type, id=row.subject_id),
+        model=ModelRef(id=row.model_id, version=row.model_version or "", digest=row.model_digest)
+        if row.model_id
+        else None,
+        outcome=row.outcome,
+        score=row.score,
+        grade=row.grade,
+        reasons=[Reason.model_validate(r) for r in row.reasons],
+        input_digest=row.input_digest,
+        created_at=created,
+        receipt=Receipt.model_validate(row.receipt) if row.receipt else None,
+    )
+
+
+def get(session: Session, decision_id: str) -> Decision:
+    row = session.get(DecisionRow, decision_id)
+    # The tenant filter applies to session.get too only through a query: check ownership here.
+    if row is None or row.tenant_id != session.info.get("tenant_id"):
+        raise NotFoundError(kind="decision")
+    return to_decision(row)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Decision]
+    next_cursor: str | None
+
+
+def list_page(
+    session: Session,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    capability: str | None = None,
+    outcome: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+) -> Page:
+    """Newest first; the cursor is the last id seen (ULIDs sort by time)."""
+    check_limit(limit)
+    query = select(DecisionRow).order_by(DecisionRow.id.desc()).limit(limit + 1)
+    if cursor:
+        query = query.where(DecisionRow.id < decode_cursor(cursor))
+    if capability:
+        query = query.where(DecisionRow.capability == capability)
+    if outcome:
+        query = query.where(DecisionRow.outcome == outcome)
+    if subject_type:
+        query = query.where(DecisionRow.subject_type == subject_type)
+    if subject_id:
+        query = query.where(DecisionRow.subject_id == subject_id)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[to_decision(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    )

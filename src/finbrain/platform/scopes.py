@@ -1,0 +1,29 @@
+"""API key scopes: what a tenant key may do. Later capabilities add theirs here.
+
+``admin`` implies every scope. Scope names are ``<capability>:<verb>`` so a bank can hand its
+marketing team a key that scores propensity but cannot read credit decisions.
+"""
+
+from __future__ import annotations
+
+SCOPES: dict[str, str] = {
+    "admin": "everything the tenant can do, including managing its own keys",
+    "decisions:read": "read decisions and their reasons",
+    "credit:score": "score applicants",
+    "credit:train": "train and promote credit models",
+    "risk:score": "score transactions in real time",
+    "risk:cases": "work alerts and cases",
+    "identity:screen": "validate identities and screen names",
+    "profile:read": "read customer profiles and segments",
+    "marketing:decide": "choose offers for customers",
+    "advisory:advise": "risk profiling and portfolio advice",
+    "match:recommend": "recommend products to customers",
+    "assistant:chat": "talk to the customer-service assistant",
+    "ledger:read": "read checkpoints, proofs and entries",
+}
+
+DEFAULT_SCOPES: tuple[str, ...] = ("decisions:read",)
+
+
+def grants(held: list[str] | tuple[str, ...], needed: str) -> bool:
+    return "admin" in held or needed in held

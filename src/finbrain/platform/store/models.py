@@ -1,0 +1,130 @@
+"""Platform tables (SQLAlchemy 2). Every tenant-owned row carries ``tenant_id``.
+
+Isolation has two locks: the session adds ``tenant_id = :current`` to every ORM query on a
+``TenantOwned`` table (``tenancy.py``), and on PostgreSQL row-level security enforces the same
+rule inside the database, so a query that forgot its filter still sees one tenant only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from finbrain.core.decision import new_id, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class TenantOwned:
+    """Marker mixin: rows that belong to one tenant and must never be seen by another."""
+
+    # Declared here so the automatic tenant filter (a lambda over this mixin) can be analysed;
+    # each table re-declares it with its own foreign key and index.
+    tenant_id: Mapped[str] = mapped_column(String(26))
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OperatorKey(Base):
+    """Keys of the platform operator: manage tenants, never read a tenant's data."""
+
+    __tablename__ = "operator_keys"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    label: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ApiKey(TenantOwned, Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DecisionRow(TenantOwned, Base):
+    __tablename__ = "decisions"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    capability: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    model_id: Mapped[str | None] = mapped_column(String(128))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    model_digest: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(16))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    input_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    key_id: Mapped[str | None] = mapped_column(String(26))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_decisions_tenant_id_id", "tenant_id", "id"),
+        Index("ix_decisions_tenant_capability", "tenant_id", "capability", "id"),
+        Index("ix_decisions_tenant_subject", "tenant_id", "subject_type", "subject_id"),
+    )
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a POST with an Idempotency-Key (per caller, 24 h).
+
+    Carries ``tenant_id`` (NULL for the operator) and is protected by row-level security like the
+    tenant tables; looked up by the caller's key id, so two callers never share a key space.
+    """
+
+    __tablename__ = "idempotency_records"
+    principal_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(26), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(Text)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    response_headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+TENANT_TABLES = ("api_keys", "decisions")

@@ -1,0 +1,206 @@
+"""Tenants and API keys: create, list, revoke, authenticate.
+
+A key is ``fbk_<key id>_<secret>`` (tenant) or ``fbo_<key id>_<secret>`` (operator). Only a
+SHA-256 of the whole key is stored: the secret has 256 bits of entropy, so a slow password hash
+adds nothing, and lookup by id keeps authentication one indexed read. The key is returned once,
+at creation, and never again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from finbrain.core.decision import new_id, utcnow
+from finbrain.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
+from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
+from finbrain.platform.store.models import ApiKey, OperatorKey, Tenant
+
+_KEY = re.compile(r"^fb(?P<kind>[ko])_(?P<id>[0-9A-HJKMNP-TV-Z]{26})_(?P<secret>[A-Za-z0-9_\-]{43})$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the operator, or one key of one tenant."""
+
+    kind: Literal["operator", "tenant"]
+    key_id: str
+    tenant_id: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == "operator"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A freshly created key: ``secret`` is the only copy there will ever be."""
+
+    id: str
+    secret: str
+    tenant_id: str | None
+    scopes: tuple[str, ...]
+    label: str
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _issue(kind: str) -> tuple[str, str]:
+    key_id = new_id()
+    return key_id, f"fb{kind}_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def check_scopes(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValidationError(
+            f"unknown scope(s) {unknown}; known: {sorted(SCOPES)}",
+            field="scopes",
+            rule="known_scope",
+        )
+    return tuple(dict.fromkeys(scopes))  # de-duplicated, order kept
+
+
+def create_operator_key(session: Session, label: str = "operator") -> IssuedKey:
+    key_id, secret = _issue("o")
+    session.add(OperatorKey(id=key_id, label=label, secret_hash=_hash(secret)))
+    session.flush()
+    return IssuedKey(id=key_id, secret=secret, tenant_id=None, scopes=(), label=label)
+
+
+def has_operator_key(session: Session) -> bool:
+    return (
+        session.scalar(select(OperatorKey.id).where(OperatorKey.revoked_at.is_(None)).limit(1))
+        is not None
+    )
+
+
+def create_tenant(session: Session, name: str) -> Tenant:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationError(field="name", rule="length_1_to_200")
+    if session.scalar(select(Tenant.id).where(Tenant.name == name)) is not None:
+        raise ConflictError(f"a tenant named {name!r} exists", field="name", rule="unique")
+    tenant = Tenant(id=new_id(), name=name, status="active", created_at=utcnow())
+    session.add(tenant)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise ConflictError(f"a tenant named {name!r} exists", field="name", rule="unique") from None
+    return tenant
+
+
+def get_tenant(session: Session, tenant_id: str) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFoundError(kind="tenant")
+    return tenant
+
+
+def create_key(
+    session: Session,
+    tenant_id: str,
+    *,
+    label: str,
+    scopes: list[str] | tuple[str, ...] = DEFAULT_SCOPES,
+    created_by: str,
+) -> IssuedKey:
+    get_tenant(session, tenant_id)
+    clean = check_scopes(scopes)
+    if not clean:
+        raise ValidationError(field="scopes", rule="non_empty")
+    key_id, secret = _issue("k")
+    session.add(
+        ApiKey(
+            id=key_id,
+            tenant_id=tenant_id,
+            label=label,
+            scopes=list(clean),
+            secret_hash=_hash(secret),
+            created_at=utcnow(),
+            created_by=created_by,
+        )
+    )
+    session.flush()
+    return IssuedKey(id=key_id, secret=secret, tenant_id=tenant_id, scopes=clean, label=label)
+
+
+def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> ApiKey | OperatorKey:
+    """Revoke a tenant key (``tenant_id`` given: only within that tenant) or an operator key."""
+    key: ApiKey | OperatorKey | None = session.get(ApiKey, key_id)
+    if key is not None and tenant_id is not None and key.tenant_id != tenant_id:
+        key = None
+    if key is None and tenant_id is None:
+        key = session.get(OperatorKey, key_id)
+    if key is None:
+        raise NotFoundError(kind="key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    return key
+
+
+def authenticate(session: Session, presented: str | None) -> Principal:
+    """The principal behind a presented key; 401 for anything unknown, malformed or revoked."""
+    if not presented:
+        raise AuthenticationError(rule="bearer_key_required")
+    match = _KEY.match(presented.strip())
+    if match is None:
+        raise AuthenticationError(rule="key_format")
+    digest = _hash(presented.strip())
+    if match["kind"] == "o":
+        op = session.get(OperatorKey, match["id"])
+        if op is None or not hmac.compare_digest(op.secret_hash, digest):
+            raise AuthenticationError(rule="known_key")
+        if op.revoked_at is not None:
+            raise AuthenticationError(code="FB-KEY-REVOKED", rule="not_revoked")
+        return Principal(kind="operator", key_id=op.id)
+    key = session.get(ApiKey, match["id"])
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
+        raise AuthenticationError(rule="known_key")
+    if key.revoked_at is not None:
+        raise AuthenticationError(code="FB-KEY-REVOKED", rule="not_revoked")
+    tenant = session.get(Tenant, key.tenant_id)
+    if tenant is None or tenant.status != "active":
+        raise AuthenticationError(code="FB-TENANT-SUSPENDED", rule="tenant_active")
+    return Principal(
+        kind="tenant", key_id=key.id, tenant_id=key.tenant_id, scopes=tuple(key.scopes)
+    )
+
+
+def list_tenants(session: Session, *, limit: int = 50, cursor: str | None = None) -> tuple[
+    list[Tenant], str | None
+]:
+    check_limit(limit)
+    query = select(Tenant).order_by(Tenant.id).limit(limit + 1)
+    if cursor:
+        query = query.where(Tenant.id > decode_cursor(cursor))
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def list_keys(session: Session, tenant_id: str) -> list[ApiKey]:
+    get_tenant(session, tenant_id)
+    return list(
+        session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id))
+    )
