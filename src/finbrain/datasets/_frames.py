@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -13,12 +13,13 @@ from finbrain.core.errors import DatasetError
 from finbrain.datasets.files import verified_path
 
 #: Free text: pandas' own string dtype (missing values are NaN).
-TEXT = "str"
+TEXT: Final = "str"
 
 
 def read_verified_csv(relpath: str, **kwargs: Any) -> pd.DataFrame:
     """``pandas.read_csv`` on a data file, after its checksum has been verified."""
-    return pd.read_csv(verified_path(relpath), **kwargs)
+    frame: pd.DataFrame = pd.read_csv(verified_path(relpath), **kwargs)
+    return frame
 
 
 def read_verified_json(relpath: str) -> Any:
@@ -64,7 +65,8 @@ def binary(series: pd.Series, positive: Any, negative: Any, *, relpath: str = ""
             f"{relpath or 'dataset'} column {series.name!r} has unexpected values {unexpected}",
             path=relpath,
         )
-    return (series == positive).astype("int64")
+    target: pd.Series = (series == positive).astype("int64")
+    return target
 
 
 def flag(series: pd.Series, *, relpath: str = "") -> pd.Series:

@@ -24,7 +24,7 @@ _PERSON_FIELDS = (
 
 
 def _accounts() -> pd.DataFrame:
-    dtypes: dict[str, str] = {name: TEXT for name in _PERSON_FIELDS}
+    dtypes: dict[str, str] = dict.fromkeys(_PERSON_FIELDS, TEXT)
     dtypes.update(
         {
             "acct_id": "int64",
@@ -37,7 +37,7 @@ def _accounts() -> pd.DataFrame:
             "lat": "float64",
         }
     )
-    frame = read_verified_csv(f"{_DIR}/accounts.csv", dtype=dtypes)  # type: ignore[arg-type]
+    frame = read_verified_csv(f"{_DIR}/accounts.csv", dtype=dtypes)
     categoricals(frame, ("type", "acct_stat", "acct_rptng_crncy", "bank_id", "country"))
     frame["open_dt"] = utc(frame["open_dt"])
     frame["close_dt"] = utc(frame["close_dt"])
@@ -53,7 +53,7 @@ def _transactions(name: str) -> pd.DataFrame:
         "is_sar": "bool",
         "alert_id": "int64",
     }
-    frame = read_verified_csv(f"{_DIR}/{name}", dtype=dtypes)  # type: ignore[arg-type]
+    frame = read_verified_csv(f"{_DIR}/{name}", dtype=dtypes)
     categoricals(frame, [c for c in ("tx_type", "alert_type") if c in frame.columns])
     frame["tran_timestamp"] = utc(frame["tran_timestamp"])
     return frame
@@ -70,7 +70,7 @@ def _alert_accounts() -> pd.DataFrame:
         "end": "int64",
         "schedule_id": "int64",
     }
-    frame = read_verified_csv(f"{_DIR}/alert_accounts.csv", dtype=dtypes)  # type: ignore[arg-type]
+    frame = read_verified_csv(f"{_DIR}/alert_accounts.csv", dtype=dtypes)
     categoricals(frame, ("alert_type", "bank_id"))
     return frame
 

@@ -60,10 +60,10 @@ _GERMAN_INTEGER = (
 
 
 def _parse_german(source: str | io.BytesIO, relpath: str) -> pd.DataFrame:
-    dtypes: dict[str, str] = {column: "str" for column in _GERMAN_CATEGORICAL}
-    dtypes.update({column: "int64" for column in _GERMAN_INTEGER})
+    dtypes: dict[str, str] = dict.fromkeys(_GERMAN_CATEGORICAL, "str")
+    dtypes.update(dict.fromkeys(_GERMAN_INTEGER, "int64"))
     dtypes["creditability"] = "str"
-    frame = pd.read_csv(source, dtype=dtypes)  # type: ignore[arg-type]
+    frame = pd.read_csv(source, dtype=dtypes)
     categoricals(frame, _GERMAN_CATEGORICAL)
     frame["creditability"] = binary(frame["creditability"], "bad", "good", relpath=relpath)
     return frame
@@ -120,8 +120,10 @@ _TAIWAN_NAMES = {
     "X3": "EDUCATION",
     "X4": "MARRIAGE",
     "X5": "AGE",
-    **{f"X{6 + i}": name for i, name in enumerate(("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5",
-                                                       "PAY_6"))},
+    **{
+        f"X{6 + i}": name
+        for i, name in enumerate(("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6"))
+    },
     **{f"X{12 + i}": f"BILL_AMT{i + 1}" for i in range(6)},
     **{f"X{18 + i}": f"PAY_AMT{i + 1}" for i in range(6)},
     "Y": "default.payment.next.month",
@@ -147,8 +149,11 @@ def load_taiwan() -> pd.DataFrame:
         frame[column] = categorical(frame[column].astype("int64"))
     int_columns = ["AGE", "PAY_0", *(f"PAY_{i}" for i in range(2, 7))]
     frame[int_columns] = frame[int_columns].astype("int64")
-    money = ["LIMIT_BAL", *(f"BILL_AMT{i}" for i in range(1, 7)), *(f"PAY_AMT{i}" for i in
-                                                                    range(1, 7))]
+    money = [
+        "LIMIT_BAL",
+        *(f"BILL_AMT{i}" for i in range(1, 7)),
+        *(f"PAY_AMT{i}" for i in range(1, 7)),
+    ]
     frame[money] = frame[money].astype("float64")
     target = "default.payment.next.month"
     frame[target] = binary(frame[target], 1, 0, relpath=relpath)

@@ -53,4 +53,5 @@ def load_fraud_handbook(columns: Sequence[str] | None = None) -> pd.DataFrame:
         idx = table.column_names.index("TX_DATETIME")
         stamp = table.column(idx).cast(pa.timestamp("ns", tz="UTC"))
         table = table.set_column(idx, "TX_DATETIME", stamp)
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame

@@ -52,15 +52,17 @@ _OFAC_NULL = ["-0-", "-0- "]  # OFAC's "no value" marker
 _DOS_EOF = b"\x1a"  # some OFAC files end with a Ctrl-Z end-of-file byte: not a record
 
 
-def _read_ofac(relpath: str, columns: tuple[str, ...], int_columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_ofac(
+    relpath: str, columns: tuple[str, ...], int_columns: tuple[str, ...]
+) -> pd.DataFrame:
     raw = verified_path(relpath).read_bytes().rstrip(b"\r\n" + _DOS_EOF)
-    dtypes: dict[str, str] = {column: TEXT for column in columns}
-    dtypes.update({column: "int64" for column in int_columns})
+    dtypes: dict[str, str] = dict.fromkeys(columns, TEXT)
+    dtypes.update(dict.fromkeys(int_columns, "int64"))
     return pd.read_csv(
         io.BytesIO(raw),
         header=None,
         names=list(columns),
-        dtype=dtypes,  # type: ignore[arg-type]
+        dtype=dtypes,
         na_values=_OFAC_NULL,
         keep_default_na=False,
         encoding="utf-8",
@@ -81,8 +83,9 @@ def load_ofac_sdn_2022() -> dict[str, pd.DataFrame]:
     entity, vessel or aircraft (OFAC leaves it blank for entities; it is filled in here).
     ``alt.alt_type`` is a categorical aka / fka / nka (also / formerly / now known as). All other
     fields are text with OFAC's ``-0-`` placeholder turned into NaN; ``program`` may hold several
-    programmes such as ``SDGT] [IRGC``. This copy was re-saved by a third party and some quoting
-    was lost, but every row parses to the right number of fields.
+    programmes such as ``SDGT] [IRGC``. This copy was re-saved by a third party: some quoting was
+    lost (every row still parses to the right number of fields) and its last ``sdn`` row reuses
+    entry number 2677, so ``ent_num`` is not quite unique; join with care.
     """
     sdn = _read_ofac("identity/ofac_sdn_2022/sdn.csv", OFAC_SDN_COLUMNS, ("ent_num",))
     sdn["sdn_type"] = categorical(
@@ -153,8 +156,10 @@ def _values(element: ET.Element, path: str) -> list[str]:
 
 
 def _un_row(element: ET.Element, kind: str) -> dict[str, Any]:
-    parts = [_clean(element.findtext(tag)) for tag in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
-                                                         "FOURTH_NAME")]
+    parts = [
+        _clean(element.findtext(tag))
+        for tag in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+    ]
     prefix = "INDIVIDUAL" if kind == "individual" else "ENTITY"
     births = [
         _clean(node.findtext("DATE")) or _clean(node.findtext("YEAR"))
@@ -190,13 +195,23 @@ def load_un_2018() -> pd.DataFrame:
     list columns ``aliases``, ``nationality`` and ``dates_of_birth`` (as written: a full date or
     a year). Runs of spaces in the source are collapsed to one.
     """
-    root = ET.parse(verified_path("identity/un_2018/consolidated.xml")).getroot()
+    # The file is checksum-pinned, and ElementTree neither fetches external entities nor, with
+    # expat 2.4.1 or newer, expands entity bombs.
+    root = ET.parse(verified_path("identity/un_2018/consolidated.xml")).getroot()  # noqa: S314
     rows = [_un_row(node, "individual") for node in root.iterfind("INDIVIDUALS/INDIVIDUAL")]
     rows += [_un_row(node, "entity") for node in root.iterfind("ENTITIES/ENTITY")]
     frame = pd.DataFrame(rows)
     frame["dataid"] = frame["dataid"].astype("int64")
-    text_columns = ["name", "first_name", "second_name", "third_name", "fourth_name",
-                    "name_original_script", "reference_number", "comments"]
+    text_columns = [
+        "name",
+        "first_name",
+        "second_name",
+        "third_name",
+        "fourth_name",
+        "name_original_script",
+        "reference_number",
+        "comments",
+    ]
     frame[text_columns] = frame[text_columns].astype(TEXT)
     frame["kind"] = categorical(frame["kind"], ("individual", "entity"))
     frame["un_list_type"] = categorical(frame["un_list_type"])
@@ -217,11 +232,15 @@ def _name_table(relpath: str, extra: dict[str, str]) -> pd.DataFrame:
         **extra,
     }
     frame = read_verified_csv(
-        relpath, dtype=dtypes, keep_default_na=False, na_values=[""]  # type: ignore[arg-type]
+        relpath,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
     )
     categoricals(frame, ("case_group", "schema", "category"))
-    frame["quality"] = categorical(frame["quality"], ("WEAK", "MEDIUM", "STRONG"), ordered=True,
-                                   relpath=relpath)
+    frame["quality"] = categorical(
+        frame["quality"], ("WEAK", "MEDIUM", "STRONG"), ordered=True, relpath=relpath
+    )
     return frame
 
 
@@ -258,7 +277,6 @@ def load_yente_candidates() -> dict[str, pd.DataFrame]:
     result: dict[str, pd.DataFrame] = {}
     for relpath in expand("identity/opensanctions/yente_candidates/*.csv"):
         frame = read_verified_csv(relpath, dtype=TEXT, keep_default_na=False, na_values=[""])
-        frame["gender"] = categorical(frame["gender"], ("female", "male", "other"),
-                                      relpath=relpath)
+        frame["gender"] = categorical(frame["gender"], ("female", "male", "other"), relpath=relpath)
         result[PurePosixPath(relpath).stem] = frame
     return result

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from finbrain.datasets._frames import (
+    binary,
     categorical,
     categoricals,
     flag,
-    binary,
     read_verified_csv,
 )
 
@@ -48,15 +48,15 @@ def load_bank_marketing() -> pd.DataFrame:
     """
     relpath = "marketing/bank-additional/bank-additional-full.csv"
     text_columns = (*_BANK_CATEGORICAL, "month", "day_of_week", "y")
-    dtypes: dict[str, str] = {column: "str" for column in text_columns}
-    dtypes.update({c: "int64" for c in ("age", "duration", "campaign", "pdays", "previous")})
+    dtypes: dict[str, str] = dict.fromkeys(text_columns, "str")
+    dtypes.update(dict.fromkeys(("age", "duration", "campaign", "pdays", "previous"), "int64"))
     dtypes.update(
-        {
-            c: "float64"
-            for c in ("emp.var.rate", "cons.price.idx", "cons.conf.idx", "euribor3m", "nr.employed")
-        }
+        dict.fromkeys(
+            ("emp.var.rate", "cons.price.idx", "cons.conf.idx", "euribor3m", "nr.employed"),
+            "float64",
+        )
     )
-    frame = read_verified_csv(relpath, sep=";", dtype=dtypes)  # type: ignore[arg-type]
+    frame = read_verified_csv(relpath, sep=";", dtype=dtypes)
     categoricals(frame, _BANK_CATEGORICAL)
     frame["month"] = categorical(frame["month"], _MONTHS, ordered=True, relpath=relpath)
     frame["day_of_week"] = categorical(
@@ -86,7 +86,7 @@ def load_hillstrom() -> pd.DataFrame:
         "segment": "str",
         "spend": "float64",
     }
-    frame = read_verified_csv(relpath, dtype=dtypes)  # type: ignore[arg-type]
+    frame = read_verified_csv(relpath, dtype=dtypes)
     # The bands are labelled "1) $0 - $100" ... "7) $1,000 +": sorting the labels orders them.
     frame["history_segment"] = categorical(
         frame["history_segment"], sorted(frame["history_segment"].unique()), ordered=True

@@ -33,7 +33,10 @@ def load_churn() -> pd.DataFrame:
     }
     # A surname such as "Null" or "Nan" is a name, not a missing value.
     frame = read_verified_csv(
-        relpath, dtype=dtypes, keep_default_na=False, na_values=[""]  # type: ignore[arg-type]
+        relpath,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
     )
     categoricals(frame, ("Geography", "Gender"))
     for column in ("HasCrCard", "IsActiveMember"):

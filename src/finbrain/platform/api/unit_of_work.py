@@ -181,7 +181,7 @@ class UnitOfWorkRoute(APIRoute):
         request: Request, principal: Principal, key: str, request_hash: str
     ) -> Response:
         db = database(request)
-        with db.platform() as session:
+        with db.platform(write=False) as session:
             found = _find(session, principal.key_id, key)
         if found is None:
             raise ConflictError(code="FB-IDEMPOTENCY-IN-PROGRESS", field="Idempotency-Key",

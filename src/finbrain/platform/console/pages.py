@@ -46,7 +46,7 @@ def _signed_in(request: Request) -> tuple[Principal, str] | None:
     key_id = request.session.get("key_id")
     if not key_id:
         return None
-    with _db(request).platform() as session:
+    with _db(request).platform(write=False) as session:
         key = session.get(ApiKey, key_id)
         if key is None or key.revoked_at is not None:
             request.session.clear()
@@ -100,7 +100,7 @@ def login_page(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, api_key: str = Form(default="", max_length=200)) -> Response:
     try:
-        with _db(request).platform() as session:
+        with _db(request).platform(write=False) as session:
             principal = tenancy.authenticate(session, api_key)
     except AuthenticationError:
         return render(request, "login.html", status=401, error=message("ui.login_failed", language(request)))
@@ -128,7 +128,7 @@ def switch_language(request: Request, lang: str, next: str = "/console/") -> Res
 
 def _daily_outcomes(db: Database, tenant_id: str) -> dict[str, Any]:
     """Counts per day and outcome over the last 5,000 decisions, for the overview chart."""
-    with db.tenant(tenant_id) as session:
+    with db.tenant(tenant_id, write=False) as session:
         rows = session.execute(
             select(DecisionRow.created_at, DecisionRow.outcome)
             .order_by(DecisionRow.id.desc())
@@ -166,7 +166,7 @@ def decisions_page(
                       tenant_name=tenant_name, principal=principal)
     filters = {k: v for k, v in {"capability": capability, "outcome": outcome}.items() if v}
     try:
-        with _db(request).tenant(principal.tenant_id) as session:
+        with _db(request).tenant(principal.tenant_id, write=False) as session:
             page = decisions.list_page(session, limit=50, cursor=cursor or None, **filters)
     except ValidationError as exc:
         return render(request, "error.html", status=422, error=str(exc),
@@ -190,7 +190,7 @@ def decision_page(request: Request, decision_id: str) -> Response:
     principal, tenant_name = signed
     assert principal.tenant_id
     try:
-        with _db(request).tenant(principal.tenant_id) as session:
+        with _db(request).tenant(principal.tenant_id, write=False) as session:
             decision = decisions.get(session, decision_id)
     except NotFoundError:
         return render(request, "error.html", status=404, error=message("ui.not_found", language(request)),

@@ -172,19 +172,19 @@ class Database:
             )
 
     @contextmanager
-    def tenant(self, tenant_id: str) -> Iterator[ScopedSession]:
+    def tenant(self, tenant_id: str, *, write: bool = True) -> Iterator[ScopedSession]:
         """One transaction that sees only ``tenant_id``; commits on success."""
         with self._factory() as session:
-            self.begin(session, write=True)
+            self.begin(session, write=write)
             self.scope_tenant(session, tenant_id)
             yield session
             session.commit()
 
     @contextmanager
-    def platform(self) -> Iterator[ScopedSession]:
+    def platform(self, *, write: bool = True) -> Iterator[ScopedSession]:
         """One transaction in the platform scope (operator work, key lookups)."""
         with self._factory() as session:
-            self.begin(session, write=True)
+            self.begin(session, write=write)
             self.scope_platform(session)
             yield session
             session.commit()

@@ -1,0 +1,58 @@
+# finbrain: `make demo` runs the platform, `make test` runs the whole suite.
+# Both create their own virtual environment (.venv) from pyproject.toml on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+AREA   ?=
+QUICK  ?=
+
+.PHONY: demo serve test test-fast lint format typecheck bench env env-dev clean help
+
+help:
+	@echo "make demo            platform + console with a demo bank on http://127.0.0.1:8000"
+	@echo "make test            the whole test suite (PostgreSQL/Redis/Chromium tests included)"
+	@echo "make lint            ruff + mypy"
+	@echo "make bench AREA=x    benchmarks/x.py -> benchmarks/results/x.json (QUICK=1: < 1 min)"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("finbrain needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install when pyproject.toml changes (the stamp is older than it).
+$(VENV)/.stamp-base: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[scale]'
+	@touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.stamp-base
+
+env: $(VENV)/.stamp-base
+env-dev: $(VENV)/.stamp-dev
+
+demo: env
+	$(BIN)/finbrain demo
+
+serve: env
+	$(BIN)/finbrain serve
+
+test: env-dev
+	$(BIN)/python -m pytest
+
+lint: env-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: env-dev
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: env-dev
+	@test -n "$(AREA)" || (echo "usage: make bench AREA=<area> [QUICK=1]"; exit 2)
+	$(BIN)/python benchmarks/$(AREA).py $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

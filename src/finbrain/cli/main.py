@@ -1,0 +1,189 @@
+"""The ``finbrain`` command: run the platform and administer tenants and keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from finbrain.core.errors import FinbrainError
+from finbrain.core.settings import get_settings
+
+app = typer.Typer(help="finbrain 金融大脑: an open AI platform for banks.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Bank tenants (operator).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys (operator).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(keys_app, name="keys")
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: FinbrainError) -> None:
+    err.print(f"[red]error[/red] {exc.code}: {exc}")
+    raise typer.Exit(code=2)
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from finbrain.platform.bootstrap import prepare
+
+    return prepare(get_settings())
+
+
+def _show_secret(title: str, secret: str) -> None:
+    out.print(Panel(f"[bold]{secret}[/bold]\n\nShown once: store it in your secrets manager now.",
+                    title=title, border_style="yellow"))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema (and PostgreSQL row-level security)."""
+    from finbrain.platform.store.migrate import current_revision, upgrade
+
+    settings = get_settings()
+    upgrade(settings)
+    out.print(f"schema at revision [bold]{current_revision(settings)}[/bold] "
+              f"on {settings.effective_database_url.split('@')[-1]}")
+
+
+@tenants_app.command("create")
+def tenants_create(
+    name: Annotated[str, typer.Argument(help="The bank's display name.")],
+) -> None:
+    """Create a tenant and its first admin key; creates the operator key on first use."""
+    from finbrain.platform import tenancy
+
+    db = _database()
+    try:
+        with db.platform() as session:
+            operator = None
+            if not tenancy.has_operator_key(session):
+                operator = tenancy.create_operator_key(session, label="bootstrap operator")
+            tenant = tenancy.create_tenant(session, name)
+            key = tenancy.create_key(session, tenant.id, label="admin", scopes=["admin"],
+                                     created_by="cli")
+            tenant_id = tenant.id
+    except FinbrainError as exc:
+        _fail(exc)
+        return
+    out.print(f"tenant [bold]{name}[/bold] id={tenant_id}")
+    if operator:
+        _show_secret(f"operator key {operator.id}", operator.secret)
+    _show_secret(f"admin key {key.id} for {name}", key.secret)
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """List tenants."""
+    from finbrain.platform import tenancy
+
+    db = _database()
+    table = Table("id", "name", "status", "created (UTC)")
+    with db.platform() as session:
+        cursor = None
+        while True:
+            rows, cursor = tenancy.list_tenants(session, limit=200, cursor=cursor)
+            for t in rows:
+                table.add_row(t.id, t.name, t.status, t.created_at.strftime("%Y-%m-%d %H:%M"))
+            if cursor is None:
+                break
+    out.print(table)
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str | None, typer.Option(help="Tenant id for a tenant key.")] = None,
+    scope: Annotated[list[str] | None, typer.Option(help="Scope (repeat).")] = None,
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
+    operator: Annotated[bool, typer.Option("--operator", help="Create an operator key.")] = False,
+) -> None:
+    """Create a tenant key (--tenant ID --scope S …) or an operator key (--operator)."""
+    from finbrain.platform import tenancy
+
+    if operator == (tenant is not None):
+        err.print("give exactly one of --tenant ID or --operator")
+        raise typer.Exit(code=2)
+    db = _database()
+    try:
+        with db.platform() as session:
+            if operator:
+                key = tenancy.create_operator_key(session, label=label)
+            else:
+                assert tenant is not None
+                key = tenancy.create_key(session, tenant, label=label,
+                                         scopes=scope or ["decisions:read"], created_by="cli")
+    except FinbrainError as exc:
+        _fail(exc)
+        return
+    _show_secret(f"key {key.id} scopes={','.join(key.scopes) or 'operator'}", key.secret)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")]) -> None:
+    """Revoke a tenant or operator key at once."""
+    from finbrain.platform import tenancy
+
+    db = _database()
+    try:
+        with db.platform() as session:
+            tenancy.revoke_key(session, key_id)
+    except FinbrainError as exc:
+        _fail(exc)
+        return
+    out.print(f"revoked {key_id}")
+
+
+def _serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from finbrain.core.privacy import configure_logging
+    from finbrain.platform.api.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_config=None, proxy_headers=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the API and the console (migrates the schema first)."""
+    _database()
+    _serve(host, port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up only.")] = False,
+) -> None:
+    """Set up embedded storage and the demo bank, print its key, and serve the platform."""
+    from finbrain.platform.bootstrap import ensure_demo
+
+    settings = get_settings()
+    db = _database()
+    setup = ensure_demo(db)
+    db.dispose()
+    base = f"http://{host or settings.host}:{port or settings.port}"
+    out.print(Panel.fit(
+        f"console   [bold]{base}/console/[/bold]\n"
+        f"API docs  [bold]{base}/docs[/bold]\n"
+        f"tenant    {setup.tenant_name} ({setup.tenant_id})\n"
+        f"demo key  [bold]{setup.demo_key.secret}[/bold]\n"
+        + (f"operator  [bold]{setup.operator_key.secret}[/bold]\n" if setup.operator_key else "")
+        + f"storage   {settings.effective_database_url}",
+        title="finbrain demo 金融大脑演示", border_style="green"))
+    if not no_serve:
+        _serve(host, port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

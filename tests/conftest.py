@@ -1,0 +1,165 @@
+"""Shared fixtures: a platform on SQLite and, where a server is reachable, on PostgreSQL.
+
+PostgreSQL and Redis tests run against real servers. When one is unreachable they are skipped
+with a notice in the summary; under CI (CI=true) an unreachable server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from finbrain.core.settings import Settings, reset_settings
+from finbrain.platform import tenancy
+from finbrain.platform.api.app import create_app
+from finbrain.platform.store.database import Database
+from finbrain.platform.store.migrate import upgrade
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get(
+    "FINBRAIN_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("FINBRAIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_unavailable: dict[str, str] = {}
+
+
+def service_missing(name: str, reason: str) -> None:
+    """Skip locally (with a notice), fail under CI."""
+    _unavailable[name] = reason
+    if IN_CI:
+        pytest.fail(f"{name} is required under CI but unreachable: {reason}", pytrace=False)
+    pytest.skip(f"{name} unreachable ({reason}); set CI=true to make this a failure")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for name, reason in _unavailable.items():
+        terminalreporter.write_line(
+            f"NOTICE: {name} tests were skipped: {reason}", yellow=True, bold=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's FINBRAIN_* settings or writes into ./var."""
+    for key in list(os.environ):
+        if key.startswith("FINBRAIN_") and key not in {"FINBRAIN_DATA_DIR"}:
+            if not key.startswith("FINBRAIN_TEST_"):
+                monkeypatch.delenv(key)
+    monkeypatch.setenv("FINBRAIN_HOME", str(tmp_path / "home"))
+    reset_settings()
+    yield
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server for this test session; dropped at the end."""
+    admin = make_url(PG_ADMIN_URL)
+    try:
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        service_missing("PostgreSQL", f"{admin.render_as_string(hide_password=True)}: {type(exc).__name__}")
+    name = f"finbrain_t_{secrets.token_hex(4)}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        service_missing("Redis", f"{REDIS_URL}: {type(exc).__name__}")
+    return REDIS_URL
+
+
+def _wipe_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@dataclass
+class Platform:
+    """A migrated platform with an operator key and a client; helpers to add tenants."""
+
+    settings: Settings
+    db: Database
+    client: TestClient
+    operator_secret: str
+    backend: str
+    tenants: list[tuple[str, str]] = field(default_factory=list)
+
+    def operator_headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.operator_secret}", **extra}
+
+    def new_tenant(self, name: str | None = None, scopes: list[str] | None = None) -> tuple[str, str]:
+        """(tenant_id, secret of an admin key — or of a key with ``scopes``)."""
+        with self.db.platform() as session:
+            tenant = tenancy.create_tenant(session, name or f"Bank {secrets.token_hex(3)}")
+            key = tenancy.create_key(
+                session, tenant.id, label="test", scopes=scopes or ["admin"], created_by="test"
+            )
+            result = (tenant.id, key.secret)
+        self.tenants.append(result)
+        return result
+
+
+def make_platform(backend: str, tmp_path: Path, pg_url: str | None, **overrides: Any) -> Platform:
+    values: dict[str, Any] = {"home": tmp_path / "home", "rate_limit_per_second": 10_000.0,
+                              "rate_limit_burst": 10_000, **overrides}
+    if backend == "postgres":
+        assert pg_url
+        _wipe_postgres(pg_url)
+        values["database_url"] = pg_url
+    settings = Settings(**values)
+    upgrade(settings)
+    db = Database(settings)
+    with db.platform() as session:
+        operator = tenancy.create_operator_key(session)
+    client = TestClient(create_app(settings, db), raise_server_exceptions=False)
+    return Platform(settings, db, client, operator.secret, backend)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    pg_url = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
+    p = make_platform(request.param, tmp_path, pg_url)
+    try:
+        yield p
+    finally:
+        p.client.close()
+        p.db.dispose()
+
+
+@pytest.fixture
+def sqlite_platform(tmp_path: Path) -> Iterator[Platform]:
+    p = make_platform("sqlite", tmp_path, None)
+    try:
+        yield p
+    finally:
+        p.client.close()
+        p.db.dispose()
