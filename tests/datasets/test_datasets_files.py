@@ -85,7 +85,7 @@ def test_edit_after_verification_is_noticed(
     _flip_byte(target, offset=10)
     # Even with the same size, a new mtime invalidates the cached digest.
     assert target.stat().st_size == stat.st_size
-    with pytest.raises(DatasetChecksumError, match="categories.json"):
+    with pytest.raises(DatasetChecksumError, match=r"categories\.json"):
         files.verified_path(relpath)
 
 
@@ -172,12 +172,12 @@ def test_german_falls_back_to_bundle_without_data(tmp_path: Path, set_data_dir: 
     assert len(frame) == 1000
     assert int(frame["creditability"].sum()) == 300
     set_data_dir(tmp_path / "nowhere")  # no folder at all
-    assert len(ds.load("german")) == 1000  # type: ignore[arg-type]
+    assert len(ds.load("german")) == 1000
 
 
 def test_german_forced_data_dir_without_data(tmp_path: Path, set_data_dir: SetDataDir) -> None:
     set_data_dir(tmp_path)
-    with pytest.raises(DatasetMissingError, match="germancredit.csv"):
+    with pytest.raises(DatasetMissingError, match=r"germancredit\.csv"):
         ds.load_german(source="data_dir")
 
 
@@ -192,5 +192,5 @@ def test_bundle_digest_constant_matches_the_pinned_one(real_dir: Path) -> None:
 
 def test_tampered_bundle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(credit, "GERMAN_SHA256", "0" * 64)
-    with pytest.raises(DatasetChecksumError, match="germancredit.csv.gz"):
+    with pytest.raises(DatasetChecksumError, match=r"germancredit\.csv\.gz"):
         ds.load_german(source="bundled")

@@ -63,7 +63,7 @@ def tenants_create(
             operator = None
             if not tenancy.has_operator_key(session):
                 operator = tenancy.create_operator_key(session, label="bootstrap operator")
-            tenant = tenancy.create_tenant(session, name)
+            tenant = tenancy.create_tenant(session, name.strip())
             key = tenancy.create_key(session, tenant.id, label="admin", scopes=["admin"],
                                      created_by="cli")
             tenant_id = tenant.id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
@@ -14,6 +13,12 @@ from finbrain.datasets.files import verified_path
 
 #: Free text: pandas' own string dtype (missing values are NaN).
 TEXT: Final = "str"
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """As :data:`TEXT`, keeping missing values missing (pandas 2 would write them as "nan")."""
+    converted: pd.Series = series.astype(TEXT).where(series.notna())
+    return converted
 
 
 def read_verified_csv(relpath: str, **kwargs: Any) -> pd.DataFrame:
@@ -93,7 +98,3 @@ def price_frame(relpath: str, date_column: str) -> pd.DataFrame:
     frame.index = index
     frame.columns.name = "ticker"
     return frame
-
-
-def relative_to(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()

@@ -16,7 +16,14 @@ from typing import Any
 import pandas as pd
 
 from finbrain.core.errors import ConfigurationError
-from finbrain.datasets._frames import TEXT, categorical, categoricals, read_verified_csv, utc
+from finbrain.datasets._frames import (
+    TEXT,
+    as_text,
+    categorical,
+    categoricals,
+    read_verified_csv,
+    utc,
+)
 from finbrain.datasets.files import expand, verified_path
 
 __all__ = [
@@ -136,7 +143,7 @@ def load_uk_fcdo() -> pd.DataFrame:
     frame = frame.rename(columns=_UK_COLUMNS)[list(_UK_COLUMNS.values())]
     # The spreadsheet's cells carry layout whitespace around each value.
     for column in frame.columns:
-        frame[column] = frame[column].astype(TEXT).str.strip()
+        frame[column] = as_text(frame[column]).str.strip()
     categoricals(frame, ("regime_name", "type", "designation_source", "sanctions_imposed"))
     frame["date_designated"] = utc(frame["date_designated"], fmt="%d-%m-%Y")
     return frame
@@ -212,7 +219,8 @@ def load_un_2018() -> pd.DataFrame:
         "reference_number",
         "comments",
     ]
-    frame[text_columns] = frame[text_columns].astype(TEXT)
+    for column in text_columns:
+        frame[column] = as_text(frame[column])
     frame["kind"] = categorical(frame["kind"], ("individual", "entity"))
     frame["un_list_type"] = categorical(frame["un_list_type"])
     frame["listed_on"] = utc(frame["listed_on"], fmt="%Y-%m-%d")

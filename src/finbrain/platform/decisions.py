@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,9 +48,6 @@ def record(
 
 
 def to_decision(row: DecisionRow) -> Decision:
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-        created = created.replace(tzinfo=UTC)
     return Decision(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -66,7 +62,7 @@ def to_decision(row: DecisionRow) -> Decision:
         grade=row.grade,
         reasons=[Reason.model_validate(r) for r in row.reasons],
         input_digest=row.input_digest,
-        created_at=created,
+        created_at=row.created_at,
         receipt=Receipt.model_validate(row.receipt) if row.receipt else None,
     )
 

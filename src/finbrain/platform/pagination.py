@@ -1,29 +1,28 @@
-"""Opaque cursors for keyset pagination: stable under inserts, no OFFSET scans."""
+"""Keyset pagination: stable under inserts, no OFFSET scans.
+
+The cursor is the id (a ULID) of the last item of the page. Clients must treat it as opaque;
+keeping it a plain id lets the spec state its exact form, so any well-formed cursor is valid.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 
 from finbrain.core.errors import ValidationError
 
 MAX_PAGE = 200
+CURSOR_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"k": last_id}).encode()).decode().rstrip("=")
+    return last_id
 
 
 def decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["k"]
-        if not isinstance(value, str) or len(value) != 26:
-            raise ValueError
-        return value
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError(field="cursor", rule="opaque_cursor_from_previous_page") from None
+    if not _CURSOR.match(cursor):
+        raise ValidationError(field="cursor", rule="opaque_cursor_from_previous_page")
+    return cursor
 
 
 def check_limit(limit: int) -> int:

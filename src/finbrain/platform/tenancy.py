@@ -93,8 +93,7 @@ def has_operator_key(session: Session) -> bool:
 
 
 def create_tenant(session: Session, name: str) -> Tenant:
-    name = name.strip()
-    if not name or len(name) > 200:
+    if not name.strip() or len(name) > 200:
         raise ValidationError(field="name", rule="length_1_to_200")
     if session.scalar(select(Tenant.id).where(Tenant.name == name)) is not None:
         raise ConflictError(f"a tenant named {name!r} exists", field="name", rule="unique")

@@ -52,7 +52,9 @@ def idempotency_key(
         str | None,
         Header(
             alias="Idempotency-Key",
+            min_length=1,
             max_length=255,
+            pattern=r"^[ -~]+$",
             description="Retries with the same key and body return the first response; "
             "the same key with another body is refused with 409.",
         ),

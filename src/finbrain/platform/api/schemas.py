@@ -5,14 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from finbrain.core.decision import Decision
-from finbrain.platform.scopes import DEFAULT_SCOPES
+from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Scope = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Printable text only (a control character in a bank's name is always a mistake), and no space
+# at either end; stated as a pattern so the OpenAPI spec says exactly what is accepted.
+_TEXT = r"^[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f])?$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_TEXT)]
+Label = Name
+
+
+def _known_scope(value: str) -> str:
+    if value not in SCOPES:
+        raise PydanticCustomError("known_scope", "unknown scope; known: {known}",
+                                  {"known": ", ".join(sorted(SCOPES))})
+    return value
+
+
+Scope = Annotated[
+    str,
+    AfterValidator(_known_scope),
+    WithJsonSchema({"type": "string", "enum": sorted(SCOPES)}),
+]
 
 
 class Strict(BaseModel):

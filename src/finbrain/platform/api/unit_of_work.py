@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -97,23 +98,31 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
 def _find(session: ScopedSession, principal_id: str, key: str) -> IdempotencyRecord | None:
     record = session.get(IdempotencyRecord, (principal_id, key))
     if record is not None:
-        created = record.created_at
-        if created.tzinfo is None:
-            from datetime import UTC
-
-            created = created.replace(tzinfo=UTC)
-        if utcnow() - created > IDEMPOTENCY_TTL:
+        if utcnow() - record.created_at > IDEMPOTENCY_TTL:
             session.delete(record)
             session.flush()
             return None
     return record
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 class UnitOfWorkRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # Unknown query parameters are refused like unknown body fields: a typo ("limt=5")
+        # must not silently return a default page.
+        known = _query_names(self.dependant)
 
         async def route(request: Request) -> Response:
+            for name in request.query_params:
+                if name not in known:
+                    raise ValidationError(field=name, rule="unknown_query_parameter")
             db = database(request)
             writes = request.method not in {"GET", "HEAD", "OPTIONS"}
             session = db.session()

@@ -136,8 +136,6 @@ def _daily_outcomes(db: Database, tenant_id: str) -> dict[str, Any]:
         ).all()
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for created, outcome in rows:
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
         per_day[created.astimezone(UTC).date().isoformat()][outcome] += 1
     days = sorted(per_day)
     outcomes = sorted({o for c in per_day.values() for o in c})

@@ -12,6 +12,7 @@ from finbrain.platform.api.deps import Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.schemas import DecisionPage
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(
@@ -27,7 +28,10 @@ def list_decisions(
     session: Session,
     _principal: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page"),
+    ] = None,
     capability: Word = None,
     outcome: Word = None,
     subject_type: Annotated[str | None, Query(max_length=32)] = None,

@@ -20,6 +20,7 @@ from finbrain.platform.api.schemas import (
     TenantPage,
 )
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.pagination import CURSOR_PATTERN
 
 router = APIRouter(
     prefix="/v1/tenants", tags=["operator"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
@@ -53,7 +54,10 @@ def list_tenants(
     session: Session,
     _principal: Operator,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page"),
+    ] = None,
 ) -> TenantPage:
     rows, next_cursor = tenancy.list_tenants(session, limit=limit, cursor=cursor)
     return TenantPage(
