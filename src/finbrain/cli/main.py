@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -24,7 +25,12 @@ err = Console(stderr=True)
 
 
 def _fail(exc: FinbrainError) -> None:
-    err.print(f"[red]error[/red] {exc.code}: {exc}")
+    from finbrain.core.i18n import message
+
+    text = message(exc.code, "en", **exc.params)
+    extra = f" ({exc.detail})" if exc.detail else ""
+    err.print(f"[red]error[/red] {exc.code}: {escape(text + extra)}", soft_wrap=True,
+              highlight=False)
     raise typer.Exit(code=2)
 
 

@@ -17,6 +17,7 @@ from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from finbrain.platform.api.routes import decisions, health, keys, tenants
+from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.store.database import Database
 
 DESCRIPTION = """
@@ -49,10 +50,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.settings = settings
     app.state.redis = None
+    app.state.rate_limiter = MemoryRateLimiter(
+        settings.rate_limit_per_second, settings.rate_limit_burst
+    )
     if settings.redis_url:
         import redis
 
-        app.state.redis = redis.Redis.from_url(settings.redis_url)
+        app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+        app.state.rate_limiter = RedisRateLimiter(
+            app.state.redis, settings.rate_limit_per_second, settings.rate_limit_burst
+        )
 
     handlers: dict[Any, Any] = {
         FinbrainError: problems.on_finbrain_error,

@@ -65,7 +65,8 @@ def problem_response(
     params = dict(params or {})
     params.setdefault("field", field or "?")
     params.setdefault("rule", rule or "?")
-    params.setdefault("kind", message("ui.not_found", lang) if code == "FB-NOT-FOUND" else "")
+    if "kind" in params:
+        params["kind"] = message(f"ui.kind.{params['kind']}", lang)
     title = message(code, lang, **params)
     body = Problem(
         type=f"/problems/{code}",

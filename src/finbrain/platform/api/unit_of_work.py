@@ -61,6 +61,7 @@ def authenticate(request: Request) -> Principal:
     session = request_session(request)
     db.scope_platform(session)
     principal = tenancy.authenticate(session, bearer(request))
+    request.app.state.rate_limiter.hit(principal.key_id)
     if principal.tenant_id is not None:
         db.scope_tenant(session, principal.tenant_id)
     request.state.principal = principal

@@ -67,8 +67,13 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     def t(key: str, **params: Any) -> str:
         return message(key if key.startswith("FB-") else f"ui.{key}", lang, **params)
 
+    def label(kind: str, value: str) -> str:
+        """A code's translation (``ui.outcome.decline`` → 拒绝) or the code itself."""
+        key = f"ui.{kind}.{value}"
+        return value if message(key, lang) == key else message(key, lang)
+
     response = templates.TemplateResponse(
-        request, template, {"t": t, "lang": lang, **context}, status_code=status
+        request, template, {"t": t, "label": label, "lang": lang, **context}, status_code=status
     )
     response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = "no-store"
@@ -126,7 +131,7 @@ def switch_language(request: Request, lang: str, next: str = "/console/") -> Res
     return response
 
 
-def _daily_outcomes(db: Database, tenant_id: str) -> dict[str, Any]:
+def _daily_outcomes(db: Database, tenant_id: str, lang: Language) -> dict[str, Any]:
     """Counts per day and outcome over the last 5,000 decisions, for the overview chart."""
     with db.tenant(tenant_id, write=False) as session:
         rows = session.execute(
@@ -141,7 +146,12 @@ def _daily_outcomes(db: Database, tenant_id: str) -> dict[str, Any]:
     outcomes = sorted({o for c in per_day.values() for o in c})
     return {
         "days": days,
-        "series": [{"name": o, "data": [per_day[d][o] for d in days]} for o in outcomes],
+        "series": [
+            {"name": o, "label": message(f"ui.outcome.{o}", lang) if message(
+                f"ui.outcome.{o}", lang) != f"ui.outcome.{o}" else o,
+             "data": [per_day[d][o] for d in days]}
+            for o in outcomes
+        ],
         "total": len(rows),
     }
 
@@ -175,7 +185,7 @@ def decisions_page(
     context = {"page": page, "more_url": more_url, "filters": filters}
     if request.headers.get("hx-request"):
         return render(request, "_decision_rows.html", **context)
-    chart = _daily_outcomes(_db(request), principal.tenant_id)
+    chart = _daily_outcomes(_db(request), principal.tenant_id, language(request))
     return render(request, "decisions.html", tenant_name=tenant_name, principal=principal,
                   chart_json=json.dumps(chart), total=chart["total"], **context)
 

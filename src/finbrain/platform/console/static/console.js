@@ -8,13 +8,14 @@ document.addEventListener("DOMContentLoaded", function () {
                   review: "#f9a825", handoff: "#f9a825", decline: "#c62828", block: "#c62828" };
   var chart = echarts.init(box);
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: { left: 40, right: 16, top: 32, bottom: 24 },
     xAxis: { type: "category", data: data.days || [] },
     yAxis: { type: "value", minInterval: 1 },
     series: (data.series || []).map(function (s) {
-      return { name: s.name, type: "bar", stack: "all", data: s.data,
+      return { name: s.label || s.name, type: "bar", stack: "all", data: s.data,
                itemStyle: colours[s.name] ? { color: colours[s.name] } : undefined };
     })
   });

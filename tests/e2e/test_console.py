@@ -1,0 +1,110 @@
+"""The console in real headless Chromium: sign in, browse decisions, switch zh/en, sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from finbrain.platform import tenancy
+from tests.e2e.conftest import LiveServer
+from tests.platform.helpers import add_decisions
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page: Any, live: LiveServer, key: str) -> None:
+    page.goto(f"{live.url}/console/")
+    page.fill("#api_key", key)
+    page.click("[data-testid=login-submit]")
+
+
+def test_sign_in_browse_and_page_through_decisions(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    tenant_id, key = live.platform.new_tenant("Console Bank")
+    made = add_decisions(live.platform.db, tenant_id, 60)
+    page.goto(f"{live.url}/console/decisions")
+    assert page.url.endswith("/console/login")  # not signed in yet
+
+    page.fill("#api_key", key + "tampered")
+    page.click("[data-testid=login-submit]")
+    assert page.locator("[data-testid=login-error]").is_visible()
+    assert browser_errors == ["Failed to load resource: the server responded with a status of 401 "
+                              "(Unauthorized)"]
+    browser_errors.clear()
+
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    assert page.locator("[data-testid=tenant-name]").inner_text().endswith("Console Bank")
+    assert page.locator("[data-testid=total]").inner_text() == "60"
+    page.wait_for_selector("#outcome-chart[data-rendered=true]")  # ECharts drew it
+    assert page.locator("#outcome-chart canvas").count() >= 1
+    rows = page.locator("[data-testid=decision-row]")
+    assert rows.count() == 50
+    page.click("[data-testid=load-more]")  # htmx fetches the next page in place
+    expect(rows).to_have_count(60)
+    assert page.locator("[data-testid=load-more]").count() == 0
+
+    # Newest first: the first row opens the last decision made.
+    page.locator("[data-testid=decision-link]").first.click()
+    page.wait_for_url(f"**/console/decisions/{made[-1].id}")
+    assert page.locator("[data-testid=decision-id]").inner_text() == made[-1].id
+    assert page.locator("[data-testid=reason-row]").count() == 1
+    assert "test reason" in page.locator("[data-testid=reasons-table]").inner_text()
+    assert page.locator("[data-testid=no-receipt]").is_visible()
+
+
+def test_filter_by_outcome(page: Any, live: LiveServer) -> None:
+    tenant_id, key = live.platform.new_tenant()
+    add_decisions(live.platform.db, tenant_id, 9)
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    page.fill("[data-testid=filter-outcome]", "decline")
+    page.click("[data-testid=filter-submit]")
+    page.wait_for_url("**outcome=decline**")
+    badges = page.locator("[data-testid=decision-row] .badge")
+    assert badges.all_inner_texts() == ["Decline"] * 3
+    assert [badges.nth(i).get_attribute("title") for i in range(3)] == ["decline"] * 3
+
+
+def test_language_switch_and_sign_out(page: Any, live: LiveServer) -> None:
+    _, key = live.platform.new_tenant()
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    assert page.locator("h1").inner_text() == "Decisions"  # browser asks for en-US
+    assert page.locator("[data-testid=no-decisions]").is_visible()
+    page.click("[data-testid=lang-zh]")
+    page.wait_for_url("**/console/decisions")
+    assert page.locator("h1").inner_text() == "决策记录"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.click("[data-testid=lang-en]")
+    assert page.locator("h1").inner_text() == "Decisions"
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/console/login")
+    page.goto(f"{live.url}/console/decisions")
+    assert page.url.endswith("/console/login")
+
+
+def test_revoked_key_is_signed_out_at_once(page: Any, live: LiveServer) -> None:
+    tenant_id, key = live.platform.new_tenant()
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    with live.platform.db.platform() as session:
+        principal = tenancy.authenticate(session, key)
+        tenancy.revoke_key(session, principal.key_id, tenant_id=tenant_id)
+    page.reload()
+    assert page.url.endswith("/console/login")
+
+
+def test_other_tenants_decision_is_not_found(page: Any, live: LiveServer) -> None:
+    a, _ = live.platform.new_tenant()
+    other = add_decisions(live.platform.db, a, 1)[0]
+    _, key_b = live.platform.new_tenant()
+    sign_in(page, live, key_b)
+    page.wait_for_url("**/console/decisions")
+    # The browser's own session (cookies shared), without rendering an error page.
+    response = page.context.request.get(f"{live.url}/console/decisions/{other.id}")
+    assert response.status == 404
+    assert other.input_digest not in response.text()
