@@ -51,9 +51,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's FINBRAIN_* settings or writes into ./var."""
     for key in list(os.environ):
-        if key.startswith("FINBRAIN_") and key not in {"FINBRAIN_DATA_DIR"}:
-            if not key.startswith("FINBRAIN_TEST_"):
-                monkeypatch.delenv(key)
+        keep = key == "FINBRAIN_DATA_DIR" or key.startswith("FINBRAIN_TEST_")
+        if key.startswith("FINBRAIN_") and not keep:
+            monkeypatch.delenv(key)
     monkeypatch.setenv("FINBRAIN_HOME", str(tmp_path / "home"))
     reset_settings()
     yield
@@ -65,11 +65,15 @@ def postgres_server() -> Iterator[str]:
     """A fresh database on the PostgreSQL server for this test session; dropped at the end."""
     admin = make_url(PG_ADMIN_URL)
     try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        engine = create_engine(
+            admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        service_missing("PostgreSQL", f"{admin.render_as_string(hide_password=True)}: {type(exc).__name__}")
+        service_missing(
+            "PostgreSQL", f"{admin.render_as_string(hide_password=True)}: {type(exc).__name__}"
+        )
     name = f"finbrain_t_{secrets.token_hex(4)}"
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -116,7 +120,9 @@ class Platform:
     def operator_headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.operator_secret}", **extra}
 
-    def new_tenant(self, name: str | None = None, scopes: list[str] | None = None) -> tuple[str, str]:
+    def new_tenant(
+        self, name: str | None = None, scopes: list[str] | None = None
+    ) -> tuple[str, str]:
         """(tenant_id, secret of an admin key — or of a key with ``scopes``)."""
         with self.db.platform() as session:
             tenant = tenancy.create_tenant(session, name or f"Bank {secrets.token_hex(3)}")
@@ -129,8 +135,12 @@ class Platform:
 
 
 def make_platform(backend: str, tmp_path: Path, pg_url: str | None, **overrides: Any) -> Platform:
-    values: dict[str, Any] = {"home": tmp_path / "home", "rate_limit_per_second": 10_000.0,
-                              "rate_limit_burst": 10_000, **overrides}
+    values: dict[str, Any] = {
+        "home": tmp_path / "home",
+        "rate_limit_per_second": 10_000.0,
+        "rate_limit_burst": 10_000,
+        **overrides,
+    }
     if backend == "postgres":
         assert pg_url
         _wipe_postgres(pg_url)

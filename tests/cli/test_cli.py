@@ -40,12 +40,20 @@ def test_tenant_and_key_lifecycle() -> None:
         with db.platform() as session:
             principal = tenancy.authenticate(session, admin[0])
         assert principal.scopes == ("admin",)
-        out = run("keys", "create", "--tenant", principal.tenant_id or "", "--scope",
-                  "credit:score", "--label", "los")
+        out = run(
+            "keys",
+            "create",
+            "--tenant",
+            principal.tenant_id or "",
+            "--scope",
+            "credit:score",
+            "--label",
+            "los",
+        )
         new_key = KEY.findall(out.replace("\n", ""))[0]
         key_id = new_key.split("_")[1]
         run("keys", "revoke", key_id)
-        with db.platform() as session, pytest.raises(Exception, match="FB-KEY-REVOKED|revoked"):
+        with db.platform() as session, pytest.raises(Exception, match=r"FB-KEY-REVOKED|revoked"):
             tenancy.authenticate(session, new_key)
     finally:
         db.dispose()
@@ -71,16 +79,20 @@ def test_errors_are_clear_and_exit_nonzero() -> None:
 def test_demo_sets_up_and_rotates_its_key() -> None:
     first = run("demo", "--no-serve")
     assert "/console/" in first and "/docs" in first
-    key1 = [s for s in KEY.findall(first.replace("\n", "").replace("│", "")) if s.startswith("fbk_")]
+    key1 = [
+        s for s in KEY.findall(first.replace("\n", "").replace("│", "")) if s.startswith("fbk_")
+    ]
     second = run("demo", "--no-serve")
-    key2 = [s for s in KEY.findall(second.replace("\n", "").replace("│", "")) if s.startswith("fbk_")]
+    key2 = [
+        s for s in KEY.findall(second.replace("\n", "").replace("│", "")) if s.startswith("fbk_")
+    ]
     assert key1 and key2 and key1 != key2
     reset_settings()
     db = Database(get_settings())
     try:
         with db.platform() as session:
             assert tenancy.authenticate(session, key2[0]).scopes == ("admin",)
-            with pytest.raises(Exception, match="revoked|REVOKED"):
+            with pytest.raises(Exception, match=r"revoked|REVOKED"):
                 tenancy.authenticate(session, key1[0])
     finally:
         db.dispose()

@@ -10,12 +10,23 @@ from finbrain.core.decision import BilingualText, Decision, Reason, Subject
 
 
 def _decision(**over: object) -> Decision:
-    fields: dict[str, object] = dict(
-        tenant_id="T", capability="credit", action="score",
-        subject=Subject(type="applicant", id="A-1"), outcome="decline", score=0.31,
-        reasons=[Reason(code="CR-UTIL-HIGH", text=BilingualText(zh="额度使用率高", en="High utilisation"),
-                        feature="utilisation", value=0.93, contribution=-42.0)],
-    )
+    fields: dict[str, object] = {
+        "tenant_id": "T",
+        "capability": "credit",
+        "action": "score",
+        "subject": Subject(type="applicant", id="A-1"),
+        "outcome": "decline",
+        "score": 0.31,
+        "reasons": [
+            Reason(
+                code="CR-UTIL-HIGH",
+                text=BilingualText(zh="额度使用率高", en="High utilisation"),
+                feature="utilisation",
+                value=0.93,
+                contribution=-42.0,
+            )
+        ],
+    }
     fields.update(over)
     return Decision.for_input({"income": 1000, "age": 30}, **fields)
 

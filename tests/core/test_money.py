@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from finbrain.core.errors import CurrencyMismatchError, ValidationError
 from finbrain.core.money import Money
 
-amounts = st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False,
-                      allow_infinity=False)
+amounts = st.decimals(
+    min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False
+)
 currencies = st.sampled_from(["CNY", "USD", "HKD", "JPY", "KWD"])
 
 

@@ -40,8 +40,9 @@ def test_filter_masks_arguments_and_extras(caplog: pytest.LogCaptureFixture) -> 
     logger.addFilter(handler_filter)
     try:
         with caplog.at_level(logging.INFO, logger="finbrain.test.privacy"):
-            logger.info("applicant %s phone %s", "110101199003074518", "13812345678",
-                        extra={"fb_key": KEY})
+            logger.info(
+                "applicant %s phone %s", "110101199003074518", "13812345678", extra={"fb_key": KEY}
+            )
     finally:
         logger.removeFilter(handler_filter)
     record = caplog.records[-1]

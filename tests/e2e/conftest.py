@@ -67,9 +67,16 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         try:
             yield b
@@ -89,8 +96,14 @@ def page(browser: Any, live: LiveServer, browser_errors: list[str]) -> Iterator[
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     outside: list[str] = []
-    pg.on("request", lambda req: None if req.url.startswith(live.url) or req.url.startswith("data:")
-          else outside.append(req.url))
+    pg.on(
+        "request",
+        lambda req: (
+            None
+            if req.url.startswith(live.url) or req.url.startswith("data:")
+            else outside.append(req.url)
+        ),
+    )
     errors = browser_errors
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

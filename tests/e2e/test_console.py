@@ -31,8 +31,9 @@ def test_sign_in_browse_and_page_through_decisions(
     page.fill("#api_key", key + "tampered")
     page.click("[data-testid=login-submit]")
     assert page.locator("[data-testid=login-error]").is_visible()
-    assert browser_errors == ["Failed to load resource: the server responded with a status of 401 "
-                              "(Unauthorized)"]
+    assert browser_errors == [
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    ]
     browser_errors.clear()
 
     sign_in(page, live, key)

@@ -13,8 +13,10 @@ from tests.conftest import Platform
 
 def _counts(p: Platform) -> tuple[int, int]:
     with p.db.platform() as s:
-        return (int(s.scalar(select(func.count()).select_from(Tenant)) or 0),
-                int(s.scalar(select(func.count()).select_from(ApiKey)) or 0))
+        return (
+            int(s.scalar(select(func.count()).select_from(Tenant)) or 0),
+            int(s.scalar(select(func.count()).select_from(ApiKey)) or 0),
+        )
 
 
 @pytest.mark.parametrize(
@@ -23,8 +25,8 @@ def _counts(p: Platform) -> tuple[int, int]:
         (b"{not json", 400, "body", "json_syntax"),
         (b'{"name": 12}', 422, "name", "string_type"),
         (b'{"name": "A", "admin_key_label": "x", "extra": true}', 422, "extra", "extra_forbidden"),
-        (b'{}', 422, "name", "missing"),
-        (b'[]', 422, "body", "model_attributes_type"),
+        (b"{}", 422, "name", "missing"),
+        (b"[]", 422, "body", "model_attributes_type"),
         (b'{"name": "' + b"x" * 300 + b'"}', 422, "name", "string_too_long"),
         (b'{"name": "   "}', 422, "name", "string_pattern_mismatch"),
         (b'{"name": "Bank\\u0000"}', 422, "name", "string_pattern_mismatch"),
@@ -32,8 +34,13 @@ def _counts(p: Platform) -> tuple[int, int]:
 )
 def test_bad_bodies(platform: Platform, body: bytes, status: int, field: str, rule: str) -> None:
     before = _counts(platform)
-    r = platform.client.post("/v1/tenants", content=body, headers=platform.operator_headers(
-        **{"content-type": "application/json", "Accept-Language": "en"}))
+    r = platform.client.post(
+        "/v1/tenants",
+        content=body,
+        headers=platform.operator_headers(
+            **{"content-type": "application/json", "Accept-Language": "en"}
+        ),
+    )
     assert r.status_code == status, r.text
     problem = r.json()
     assert r.headers["content-type"] == "application/problem+json"
@@ -45,7 +52,9 @@ def test_bad_bodies(platform: Platform, body: bytes, status: int, field: str, ru
 def test_duplicate_tenant_is_a_conflict_without_partial_write(platform: Platform) -> None:
     platform.client.post("/v1/tenants", json={"name": "Dup"}, headers=platform.operator_headers())
     before = _counts(platform)
-    r = platform.client.post("/v1/tenants", json={"name": "Dup"}, headers=platform.operator_headers())
+    r = platform.client.post(
+        "/v1/tenants", json={"name": "Dup"}, headers=platform.operator_headers()
+    )
     assert r.status_code == 409 and r.json()["field"] == "name" and r.json()["rule"] == "unique"
     assert _counts(platform) == before
 
@@ -68,8 +77,14 @@ def test_oversized_bodies_are_refused(platform: Platform) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=201", "limit"),
-     ("cursor=%%%", "cursor"), ("capability=Bad Word", "capability"), ("limt=5", "limt")],
+    [
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=201", "limit"),
+        ("cursor=%%%", "cursor"),
+        ("capability=Bad Word", "capability"),
+        ("limt=5", "limt"),
+    ],
 )
 def test_bad_query_parameters(platform: Platform, query: str, field: str) -> None:
     _, admin = platform.new_tenant()
@@ -82,7 +97,9 @@ def test_request_id_is_echoed_or_made(platform: Platform) -> None:
     r = platform.client.get("/healthz", headers={"X-Request-ID": "bank-trace-42"})
     assert r.headers["x-request-id"] == "bank-trace-42"
     r = platform.client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
-    assert r.headers["x-request-id"] != "bad id with spaces" and len(r.headers["x-request-id"]) == 26
+    assert (
+        r.headers["x-request-id"] != "bad id with spaces" and len(r.headers["x-request-id"]) == 26
+    )
     r = platform.client.get("/v1/decisions")
     assert r.json()["request_id"] == r.headers["x-request-id"]
 

@@ -17,8 +17,13 @@ def bearer(secret: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "header",
-    [None, "Bearer", "Bearer nope", "Basic dXNlcjpwYXNz",
-     "Bearer fbk_01ARZ3NDEKTSV4RRFFQ69G5FAV_" + "A" * 43],
+    [
+        None,
+        "Bearer",
+        "Bearer nope",
+        "Basic dXNlcjpwYXNz",
+        "Bearer fbk_01ARZ3NDEKTSV4RRFFQ69G5FAV_" + "A" * 43,
+    ],
 )
 def test_unknown_or_malformed_keys_get_401(platform: Platform, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
@@ -39,8 +44,9 @@ def test_key_lifecycle_over_the_api(platform: Platform) -> None:
     assert admin.startswith("fbk_") and body["admin_key"]["scopes"] == ["admin"]
 
     # The admin key mints a narrower key for a bank system.
-    r = platform.client.post("/v1/keys", json={"label": "loan system", "scopes": ["credit:score"]},
-                             headers=bearer(admin))
+    r = platform.client.post(
+        "/v1/keys", json={"label": "loan system", "scopes": ["credit:score"]}, headers=bearer(admin)
+    )
     assert r.status_code == 201
     narrow_id, narrow = r.json()["id"], r.json()["secret"]
     me = platform.client.get("/v1/me", headers=bearer(narrow)).json()
@@ -77,28 +83,36 @@ def test_operator_and_tenant_keys_stay_in_their_lanes(platform: Platform) -> Non
 
 def test_operator_manages_tenant_keys_and_unknown_scopes_are_named(platform: Platform) -> None:
     tenant_id, _ = platform.new_tenant()
-    r = platform.client.post(f"/v1/tenants/{tenant_id}/keys",
-                             json={"label": "x", "scopes": ["credit:score", "root"]},
-                             headers=platform.operator_headers())
+    r = platform.client.post(
+        f"/v1/tenants/{tenant_id}/keys",
+        json={"label": "x", "scopes": ["credit:score", "root"]},
+        headers=platform.operator_headers(),
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "scopes.1" and r.json()["rule"] == "known_scope"
-    r = platform.client.post(f"/v1/tenants/{tenant_id}/keys",
-                             json={"label": "risk", "scopes": ["risk:score"]},
-                             headers=platform.operator_headers())
+    r = platform.client.post(
+        f"/v1/tenants/{tenant_id}/keys",
+        json={"label": "risk", "scopes": ["risk:score"]},
+        headers=platform.operator_headers(),
+    )
     assert r.status_code == 201
     key_id = r.json()["id"]
-    keys = platform.client.get(f"/v1/tenants/{tenant_id}/keys",
-                               headers=platform.operator_headers()).json()["items"]
+    keys = platform.client.get(
+        f"/v1/tenants/{tenant_id}/keys", headers=platform.operator_headers()
+    ).json()["items"]
     assert key_id in {k["id"] for k in keys}
-    r = platform.client.delete(f"/v1/tenants/{tenant_id}/keys/{key_id}",
-                               headers=platform.operator_headers())
+    r = platform.client.delete(
+        f"/v1/tenants/{tenant_id}/keys/{key_id}", headers=platform.operator_headers()
+    )
     assert r.status_code == 200
     # Revoking through another tenant's path is a 404, not a revocation.
     other_id, _ = platform.new_tenant()
-    r = platform.client.post(f"/v1/tenants/{tenant_id}/keys", json={"label": "y"},
-                             headers=platform.operator_headers())
-    r = platform.client.delete(f"/v1/tenants/{other_id}/keys/{r.json()['id']}",
-                               headers=platform.operator_headers())
+    r = platform.client.post(
+        f"/v1/tenants/{tenant_id}/keys", json={"label": "y"}, headers=platform.operator_headers()
+    )
+    r = platform.client.delete(
+        f"/v1/tenants/{other_id}/keys/{r.json()['id']}", headers=platform.operator_headers()
+    )
     assert r.status_code == 404
 
 
@@ -124,8 +138,9 @@ def test_requests_are_attributed_and_keys_never_logged(
     access.addFilter(masking)
     try:
         with caplog.at_level(logging.INFO):
-            platform.client.get("/v1/decisions?subject_id=110101199003074518",
-                                headers=bearer(admin))
+            platform.client.get(
+                "/v1/decisions?subject_id=110101199003074518", headers=bearer(admin)
+            )
             platform.client.get("/v1/me", headers=bearer(admin + "x"))
     finally:
         access.removeFilter(masking)

@@ -26,8 +26,14 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_decisions = add_decisions(platform.db, a_id, 5)
     ha = {"Authorization": f"Bearer {a_admin}"}
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
-    a_secrets = {a_id, a_key["id"], a_key["secret"], "a-secret-system",
-                 *(d.id for d in a_decisions), *(d.input_digest for d in a_decisions)}
+    a_secrets = {
+        a_id,
+        a_key["id"],
+        a_key["secret"],
+        "a-secret-system",
+        *(d.id for d in a_decisions),
+        *(d.input_digest for d in a_decisions),
+    }
     a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions)]
 
     spec = platform.client.get("/openapi.json").json()

@@ -31,8 +31,9 @@ def test_filters_and_detail(platform: Platform) -> None:
     h = {"Authorization": f"Bearer {admin}"}
     declines = platform.client.get("/v1/decisions?outcome=decline", headers=h).json()["items"]
     assert len(declines) == 3 and {d["outcome"] for d in declines} == {"decline"}
-    by_subject = platform.client.get("/v1/decisions?subject_type=applicant&subject_id=A4",
-                                     headers=h).json()["items"]
+    by_subject = platform.client.get(
+        "/v1/decisions?subject_type=applicant&subject_id=A4", headers=h
+    ).json()["items"]
     assert [d["id"] for d in by_subject] == [made[4].id]
     detail = platform.client.get(f"/v1/decisions/{made[4].id}", headers=h).json()
     assert detail["reasons"][0]["text"] == {"zh": "测试原因", "en": "test reason"}

@@ -21,7 +21,8 @@ def test_retry_replays_and_other_body_conflicts(platform: Platform) -> None:
     assert first.status_code == 201
     # Same body in another key order / spacing is the same request.
     again = platform.client.post(
-        "/v1/tenants", content=b'{ "name" :  "Retry Bank" }',
+        "/v1/tenants",
+        content=b'{ "name" :  "Retry Bank" }',
         headers={**h, "content-type": "application/json"},
     )
     assert again.status_code == 201
@@ -39,9 +40,11 @@ def test_keys_are_per_caller(platform: Platform) -> None:
     _, a = platform.new_tenant()
     _, b = platform.new_tenant()
     for secret in (a, b):
-        r = platform.client.post("/v1/keys", json={"label": "k"},
-                                 headers={"Authorization": f"Bearer {secret}",
-                                          "Idempotency-Key": "same"})
+        r = platform.client.post(
+            "/v1/keys",
+            json={"label": "k"},
+            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "same"},
+        )
         assert r.status_code == 201 and "idempotent-replayed" not in r.headers
 
 

@@ -60,8 +60,14 @@ def test_redis_limiter_shares_quota_between_processes(redis_server: str) -> None
 
 @pytest.mark.redis
 def test_api_returns_429_with_retry_after(redis_server: str, tmp_path: Path) -> None:
-    p = make_platform("sqlite", tmp_path, None, rate_limit_per_second=1.0, rate_limit_burst=3,
-                      redis_url=redis_server)
+    p = make_platform(
+        "sqlite",
+        tmp_path,
+        None,
+        rate_limit_per_second=1.0,
+        rate_limit_burst=3,
+        redis_url=redis_server,
+    )
     try:
         _, key = p.new_tenant()
         h = {"Authorization": f"Bearer {key}"}

@@ -36,9 +36,13 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
                 @given(case=operation.as_strategy(generation_mode=mode))
-                @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck))
-                def run(case: schemathesis.Case) -> None:
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                )
+                def run(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
                     case.call_and_validate(headers=headers)
 
                 try:
@@ -47,8 +51,10 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
                     # Nothing to make invalid (no parameters, no body): only positive cases.
                     assert mode is GenerationMode.NEGATIVE, operation.path
                 except Exception as exc:  # collect all, report together
-                    failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]:"
-                                    f" {str(exc)[:1500]}")
+                    failures.append(
+                        f"{operation.method.upper()} {operation.path} [{mode.value}]:"
+                        f" {str(exc)[:1500]}"
+                    )
         assert operations >= 10
         assert not failures, "\n\n".join(failures)
     finally:

@@ -53,8 +53,15 @@ def test_writing_another_tenants_row_is_refused(platform: Platform) -> None:
     b, _ = platform.new_tenant()
     with pytest.raises(ConfigurationError), platform.db.tenant(a) as session:
         add = DecisionRow(
-            id="01ARZ3NDEKTSV4RRFFQ69G5FAV", tenant_id=b, capability="c", action="a",
-            subject_type="s", subject_id="1", outcome="o", reasons=[], input_digest="0" * 64,
+            id="01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            tenant_id=b,
+            capability="c",
+            action="a",
+            subject_type="s",
+            subject_id="1",
+            outcome="o",
+            reasons=[],
+            input_digest="0" * 64,
             created_at=__import__("datetime").datetime.now(__import__("datetime").UTC),
         )
         session.add(add)
@@ -73,7 +80,9 @@ def test_row_level_security_holds_without_the_query_layer(postgres_server: str, 
         add_decisions(p.db, b, 2)
         with p.db.engine.connect() as conn:
             # Connected as a superuser, the app still runs as the RLS-bound role.
-            assert conn.execute(text("SELECT current_user")).scalar() == p.settings.postgres_app_role
+            assert (
+                conn.execute(text("SELECT current_user")).scalar() == p.settings.postgres_app_role
+            )
             conn.commit()
             with conn.begin():
                 # Raw SQL, no filter: the database itself shows nothing without a tenant scope.
@@ -81,13 +90,19 @@ def test_row_level_security_holds_without_the_query_layer(postgres_server: str, 
             with conn.begin():
                 conn.execute(text("SELECT set_config('finbrain.tenant_id', :t, true)"), {"t": a})
                 assert conn.execute(text("SELECT count(*) FROM decisions")).scalar() == 3
-                assert conn.execute(
-                    text("SELECT count(*) FROM decisions WHERE tenant_id = :b"), {"b": b}
-                ).scalar() == 0
+                assert (
+                    conn.execute(
+                        text("SELECT count(*) FROM decisions WHERE tenant_id = :b"), {"b": b}
+                    ).scalar()
+                    == 0
+                )
                 # Updates and deletes cannot reach another tenant's rows either.
-                assert conn.execute(
-                    text("UPDATE decisions SET outcome='x' WHERE tenant_id = :b"), {"b": b}
-                ).rowcount == 0
+                assert (
+                    conn.execute(
+                        text("UPDATE decisions SET outcome='x' WHERE tenant_id = :b"), {"b": b}
+                    ).rowcount
+                    == 0
+                )
             # The platform scope (operator) still cannot read decisions.
             with conn.begin():
                 conn.execute(text("SELECT set_config('finbrain.platform', 'on', true)"))
@@ -98,15 +113,25 @@ def test_row_level_security_holds_without_the_query_layer(postgres_server: str, 
             # Inserting a row for another tenant is refused by the policy's WITH CHECK.
             with pytest.raises(DBAPIError), conn.begin():
                 conn.execute(text("SELECT set_config('finbrain.tenant_id', :t, true)"), {"t": a})
-                conn.execute(text(
-                    "INSERT INTO decisions (id, tenant_id, capability, action, subject_type, "
-                    "subject_id, outcome, reasons, input_digest, created_at) VALUES "
-                    "('01ARZ3NDEKTSV4RRFFQ69G5FAV', :b, 'c', 'a', 's', '1', 'o', '[]', :d, now())"
-                ), {"b": b, "d": "0" * 64})
+                conn.execute(
+                    text(
+                        "INSERT INTO decisions (id, tenant_id, capability, action, subject_type, "
+                        "subject_id, outcome, reasons, input_digest, created_at) VALUES "
+                        "('01ARZ3NDEKTSV4RRFFQ69G5FAV', :b, 'c', 'a', 's', '1', 'o', '[]', :d, "
+                        "now())"
+                    ),
+                    {"b": b, "d": "0" * 64},
+                )
         with p.db.engine.connect() as conn:
-            forced = conn.execute(text(
-                "SELECT relname FROM pg_class WHERE relforcerowsecurity AND relrowsecurity"
-            )).scalars().all()
+            forced = (
+                conn.execute(
+                    text(
+                        "SELECT relname FROM pg_class WHERE relforcerowsecurity AND relrowsecurity"
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert {"decisions", "api_keys", "tenants", "idempotency_records"} <= set(forced)
     finally:
         p.client.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from finbrain.core.errors import FinbrainError
 from finbrain.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from finbrain.platform.store.database import Database
 
 app = typer.Typer(help="finbrain 金融大脑: an open AI platform for banks.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -29,20 +32,26 @@ def _fail(exc: FinbrainError) -> None:
 
     text = message(exc.code, "en", **exc.params)
     extra = f" ({exc.detail})" if exc.detail else ""
-    err.print(f"[red]error[/red] {exc.code}: {escape(text + extra)}", soft_wrap=True,
-              highlight=False)
+    err.print(
+        f"[red]error[/red] {exc.code}: {escape(text + extra)}", soft_wrap=True, highlight=False
+    )
     raise typer.Exit(code=2)
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from finbrain.platform.bootstrap import prepare
 
     return prepare(get_settings())
 
 
 def _show_secret(title: str, secret: str) -> None:
-    out.print(Panel(f"[bold]{secret}[/bold]\n\nShown once: store it in your secrets manager now.",
-                    title=title, border_style="yellow"))
+    out.print(
+        Panel(
+            f"[bold]{secret}[/bold]\n\nShown once: store it in your secrets manager now.",
+            title=title,
+            border_style="yellow",
+        )
+    )
 
 
 @db_app.command("upgrade")
@@ -52,8 +61,10 @@ def db_upgrade() -> None:
 
     settings = get_settings()
     upgrade(settings)
-    out.print(f"schema at revision [bold]{current_revision(settings)}[/bold] "
-              f"on {settings.effective_database_url.split('@')[-1]}")
+    out.print(
+        f"schema at revision [bold]{current_revision(settings)}[/bold] "
+        f"on {settings.effective_database_url.split('@')[-1]}"
+    )
 
 
 @tenants_app.command("create")
@@ -70,8 +81,9 @@ def tenants_create(
             if not tenancy.has_operator_key(session):
                 operator = tenancy.create_operator_key(session, label="bootstrap operator")
             tenant = tenancy.create_tenant(session, name.strip())
-            key = tenancy.create_key(session, tenant.id, label="admin", scopes=["admin"],
-                                     created_by="cli")
+            key = tenancy.create_key(
+                session, tenant.id, label="admin", scopes=["admin"], created_by="cli"
+            )
             tenant_id = tenant.id
     except FinbrainError as exc:
         _fail(exc)
@@ -120,8 +132,13 @@ def keys_create(
                 key = tenancy.create_operator_key(session, label=label)
             else:
                 assert tenant is not None
-                key = tenancy.create_key(session, tenant, label=label,
-                                         scopes=scope or ["decisions:read"], created_by="cli")
+                key = tenancy.create_key(
+                    session,
+                    tenant,
+                    label=label,
+                    scopes=scope or ["decisions:read"],
+                    created_by="cli",
+                )
     except FinbrainError as exc:
         _fail(exc)
         return
@@ -129,7 +146,9 @@ def keys_create(
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")]) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")],
+) -> None:
     """Revoke a tenant or operator key at once."""
     from finbrain.platform import tenancy
 
@@ -151,8 +170,13 @@ def _serve(host: str | None, port: int | None) -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_config=None, proxy_headers=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -179,14 +203,22 @@ def demo(
     setup = ensure_demo(db)
     db.dispose()
     base = f"http://{host or settings.host}:{port or settings.port}"
-    out.print(Panel.fit(
-        f"console   [bold]{base}/console/[/bold]\n"
-        f"API docs  [bold]{base}/docs[/bold]\n"
-        f"tenant    {setup.tenant_name} ({setup.tenant_id})\n"
-        f"demo key  [bold]{setup.demo_key.secret}[/bold]\n"
-        + (f"operator  [bold]{setup.operator_key.secret}[/bold]\n" if setup.operator_key else "")
-        + f"storage   {settings.effective_database_url}",
-        title="finbrain demo 金融大脑演示", border_style="green"))
+    out.print(
+        Panel.fit(
+            f"console   [bold]{base}/console/[/bold]\n"
+            f"API docs  [bold]{base}/docs[/bold]\n"
+            f"tenant    {setup.tenant_name} ({setup.tenant_id})\n"
+            f"demo key  [bold]{setup.demo_key.secret}[/bold]\n"
+            + (
+                f"operator  [bold]{setup.operator_key.secret}[/bold]\n"
+                if setup.operator_key
+                else ""
+            )
+            + f"storage   {settings.effective_database_url}",
+            title="finbrain demo 金融大脑演示",
+            border_style="green",
+        )
+    )
     if not no_serve:
         _serve(host, port)
 

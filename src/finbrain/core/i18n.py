@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import string
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -16,7 +16,7 @@ Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: Language) -> dict[str, str]:
     text = resources.files("finbrain.core").joinpath(f"messages/{language}.json").read_text("utf-8")
     data: dict[str, str] = json.loads(text)
@@ -69,7 +69,7 @@ def negotiate(accept_language: str | None, default: Language = "zh") -> Language
         if primary == "*":
             lang = default
         elif primary in LANGUAGES:
-            lang = primary  # type: ignore[assignment]
+            lang = primary
         else:
             lang = None
         if lang is None:

@@ -33,7 +33,7 @@ def register_currency(code: str, minor_units: int) -> None:
 
 
 def _to_decimal(value: object, field: str = "amount") -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError(field=field, rule="not_float", value=repr(value))
     if isinstance(value, Decimal):
         result = value
@@ -54,6 +54,8 @@ class Money:
     """An exact amount in one currency. Immutable and hashable."""
 
     __slots__ = ("_amount", "_currency")
+    _amount: Decimal
+    _currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
         currency = currency.upper() if isinstance(currency, str) else currency
@@ -67,11 +69,11 @@ class Money:
 
     @property
     def amount(self) -> Decimal:
-        return self._amount  # type: ignore[no-any-return]
+        return self._amount
 
     @property
     def currency(self) -> str:
-        return self._currency  # type: ignore[no-any-return]
+        return self._currency
 
     @property
     def minor_units(self) -> int:

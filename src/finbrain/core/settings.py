@@ -6,6 +6,7 @@ under ``../shared/data`` when this is a checkout of the project, the server on 1
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +65,14 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError("must be one of OFF, NORMAL, FULL, EXTRA")
+        return value
+
+    @field_validator("postgres_app_role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        # Interpolated into DDL (role names cannot be bound parameters): identifiers only.
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+            raise ValueError("must be a lower-case SQL identifier")
         return value
 
     @field_validator("default_language")

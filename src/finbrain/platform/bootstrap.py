@@ -32,8 +32,10 @@ def prepare(settings: Settings) -> Database:
 def ensure_demo(db: Database) -> DemoSetup:
     """The demo bank with a fresh console key; earlier demo keys are revoked (shown once each)."""
     with db.platform() as session:
-        operator = None if tenancy.has_operator_key(session) else tenancy.create_operator_key(
-            session, label="bootstrap operator"
+        operator = (
+            None
+            if tenancy.has_operator_key(session)
+            else tenancy.create_operator_key(session, label="bootstrap operator")
         )
         tenant = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
         if tenant is None:

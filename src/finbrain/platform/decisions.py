@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finbrain.core.decision import Decision, ModelRef, Receipt, Reason, Subject
+from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
 from finbrain.platform.store.models import DecisionRow
 
 
 def record(
-    session: Session, decision: Decision, *, key_id: str | None = None, request_id: str | None = None
+    session: Session,
+    decision: Decision,
+    *,
+    key_id: str | None = None,
+    request_id: str | None = None,
 ) -> Decision:
     """Store a decision in the caller's open transaction (the ledger append joins it later)."""
     if session.info.get("tenant_id") not in (None, decision.tenant_id):

@@ -66,7 +66,8 @@ class RedisRateLimiter:
         self._script = client.register_script(_GCRA)
 
     def hit(self, key: str) -> None:
-        wait_ms = float(self._script(keys=[self.prefix + key],
-                                     args=[self.interval_ms, self.tolerance_ms]))
+        wait_ms = float(
+            self._script(keys=[self.prefix + key], args=[self.interval_ms, self.tolerance_ms])
+        )
         if wait_ms > 0:
             raise RateLimitedError(retry_after=wait_ms / 1000.0, rule="requests_per_second")

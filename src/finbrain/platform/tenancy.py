@@ -30,7 +30,9 @@ from finbrain.platform.pagination import check_limit, decode_cursor, encode_curs
 from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
 from finbrain.platform.store.models import ApiKey, OperatorKey, Tenant
 
-_KEY = re.compile(r"^fb(?P<kind>[ko])_(?P<id>[0-9A-HJKMNP-TV-Z]{26})_(?P<secret>[A-Za-z0-9_\-]{43})$")
+_KEY = re.compile(
+    r"^fb(?P<kind>[ko])_(?P<id>[0-9A-HJKMNP-TV-Z]{26})_(?P<secret>[A-Za-z0-9_\-]{43})$"
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ def create_tenant(session: Session, name: str) -> Tenant:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise ConflictError(f"a tenant named {name!r} exists", field="name", rule="unique") from None
+        raise ConflictError(
+            f"a tenant named {name!r} exists", field="name", rule="unique"
+        ) from None
     return tenant
 
 
@@ -144,9 +148,10 @@ def create_key(
 
 def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> ApiKey | OperatorKey:
     """Revoke a tenant key (``tenant_id`` given: only within that tenant) or an operator key."""
-    key: ApiKey | OperatorKey | None = session.get(ApiKey, key_id)
-    if key is not None and tenant_id is not None and key.tenant_id != tenant_id:
-        key = None
+    tenant_key = session.get(ApiKey, key_id)
+    if tenant_key is not None and tenant_id is not None and tenant_key.tenant_id != tenant_id:
+        tenant_key = None
+    key: ApiKey | OperatorKey | None = tenant_key
     if key is None and tenant_id is None:
         key = session.get(OperatorKey, key_id)
     if key is None:
@@ -185,9 +190,9 @@ def authenticate(session: Session, presented: str | None) -> Principal:
     )
 
 
-def list_tenants(session: Session, *, limit: int = 50, cursor: str | None = None) -> tuple[
-    list[Tenant], str | None
-]:
+def list_tenants(
+    session: Session, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Tenant], str | None]:
     check_limit(limit)
     query = select(Tenant).order_by(Tenant.id).limit(limit + 1)
     if cursor:

@@ -20,8 +20,9 @@ Label = Name
 
 def _known_scope(value: str) -> str:
     if value not in SCOPES:
-        raise PydanticCustomError("known_scope", "unknown scope; known: {known}",
-                                  {"known": ", ".join(sorted(SCOPES))})
+        raise PydanticCustomError(
+            "known_scope", "unknown scope; known: {known}", {"known": ", ".join(sorted(SCOPES))}
+        )
     return value
 
 

@@ -98,11 +98,10 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
 
 def _find(session: ScopedSession, principal_id: str, key: str) -> IdempotencyRecord | None:
     record = session.get(IdempotencyRecord, (principal_id, key))
-    if record is not None:
-        if utcnow() - record.created_at > IDEMPOTENCY_TTL:
-            session.delete(record)
-            session.flush()
-            return None
+    if record is not None and utcnow() - record.created_at > IDEMPOTENCY_TTL:
+        session.delete(record)
+        session.flush()
+        return None
     return record
 
 
@@ -182,8 +181,9 @@ class UnitOfWorkRoute(APIRoute):
         except IntegrityError:
             # A concurrent twin committed first: undo ours, answer as the twin did.
             await run_in_threadpool(session.rollback)
-            return await run_in_threadpool(self._replay_committed, request, principal, key,
-                                           request_hash)
+            return await run_in_threadpool(
+                self._replay_committed, request, principal, key, request_hash
+            )
         return response
 
     @staticmethod
@@ -194,8 +194,11 @@ class UnitOfWorkRoute(APIRoute):
         with db.platform(write=False) as session:
             found = _find(session, principal.key_id, key)
         if found is None:
-            raise ConflictError(code="FB-IDEMPOTENCY-IN-PROGRESS", field="Idempotency-Key",
-                                rule="one_request_at_a_time")
+            raise ConflictError(
+                code="FB-IDEMPOTENCY-IN-PROGRESS",
+                field="Idempotency-Key",
+                rule="one_request_at_a_time",
+            )
         return _replay(found, request_hash)
 
 
@@ -203,8 +206,8 @@ def prune_idempotency(db: Database) -> int:
     """Drop records older than the TTL (run by the server periodically)."""
     with db.platform() as session:
         result = session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL)
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL
+            )
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-

@@ -33,7 +33,9 @@ def language(request: Request) -> Language:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in ("zh", "en"):
         return chosen  # type: ignore[return-value]
-    return negotiate(request.headers.get("accept-language"), request.app.state.settings.default_language)
+    return negotiate(
+        request.headers.get("accept-language"), request.app.state.settings.default_language
+    )
 
 
 def _db(request: Request) -> Database:
@@ -61,7 +63,9 @@ def _signed_in(request: Request) -> tuple[Principal, str] | None:
         return principal, tenant.name
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status: int = 200, /, **context: object
+) -> HTMLResponse:
     lang = language(request)
 
     def t(key: str, **params: Any) -> str:
@@ -108,9 +112,16 @@ def login(request: Request, api_key: str = Form(default="", max_length=200)) -> 
         with _db(request).platform(write=False) as session:
             principal = tenancy.authenticate(session, api_key)
     except AuthenticationError:
-        return render(request, "login.html", status=401, error=message("ui.login_failed", language(request)))
+        return render(
+            request, "login.html", 401, error=message("ui.login_failed", language(request))
+        )
     if principal.is_operator:
-        return render(request, "login.html", status=403, error=message("FB-FORBIDDEN", language(request), scope="tenant"))
+        return render(
+            request,
+            "login.html",
+            403,
+            error=message("FB-FORBIDDEN", language(request), scope="tenant"),
+        )
     request.session.clear()
     request.session["key_id"] = principal.key_id
     return RedirectResponse(url="/console/decisions", status_code=303)
@@ -147,9 +158,13 @@ def _daily_outcomes(db: Database, tenant_id: str, lang: Language) -> dict[str, A
     return {
         "days": days,
         "series": [
-            {"name": o, "label": message(f"ui.outcome.{o}", lang) if message(
-                f"ui.outcome.{o}", lang) != f"ui.outcome.{o}" else o,
-             "data": [per_day[d][o] for d in days]}
+            {
+                "name": o,
+                "label": message(f"ui.outcome.{o}", lang)
+                if message(f"ui.outcome.{o}", lang) != f"ui.outcome.{o}"
+                else o,
+                "data": [per_day[d][o] for d in days],
+            }
             for o in outcomes
         ],
         "total": len(rows),
@@ -169,25 +184,43 @@ def decisions_page(
     principal, tenant_name = signed
     assert principal.tenant_id
     if not grants(principal.scopes, "decisions:read"):
-        return render(request, "error.html", status=403,
-                      error=message("FB-FORBIDDEN", language(request), scope="decisions:read"),
-                      tenant_name=tenant_name, principal=principal)
+        return render(
+            request,
+            "error.html",
+            403,
+            error=message("FB-FORBIDDEN", language(request), scope="decisions:read"),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
     filters = {k: v for k, v in {"capability": capability, "outcome": outcome}.items() if v}
     try:
         with _db(request).tenant(principal.tenant_id, write=False) as session:
             page = decisions.list_page(session, limit=50, cursor=cursor or None, **filters)
     except ValidationError as exc:
-        return render(request, "error.html", status=422, error=str(exc),
-                      tenant_name=tenant_name, principal=principal)
+        return render(
+            request,
+            "error.html",
+            422,
+            error=str(exc),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
     more_url = None
     if page.next_cursor:
         more_url = "/console/decisions?" + urlencode({**filters, "cursor": page.next_cursor})
-    context = {"page": page, "more_url": more_url, "filters": filters}
+    context: dict[str, object] = {"page": page, "more_url": more_url, "filters": filters}
     if request.headers.get("hx-request"):
         return render(request, "_decision_rows.html", **context)
     chart = _daily_outcomes(_db(request), principal.tenant_id, language(request))
-    return render(request, "decisions.html", tenant_name=tenant_name, principal=principal,
-                  chart_json=json.dumps(chart), total=chart["total"], **context)
+    return render(
+        request,
+        "decisions.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        chart_json=json.dumps(chart),
+        total=chart["total"],
+        **context,
+    )
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
@@ -201,7 +234,19 @@ def decision_page(request: Request, decision_id: str) -> Response:
         with _db(request).tenant(principal.tenant_id, write=False) as session:
             decision = decisions.get(session, decision_id)
     except NotFoundError:
-        return render(request, "error.html", status=404, error=message("ui.not_found", language(request)),
-                      tenant_name=tenant_name, principal=principal)
-    return render(request, "decision.html", decision=decision, tenant_name=tenant_name,
-                  principal=principal, now=datetime.now(UTC))
+        return render(
+            request,
+            "error.html",
+            404,
+            error=message("ui.not_found", language(request)),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
+    return render(
+        request,
+        "decision.html",
+        decision=decision,
+        tenant_name=tenant_name,
+        principal=principal,
+        now=datetime.now(UTC),
+    )

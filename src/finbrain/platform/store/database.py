@@ -83,9 +83,7 @@ def _postgres_role(settings: Settings) -> Any:
         # RLS does not bind superusers or BYPASSRLS roles: drop to the app role when connected
         # as one, so isolation holds even on a developer's superuser connection.
         cursor = dbapi_connection.cursor()
-        cursor.execute(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
         row = cursor.fetchone()
         if row and row[0]:
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))

@@ -16,7 +16,9 @@ from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(
-    prefix="/v1/decisions", tags=["decisions"], route_class=UnitOfWorkRoute,
+    prefix="/v1/decisions",
+    tags=["decisions"],
+    route_class=UnitOfWorkRoute,
     responses=PROBLEM_RESPONSES,
 )
 Reader = Annotated[Principal, Depends(require("decisions:read"))]
@@ -39,8 +41,13 @@ def list_decisions(
 ) -> DecisionPage:
     """Newest first. Pass ``next_cursor`` back as ``cursor`` for the next page."""
     page = decisions.list_page(
-        session, limit=limit, cursor=cursor, capability=capability, outcome=outcome,
-        subject_type=subject_type, subject_id=subject_id,
+        session,
+        limit=limit,
+        cursor=cursor,
+        capability=capability,
+        outcome=outcome,
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
     return DecisionPage(items=page.items, next_cursor=page.next_cursor)
 

@@ -27,23 +27,40 @@ def me(session: Session, principal: Annotated[Principal, Depends(current_princip
     name = None
     if principal.tenant_id:
         name = tenancy.get_tenant(session, principal.tenant_id).name
-    return Me(kind=principal.kind, key_id=principal.key_id, tenant_id=principal.tenant_id,
-              tenant_name=name, scopes=list(principal.scopes))
+    return Me(
+        kind=principal.kind,
+        key_id=principal.key_id,
+        tenant_id=principal.tenant_id,
+        tenant_name=name,
+        scopes=list(principal.scopes),
+    )
 
 
 @router.get("/keys", response_model=KeyPage)
 def list_keys(session: Session, principal: Admin) -> KeyPage:
     assert principal.tenant_id
-    return KeyPage(items=[KeyOut.model_validate(k, from_attributes=True)
-                          for k in tenancy.list_keys(session, principal.tenant_id)])
+    return KeyPage(
+        items=[
+            KeyOut.model_validate(k, from_attributes=True)
+            for k in tenancy.list_keys(session, principal.tenant_id)
+        ]
+    )
 
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyOut)
-def create_key(body: KeyCreate, session: Session, principal: Admin,
-               _key: IdempotencyKey) -> IssuedKeyOut:
+def create_key(
+    body: KeyCreate, session: Session, principal: Admin, _key: IdempotencyKey
+) -> IssuedKeyOut:
     assert principal.tenant_id
-    return issued(tenancy.create_key(session, principal.tenant_id, label=body.label,
-                                     scopes=body.scopes, created_by=f"key:{principal.key_id}"))
+    return issued(
+        tenancy.create_key(
+            session,
+            principal.tenant_id,
+            label=body.label,
+            scopes=body.scopes,
+            created_by=f"key:{principal.key_id}",
+        )
+    )
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut)

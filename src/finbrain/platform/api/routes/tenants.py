@@ -23,14 +23,20 @@ from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
 from finbrain.platform.pagination import CURSOR_PATTERN
 
 router = APIRouter(
-    prefix="/v1/tenants", tags=["operator"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
+    prefix="/v1/tenants",
+    tags=["operator"],
+    route_class=UnitOfWorkRoute,
+    responses=PROBLEM_RESPONSES,
 )
 Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
 def issued(key: tenancy.IssuedKey) -> IssuedKeyOut:
     return IssuedKeyOut(
-        id=key.id, tenant_id=key.tenant_id, label=key.label, scopes=list(key.scopes),
+        id=key.id,
+        tenant_id=key.tenant_id,
+        label=key.label,
+        scopes=list(key.scopes),
         secret=key.secret,
     )
 
@@ -42,11 +48,15 @@ def create_tenant(
     """Create a bank tenant and its first admin key (shown once)."""
     tenant = tenancy.create_tenant(session, body.name)
     key = tenancy.create_key(
-        session, tenant.id, label=body.admin_key_label, scopes=["admin"],
+        session,
+        tenant.id,
+        label=body.admin_key_label,
+        scopes=["admin"],
         created_by=f"operator:{principal.key_id}",
     )
-    return TenantCreated(tenant=TenantOut.model_validate(tenant, from_attributes=True),
-                         admin_key=issued(key))
+    return TenantCreated(
+        tenant=TenantOut.model_validate(tenant, from_attributes=True), admin_key=issued(key)
+    )
 
 
 @router.get("", response_model=TenantPage)
@@ -76,16 +86,23 @@ def create_key(
     tenant_id: Id, body: KeyCreate, session: Session, principal: Operator, _key: IdempotencyKey
 ) -> IssuedKeyOut:
     return issued(
-        tenancy.create_key(session, tenant_id, label=body.label, scopes=body.scopes,
-                           created_by=f"operator:{principal.key_id}")
+        tenancy.create_key(
+            session,
+            tenant_id,
+            label=body.label,
+            scopes=body.scopes,
+            created_by=f"operator:{principal.key_id}",
+        )
     )
 
 
 @router.get("/{tenant_id}/keys", response_model=KeyPage)
 def list_keys(tenant_id: Id, session: Session, _principal: Operator) -> KeyPage:
     return KeyPage(
-        items=[KeyOut.model_validate(k, from_attributes=True)
-               for k in tenancy.list_keys(session, tenant_id)]
+        items=[
+            KeyOut.model_validate(k, from_attributes=True)
+            for k in tenancy.list_keys(session, tenant_id)
+        ]
     )
 
 

@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("revoked_at", TZ, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name="fk_api_keys_tenant_id_tenants"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name="fk_api_keys_tenant_id_tenants"
+        ),
     )
     op.create_index("ix_api_keys_tenant_id", "api_keys", ["tenant_id"])
     op.create_table(
@@ -112,12 +114,13 @@ def _row_level_security() -> None:
     settings = context.config.attributes.get("settings")
     role = settings.postgres_app_role if settings is not None else "finbrain_app"
     # The role the app drops to (see database.py); a DBA may have created it already.
+    # ``role`` is a validated identifier (Settings.postgres_app_role), so interpolation is safe.
     op.execute(
         f"""DO $$ BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
                 CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS;
             END IF;
-        END $$"""
+        END $$"""  # noqa: S608
     )
     op.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
     op.execute(

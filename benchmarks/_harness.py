@@ -1,0 +1,85 @@
+"""Shared by every benchmark: the results schema of DESIGN.md, timing helpers, a live server.
+
+Results are medians and percentiles over repeated runs, never a single timing: this machine is
+noisy. ``write_results`` validates each row so every area writes the same, comparable JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+METRICS = {
+    "auc", "ks", "ap", "cp100", "f1", "precision", "recall", "accuracy", "iv", "qini",
+    "uplift_at_30", "per_second", "p50_ms", "p95_ms", "p99_ms", "p999_ms", "seconds", "ratio",
+    "violations",
+}  # fmt: skip
+
+
+def arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="reduced run, under a minute")
+    return parser.parse_args()
+
+
+def row(task: str, system: str, metric: str, value: float, n: int, spread: float | None = None,
+        **extra: Any) -> dict[str, Any]:
+    if metric not in METRICS:
+        raise ValueError(f"metric {metric!r} is not one of {sorted(METRICS)}")
+    out: dict[str, Any] = {"task": task, "system": system, "metric": metric,
+                           "value": round(float(value), 6), "n": int(n)}
+    if spread is not None:
+        out["spread"] = round(float(spread), 6)
+    out.update(extra)
+    return out
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def q(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return {"p50_ms": statistics.median(ordered), "p95_ms": q(0.95), "p99_ms": q(0.99),
+            "p999_ms": q(0.999)}
+
+
+def write_results(area: str, quick: bool, results: list[dict[str, Any]]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{area}.json"
+    payload = {"area": area, "quick": quick, "python": platform.python_version(),
+               "machine": f"{platform.machine()} {platform.system()}",
+               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": results}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+@contextmanager
+def live_server(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port for the duration of the block."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
