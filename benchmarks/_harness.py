@@ -31,12 +31,24 @@ def arguments(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def row(task: str, system: str, metric: str, value: float, n: int, spread: float | None = None,
-        **extra: Any) -> dict[str, Any]:
+def row(
+    task: str,
+    system: str,
+    metric: str,
+    value: float,
+    n: int,
+    spread: float | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     if metric not in METRICS:
         raise ValueError(f"metric {metric!r} is not one of {sorted(METRICS)}")
-    out: dict[str, Any] = {"task": task, "system": system, "metric": metric,
-                           "value": round(float(value), 6), "n": int(n)}
+    out: dict[str, Any] = {
+        "task": task,
+        "system": system,
+        "metric": metric,
+        "value": round(float(value), 6),
+        "n": int(n),
+    }
     if spread is not None:
         out["spread"] = round(float(spread), 6)
     out.update(extra)
@@ -49,16 +61,25 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     def q(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
-    return {"p50_ms": statistics.median(ordered), "p95_ms": q(0.95), "p99_ms": q(0.99),
-            "p999_ms": q(0.999)}
+    return {
+        "p50_ms": statistics.median(ordered),
+        "p95_ms": q(0.95),
+        "p99_ms": q(0.99),
+        "p999_ms": q(0.999),
+    }
 
 
 def write_results(area: str, quick: bool, results: list[dict[str, Any]]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{area}.json"
-    payload = {"area": area, "quick": quick, "python": platform.python_version(),
-               "machine": f"{platform.machine()} {platform.system()}",
-               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": results}
+    payload = {
+        "area": area,
+        "quick": quick,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()} {platform.system()}",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "results": results,
+    }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return path
 

@@ -17,13 +17,14 @@ from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import arguments, live_server, percentiles, row, write_results  # noqa: E402
-from finbrain.core.settings import Settings  # noqa: E402
-from finbrain.platform import tenancy  # noqa: E402
-from finbrain.platform.api.app import create_app  # noqa: E402
-from finbrain.platform.store.database import Database  # noqa: E402
-from finbrain.platform.store.migrate import upgrade  # noqa: E402
-from tests.platform.helpers import add_decisions  # noqa: E402
+from tests.platform.helpers import add_decisions
+
+from benchmarks._harness import arguments, live_server, percentiles, row, write_results
+from finbrain.core.settings import Settings
+from finbrain.platform import tenancy
+from finbrain.platform.api.app import create_app
+from finbrain.platform.store.database import Database
+from finbrain.platform.store.migrate import upgrade
 
 PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 console = Console()
@@ -70,8 +71,8 @@ def bench_backend(name: str, settings: Settings, n: int) -> list[dict[str, objec
         tasks = {
             "list_decisions": lambda i: client.get("/v1/decisions?limit=50", headers=headers),
             "idempotent_post": lambda i: client.post(
-                "/v1/keys", json={"label": f"k{i}"},
-                headers={**headers, "Idempotency-Key": f"k{i}"}),
+                "/v1/keys", json={"label": f"k{i}"}, headers={**headers, "Idempotency-Key": f"k{i}"}
+            ),
         }
         for task, call in tasks.items():
             for i in range(20):  # warm-up
@@ -88,8 +89,10 @@ def bench_backend(name: str, settings: Settings, n: int) -> list[dict[str, objec
             for metric in ("p50_ms", "p95_ms", "p99_ms"):
                 results.append(row(f"{task}_{name}", "finbrain", metric, stats[metric], n))
             results.append(row(f"{task}_{name}", "finbrain", "per_second", n / elapsed, n))
-            console.print(f"{name:8s} {task:16s} p50 {stats['p50_ms']:.2f} ms  "
-                          f"p95 {stats['p95_ms']:.2f} ms  {n / elapsed:.0f}/s")
+            console.print(
+                f"{name:8s} {task:16s} p50 {stats['p50_ms']:.2f} ms  "
+                f"p95 {stats['p95_ms']:.2f} ms  {n / elapsed:.0f}/s"
+            )
     db.dispose()
     return results
 
@@ -99,15 +102,25 @@ def main() -> None:
     n = 200 if args.quick else 2000
     results = []
     with tempfile.TemporaryDirectory() as home:
-        results += bench_backend("sqlite", Settings(home=Path(home), rate_limit_burst=10**6,
-                                                    rate_limit_per_second=1e6), n)
+        results += bench_backend(
+            "sqlite",
+            Settings(home=Path(home), rate_limit_burst=10**6, rate_limit_per_second=1e6),
+            n,
+        )
     pg = _postgres_database()
     if pg:
         try:
             with tempfile.TemporaryDirectory() as home:
-                results += bench_backend("postgres", Settings(
-                    home=Path(home), database_url=pg, rate_limit_burst=10**6,
-                    rate_limit_per_second=1e6), n)
+                results += bench_backend(
+                    "postgres",
+                    Settings(
+                        home=Path(home),
+                        database_url=pg,
+                        rate_limit_burst=10**6,
+                        rate_limit_per_second=1e6,
+                    ),
+                    n,
+                )
         finally:
             _drop(pg)
     path = write_results("api", args.quick, results)
