@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from finbrain.core.settings import get_settings, reset_settings
+from tests.conftest import service_missing
 
 SetDataDir = Callable[[Path], None]
 
@@ -28,7 +29,8 @@ def real_dir() -> Path:
     """The real data folder (FINBRAIN_DATA_DIR or ../shared/data); tests skip without it."""
     folder = _configured_data_dir()
     if folder is None:
-        pytest.skip("real data folder not found: set FINBRAIN_DATA_DIR")
+        service_missing("The real data folder", "not found: set FINBRAIN_DATA_DIR")
+    assert folder is not None
     return folder
 
 
