@@ -8,7 +8,9 @@ under pytest 9.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +20,20 @@ from schemathesis import GenerationMode
 from tests.conftest import make_platform
 
 EXAMPLES = 20
+
+
+def _fuzzer(strategy: Any, headers: dict[str, str]) -> Callable[[], None]:
+    @given(case=strategy)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers)
+
+    return run  # type: ignore[no-any-return]
 
 
 def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
@@ -34,17 +50,7 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
             secret = platform.operator_secret if operator else tenant_secret
             headers = {"Authorization": f"Bearer {secret}"}
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-                @given(case=operation.as_strategy(generation_mode=mode))
-                @settings(
-                    max_examples=EXAMPLES,
-                    deadline=None,
-                    database=None,
-                    suppress_health_check=list(HealthCheck),
-                )
-                def run(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
-                    case.call_and_validate(headers=headers)
-
+                run = _fuzzer(operation.as_strategy(generation_mode=mode), headers)
                 try:
                     run()
                 except Unsatisfiable:

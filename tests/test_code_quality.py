@@ -1,0 +1,24 @@
+"""ruff (lint + format) and mypy are part of the suite, so CI keeps the code clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _run(*args: str) -> None:
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_ruff_lint_and_format() -> None:
+    _run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks")
+    _run(str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks")
+
+
+def test_mypy_strict() -> None:
+    _run(str(BIN / "mypy"))
