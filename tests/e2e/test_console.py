@@ -109,3 +109,12 @@ def test_other_tenants_decision_is_not_found(page: Any, live: LiveServer) -> Non
     response = page.context.request.get(f"{live.url}/console/decisions/{other.id}")
     assert response.status == 404
     assert other.input_digest not in response.text()
+
+
+def test_api_docs_render_offline(page: Any, live: LiveServer) -> None:
+    """Swagger UI is served from vendored files: it renders with no outside request."""
+    page.goto(f"{live.url}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/decisions" in " ".join(paths)
+    assert "finbrain" in page.locator(".title").first.inner_text()

@@ -175,6 +175,7 @@ def _serve(host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
+        access_log=False,  # finbrain.access logs each request (masked, with tenant and key)
         proxy_headers=False,
     )
 

@@ -90,6 +90,7 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(logging.StreamHandler(sys.stderr))
     root.setLevel(level.upper())
     install_masking(root)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)
         lg.handlers.clear()

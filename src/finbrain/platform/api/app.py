@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from finbrain import __version__
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         title="finbrain 金融大脑",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served below from vendored files: no CDN at run time
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -72,6 +74,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     for module in (health, tenants, keys, decisions):
         app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="finbrain 金融大脑 API",
+            swagger_js_url="/console/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/console/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/console/static/favicon.svg",
+        )
 
     @app.get("/problems/{code}", tags=["health"], include_in_schema=False)
     def problem_type(code: str) -> dict[str, str]:
