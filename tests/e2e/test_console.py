@@ -54,7 +54,8 @@ def test_sign_in_browse_and_page_through_decisions(
     assert page.locator("[data-testid=decision-id]").inner_text() == made[-1].id
     assert page.locator("[data-testid=reason-row]").count() == 1
     assert "test reason" in page.locator("[data-testid=reasons-table]").inner_text()
-    assert page.locator("[data-testid=no-receipt]").is_visible()
+    receipt = page.locator("[data-testid=receipt]").inner_text()
+    assert '"leaf_index": 59' in receipt and "finbrain.local/ledger/" in receipt
 
 
 def test_filter_by_outcome(page: Any, live: LiveServer) -> None:

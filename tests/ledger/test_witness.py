@@ -6,7 +6,13 @@ import pytest
 
 from finbrain.ledger.note import Checkpoint, Note, Signer
 from finbrain.ledger.tree import MerkleLog
-from finbrain.ledger.witness import ForkDetected, StaleOldSize, Witness, WitnessError, WitnessState
+from finbrain.ledger.witness import (
+    ForkDetectedError,
+    StaleSizeError,
+    Witness,
+    WitnessError,
+    WitnessState,
+)
 
 ORIGIN = "finbrain.test/ledger/T1"
 
@@ -34,7 +40,7 @@ def test_cosigns_consistent_growth_and_survives_restart(tmp_path: Path) -> None:
     witness.add_checkpoint(signed(log, key), 3, log.consistency_proof(3))
     # A restarted witness remembers what it co-signed.
     again = Witness(wkey, {ORIGIN: key.verifier()}, WitnessState(tmp_path / "state.json"))
-    with pytest.raises(StaleOldSize) as info:
+    with pytest.raises(StaleSizeError) as info:
         again.add_checkpoint(signed(log, key), 3, [])
     assert info.value.size == 5
 
@@ -47,14 +53,14 @@ def test_refuses_and_reports_a_fork(tmp_path: Path) -> None:
     forked = MerkleLog()
     forked.extend([b"a", b"B", b"c", b"d", b"e"])  # entry 1 rewritten, then grown
     note = signed(forked, key)
-    with pytest.raises(ForkDetected) as info:
+    with pytest.raises(ForkDetectedError) as info:
         witness.add_checkpoint(note, 4, forked.consistency_proof(4))
     assert info.value.evidence.cosigned_note == first
     assert info.value.evidence.conflicting_note == note
     # Same size, different root: a fork too.
     other = MerkleLog()
     other.extend([b"x", b"b", b"c", b"d"])
-    with pytest.raises(ForkDetected):
+    with pytest.raises(ForkDetectedError):
         witness.add_checkpoint(signed(other, key), 4, [])
 
 

@@ -27,5 +27,9 @@ def add_decisions(db: Database, tenant_id: str, n: int, **over: object) -> list[
                 ],
             }
             fields.update(over)
-            made.append(decisions.record(session, Decision.for_input({"i": i}, **fields)))
+            made.append(
+                decisions.record(
+                    session, Decision.for_input({"i": i}, **fields), settings=db.settings
+                )
+            )
     return made

@@ -15,9 +15,9 @@ from tests.platform.helpers import add_decisions
 
 
 def test_migrations_reach_head_and_are_rerunnable(platform: Platform) -> None:
-    assert current_revision(platform.settings) == head_revision(platform.settings) == "0001"
+    assert current_revision(platform.settings) == head_revision(platform.settings) == "0002"
     upgrade(platform.settings)  # idempotent
-    assert current_revision(platform.settings) == "0001"
+    assert current_revision(platform.settings) == "0002"
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_platform: Platform) -> None:
@@ -132,7 +132,16 @@ def test_row_level_security_holds_without_the_query_layer(postgres_server: str, 
                 .scalars()
                 .all()
             )
-        assert {"decisions", "api_keys", "tenants", "idempotency_records"} <= set(forced)
+        assert {
+            "decisions",
+            "api_keys",
+            "tenants",
+            "idempotency_records",
+            "ledger_leaves",
+            "ledger_nodes",
+            "ledger_checkpoints",
+            "ledger_heads",
+        } <= set(forced)
     finally:
         p.client.close()
         p.db.dispose()

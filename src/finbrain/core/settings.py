@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signs console sessions; generated into FINBRAIN_HOME if unset."
     )
+    ledger_origin: str = Field(
+        default="finbrain.local/ledger",
+        description="Prefix of every tenant log's origin line: <prefix>/<tenant id>.",
+    )
+    ledger_secret: str | None = Field(
+        default=None,
+        description="Master secret the per-tenant ledger signing keys derive from; generated "
+        "into FINBRAIN_HOME if unset. Every API process of one platform needs the same one.",
+    )
+    ledger_witness_quorum: int = Field(default=1, ge=1)
     log_level: str = "INFO"
     default_language: str = "zh"
 
@@ -94,9 +104,13 @@ class Settings(BaseSettings):
 
     def effective_secret_key(self) -> str:
         """The console signing key: configured, or generated once into the home folder (0600)."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.home / "secret_key"
+        return self.secret_key or self._home_secret("secret_key")
+
+    def effective_ledger_secret(self) -> str:
+        return self.ledger_secret or self._home_secret("ledger_secret")
+
+    def _home_secret(self, name: str) -> str:
+        path = self.home / name
         if path.is_file():
             return path.read_text().strip()
         self.home.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ class WitnessError(ValueError):
     """The witness refuses to co-sign."""
 
 
-class StaleOldSize(WitnessError):
+class StaleSizeError(WitnessError):
     """The log proved from a size other than the one the witness holds (retry from ``size``)."""
 
     def __init__(self, size: int) -> None:
@@ -46,7 +46,7 @@ class ForkEvidence:
     reason: str
 
 
-class ForkDetected(WitnessError):
+class ForkDetectedError(WitnessError):
     def __init__(self, evidence: ForkEvidence) -> None:
         self.evidence = evidence
         super().__init__(f"fork detected on {evidence.origin}: {evidence.reason}")
@@ -99,7 +99,7 @@ class Witness:
         held = self.state.get(origin)
         held_size = held[0] if held else 0
         if old_size != held_size:
-            raise StaleOldSize(held_size)
+            raise StaleSizeError(held_size)
         if checkpoint.size < held_size:
             raise WitnessError(f"checkpoint size {checkpoint.size} is behind {held_size}")
         if held is not None:
@@ -109,6 +109,8 @@ class Witness:
                     held_size, checkpoint.size, previous.root, checkpoint.root, proof
                 )
             except ProofError as exc:
-                raise ForkDetected(ForkEvidence(origin, held[1], note_text, str(exc))) from None
+                raise ForkDetectedError(
+                    ForkEvidence(origin, held[1], note_text, str(exc))
+                ) from None
         self.state.put(origin, checkpoint.size, note_text)
         return self.signer.cosign(checkpoint.text(), now if now is not None else int(time.time()))

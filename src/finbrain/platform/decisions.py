@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finbrain.core.canonical import canonical_json
 from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
+from finbrain.core.settings import Settings
+from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
 from finbrain.platform.store.models import DecisionRow
 
@@ -17,38 +22,76 @@ def record(
     session: Session,
     decision: Decision,
     *,
+    settings: Settings,
     key_id: str | None = None,
     request_id: str | None = None,
 ) -> Decision:
-    """Store a decision in the caller's open transaction (the ledger append joins it later)."""
-    if session.info.get("tenant_id") not in (None, decision.tenant_id):
+    """Store a decision and append it to the tenant's ledger in the caller's transaction.
+
+    Returns the decision with its receipt (leaf index, signed checkpoint, inclusion proof).
+    """
+    return record_many(
+        session, [decision], settings=settings, key_id=key_id, request_id=request_id
+    )[0]
+
+
+def record_many(
+    session: Session,
+    batch: Sequence[Decision],
+    *,
+    settings: Settings,
+    key_id: str | None = None,
+    request_id: str | None = None,
+) -> list[Decision]:
+    """Store decisions of one tenant and append them to its ledger as one batch."""
+    if not batch:
+        return []
+    tenant_id = batch[0].tenant_id
+    if any(d.tenant_id != tenant_id for d in batch) or session.info.get("tenant_id") not in (
+        None,
+        tenant_id,
+    ):
         raise ValidationError(field="tenant_id", rule="own_tenant")
-    if session.get(DecisionRow, decision.id) is not None:
+    ids = [d.id for d in batch]
+    if len(set(ids)) != len(ids) or session.scalar(
+        select(DecisionRow.id).where(DecisionRow.id.in_(ids)).limit(1)
+    ):
         raise ConflictError(field="id", rule="unique")
-    session.add(
-        DecisionRow(
-            id=decision.id,
-            tenant_id=decision.tenant_id,
-            capability=decision.capability,
-            action=decision.action,
-            subject_type=decision.subject.type,
-            subject_id=decision.subject.id,
-            model_id=decision.model.id if decision.model else None,
-            model_version=decision.model.version if decision.model else None,
-            model_digest=decision.model.digest if decision.model else None,
-            outcome=decision.outcome,
-            score=decision.score,
-            grade=decision.grade,
-            reasons=[r.model_dump(mode="json") for r in decision.reasons],
-            input_digest=decision.input_digest,
-            created_at=decision.created_at,
-            receipt=decision.receipt.model_dump(mode="json") if decision.receipt else None,
-            key_id=key_id,
-            request_id=request_id,
-        )
+    ledger = TenantLedger(session, tenant_id, settings)
+    appended = ledger.append([(canonical_json(d.ledger_entry()), d.id) for d in batch])
+    done = []
+    for offset, decision in enumerate(batch):
+        receipt = ledger.receipt(appended.first_index + offset, appended)
+        done.append(decision.model_copy(update={"receipt": receipt}))
+    session.bulk_insert_mappings(
+        DecisionRow,
+        [_row(d, key_id, request_id) for d in done],
     )
     session.flush()
-    return decision
+    return done
+
+
+def _row(decision: Decision, key_id: str | None, request_id: str | None) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "tenant_id": decision.tenant_id,
+        "capability": decision.capability,
+        "action": decision.action,
+        "subject_type": decision.subject.type,
+        "subject_id": decision.subject.id,
+        "model_id": decision.model.id if decision.model else None,
+        "model_version": decision.model.version if decision.model else None,
+        "model_digest": decision.model.digest if decision.model else None,
+        "outcome": decision.outcome,
+        "score": decision.score,
+        "grade": decision.grade,
+        "reasons": [r.model_dump(mode="json") for r in decision.reasons],
+        "input_digest": decision.input_digest,
+        "created_at": decision.created_at,
+        "receipt": decision.receipt.model_dump(mode="json") if decision.receipt else None,
+        "key_id": key_id,
+        "request_id": request_id,
+    }
 
 
 def to_decision(row: DecisionRow) -> Decision:

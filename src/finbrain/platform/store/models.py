@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -151,4 +152,65 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-TENANT_TABLES = ("api_keys", "decisions")
+# -- the verifiable decision ledger: one RFC 9162 log per tenant -------------------------------
+class LedgerHead(TenantOwned, Base):
+    """Size and root of a tenant's log; its row lock serialises appends on PostgreSQL."""
+
+    __tablename__ = "ledger_heads"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerLeaf(TenantOwned, Base):
+    """One entry: the canonical JSON (RFC 8785) committed to, and its leaf hash."""
+
+    __tablename__ = "ledger_leaves"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    decision_id: Mapped[str | None] = mapped_column(String(26))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_ledger_leaves_decision", "tenant_id", "decision_id"),)
+
+
+class LedgerNode(TenantOwned, Base):
+    """Hash of a perfect subtree (level >= 1), written once when its last leaf arrives."""
+
+    __tablename__ = "ledger_nodes"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCheckpoint(TenantOwned, Base):
+    """Signed checkpoints (C2SP note text), at least one a second while entries arrive; kept."""
+
+    __tablename__ = "ledger_checkpoints"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerWitness(TenantOwned, Base):
+    """A witness the tenant trusts to co-sign its checkpoints."""
+
+    __tablename__ = "ledger_witnesses"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vkey: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerCosignature(TenantOwned, Base):
+    __tablename__ = "ledger_cosignatures"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

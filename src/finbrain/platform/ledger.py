@@ -1,0 +1,361 @@
+"""Each tenant's verifiable log, stored in the platform database.
+
+Entries are appended in the caller's transaction (the one that stores the decision), so a
+decision and its ledger entry commit or vanish together. Appends are serialised per tenant by
+the head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serial anyway).
+Signing keys are derived from one platform secret, so no private key is ever stored in the
+database and every API process signs with the same key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from finbrain.core.decision import Receipt, utcnow
+from finbrain.core.errors import NotFoundError, ValidationError
+from finbrain.core.settings import Settings
+from finbrain.ledger.hashing import EMPTY_ROOT, HASH_SIZE
+from finbrain.ledger.note import Checkpoint, Note, Signer, Verifier
+from finbrain.ledger.receipt import encode_proof
+from finbrain.ledger.tree import MerkleLog
+from finbrain.platform.store.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerHead,
+    LedgerLeaf,
+    LedgerNode,
+    LedgerWitness,
+)
+
+CHECKPOINT_INTERVAL = timedelta(seconds=1)
+MAX_ENTRIES_PAGE = 1000
+
+
+class LedgerIntegrityError(RuntimeError):
+    """The stored log is missing a hash it must have: it was tampered with or truncated."""
+
+
+def origin_of(settings: Settings, tenant_id: str) -> str:
+    return f"{settings.ledger_origin}/{tenant_id}"
+
+
+def tenant_signer(settings: Settings, tenant_id: str) -> Signer:
+    seed = hmac.new(
+        settings.effective_ledger_secret().encode(),
+        b"finbrain-ledger-key-v1:" + tenant_id.encode(),
+        hashlib.sha256,
+    ).digest()
+    return Signer.from_seed(origin_of(settings, tenant_id), seed)
+
+
+class _Recorder:
+    """Runs a proof algorithm once to learn which stored hashes it will read."""
+
+    def __init__(self) -> None:
+        self.wanted: set[tuple[int, int]] = set()
+
+    def get(self, level: int, index: int) -> bytes:
+        self.wanted.add((level, index))
+        return b"\x00" * HASH_SIZE
+
+    def put(self, level: int, index: int, value: bytes) -> None:  # pragma: no cover
+        raise AssertionError("read-only")
+
+
+class DatabaseHashStore:
+    """A tenant's stored subtree hashes: leaves from ``ledger_leaves``, the rest from
+    ``ledger_nodes``; reads are batched, writes collected for one bulk insert."""
+
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.cache: dict[tuple[int, int], bytes] = {}
+        self.new_nodes: list[tuple[int, int, bytes]] = []
+
+    def prefetch(self, coords: Iterable[tuple[int, int]]) -> None:
+        missing = [c for c in coords if c not in self.cache]
+        leaves = [i for level, i in missing if level == 0]
+        nodes = [(level, i) for level, i in missing if level > 0]
+        for start in range(0, len(leaves), 500):
+            for index, value in self.session.execute(
+                select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash).where(
+                    LedgerLeaf.tenant_id == self.tenant_id,
+                    LedgerLeaf.leaf_index.in_(leaves[start : start + 500]),
+                )
+            ):
+                self.cache[(0, index)] = value
+        for start in range(0, len(nodes), 500):
+            for level, index, value in self.session.execute(
+                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
+                    LedgerNode.tenant_id == self.tenant_id,
+                    tuple_(LedgerNode.level, LedgerNode.idx).in_(nodes[start : start + 500]),
+                )
+            ):
+                self.cache[(level, index)] = value
+
+    def get(self, level: int, index: int) -> bytes:
+        if (level, index) not in self.cache:
+            self.prefetch([(level, index)])
+        try:
+            return self.cache[(level, index)]
+        except KeyError:
+            raise LedgerIntegrityError(
+                f"stored hash missing: level {level}, index {index}"
+            ) from None
+
+    def put(self, level: int, index: int, value: bytes) -> None:
+        self.cache[(level, index)] = value
+        if level > 0:
+            self.new_nodes.append((level, index, value))
+
+
+@dataclass(frozen=True)
+class Appended:
+    first_index: int
+    size: int
+    note: str  # a signed checkpoint covering every appended entry
+
+
+class TenantLedger:
+    def __init__(self, session: Session, tenant_id: str, settings: Settings) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.settings = settings
+        self.signer = tenant_signer(settings, tenant_id)
+        self.origin = self.signer.name
+        self.store = DatabaseHashStore(session, tenant_id)
+
+    @property
+    def verifier(self) -> Verifier:
+        return self.signer.verifier()
+
+    # -- reading -----------------------------------------------------------------------------
+    def size(self) -> int:
+        head = self.session.get(LedgerHead, self.tenant_id)
+        return head.size if head else 0
+
+    def _log(self, size: int | None = None) -> MerkleLog:
+        return MerkleLog(self.store, self.size() if size is None else size)
+
+    def _prefetched(self, size: int, run: str, *args: int) -> MerkleLog:
+        recorder = _Recorder()
+        getattr(MerkleLog(recorder, size), run)(*args)
+        self.store.prefetch(recorder.wanted)
+        return MerkleLog(self.store, size)
+
+    def root(self, size: int) -> bytes:
+        self._check_size(size, "size")
+        if size == 0:
+            return EMPTY_ROOT
+        return self._prefetched(size, "root", size).root(size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        self._check_size(size, "size")
+        if not 0 <= index < size:
+            raise ValidationError(field="leaf", rule="below_tree_size")
+        return self._prefetched(size, "inclusion_proof", index, size).inclusion_proof(index, size)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        self._check_size(new, "to")
+        if not 1 <= old <= new:
+            raise ValidationError(field="from", rule="between_1_and_to")
+        return self._prefetched(new, "consistency_proof", old, new).consistency_proof(old, new)
+
+    def entries(self, start: int, end: int) -> list[LedgerLeaf]:
+        if not 0 <= start < end or end - start > MAX_ENTRIES_PAGE:
+            raise ValidationError(field="end", rule=f"start_below_end_at_most_{MAX_ENTRIES_PAGE}")
+        return list(
+            self.session.scalars(
+                select(LedgerLeaf)
+                .where(LedgerLeaf.leaf_index >= start, LedgerLeaf.leaf_index < end)
+                .order_by(LedgerLeaf.leaf_index)
+            )
+        )
+
+    def leaf_of_decision(self, decision_id: str) -> LedgerLeaf:
+        leaf = self.session.scalar(select(LedgerLeaf).where(LedgerLeaf.decision_id == decision_id))
+        if leaf is None:
+            raise NotFoundError(kind="decision")
+        return leaf
+
+    def latest_checkpoint(self) -> LedgerCheckpoint | None:
+        return self.session.scalar(
+            select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
+        )
+
+    def _check_size(self, size: int, field: str) -> None:
+        current = self.size()
+        if not 0 <= size <= current:
+            raise ValidationError(field=field, rule=f"between_0_and_{current}")
+
+    # -- writing -----------------------------------------------------------------------------
+    def _lock_head(self) -> LedgerHead:
+        values = {
+            "tenant_id": self.tenant_id,
+            "size": 0,
+            "root": EMPTY_ROOT,
+            "updated_at": utcnow(),
+        }
+        insert = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        self.session.execute(insert(LedgerHead).values(**values).on_conflict_do_nothing())
+        head = self.session.scalar(
+            select(LedgerHead).where(LedgerHead.tenant_id == self.tenant_id).with_for_update()
+        )
+        assert head is not None
+        return head
+
+    def append(self, entries: Sequence[tuple[bytes, str | None]]) -> Appended:
+        """Append entries (canonical bytes, decision id) in the current transaction."""
+        if not entries:
+            raise ValidationError(field="entries", rule="non_empty")
+        head = self._lock_head()
+        log = MerkleLog(self.store, head.size)
+        now = utcnow()
+        first = head.size
+        rows = []
+        for entry, decision_id in entries:
+            index = log.append(entry)
+            rows.append(
+                {
+                    "tenant_id": self.tenant_id,
+                    "leaf_index": index,
+                    "entry": entry,
+                    "leaf_hash": self.store.get(0, index),
+                    "decision_id": decision_id,
+                    "created_at": now,
+                }
+            )
+        self.session.bulk_insert_mappings(LedgerLeaf, rows)
+        if self.store.new_nodes:
+            self.session.bulk_insert_mappings(
+                LedgerNode,
+                [
+                    {"tenant_id": self.tenant_id, "level": lv, "idx": i, "hash": h}
+                    for lv, i, h in self.store.new_nodes
+                ],
+            )
+            self.store.new_nodes.clear()
+        head.size = log.size
+        head.root = log.root()
+        head.updated_at = now
+        note = self.sign(head.size, head.root)
+        self._persist_if_due(head.size, note)
+        self.session.flush()
+        return Appended(first, head.size, note)
+
+    def sign(self, size: int, root: bytes) -> str:
+        return self.signer.sign_note(Checkpoint(self.origin, size, root).text())
+
+    def _persist_if_due(self, size: int, note: str, force: bool = False) -> bool:
+        latest = self.latest_checkpoint()
+        if latest is not None and latest.size >= size:
+            return False
+        if not force and latest is not None and utcnow() - latest.created_at < CHECKPOINT_INTERVAL:
+            return False
+        self.session.add(
+            LedgerCheckpoint(tenant_id=self.tenant_id, size=size, note=note, created_at=utcnow())
+        )
+        return True
+
+    def checkpoint_now(self) -> LedgerCheckpoint | None:
+        """Persist a checkpoint for the current size if none covers it (the 1-second tick)."""
+        head = self.session.get(LedgerHead, self.tenant_id)
+        if head is None or head.size == 0:
+            return None
+        latest = self.latest_checkpoint()
+        if latest is not None and latest.size >= head.size:
+            return latest
+        self._persist_if_due(head.size, self.sign(head.size, head.root), force=True)
+        self.session.flush()
+        return self.latest_checkpoint()
+
+    def receipt(self, index: int, appended: Appended) -> Receipt:
+        proof = self.inclusion_proof(index, appended.size)
+        return Receipt(
+            leaf_index=index, checkpoint=appended.note, inclusion_proof=encode_proof(proof)
+        )
+
+    # -- witnesses ---------------------------------------------------------------------------
+    def witnesses(self) -> list[LedgerWitness]:
+        return list(self.session.scalars(select(LedgerWitness).order_by(LedgerWitness.name)))
+
+    def add_witness(self, vkey: str) -> LedgerWitness:
+        verifier = Verifier.parse(vkey)
+        existing = self.session.get(LedgerWitness, (self.tenant_id, verifier.name))
+        if existing is not None:
+            existing.vkey = verifier.vkey
+            return existing
+        witness = LedgerWitness(
+            tenant_id=self.tenant_id, name=verifier.name, vkey=verifier.vkey, created_at=utcnow()
+        )
+        self.session.add(witness)
+        self.session.flush()
+        return witness
+
+    def add_cosignature(self, size: int, line: str) -> str:
+        """Store a witness's cosignature on the persisted checkpoint of ``size``."""
+        checkpoint = self.session.get(LedgerCheckpoint, (self.tenant_id, size))
+        if checkpoint is None:
+            raise NotFoundError(kind="checkpoint")
+        note = Note.parse(checkpoint.note)
+        try:
+            signed = note.with_signature(line if line.endswith("\n") else line + "\n")
+        except ValueError:
+            raise ValidationError(field="cosignature", rule="signature_line") from None
+        valid = signed.cosignatures([Verifier.parse(w.vkey) for w in self.witnesses()])
+        name = signed.signatures[-1].name
+        if name not in valid:
+            raise ValidationError(field="cosignature", rule="valid_cosignature_by_known_witness")
+        if self.session.get(LedgerCosignature, (self.tenant_id, size, name)) is None:
+            self.session.add(
+                LedgerCosignature(
+                    tenant_id=self.tenant_id,
+                    size=size,
+                    witness=name,
+                    line=signed.signatures[-1].render(),
+                    created_at=utcnow(),
+                )
+            )
+            self.session.flush()
+        return name
+
+    def cosigned_note(self, checkpoint: LedgerCheckpoint) -> tuple[str, list[str]]:
+        """The checkpoint with every stored cosignature attached, and who cosigned."""
+        lines = list(
+            self.session.scalars(
+                select(LedgerCosignature)
+                .where(LedgerCosignature.size == checkpoint.size)
+                .order_by(LedgerCosignature.witness)
+            )
+        )
+        note = checkpoint.note + "".join(c.line for c in lines)
+        return note, [c.witness for c in lines]
+
+    def latest_witnessed(self) -> LedgerCheckpoint | None:
+        """The newest checkpoint with a cosignature quorum."""
+        quorum = self.settings.ledger_witness_quorum
+        sizes = (
+            select(LedgerCosignature.size)
+            .group_by(LedgerCosignature.size)
+            .having(func.count() >= quorum)
+            .order_by(LedgerCosignature.size.desc())
+            .limit(1)
+        )
+        size = self.session.scalar(sizes)
+        return None if size is None else self.session.get(LedgerCheckpoint, (self.tenant_id, size))
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
