@@ -116,3 +116,10 @@ def test_unknown_route_and_method(platform: Platform) -> None:
     assert r.status_code == 404 and r.json()["code"] == "FB-ROUTE-NOT-FOUND"
     r = platform.client.put("/v1/decisions", json={})
     assert r.status_code == 405 and r.json()["code"] == "FB-METHOD-NOT-ALLOWED"
+
+
+@pytest.mark.parametrize("query", ["limit=5&limit=6", "=x", "&&limt=1"])
+def test_repeated_blank_or_unknown_query_parameters(platform: Platform, query: str) -> None:
+    _, admin = platform.new_tenant()
+    r = platform.client.get(f"/v1/decisions?{query}", headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 422, r.text

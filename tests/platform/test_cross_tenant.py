@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from finbrain.ledger import Signer
+from finbrain.platform.ledger import checkpoint_due_logs
 from tests.conftest import Platform
 from tests.platform.helpers import add_decisions
 
@@ -17,6 +19,17 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/keys": {"label": "probe", "scopes": ["decisions:read"]},
     "/v1/tenants": {"name": "Probe Bank"},
     "/v1/tenants/{tenant_id}/keys": {"label": "probe"},
+    "/v1/ledger/witnesses": {"vkey": Signer.generate("probe.witness").verifier().vkey},
+    "/v1/ledger/cosignatures": {
+        "size": 1,
+        "cosignature": Signer.generate("probe.witness").cosign("x\n1\nAA==\n", 1),
+    },
+}
+# Query strings that aim at the first tenant's log positions.
+QUERIES: dict[str, str] = {
+    "/v1/ledger/proof/inclusion": "leaf=0&size=5",
+    "/v1/ledger/proof/consistency": "from=1&to=5",
+    "/v1/ledger/entries": "start=0&end=5",
 }
 
 
@@ -26,7 +39,10 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_decisions = add_decisions(platform.db, a_id, 5)
     ha = {"Authorization": f"Bearer {a_admin}"}
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
+    checkpoint_due_logs(platform.db)
+    a_leaves = platform.client.get("/v1/ledger/entries?start=0&end=5", headers=ha).json()
     a_secrets = {
+        *(leaf["leaf_hash"] for leaf in a_leaves["items"]),
         a_id,
         a_key["id"],
         a_key["secret"],
@@ -58,6 +74,8 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
             if method in {"post", "put", "patch"}:
                 assert path in BODIES, f"add a probe body for {method.upper()} {path}"
                 body = BODIES[path]
+            if path in QUERIES:
+                candidates = [f"{url}?{QUERIES[path]}" for url in candidates]
             for url in candidates:
                 r = platform.client.request(method.upper(), url, headers=hb, json=body)
                 walked.add((method, path))

@@ -16,22 +16,39 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import make_platform
+from tests.conftest import IN_CI, make_platform
 
 EXAMPLES = 20
 
 
-def _fuzzer(strategy: Any, headers: dict[str, str]) -> Callable[[], None]:
+# Operations whose valid inputs depend on stored state the spec cannot describe (a proof for a
+# tree size the log has not reached, a witness key whose id must match its name). For them a
+# well-formed request may rightly be refused with 422, so "valid data must be accepted" is not
+# checked; every other check (no 5xx, documented status, schema, content type) still is.
+STATEFUL = {
+    "/v1/ledger/proof/inclusion",
+    "/v1/ledger/proof/consistency",
+    "/v1/ledger/entries",
+    "/v1/ledger/witnesses",
+    "/v1/ledger/cosignatures",
+}
+
+
+def _fuzzer(strategy: Any, headers: dict[str, str], stateful: bool) -> Callable[[], None]:
     @given(case=strategy)
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
+        # Reproducible under CI; exploring new inputs on every local run.
+        derandomize=IN_CI,
         suppress_health_check=list(HealthCheck),
     )
     def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers)
+        excluded = [positive_data_acceptance] if stateful else None
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     return run  # type: ignore[no-any-return]
 
@@ -50,7 +67,11 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
             secret = platform.operator_secret if operator else tenant_secret
             headers = {"Authorization": f"Bearer {secret}"}
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                run = _fuzzer(operation.as_strategy(generation_mode=mode), headers)
+                run = _fuzzer(
+                    operation.as_strategy(generation_mode=mode),
+                    headers,
+                    operation.path in STATEFUL,
+                )
                 try:
                     run()
                 except Unsatisfiable:

@@ -25,9 +25,10 @@ from finbrain.core.decision import Receipt, utcnow
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.ledger.hashing import EMPTY_ROOT, HASH_SIZE
-from finbrain.ledger.note import Checkpoint, Note, Signer, Verifier
+from finbrain.ledger.note import Checkpoint, Note, NoteError, Signer, Verifier
 from finbrain.ledger.receipt import encode_proof
 from finbrain.ledger.tree import MerkleLog
+from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
     LedgerCheckpoint,
     LedgerCosignature,
@@ -292,7 +293,10 @@ class TenantLedger:
         return list(self.session.scalars(select(LedgerWitness).order_by(LedgerWitness.name)))
 
     def add_witness(self, vkey: str) -> LedgerWitness:
-        verifier = Verifier.parse(vkey)
+        try:
+            verifier = Verifier.parse(vkey)
+        except NoteError:
+            raise ValidationError(field="vkey", rule="note_verifier_key") from None
         existing = self.session.get(LedgerWitness, (self.tenant_id, verifier.name))
         if existing is not None:
             existing.vkey = verifier.vkey
@@ -312,7 +316,7 @@ class TenantLedger:
         note = Note.parse(checkpoint.note)
         try:
             signed = note.with_signature(line if line.endswith("\n") else line + "\n")
-        except ValueError:
+        except NoteError:
             raise ValidationError(field="cosignature", rule="signature_line") from None
         valid = signed.cosignatures([Verifier.parse(w.vkey) for w in self.witnesses()])
         name = signed.signatures[-1].name
@@ -359,3 +363,18 @@ class TenantLedger:
 
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
+
+
+def checkpoint_due_logs(db: Database) -> int:
+    """Persist a checkpoint for every log that grew since its last one (run each second)."""
+    with db.platform(write=False) as session:
+        heads = [(h.tenant_id, h.size) for h in session.scalars(select(LedgerHead))]
+    issued = 0
+    for tenant_id, size in heads:
+        with db.tenant(tenant_id) as session:
+            ledger = TenantLedger(session, tenant_id, db.settings)
+            latest = ledger.latest_checkpoint()
+            if latest is None or latest.size < size:
+                ledger.checkpoint_now()
+                issued += 1
+    return issued

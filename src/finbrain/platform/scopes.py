@@ -20,6 +20,7 @@ SCOPES: dict[str, str] = {
     "match:recommend": "recommend products to customers",
     "assistant:chat": "talk to the customer-service assistant",
     "ledger:read": "read checkpoints, proofs and entries",
+    "ledger:witness": "hand back witness cosignatures of checkpoints",
 }
 
 DEFAULT_SCOPES: tuple[str, ...] = ("decisions:read",)

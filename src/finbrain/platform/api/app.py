@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from finbrain import __version__
@@ -18,9 +21,12 @@ from finbrain.core.i18n import LANGUAGES, message
 from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from finbrain.platform.api.routes import decisions, health, keys, tenants
+from finbrain.platform.api.routes import decisions, health, keys, ledger, tenants
+from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.store.database import Database
+
+log = logging.getLogger("finbrain.api")
 
 DESCRIPTION = """
 finbrain (金融大脑): every automated decision explained (zh + en) and verifiably logged.
@@ -31,15 +37,29 @@ field and the rule; POSTs accept `Idempotency-Key`; every response carries `X-Re
 """
 
 
+async def _checkpoint_ticker(db: Database) -> None:
+    """Every second, sign a checkpoint for each log that grew (C2SP checkpoints, kept)."""
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            await run_in_threadpool(checkpoint_due_logs, db)
+        except Exception:  # a failed tick is retried next second; never kill the server
+            log.exception("checkpoint tick failed")
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = db or Database(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:  # we made it, we close it
-            database.dispose()
+        ticker = asyncio.create_task(_checkpoint_ticker(database))
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            if db is None:  # we made it, we close it
+                database.dispose()
 
     app = FastAPI(
         title="finbrain 金融大脑",
@@ -72,7 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc, handler in handlers.items():
         app.add_exception_handler(exc, handler)
 
-    for module in (health, tenants, keys, decisions):
+    for module in (health, tenants, keys, decisions, ledger):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from finbrain.core.errors import PermissionDeniedError
+from finbrain.core.settings import Settings
 from finbrain.platform.api.unit_of_work import authenticate, request_session
 from finbrain.platform.scopes import grants
 from finbrain.platform.store.database import ScopedSession
@@ -63,6 +64,12 @@ def idempotency_key(
     return key
 
 
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 Session = Annotated[ScopedSession, Depends(session)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
 Operator = Annotated[Principal, Depends(operator)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

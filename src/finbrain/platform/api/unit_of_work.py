@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
@@ -120,9 +121,14 @@ class UnitOfWorkRoute(APIRoute):
         known = _query_names(self.dependant)
 
         async def route(request: Request) -> Response:
-            for name in request.query_params:
+            seen: set[str] = set()
+            raw = request.scope.get("query_string", b"").decode("latin-1")
+            for name, _ in parse_qsl(raw, keep_blank_values=True):
                 if name not in known:
-                    raise ValidationError(field=name, rule="unknown_query_parameter")
+                    raise ValidationError(field=name or "query", rule="unknown_query_parameter")
+                if name in seen:  # ?limit=5&limit=500 must not silently pick one
+                    raise ValidationError(field=name, rule="single_value")
+                seen.add(name)
             db = database(request)
             writes = request.method not in {"GET", "HEAD", "OPTIONS"}
             session = db.session()
