@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -173,3 +177,36 @@ def sqlite_platform(tmp_path: Path) -> Iterator[Platform]:
     finally:
         p.client.close()
         p.db.dispose()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    platform: Platform
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    platform = make_platform("sqlite", tmp_path, None)
+    port = _free_port()
+    config = uvicorn.Config(platform.client.app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", platform)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        platform.db.dispose()

@@ -10,6 +10,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from finbrain.cli import ledger as ledger_cli
+from finbrain.cli import witness as witness_cli
 from finbrain.core.errors import FinbrainError
 from finbrain.core.settings import get_settings
 
@@ -23,6 +25,8 @@ keys_app = typer.Typer(help="API keys (operator).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
+app.add_typer(ledger_cli.app, name="ledger")
+app.command("witness")(witness_cli.run)
 out = Console()
 err = Console(stderr=True)
 
