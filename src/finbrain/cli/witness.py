@@ -110,7 +110,7 @@ def run(
     from finbrain.ledger.witness import ForkDetectedError, Witness, WitnessState
 
     signer = _load_signer(key_file, name)
-    out.print(f"witness key: {signer.verifier().vkey}", highlight=False)
+    out.print(f"witness key: {signer.verifier().vkey}", highlight=False, soft_wrap=True)
     logs: dict[str, Verifier] = {}
     if log_vkey:
         pinned = Verifier.parse(log_vkey)

@@ -1,0 +1,75 @@
+"""Crash safety: SIGKILL a process while it appends decisions under load; after restart every
+acknowledged decision is present and the whole log verifies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from finbrain.platform.ledger_audit import audit
+from finbrain.platform.store.models import DecisionRow
+from tests.conftest import Platform
+
+WRITER = r"""
+import sys
+from finbrain.core.settings import Settings
+from finbrain.platform.store.database import Database
+from tests.platform.helpers import add_decisions
+
+settings = Settings(home=sys.argv[1], database_url=sys.argv[2])
+db = Database(settings)
+while True:
+    made = add_decisions(db, sys.argv[3], 5)  # one transaction; returns after COMMIT
+    for d in made:
+        sys.stdout.write(d.id + "\n")
+    sys.stdout.flush()
+"""
+
+
+def test_sigkill_while_appending_loses_nothing_acknowledged(platform: Platform) -> None:
+    tenant_id, _ = platform.new_tenant()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(platform.settings.home),
+            platform.settings.effective_database_url,
+            tenant_id,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    acknowledged: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 150 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        acknowledged.append(line.strip())
+    os.kill(proc.pid, signal.SIGKILL)  # mid-append, no clean shutdown
+    proc.wait(timeout=10)
+    acknowledged += [line.strip() for line in proc.stdout.read().splitlines() if line.strip()]
+    assert len(acknowledged) >= 150, "the writer did not get going"
+
+    with platform.db.tenant(tenant_id, write=False) as session:
+        stored = set(session.scalars(select(DecisionRow.id)))
+    missing = set(acknowledged) - stored
+    assert not missing, f"{len(missing)} acknowledged decisions lost"
+    report = audit(platform.db, tenant_id)
+    assert report.ok, report.findings
+    assert report.entries_checked == len(stored)
+
+
+def test_audit_of_an_empty_log(platform: Platform) -> None:
+    tenant_id, _ = platform.new_tenant()
+    assert audit(platform.db, tenant_id).ok
