@@ -119,3 +119,40 @@ def test_api_docs_render_offline(page: Any, live: LiveServer) -> None:
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/v1/decisions" in " ".join(paths)
     assert "finbrain" in page.locator(".title").first.inner_text()
+
+
+def test_ledger_explorer_verifies_a_receipt(page: Any, live: LiveServer) -> None:
+    from finbrain.ledger import Signer
+    from finbrain.platform.ledger import TenantLedger, checkpoint_due_logs
+
+    tenant_id, key = live.platform.new_tenant("Ledger Bank")
+    made = add_decisions(live.platform.db, tenant_id, 6)
+    checkpoint_due_logs(live.platform.db)
+    regulator = Signer.generate("regulator.example/witness")
+    with live.platform.db.tenant(tenant_id) as session:
+        TenantLedger(session, tenant_id, live.platform.settings).add_witness(
+            regulator.verifier().vkey
+        )
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    page.click("[data-testid=nav-ledger]")
+    page.wait_for_url("**/console/ledger")
+    assert page.locator("[data-testid=ledger-size]").inner_text() == "6"
+    assert page.locator("[data-testid=log-vkey]").inner_text().startswith("finbrain.local/ledger/")
+    assert "Not yet witnessed" in page.locator("[data-testid=witnessed]").inner_text()
+    assert "regulator.example/witness" in page.locator("[data-testid=witness-list]").inner_text()
+    assert page.locator("[data-testid=checkpoint-row]").count() >= 1
+
+    page.fill("[data-testid=verify-decision]", made[2].id)
+    page.click("[data-testid=verify-submit]")
+    verdict = page.locator("[data-testid=verdict]")
+    assert verdict.inner_text().startswith("Valid") and "entry 2" in verdict.inner_text()
+
+    page.fill("[data-testid=verify-decision]", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    page.click("[data-testid=verify-submit]")
+    assert page.locator("[data-testid=verdict]").inner_text().startswith("Invalid")
+
+    # From a decision's page, one click verifies it on the ledger.
+    page.goto(f"{live.url}/console/decisions/{made[4].id}")
+    page.click("[data-testid=verify-link]")
+    assert "entry 4" in page.locator("[data-testid=verdict]").inner_text()

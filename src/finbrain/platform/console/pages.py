@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -14,12 +15,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from finbrain.core.decision import Receipt
 from finbrain.core.errors import AuthenticationError, NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message, negotiate
+from finbrain.ledger.note import NoteError
+from finbrain.ledger.receipt import check_receipt, encode_proof
+from finbrain.ledger.verify import ProofError
 from finbrain.platform import decisions, tenancy
+from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.scopes import grants
 from finbrain.platform.store.database import Database
-from finbrain.platform.store.models import ApiKey, DecisionRow, Tenant
+from finbrain.platform.store.models import ApiKey, DecisionRow, LedgerCheckpoint, Tenant
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -249,4 +255,83 @@ def decision_page(request: Request, decision_id: str) -> Response:
         tenant_name=tenant_name,
         principal=principal,
         now=datetime.now(UTC),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    text: str
+
+
+def _verify_decision(ledger: TenantLedger, decision_id: str, lang: Language) -> Verdict:
+    """Check the decision's own receipt and a fresh proof against the latest checkpoint."""
+    try:
+        decision = decisions.get(ledger.session, decision_id)
+        if decision.receipt is None:
+            raise ProofError("no receipt")
+        checkpoint = check_receipt(
+            decision.ledger_entry(), decision.receipt, ledger.verifier, ledger.origin
+        )
+        latest = ledger.latest_checkpoint()
+        if latest is not None and latest.size > decision.receipt.leaf_index:
+            fresh = Receipt(
+                leaf_index=decision.receipt.leaf_index,
+                checkpoint=latest.note,
+                inclusion_proof=encode_proof(
+                    ledger.inclusion_proof(decision.receipt.leaf_index, latest.size)
+                ),
+            )
+            checkpoint = check_receipt(
+                decision.ledger_entry(), fresh, ledger.verifier, ledger.origin
+            )
+    except NotFoundError:
+        return Verdict(
+            False, message("ui.receipt_invalid", lang, reason=message("ui.not_found", lang))
+        )
+    except (ProofError, NoteError, ValueError) as exc:
+        return Verdict(False, message("ui.receipt_invalid", lang, reason=str(exc)))
+    return Verdict(
+        True,
+        message("ui.receipt_valid", lang, index=decision.receipt.leaf_index, size=checkpoint.size),
+    )
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, decision: str | None = None) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    settings = request.app.state.settings
+    lang = language(request)
+    with _db(request).tenant(principal.tenant_id, write=False) as session:
+        ledger = TenantLedger(session, principal.tenant_id, settings)
+        latest = ledger.latest_checkpoint()
+        note, cosigners = ledger.cosigned_note(latest) if latest else ("", [])
+        recent = [
+            (cp, ledger.cosigned_note(cp)[1])
+            for cp in session.scalars(
+                select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(20)
+            )
+        ]
+        verdict = _verify_decision(ledger, decision.strip(), lang) if decision else None
+        witnesses = ledger.witnesses()
+        vkey = ledger.verifier.vkey
+    return render(
+        request,
+        "ledger.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        latest=latest,
+        latest_root=note.split("\n")[2] if latest else "",
+        note=note,
+        cosigners=cosigners,
+        quorum=settings.ledger_witness_quorum,
+        recent=recent,
+        verdict=verdict,
+        decision_id=decision,
+        witnesses=witnesses,
+        vkey=vkey,
     )
