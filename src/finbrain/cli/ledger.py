@@ -23,6 +23,7 @@ RECEIPT_FORMAT = "finbrain-receipt/v1"
 def verify(
     tenant: Annotated[str, typer.Option(help="Tenant id whose log to audit.")],
     vkey: Annotated[str | None, typer.Option(help="The log key you trust (pinned).")] = None,
+    strict: Annotated[bool, typer.Option(help="Also check every entry is RFC 8785.")] = False,
 ) -> None:
     """Audit a whole log: every hash, every checkpoint; name the first entry that breaks."""
     from finbrain.ledger.note import Verifier
@@ -33,7 +34,11 @@ def verify(
     pinned = Verifier.parse(vkey) if vkey else None
     with out.status("auditing…") as status:
         report = audit(
-            db, tenant, pinned, progress=lambda n: status.update(f"auditing… {n:,} entries")
+            db,
+            tenant,
+            pinned,
+            progress=lambda n: status.update(f"auditing… {n:,} entries"),
+            strict=strict,
         )
     db.dispose()
     out.print(

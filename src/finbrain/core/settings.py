@@ -107,7 +107,10 @@ class Settings(BaseSettings):
         return self.secret_key or self._home_secret("secret_key")
 
     def effective_ledger_secret(self) -> str:
-        return self.ledger_secret or self._home_secret("ledger_secret")
+        if self.ledger_secret is None:  # read the file once, not on every signature
+            object.__setattr__(self, "ledger_secret", self._home_secret("ledger_secret"))
+        assert self.ledger_secret is not None
+        return self.ledger_secret
 
     def _home_secret(self, name: str) -> str:
         path = self.home / name

@@ -15,8 +15,10 @@ import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -39,6 +41,8 @@ from finbrain.platform.store.models import (
 )
 
 CHECKPOINT_INTERVAL = timedelta(seconds=1)
+LEAVES = cast(Table, LedgerLeaf.__table__)
+NODES = cast(Table, LedgerNode.__table__)
 MAX_ENTRIES_PAGE = 1000
 
 
@@ -51,12 +55,28 @@ def origin_of(settings: Settings, tenant_id: str) -> str:
 
 
 def tenant_signer(settings: Settings, tenant_id: str) -> Signer:
+    return _derived_signer(
+        settings.effective_ledger_secret(), origin_of(settings, tenant_id), tenant_id
+    )
+
+
+@lru_cache(maxsize=4096)
+def _derived_signer(secret: str, origin: str, tenant_id: str) -> Signer:
     seed = hmac.new(
-        settings.effective_ledger_secret().encode(),
-        b"finbrain-ledger-key-v1:" + tenant_id.encode(),
-        hashlib.sha256,
+        secret.encode(), b"finbrain-ledger-key-v1:" + tenant_id.encode(), hashlib.sha256
     ).digest()
-    return Signer.from_seed(origin_of(settings, tenant_id), seed)
+    return Signer.from_seed(origin, seed)
+
+
+def frontier(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees along the right edge of a tree of ``size`` leaves (its root is
+    their fold); appending needs exactly these."""
+    out, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            out.append((level, start >> level))
+            start += 1 << level
+    return out
 
 
 class _Recorder:
@@ -84,25 +104,40 @@ class DatabaseHashStore:
         self.new_nodes: list[tuple[int, int, bytes]] = []
 
     def prefetch(self, coords: Iterable[tuple[int, int]]) -> None:
+        """Load the given hashes in one round trip per 500. Proofs sit on the hot path, so the
+        SQL is written here and sent as is: building it through the expression layer cost more
+        than the database's own work. The tenant filter is explicit (and RLS on PostgreSQL)."""
         missing = [c for c in coords if c not in self.cache]
-        leaves = [i for level, i in missing if level == 0]
-        nodes = [(level, i) for level, i in missing if level > 0]
-        for start in range(0, len(leaves), 500):
-            for index, value in self.session.execute(
-                select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash).where(
-                    LedgerLeaf.tenant_id == self.tenant_id,
-                    LedgerLeaf.leaf_index.in_(leaves[start : start + 500]),
-                )
-            ):
-                self.cache[(0, index)] = value
-        for start in range(0, len(nodes), 500):
-            for level, index, value in self.session.execute(
-                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                    LedgerNode.tenant_id == self.tenant_id,
-                    tuple_(LedgerNode.level, LedgerNode.idx).in_(nodes[start : start + 500]),
-                )
-            ):
-                self.cache[(level, index)] = value
+        if not missing:
+            return
+        mark = "%s" if self.session.get_bind().dialect.paramstyle in ("format", "pyformat") else "?"
+        by_level: dict[int, list[int]] = {}
+        for level, index in missing:
+            by_level.setdefault(level, []).append(index)
+        branches: list[str] = []
+        params: list[object] = []
+        for level, indexes in by_level.items():
+            for lo in range(0, len(indexes), 500):
+                chunk = indexes[lo : lo + 500]
+                marks = ", ".join([mark] * len(chunk))
+                if level == 0:
+                    branches.append(
+                        f"SELECT 0, leaf_index, leaf_hash FROM ledger_leaves "  # noqa: S608
+                        f"WHERE tenant_id = {mark} AND leaf_index IN ({marks})"
+                    )
+                    params += [self.tenant_id, *chunk]
+                else:
+                    branches.append(
+                        f"SELECT level, idx, hash FROM ledger_nodes WHERE tenant_id = {mark} "  # noqa: S608
+                        f"AND level = {mark} AND idx IN ({marks})"
+                    )
+                    params += [self.tenant_id, level, *chunk]
+        connection = self.session.connection()
+        # Each branch stays on its primary-key index (an OR or row-value IN would not).
+        for level, index, value in connection.exec_driver_sql(
+            " UNION ALL ".join(branches), tuple(params)
+        ):
+            self.cache[(int(level), int(index))] = bytes(value)
 
     def get(self, level: int, index: int) -> bytes:
         if (level, index) not in self.cache:
@@ -207,10 +242,10 @@ class TenantLedger:
             "root": EMPTY_ROOT,
             "updated_at": utcnow(),
         }
-        insert = (
+        upsert = (
             pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
-        self.session.execute(insert(LedgerHead).values(**values).on_conflict_do_nothing())
+        self.session.execute(upsert(LedgerHead).values(**values).on_conflict_do_nothing())
         head = self.session.scalar(
             select(LedgerHead).where(LedgerHead.tenant_id == self.tenant_id).with_for_update()
         )
@@ -222,6 +257,7 @@ class TenantLedger:
         if not entries:
             raise ValidationError(field="entries", rule="non_empty")
         head = self._lock_head()
+        self.store.prefetch(frontier(head.size))  # the right edge the new leaves hang from
         log = MerkleLog(self.store, head.size)
         now = utcnow()
         first = head.size
@@ -238,10 +274,11 @@ class TenantLedger:
                     "created_at": now,
                 }
             )
-        self.session.bulk_insert_mappings(LedgerLeaf, rows)
+        # Core executemany inserts: the ORM's unit of work adds nothing for immutable rows.
+        self.session.execute(insert(LEAVES), rows)
         if self.store.new_nodes:
-            self.session.bulk_insert_mappings(
-                LedgerNode,
+            self.session.execute(
+                insert(NODES),
                 [
                     {"tenant_id": self.tenant_id, "level": lv, "idx": i, "hash": h}
                     for lv, i, h in self.store.new_nodes
