@@ -53,6 +53,7 @@ format: env-dev
 bench: env-dev
 	@test -n "$(AREA)" || (echo "usage: make bench AREA=<area> [QUICK=1]"; exit 2)
 	$(BIN)/python benchmarks/$(AREA).py $(if $(QUICK),--quick,)
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

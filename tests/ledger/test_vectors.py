@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from finbrain.datasets import load_merkle_vectors
+from finbrain.ledger.subtree import verify_subtree_consistency, verify_subtree_inclusion
 from finbrain.ledger.tree import MerkleLog
 from finbrain.ledger.verify import ProofError, verify_consistency, verify_inclusion
 
@@ -101,3 +102,76 @@ def test_generated_proofs_equal_the_happy_paths() -> None:
         assert log.consistency_proof(v["size1"], v["size2"]) == _proof(v)
         checked += 1
     assert checked >= 4
+
+
+SUBTREE_INCLUSION = _vectors("subtreeinclusion")
+SUBTREE_CONSISTENCY = _vectors("subtreeconsistency")
+
+
+@pytest.mark.parametrize("vector", SUBTREE_INCLUSION, ids=_ids(SUBTREE_INCLUSION))
+def test_subtree_inclusion_vector(vector: dict[str, Any]) -> None:
+    args = (
+        vector["leafIdx"],
+        vector["start"],
+        vector["end"],
+        _b(vector["leafHash"]),
+        _proof(vector),
+        _b(vector["root"]),
+    )
+    if vector["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_subtree_inclusion(*args)
+    else:
+        verify_subtree_inclusion(*args)
+
+
+@pytest.mark.parametrize("vector", SUBTREE_CONSISTENCY, ids=_ids(SUBTREE_CONSISTENCY))
+def test_subtree_consistency_vector(vector: dict[str, Any]) -> None:
+    args = (
+        vector["start"],
+        vector["end"],
+        vector["size"],
+        _b(vector["root1"]),
+        _b(vector["root2"]),
+        _proof(vector),
+    )
+    if vector["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_subtree_consistency(*args)
+    else:
+        verify_subtree_consistency(*args)
+
+
+def test_generated_subtree_proofs_verify() -> None:
+    log = MerkleLog()
+    log.extend([bytes([i % 256, i // 256]) for i in range(40)])
+    checked = 0
+    for size in range(1, 41):
+        for start in range(size):
+            for end in range(start + 1, size + 1):
+                if start % (1 << max(0, (end - start - 1).bit_length())):
+                    continue
+                proof = log.subtree_consistency_proof(start, end, size)
+                verify_subtree_consistency(
+                    start, end, size, log.subtree_hash(start, end), log.root(size), proof
+                )
+                checked += 1
+    assert checked > 500
+
+
+def test_generated_subtree_proofs_equal_the_happy_paths() -> None:
+    log = MerkleLog()
+    log.extend(RFC6962_LEAVES)
+    checked = 0
+    for v in SUBTREE_CONSISTENCY:
+        if (
+            v["wantErr"]
+            or "happy" not in v["file"]
+            or v["size"] > log.size
+            or v["end"] <= v["start"]
+        ):
+            continue
+        assert log.subtree_hash(v["start"], v["end"]) == _b(v["root1"])
+        assert log.subtree_consistency_proof(v["start"], v["end"], v["size"]) == _proof(v)
+        checked += 1
+    assert checked >= 1

@@ -134,6 +134,44 @@ class MerkleLog:
         proof.reverse()
         return proof
 
+    def subtree_consistency_proof(
+        self, start: int, end: int, size: int | None = None
+    ) -> list[bytes]:
+        """Proof that MTH(D[start:end]) belongs to the tree of ``size`` leaves (deepest first)."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        proof: list[bytes] = []
+
+        def prefix(lo: int, hi: int, known: bool) -> None:
+            if end == hi:
+                if not known:
+                    proof.append(self.subtree_hash(lo, hi))
+                return
+            k = largest_power_of_two_below(hi - lo)
+            if end - lo <= k:
+                prefix(lo, lo + k, known)
+                proof.append(self.subtree_hash(lo + k, hi))
+            else:
+                prefix(lo + k, hi, False)
+                proof.append(self.subtree_hash(lo, lo + k))
+
+        def inside(lo: int, hi: int) -> None:
+            if lo == start:
+                prefix(lo, hi, True)
+                return
+            k = largest_power_of_two_below(hi - lo)
+            if end <= lo + k:
+                inside(lo, lo + k)
+                proof.append(self.subtree_hash(lo + k, hi))
+            else:
+                inside(lo + k, hi)
+                proof.append(self.subtree_hash(lo, lo + k))
+
+        if not 0 <= start < end <= size:
+            raise ValueError(f"subtree [{start}, {end}) is outside a tree of size {size}")
+        inside(0, size)
+        return proof
+
     def _check_size(self, size: int) -> None:
         if not 0 <= size <= self.size:
             raise ValueError(f"tree size {size} is outside 0..{self.size}")
