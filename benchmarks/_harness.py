@@ -104,3 +104,31 @@ def live_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+PG_ADMIN = "postgresql+psycopg://127.0.0.1:5432/test"
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A throw-away database on the local PostgreSQL for one run (None if none answers)."""
+    import secrets
+
+    from rich.console import Console
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"finbrain_bench_{secrets.token_hex(3)}"
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        Console().print(f"[yellow]PostgreSQL skipped: {type(exc).__name__}[/yellow]")
+        yield None
+        return
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()

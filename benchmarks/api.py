@@ -19,42 +19,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.platform.helpers import add_decisions
 
-from benchmarks._harness import arguments, live_server, percentiles, row, write_results
+from benchmarks._harness import (
+    arguments,
+    live_server,
+    percentiles,
+    row,
+    scratch_postgres,
+    write_results,
+)
 from finbrain.core.settings import Settings
 from finbrain.platform import tenancy
 from finbrain.platform.api.app import create_app
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.migrate import upgrade
 
-PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 console = Console()
-
-
-def _postgres_database() -> str | None:
-    """A scratch database for the run, or None when no server answers."""
-    import secrets
-
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"finbrain_bench_{secrets.token_hex(3)}"
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    except Exception as exc:
-        console.print(f"[yellow]PostgreSQL skipped: {type(exc).__name__}[/yellow]")
-        return None
-
-
-def _drop(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def bench_backend(name: str, settings: Settings, n: int) -> list[dict[str, object]]:
@@ -107,22 +86,18 @@ def main() -> None:
             Settings(home=Path(home), rate_limit_burst=10**6, rate_limit_per_second=1e6),
             n,
         )
-    pg = _postgres_database()
-    if pg:
-        try:
-            with tempfile.TemporaryDirectory() as home:
-                results += bench_backend(
-                    "postgres",
-                    Settings(
-                        home=Path(home),
-                        database_url=pg,
-                        rate_limit_burst=10**6,
-                        rate_limit_per_second=1e6,
-                    ),
-                    n,
-                )
-        finally:
-            _drop(pg)
+    with scratch_postgres() as pg, tempfile.TemporaryDirectory() as home:
+        if pg:
+            results += bench_backend(
+                "postgres",
+                Settings(
+                    home=Path(home),
+                    database_url=pg,
+                    rate_limit_burst=10**6,
+                    rate_limit_per_second=1e6,
+                ),
+                n,
+            )
     path = write_results("api", args.quick, results)
     console.print(f"wrote {path}")
 

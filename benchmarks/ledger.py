@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import arguments, percentiles, row, write_results
+from benchmarks._harness import arguments, percentiles, row, scratch_postgres, write_results
 from finbrain.core.canonical import canonical_json
 from finbrain.core.settings import Settings
 from finbrain.platform import tenancy
@@ -31,7 +30,6 @@ from finbrain.platform.ledger_audit import audit
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.migrate import upgrade
 
-PG_ADMIN = "postgresql+psycopg://127.0.0.1:5432/test"
 console = Console()
 
 
@@ -206,42 +204,18 @@ def main() -> None:
                     entries=pm["size"],
                 )
             )
-    pg = _pg_database()
-    if pg:
-        try:
-            with tempfile.TemporaryDirectory() as home:
-                run_backend(
-                    "postgres",
-                    Settings(home=Path(home), database_url=pg),
-                    n // 4 - single,
-                    single,
-                    samples,
-                    results,
-                )
-        finally:
-            _drop(pg)
+    with scratch_postgres() as pg, tempfile.TemporaryDirectory() as home:
+        if pg:
+            run_backend(
+                "postgres",
+                Settings(home=Path(home), database_url=pg),
+                n // 4 - single,
+                single,
+                samples,
+                results,
+            )
     path = write_results("ledger", args.quick, results)
     console.print(f"wrote {path}")
-
-
-def _pg_database() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"finbrain_bench_{secrets.token_hex(3)}"
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    except Exception as exc:
-        console.print(f"[yellow]PostgreSQL skipped: {type(exc).__name__}[/yellow]")
-        return None
-
-
-def _drop(url: str) -> None:
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    engine.dispose()
 
 
 if __name__ == "__main__":
