@@ -15,7 +15,7 @@ from tests.conftest import Platform
 from tests.platform.helpers import add_decisions
 
 # Minimal valid bodies for POST endpoints (extend when a capability adds one).
-BODIES: dict[str, dict[str, Any]] = {
+BODIES: dict[str, dict[str, Any] | None] = {
     "/v1/keys": {"label": "probe", "scopes": ["decisions:read"]},
     "/v1/tenants": {"name": "Probe Bank"},
     "/v1/tenants/{tenant_id}/keys": {"label": "probe"},
@@ -25,6 +25,9 @@ BODIES: dict[str, dict[str, Any]] = {
         "cosignature": Signer.generate("probe.witness").cosign("x\n1\nAA==\n", 1),
     },
 }
+BODIES["/v1/credit/score"] = {"applicant_id": "probe", "features": {}}
+BODIES["/v1/credit/models/{model_id}/promote"] = None
+
 # Query strings that aim at the first tenant's log positions.
 QUERIES: dict[str, str] = {
     "/v1/ledger/proof/inclusion": "leaf=0&size=5",

@@ -33,6 +33,8 @@ STATEFUL = {
     "/v1/ledger/entries",
     "/v1/ledger/witnesses",
     "/v1/ledger/cosignatures",
+    "/v1/credit/score",
+    "/v1/credit/models/{model_id}/promote",
 }
 
 

@@ -219,6 +219,7 @@ def demo(
                 if setup.operator_key
                 else ""
             )
+            + (f"model     {setup.model}\n" if setup.model else "")
             + f"storage   {settings.effective_database_url}",
             title="finbrain demo 金融大脑演示",
             border_style="green",

@@ -21,7 +21,7 @@ from finbrain.core.i18n import LANGUAGES, message
 from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from finbrain.platform.api.routes import decisions, health, keys, ledger, tenants
+from finbrain.platform.api.routes import credit, decisions, health, keys, ledger, tenants
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.store.database import Database
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc, handler in handlers.items():
         app.add_exception_handler(exc, handler)
 
-    for module in (health, tenants, keys, decisions, ledger):
+    for module in (health, tenants, keys, decisions, ledger, credit):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

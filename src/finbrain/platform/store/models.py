@@ -214,3 +214,24 @@ class LedgerCosignature(TenantOwned, Base):
     witness: Mapped[str] = mapped_column(String(200), primary_key=True)
     line: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelVersion(TenantOwned, Base):
+    """A trained model of a tenant: inspectable artifact (JSON / LightGBM text), never a pickle."""
+
+    __tablename__ = "model_versions"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    capability: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    artifact: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_model_versions_name", "tenant_id", "capability", "name", "version", unique=True),
+    )

@@ -1,0 +1,59 @@
+"""Reason codes for adverse credit decisions, from a catalogue kept as data (zh + en).
+
+Each feature has a stable code (``CR-DURATION``) and a name in both languages; the text of a
+reason says which factor cost the applicant points and why (the bin it fell in). A feature the
+catalogue does not know gets ``CR-<FEATURE>`` and its column name, so no reason is ever lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from finbrain.core.decision import BilingualText, Reason
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    code: str
+    zh: str
+    en: str
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, Any]:
+    text = resources.files("finbrain.credit").joinpath("reason_catalogue.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def feature_info(feature: str) -> FeatureInfo:
+    known = _catalogue()["features"].get(feature)
+    if known:
+        return FeatureInfo(known["code"], known["zh"], known["en"])
+    code = "CR-" + re.sub(r"[^A-Z0-9]+", "-", feature.upper()).strip("-")[:40]
+    return FeatureInfo(code or "CR-FEATURE", feature, feature)
+
+
+def reason(
+    feature: str, kind: str, contribution: float, *, bin_label: str = "", value: Any = None
+) -> Reason:
+    """A bilingual reason: ``kind`` is adverse, missing or unseen (templates in the catalogue)."""
+    info = feature_info(feature)
+    template = _catalogue()["templates"][kind]
+    shown = value if value is None or isinstance(value, str | int | float | bool) else str(value)
+    suffix = {"missing": "-MISSING", "unseen": "-UNSEEN"}.get(kind, "")
+    return Reason(
+        code=info.code + suffix,
+        text=BilingualText(
+            zh=template["zh"].format(name=info.zh, bin=bin_label, value=shown),
+            en=template["en"].format(name=info.en, bin=bin_label, value=shown),
+        ),
+        feature=feature,
+        value=shown,
+        contribution=float(contribution),
+    )

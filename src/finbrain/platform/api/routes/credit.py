@@ -1,0 +1,86 @@
+"""Credit scoring over HTTP: score an applicant with the champion scorecard; list and promote
+model versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from finbrain.core.decision import Decision
+from finbrain.platform import credit, registry
+from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
+from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.tenancy import Principal
+
+router = APIRouter(
+    prefix="/v1/credit", tags=["credit"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
+)
+Scorer = Annotated[Principal, Depends(require("credit:score"))]
+Trainer = Annotated[Principal, Depends(require("credit:train"))]
+Value = float | int | str | bool | None
+Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    applicant_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="The bank's own applicant reference (never a resident ID number).",
+    )
+    features: dict[Annotated[str, Field(max_length=100)], Value] = Field(max_length=500)
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    version: int
+    kind: str
+    status: str
+    digest: str
+    metrics: dict[str, Any]
+    created_at: datetime
+
+
+@router.post("/score", status_code=status.HTTP_201_CREATED, response_model=Decision)
+def score(
+    body: ScoreRequest,
+    request: Request,
+    response: Response,
+    session: Session,
+    principal: Scorer,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> Decision:
+    """Score an applicant: outcome, score, grade, up to four reasons (zh + en), ledger receipt."""
+    assert principal.tenant_id
+    decision = credit.score_applicant(
+        session,
+        settings,
+        principal.tenant_id,
+        body.applicant_id,
+        body.features,
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    response.headers["Location"] = f"/v1/decisions/{decision.id}"
+    return decision
+
+
+@router.get("/models", response_model=list[ModelOut])
+def models(session: Session, _principal: Trainer) -> list[ModelOut]:
+    return [
+        ModelOut.model_validate(m, from_attributes=True)
+        for m in registry.versions(session, "credit")
+    ]
+
+
+@router.post("/models/{model_id}/promote", response_model=ModelOut)
+def promote(model_id: Id, session: Session, _principal: Trainer, _key: IdempotencyKey) -> ModelOut:
+    """Make this version the champion that scores every new applicant."""
+    return ModelOut.model_validate(registry.promote(session, model_id), from_attributes=True)
