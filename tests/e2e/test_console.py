@@ -156,3 +156,43 @@ def test_ledger_explorer_verifies_a_receipt(page: Any, live: LiveServer) -> None
     page.goto(f"{live.url}/console/decisions/{made[4].id}")
     page.click("[data-testid=verify-link]")
     assert "entry 4" in page.locator("[data-testid=verdict]").inner_text()
+
+
+def test_credit_page_scores_an_applicant_by_hand(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    from finbrain.platform.bootstrap import ensure_demo_credit
+
+    tenant_id, key = live.platform.new_tenant("Credit Bank")
+    ensure_demo_credit(live.platform.db, tenant_id)  # German scorecard + 60 decisions
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    page.click("[data-testid=nav-credit]")
+    page.wait_for_url("**/console/credit")
+    assert page.locator("[data-testid=model-row]").count() == 1
+    assert "Champion" in page.locator("[data-testid=models-table]").inner_text()
+    assert page.locator("[data-testid=scorecard-table] tbody tr").count() > 10
+    page.fill("[data-testid=applicant-id]", "BRANCH-42")
+    page.click("[data-testid=score-submit]")
+    result = page.locator("[data-testid=score-result]")
+    assert result.is_visible()
+    assert page.locator("[data-testid=result-outcome]").inner_text() in {
+        "Approve",
+        "Refer",
+        "Decline",
+    }
+    assert int(page.locator("[data-testid=result-score]").inner_text()) > 0
+    # The hand-scored decision is a real one: it is listed with the others.
+    page.click("[data-testid=nav-credit]")
+    page.goto(f"{live.url}/console/decisions")
+    assert page.locator("[data-testid=total]").inner_text() == "61"
+    # A bad value is refused with the field named, and nothing is recorded.
+    page.goto(f"{live.url}/console/credit")
+    numeric = page.locator("input[inputmode=decimal]").first
+    numeric.fill("abc")
+    page.click("[data-testid=score-submit]")
+    assert page.locator("[data-testid=score-error]").is_visible()
+    assert browser_errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    browser_errors.clear()

@@ -39,6 +39,9 @@ _PLANS: dict[str | None, tuple[int, int, tuple[tuple[int, int, str], ...]]] = {
     None: (1, 0, ((0, 0, _NE),)),
 }
 
+# Bounds the search's memory (pointers are int16) and time (about a second at the bound).
+MAX_PREBINS = 1000
+
 # Ties in IV within this margin go to the binning with fewer bins.
 _TIE = 1e-12
 
@@ -92,6 +95,8 @@ def optimal_partition(
         raise ValueError(f"unknown trend {trend!r}")
     if p == 0:
         return Partition((), 0.0)
+    if p > MAX_PREBINS:
+        raise ValueError(f"at most {MAX_PREBINS} prebins, got {p}")
     cn = np.concatenate(([0], np.cumsum(n)))
     cb = np.concatenate(([0], np.cumsum(b)))
     # [i, j] describes the bin made of prebins i..j-1.
@@ -108,17 +113,21 @@ def optimal_partition(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(upper, bads / np.maximum(cnt, 1), np.nan)
 
-    n_phases, start, transitions = _PLANS[trend]
-    n_bins = max(1, min(max_n_bins, p))
+    n_phases, first, transitions = _PLANS[trend]
+    # no more bins than prebins, nor than records allow at the minimum bin size
+    n_bins = max(1, min(max_n_bins, p, int(cn[-1] // max(min_count, 1))))
     # value[phase][i, j]: best IV of k bins covering prebins 0..j-1, the last one being [i, j).
     value = np.full((n_phases, p + 1, p + 1), -np.inf)
-    value[start, 0, :] = iv[0, :]
-    # back[k][phase, i, j] = (h, previous phase) of the bin before [i, j) in the best k-bin path.
-    back: list[npt.NDArray[np.int32]] = [np.full((n_phases, p + 1, p + 1, 2), -1, np.int32)]
-    best_iv, best_end = float(value[start, 0, p]), (1, start, 0)
+    value[first, 0, :] = iv[0, :]
+    # start[k][phase, i, j] and phase_of[k][phase, i, j]: the bin before [i, j) in the best path
+    # of k + 1 bins (compact types: this is the memory the search needs).
+    start: list[npt.NDArray[np.int16]] = []
+    phase_of: list[npt.NDArray[np.int8]] = []
+    best_iv, best_end = float(value[first, 0, p]), (1, first, 0)
     for k in range(2, n_bins + 1):
         new = np.full_like(value, -np.inf)
-        ptr = np.full((n_phases, p + 1, p + 1, 2), -1, np.int32)
+        ptr_h = np.full((n_phases, p + 1, p + 1), -1, np.int16)
+        ptr_phase = np.zeros((n_phases, p + 1, p + 1), np.int8)
         for src, dst, relation in transitions:
             for i in range(1, p):
                 prev = value[src, :i, i]
@@ -163,10 +172,11 @@ def optimal_partition(
                 if improve.any():
                     jj = js[improve]
                     new[dst, i, jj] = total[improve]
-                    ptr[dst, i, jj, 0] = arg[improve]
-                    ptr[dst, i, jj, 1] = src
+                    ptr_h[dst, i, jj] = arg[improve]
+                    ptr_phase[dst, i, jj] = src
         value = new
-        back.append(ptr)
+        start.append(ptr_h)
+        phase_of.append(ptr_phase)
         for phase in range(n_phases):
             col = value[phase, :, p]
             i = int(np.argmax(col))
@@ -179,6 +189,6 @@ def optimal_partition(
     j = p
     while k > 1:
         cuts.append(i)
-        h, prev_phase = back[k - 1][phase, i, j]
+        h, prev_phase = start[k - 2][phase, i, j], phase_of[k - 2][phase, i, j]
         i, j, phase, k = int(h), i, int(prev_phase), k - 1
     return Partition(tuple(sorted(cuts)), best_iv)

@@ -7,11 +7,13 @@ direction (or rises then falls) as the characteristic grows.
 
 How it works:
 
-1. **Pre-binning.** A number is cut at up to ``max_n_prebins`` quantiles of its regular values
-   (not missing, not special). Categories are put in order of their bad rate and, when there are
-   more than ``max_n_prebins`` of them, grouped into runs of similar size along that order. A
-   prebin smaller than ``min_bin_size`` cannot be a bin of its own, so it is merged into the
-   neighbour whose bad rate is closest.
+1. **Pre-binning.** The regular values (not missing, not special) are put in order: a number's
+   distinct values by size, categories by their bad rate. With at most ``max_n_prebins`` of
+   them each is a prebin, so the search below covers every possible binning. Otherwise they are
+   cut at quantiles into ``max_n_prebins`` prebins of about equal size (a value held by many
+   records stays whole, and the quantiles it swallows are spent splitting the largest prebins).
+   Prebins smaller than ``min_bin_size`` are *not* merged in advance: the optimiser joins them to
+   whichever neighbour gives the most IV, which a fixed merge would rule out.
 2. **Optimal merge.** Consecutive prebins are merged into final bins by an exact dynamic
    programme (:mod:`finbrain.credit._binning_dp`): the result has the highest IV of every binning
    built from the prebins that meets the constraints. No MIP solver is needed.
@@ -34,14 +36,19 @@ import math
 import numbers
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from finbrain.core.errors import ValidationError
-from finbrain.credit._binning_dp import DirectionalTrend, Partition, optimal_partition
+from finbrain.credit._binning_dp import (
+    MAX_PREBINS,
+    DirectionalTrend,
+    Partition,
+    optimal_partition,
+)
 
 Trend = Literal["auto", "ascending", "descending", "peak", "valley"] | None
 BinKind = Literal["range", "categories", "missing", "special"]
@@ -223,7 +230,8 @@ class OptimalBinning:
     min_bin_n_bad, min_bin_n_good:
         Fewest bads / goods per regular bin (at least 1, so every WoE is finite).
     max_n_prebins:
-        Most prebins the optimiser chooses from (quantiles of a number, groups of categories).
+        Most prebins the optimiser chooses from (quantiles of a number, groups of categories);
+        at most 1000.
     special_values:
         Codes that are not values (e.g. -999 "no file"); each gets a bin of its own.
 
@@ -284,6 +292,12 @@ class OptimalBinning:
                 raise ValidationError(
                     f"{param} must be an integer >= 1", field=param, rule="integer_at_least_1"
                 )
+        if self.max_n_prebins > MAX_PREBINS:
+            raise ValidationError(
+                f"max_n_prebins must be at most {MAX_PREBINS}",
+                field="max_n_prebins",
+                rule=f"at_most_{MAX_PREBINS}",
+            )
         if _min_size(self.min_bin_size) is None:
             raise ValidationError(
                 "min_bin_size must be a fraction in (0, 1) or a count >= 1",
@@ -319,7 +333,8 @@ class OptimalBinning:
     ) -> OptimalBinning:
         """Find the optimal bins of ``x`` for the target ``y`` (1 = bad, 0 = good).
 
-        Records whose target is missing (NaN) are left out.
+        Records whose target is missing (NaN) are left out. Nothing is changed on error: the
+        learned state is only replaced once the new binning is complete.
         """
         specials = self._check_params()
         _check_1d(x, "x")
@@ -340,17 +355,15 @@ class OptimalBinning:
             raise ValidationError("y needs goods (0) and bads (1)", field="y", rule="both_classes")
 
         if self.dtype == "numerical":
-            values = _as_float(x, self.name)[labelled]
-            missing, special_masks, regular_bins = self._fit_numeric(values, bad, specials)
+            fitted = self._fit_numeric(_as_float(x, self.name)[labelled], bad, specials)
         else:
             codes, keys = _as_keys(x, self.name)
-            codes = codes[labelled]
-            missing, special_masks, regular_bins = self._fit_categorical(codes, keys, bad, specials)
+            fitted = self._fit_categorical(codes[labelled], keys, bad, specials)
 
         # Regular bins (already in trend order), then missing, then one per special value.
-        rows = list(regular_bins)
-        rows.append(("missing", math.nan, math.nan, (), None, *_count(missing, bad)))
-        for value, mask in zip(specials, special_masks, strict=True):
+        rows = list(fitted.rows)
+        rows.append(("missing", math.nan, math.nan, (), None, *_count(fitted.missing, bad)))
+        for value, mask in zip(specials, fitted.special_masks, strict=True):
             rows.append(("special", math.nan, math.nan, (), value, *_count(mask, bad)))
         overall_rate = total_bad / len(bad)
         bins: list[Bin] = []
@@ -362,19 +375,24 @@ class OptimalBinning:
             bins.append(
                 Bin(index, kind, lower, upper, cats, special, count, n_bad, good, rate, woe, iv)
             )
-        self.bins_: list[Bin] = bins
-        self.iv_: float = float(sum(b.iv for b in bins))
-        self.n_samples_: int = len(bad)
-        self._n_regular = len(regular_bins)
-        self._missing_index = self._n_regular
-        self._woe = np.asarray([b.woe for b in bins], dtype=np.float64)
-        self._rate = np.asarray([b.event_rate for b in bins], dtype=np.float64)
-        self._special_index: dict[float | str, int] = {}
+        n_regular = len(fitted.rows)
+        special_index: dict[float | str, int] = {}
         for offset, value in enumerate(specials):
             key: float | str = float(value) if self.dtype == "numerical" else str(value)
-            self._special_index[key] = self._n_regular + 1 + offset
+            special_index[key] = n_regular + 1 + offset
+
+        self.bins_: list[Bin] = bins
+        self.iv_: float = float(sum(b.iv for b in bins))
+        self.trend_: str = fitted.trend
+        self.splits_: npt.NDArray[np.float64] = fitted.splits
+        self.n_samples_: int = len(bad)
+        self._prebin_splits = fitted.prebin_splits  # kept for comparisons and diagnostics
+        self._missing_index = n_regular
+        self._special_index = special_index
         self._category_index = {c: b.index for b in bins for c in b.categories}
-        self._splits_list = [float(s) for s in self.splits_]
+        self._splits_list = [float(v) for v in fitted.splits]
+        self._woe = np.asarray([b.woe for b in bins], dtype=np.float64)
+        self._rate = np.asarray([b.event_rate for b in bins], dtype=np.float64)
         return self
 
     def _fit_numeric(
@@ -382,7 +400,7 @@ class OptimalBinning:
         values: npt.NDArray[np.float64],
         bad: npt.NDArray[np.int64],
         specials: list[float | str],
-    ) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.bool_]], list[_Row]]:
+    ) -> _Regular:
         if np.isinf(values).any():
             raise ValidationError(
                 f"{self.name} has infinite values", field=self.name, rule="finite"
@@ -401,18 +419,16 @@ class OptimalBinning:
         distinct, atom, count = np.unique(values[regular], return_inverse=True, return_counts=True)
         weights = bad[regular]
         n_bad = np.bincount(atom, weights=weights, minlength=len(distinct)).round().astype(np.int64)
-        groups = self._optimise(count.astype(np.int64), n_bad, bad)
+        groups, trend, starts = self._optimise(count.astype(np.int64), n_bad, bad)
         edges = np.concatenate((distinct, [np.inf]))
         edges[0] = -np.inf
-        self._prebin_splits = distinct[self._prebin_starts[1:]].astype(np.float64)
         rows: list[_Row] = [
-            ("range", float(edges[a]), float(edges[z]), (), None, int(c), int(nb))
-            for (a, z), c, nb in zip(groups, *self._group_counts(count, n_bad, groups), strict=True)
+            ("range", float(edges[a]), float(edges[z]), (), None, c, nb)
+            for (a, z), c, nb in zip(groups, *_group_counts(count, n_bad, groups), strict=True)
         ]
-        self.splits_: npt.NDArray[np.float64] = np.asarray(
-            [row[2] for row in rows[:-1]], dtype=np.float64
-        )
-        return missing, special_masks, rows
+        splits = np.asarray([row[2] for row in rows[:-1]], dtype=np.float64)
+        prebin_splits = distinct[starts[1:]].astype(np.float64)
+        return _Regular(missing, special_masks, rows, splits, prebin_splits, trend)
 
     def _fit_categorical(
         self,
@@ -420,7 +436,7 @@ class OptimalBinning:
         keys: list[str],
         bad: npt.NDArray[np.int64],
         specials: list[float | str],
-    ) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.bool_]], list[_Row]]:
+    ) -> _Regular:
         missing = codes < 0
         if len(np.unique(codes[~missing])) < 2:
             raise self._not_constant("is all missing or constant")
@@ -444,24 +460,13 @@ class OptimalBinning:
         )
         count = count_all[order].astype(np.int64)
         n_bad = bad_all[order].round().astype(np.int64)
-        groups = self._optimise(count, n_bad, bad)
-        self._prebin_splits = np.empty(0, dtype=np.float64)
-        self.splits_ = np.empty(0, dtype=np.float64)
+        groups, trend, _ = self._optimise(count, n_bad, bad)
         rows: list[_Row] = [
             ("categories", math.nan, math.nan, tuple(keys[k] for k in order[a:z]), None, c, nb)
-            for (a, z), c, nb in zip(groups, *self._group_counts(count, n_bad, groups), strict=True)
+            for (a, z), c, nb in zip(groups, *_group_counts(count, n_bad, groups), strict=True)
         ]
-        return missing, special_masks, rows
-
-    @staticmethod
-    def _group_counts(
-        count: npt.NDArray[Any], n_bad: npt.NDArray[Any], groups: list[tuple[int, int]]
-    ) -> tuple[list[int], list[int]]:
-        starts = [a for a, _ in groups]
-        return (
-            [int(c) for c in np.add.reduceat(count, starts)],
-            [int(b) for b in np.add.reduceat(n_bad, starts)],
-        )
+        empty = np.empty(0, dtype=np.float64)
+        return _Regular(missing, special_masks, rows, empty, empty, trend)
 
     def _not_constant(self, detail: str) -> ValidationError:
         return ValidationError(f"{self.name} {detail}", field=self.name, rule="not_constant")
@@ -476,10 +481,12 @@ class OptimalBinning:
 
     def _optimise(
         self, count: npt.NDArray[np.int64], n_bad: npt.NDArray[np.int64], bad: npt.NDArray[np.int64]
-    ) -> list[tuple[int, int]]:
-        """Prebin the ordered atoms, merge prebins optimally; return bins as atom ranges."""
+    ) -> tuple[list[tuple[int, int]], str, list[int]]:
+        """Prebin the ordered atoms and merge the prebins optimally.
+
+        Returns the bins as [first, end) atom ranges, the trend applied and the prebin starts.
+        """
         starts = _prebin_starts(count, self.max_n_prebins)
-        self._prebin_starts = starts
         pre_count = np.add.reduceat(count, starts)
         pre_bad = np.add.reduceat(n_bad, starts)
         min_count = self._min_count(int(count.sum()))
@@ -504,13 +511,12 @@ class OptimalBinning:
                 min_good=self.min_bin_n_good,
                 trend=option,
             )
-            if best is None or part.iv > best[1].iv + 1e-12:
+            if best is None or part.iv > best[1].iv + 1e-12:  # a tie keeps ascending
                 best = (option, part)
         assert best is not None
-        self.trend_: str = best[0] or "none"
         bounds = [*starts, len(count)]
         edges = [0, *(bounds[c] for c in best[1].boundaries), len(count)]
-        return list(itertools.pairwise(edges))
+        return list(itertools.pairwise(edges)), best[0] or "none", starts
 
     # -- scoring ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -631,7 +637,30 @@ class OptimalBinning:
         return pd.DataFrame(rows)
 
 
+# (kind, lower, upper, categories, special value, count, bad) of a bin about to be made
 _Row = tuple[BinKind, float, float, tuple[str, ...], float | str | None, int, int]
+
+
+class _Regular(NamedTuple):
+    """What fitting the regular values yields, before the bins are assembled."""
+
+    missing: npt.NDArray[np.bool_]
+    special_masks: list[npt.NDArray[np.bool_]]
+    rows: list[_Row]
+    splits: npt.NDArray[np.float64]
+    prebin_splits: npt.NDArray[np.float64]
+    trend: str
+
+
+def _group_counts(
+    count: npt.NDArray[Any], n_bad: npt.NDArray[Any], groups: list[tuple[int, int]]
+) -> tuple[list[int], list[int]]:
+    """Records and bads of each bin, given as [first, end) ranges of atoms."""
+    starts = [a for a, _ in groups]
+    return (
+        [int(c) for c in np.add.reduceat(count, starts)],
+        [int(b) for b in np.add.reduceat(n_bad, starts)],
+    )
 
 
 def _count(mask: npt.NDArray[np.bool_], bad: npt.NDArray[np.int64]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ refer in between), so changing policy is a new model version, never a code chang
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +35,7 @@ MASTER_SCALE: tuple[tuple[str, float], ...] = (
     ("E", 0.35),
     ("F", 1.01),
 )
+APPLICANT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 DEFAULT_POLICY = {"approve_below_pd": 0.15, "decline_from_pd": 0.40}
 
 
@@ -99,6 +101,8 @@ def score_applicant(
     key_id: str | None = None,
     request_id: str | None = None,
 ) -> Decision:
+    if not APPLICANT_ID.fullmatch(applicant_id):
+        raise ValidationError(field="applicant_id", rule="bank_reference_1_to_128")
     model = registry.champion(session, "credit")
     card = _scorer(model.digest, model.artifact)
     try:

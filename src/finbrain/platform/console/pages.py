@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.decision import Receipt
 from finbrain.core.errors import AuthenticationError, NotFoundError, ValidationError
@@ -334,4 +335,127 @@ def ledger_page(request: Request, decision: str | None = None) -> Response:
         decision_id=decision,
         witnesses=witnesses,
         vkey=vkey,
+    )
+
+
+def _credit_context(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
+    from finbrain.core.errors import NotFoundError as Missing
+    from finbrain.credit.reasons import feature_info
+    from finbrain.platform import credit, registry
+
+    models = registry.versions(session, "credit")
+    try:
+        champion = registry.champion(session, "credit")
+    except Missing:
+        return {"models": models, "champion": None}
+    card = credit._scorer(champion.digest, champion.artifact)
+    fields: list[dict[str, Any]] = []
+    for name, cf in card.compiled_.items():
+        info = feature_info(name)
+        if cf.kind == "categorical":
+            options = sorted(cf.category_points)
+            fields.append(
+                {
+                    "name": name,
+                    "title": info.zh if lang == "zh" else info.en,
+                    "options": options,
+                    "value": options[0],
+                }
+            )
+        else:
+            middle = cf.splits[len(cf.splits) // 2] if cf.splits else 0
+            fields.append(
+                {
+                    "name": name,
+                    "title": info.zh if lang == "zh" else info.en,
+                    "options": None,
+                    "value": f"{middle:g}",
+                }
+            )
+    table = card.table(lang).to_dict(orient="records")
+    return {"models": models, "champion": champion, "fields": fields, "table": table, "card": card}
+
+
+@router.get("/credit", response_class=HTMLResponse)
+def credit_page(request: Request) -> Response:
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    with _db(request).tenant(principal.tenant_id, write=False) as session:
+        context = _credit_context(session, request.app.state.settings, lang)
+    return render(
+        request,
+        "credit.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        decision=None,
+        error=None,
+        applicant_id=None,
+        **context,
+    )
+
+
+@router.post("/credit/score", response_class=HTMLResponse)
+async def credit_score(request: Request) -> Response:
+    """Score one applicant typed in by hand; the decision goes on the ledger like any other."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    form = await request.form()
+    applicant_id = str(form.get("applicant_id", "")).strip()
+    error, decision = None, None
+
+    def work() -> dict[str, Any]:
+        nonlocal error, decision
+        from finbrain.platform import credit
+
+        if not grants(principal.scopes, "credit:score"):
+            error = message("FB-FORBIDDEN", lang, scope="credit:score")
+        with _db(request).tenant(principal.tenant_id or "") as session:
+            context = _credit_context(session, request.app.state.settings, lang)
+            card = context.get("card")
+            if card is not None and error is None:
+                record: dict[str, Any] = {}
+                for name, cf in card.compiled_.items():
+                    raw = str(form.get(name, "")).strip()
+                    if cf.kind == "categorical" or raw == "":
+                        record[name] = raw or None
+                    else:
+                        try:
+                            record[name] = float(raw)
+                        except ValueError:
+                            record[name] = raw  # the scorer names the field and the rule
+                try:
+                    decision = credit.score_applicant(
+                        session,
+                        request.app.state.settings,
+                        principal.tenant_id or "",
+                        applicant_id,
+                        record,
+                        key_id=principal.key_id,
+                    )
+                except (ValidationError, NotFoundError) as exc:
+                    # Raised before anything is written: nothing to undo.
+                    error = message(exc.code, lang, **exc.params)
+        return context
+
+    context = await run_in_threadpool(work)
+    if decision is None and error is None:
+        error = message("ui.no_champion", lang)
+    return render(
+        request,
+        "credit.html",
+        422 if error else 200,
+        tenant_name=tenant_name,
+        principal=principal,
+        decision=decision,
+        error=error,
+        applicant_id=applicant_id,
+        **context,
     )
