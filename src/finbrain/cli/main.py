@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from finbrain.cli import credit as credit_cli
 from finbrain.cli import ledger as ledger_cli
 from finbrain.cli import witness as witness_cli
 from finbrain.core.errors import FinbrainError
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(credit_cli.app, name="credit")
 app.command("witness")(witness_cli.run)
 out = Console()
 err = Console(stderr=True)
