@@ -27,7 +27,8 @@ DirectionalTrend = Literal["ascending", "descending", "peak", "valley"] | None
 # A relation between the previous bin's event rate and the next one's.
 _LT, _GT, _NE = "lt", "gt", "ne"  # previous < next, previous > next, previous != next
 
-# (phases, starting phase, allowed transitions (from, to, relation), phases that may end).
+# (number of phases, starting phase, allowed steps (from phase, to phase, relation)); a
+# binning may end in any phase, so a peak that only rises is a peak with its top at the end.
 _PLANS: dict[str | None, tuple[int, int, tuple[tuple[int, int, str], ...]]] = {
     "ascending": (1, 0, ((0, 0, _LT),)),
     "descending": (1, 0, ((0, 0, _GT),)),
@@ -119,8 +120,8 @@ def optimal_partition(
     # value[phase][i, j]: best IV of k bins covering prebins 0..j-1, the last one being [i, j).
     value = np.full((n_phases, p + 1, p + 1), -np.inf)
     value[first, 0, :] = iv[0, :]
-    # start[k][phase, i, j] and phase_of[k][phase, i, j]: the bin before [i, j) in the best path
-    # of k + 1 bins (compact types: this is the memory the search needs).
+    # start[k - 2][phase, i, j] and phase_of[k - 2][phase, i, j]: the bin before [i, j) on the
+    # best path of k bins (compact types: these pointers are the memory the search needs).
     start: list[npt.NDArray[np.int16]] = []
     phase_of: list[npt.NDArray[np.int8]] = []
     best_iv, best_end = float(value[first, 0, p]), (1, first, 0)

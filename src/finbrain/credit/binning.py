@@ -36,6 +36,7 @@ import math
 import numbers
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple, cast
 
 import numpy as np
@@ -540,7 +541,8 @@ class OptimalBinning:
             if special is not None:
                 return special
             return self._category_index.get(key, self.UNSEEN)
-        if isinstance(value, bool | str | bytes) or not isinstance(value, numbers.Real):
+        # Decimal is welcome: money amounts are Decimal across finbrain.
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
             raise ValidationError(
                 f"{self.name} must be a number, got {type(value).__name__}",
                 field=self.name,

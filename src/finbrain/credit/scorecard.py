@@ -280,10 +280,17 @@ class Scorecard:
                     points[numbers == float(key)] = p
             out[present] = points
         else:
-            lookup = cf.category_points
-            strings = [category_key(v) for v in values[present]]
+            # Factorise once: a few distinct categories, a million rows -> one take().
+            codes, uniques = pd.factorize(column[present], use_na_sentinel=True)
             special = cf.special_points
-            out[present] = [special.get(s, lookup.get(s, cf.unseen_points)) for s in strings]
+            table = np.array(
+                [
+                    special.get(k, cf.category_points.get(k, cf.unseen_points))
+                    for k in (category_key(u) for u in uniques)
+                ],
+                dtype=np.int64,
+            )
+            out[present] = table[codes]
         return out
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
