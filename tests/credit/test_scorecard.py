@@ -163,3 +163,19 @@ def test_bad_training_input(german) -> None:  # type: ignore[no-untyped-def]
     X = X_train.assign(constant=1)
     card = Scorecard().fit(X, y_train)
     assert "constant" in card.dropped_
+
+
+def test_special_values_and_float_categories_find_their_bins(german) -> None:  # type: ignore[no-untyped-def]
+    X_train, X_test, y_train, _ = german
+    card = Scorecard(special_values={"duration_in_month": [-999]}).fit(X_train, y_train)
+    record = X_test.iloc[0].to_dict()
+    cf = card.compiled_["duration_in_month"]
+    for value in (-999, -999.0):
+        assert cf.points(value)[2] == "special"
+    vector = card.score(X_test.assign(duration_in_month=-999.0).head(3))
+    single = card.score_record({**record, "duration_in_month": -999.0}).score
+    assert (
+        vector[0]
+        == card.score_record({**X_test.iloc[0].to_dict(), "duration_in_month": -999}).score
+    )
+    assert single == vector[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +63,10 @@ class CompiledFeature:
         """(points, bin label, kind) for one raw value; raises on values it cannot place."""
         if _is_missing(value):
             return self.missing_points, "missing", "missing"
-        key = str(value) if not isinstance(value, float) or not value.is_integer() else None
         if self.special_points:
-            for candidate in (str(value), repr(value), key):
-                if candidate is not None and candidate in self.special_points:
-                    return self.special_points[candidate], f"special {value}", "special"
+            hit = self._special(value)
+            if hit is not None:
+                return hit, f"special {value}", "special"
         if self.kind == "categorical":
             text = category_key(value)
             if text in self.category_points:
@@ -83,6 +83,20 @@ class CompiledFeature:
             raise ValidationError(field=self.name, rule="finite")
         index = bisect.bisect_right(self.splits, number)
         return self.range_points[index], self.range_labels[index], "range"
+
+    def _special(self, value: Any) -> int | None:
+        """Special values match by number for numeric features (-999 == -999.0)."""
+        text = category_key(value)
+        if text in self.special_points:
+            return self.special_points[text]
+        if self.kind == "numerical" and isinstance(value, int | float | np.integer | np.floating):
+            for key, points in self.special_points.items():
+                try:
+                    if float(key) == float(value):
+                        return points
+                except ValueError:
+                    continue
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -130,7 +144,9 @@ class Scorecard:
         self.C = C
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y: Any) -> Scorecard:  # noqa: N803
+    def fit(self, X: pd.DataFrame, y: Any, sample_weight: Any = None) -> Scorecard:  # noqa: N803
+        """``sample_weight`` (e.g. reject-inference augmentation) weighs the regression; the
+        bins are found on the unweighted sample."""
         if not isinstance(X, pd.DataFrame):
             raise ValidationError(field="X", rule="dataframe")
         target = np.asarray(y, dtype=float)
@@ -199,7 +215,7 @@ class Scorecard:
                     "no feature carries enough information", field="X", rule="informative_features"
                 )
             model = LogisticRegression(C=self.C, max_iter=2000)
-            model.fit(woe[selected].to_numpy(), target)
+            model.fit(woe[selected].to_numpy(), target, sample_weight=sample_weight)
             coef = model.coef_[0]
             if (coef < 0).all():
                 break
@@ -235,8 +251,9 @@ class Scorecard:
                         cf.splits.append(float(b.upper))
                 elif b.kind == "categories":
                     for c in b.categories:
-                        cf.category_points[c] = pts(coef, b.woe)
-                        cf.category_labels[c] = b.label()
+                        key = c[:-2] if re.fullmatch(r"-?\d+\.0", c) else c
+                        cf.category_points[key] = pts(coef, b.woe)
+                        cf.category_labels[key] = b.label()
                 elif b.kind == "missing":
                     missing_woe = b.woe
                 elif b.kind == "special":
