@@ -47,3 +47,12 @@ def test_train_score_export_monitor(sqlite_platform: Platform, tmp_path: Path) -
     assert r.exit_code == 1 and "shift" in r.output  # drift is flagged and fails the check
     r = runner.invoke(app, ["credit", "train", "nothing-here", "--tenant", tenant_id], env=env)
     assert r.exit_code == 2
+
+
+def test_report_command(tmp_path: Path) -> None:
+    out = tmp_path / "german.html"
+    r = runner.invoke(app, ["credit", "report", "german", "--out", str(out), "--protected",
+                            "personal_status_and_sex"])
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "7. Fairness" in text and "personal_status_and_sex" in text

@@ -82,6 +82,49 @@ def train(
     )
 
 
+@app.command("report")
+def report(
+    data: Annotated[str, typer.Argument(help="german | taiwan | hmeq | lendingclub | FILE")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")],
+    target: Annotated[str | None, typer.Option(help="Target column (1 = bad).")] = None,
+    protected: Annotated[str | None, typer.Option(help="Attribute for the fairness check.")] = None,
+    title: Annotated[str, typer.Option(help="Report title.")] = "Scorecard",
+    language: Annotated[str, typer.Option(help="zh or en.")] = "en",
+) -> None:
+    """Fit a scorecard (70/30 stratified) and write its self-contained HTML report."""
+    from sklearn.model_selection import train_test_split
+
+    from finbrain.credit.report import build_report
+    from finbrain.credit.scorecard import Scorecard
+
+    frame = _read(data)
+    column = target or BUILTIN.get(data)
+    if column is None or column not in frame.columns:
+        raise typer.BadParameter(f"target column {column!r} not in the data", param_hint="--target")
+    features, labels = frame.drop(columns=[column]), frame[column].to_numpy()
+    try:
+        x_train, x_test, y_train, y_test = train_test_split(
+            features, labels, test_size=0.3, stratify=labels, random_state=42
+        )
+        with out.status("fitting and writing the report…"):
+            card = Scorecard().fit(x_train, y_train)
+            html = build_report(
+                card,
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                title=title,
+                protected=protected,
+                language=language,
+            )
+    except FinbrainError as exc:
+        _fail(exc)
+        return
+    out_file.write_text(html, encoding="utf-8")
+    out.print(f"report written to {out_file}")
+
+
 @app.command("score")
 def score(
     data: Annotated[str, typer.Argument(help="Applicants: dataset name or CSV/Parquet file.")],
