@@ -51,8 +51,10 @@ def test_train_score_export_monitor(sqlite_platform: Platform, tmp_path: Path) -
 
 def test_report_command(tmp_path: Path) -> None:
     out = tmp_path / "german.html"
-    r = runner.invoke(app, ["credit", "report", "german", "--out", str(out), "--protected",
-                            "personal_status_and_sex"])
+    r = runner.invoke(
+        app,
+        ["credit", "report", "german", "--out", str(out), "--protected", "personal_status_and_sex"],
+    )
     assert r.exit_code == 0, r.output
     text = out.read_text()
     assert "7. Fairness" in text and "personal_status_and_sex" in text

@@ -35,6 +35,7 @@ STATEFUL = {
     "/v1/ledger/cosignatures",
     "/v1/credit/score",
     "/v1/credit/models/{model_id}/promote",
+    "/v1/credit/models",
 }
 
 

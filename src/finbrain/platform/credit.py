@@ -132,3 +132,50 @@ def score_applicant(
     return decisions.record(
         session, decision, settings=settings, key_id=key_id, request_id=request_id
     )
+
+
+BUILTIN_TARGETS = {
+    "german": "creditability",
+    "taiwan": "default.payment.next.month",
+    "hmeq": "BAD",
+    "lendingclub": "not.fully.paid",
+}
+
+
+def training_work(db: Any, tenant_id: str) -> Any:
+    """The background job that trains, registers (and optionally promotes) a scorecard."""
+    from finbrain import datasets
+
+    def work(params: dict[str, Any], progress: Any) -> dict[str, Any]:
+        progress(10, "loading data")
+        if params.get("dataset"):
+            frame = datasets.load(params["dataset"])
+            assert isinstance(frame, pd.DataFrame)
+            frame = frame.drop(columns=["ID"], errors="ignore")
+            target = params.get("target") or BUILTIN_TARGETS[params["dataset"]]
+        else:
+            frame = pd.DataFrame(params["rows"])
+            target = params["target"]
+        if target not in frame.columns:
+            raise ValidationError(field="target", rule="column_present")
+        progress(30, "binning and fitting")
+        card, metrics = train(
+            frame.drop(columns=[target]),
+            frame[target],
+            max_n_bins=params.get("max_n_bins", 6),
+            min_bin_size=params.get("min_bin_size", 0.05),
+        )
+        progress(85, "registering")
+        with db.tenant(tenant_id) as session:
+            row = register_scorecard(session, tenant_id, card, metrics, params["name"])
+            if params.get("promote"):
+                registry.promote(session, row.id)
+            return {
+                "model_id": row.id,
+                "version": row.version,
+                "auc": metrics["auc"],
+                "ks": metrics["ks"],
+                "status": row.status,
+            }
+
+    return work

@@ -21,10 +21,19 @@ from finbrain.core.i18n import LANGUAGES, message
 from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from finbrain.platform.api.routes import credit, decisions, health, keys, ledger, tenants
+from finbrain.platform.api.routes import (
+    credit,
+    decisions,
+    health,
+    jobs,
+    keys,
+    ledger,
+    tenants,
+)
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.store.database import Database
+from finbrain.platform.workers.jobs import fail_interrupted
 
 log = logging.getLogger("finbrain.api")
 
@@ -53,6 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(fail_interrupted, database)
         ticker = asyncio.create_task(_checkpoint_ticker(database))
         try:
             yield
@@ -92,7 +102,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc, handler in handlers.items():
         app.add_exception_handler(exc, handler)
 
-    for module in (health, tenants, keys, decisions, ledger, credit):
+    for module in (health, tenants, keys, decisions, ledger, credit, jobs):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

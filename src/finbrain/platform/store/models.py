@@ -235,3 +235,19 @@ class ModelVersion(TenantOwned, Base):
     __table_args__ = (
         Index("ix_model_versions_name", "tenant_id", "capability", "name", "version", unique=True),
     )
+
+
+class Job(TenantOwned, Base):
+    """Long work (training a model) run in the background; clients poll its progress."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,17 +4,19 @@ model versions."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finbrain.core.decision import Decision
 from finbrain.platform import credit, registry
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.routes.jobs import JobOut
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
 from finbrain.platform.tenancy import Principal
+from finbrain.platform.workers import jobs
 
 router = APIRouter(
     prefix="/v1/credit", tags=["credit"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
@@ -70,6 +72,51 @@ def score(
     )
     response.headers["Location"] = f"/v1/decisions/{decision.id}"
     return decision
+
+
+class TrainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    dataset: Literal["german", "taiwan", "hmeq", "lendingclub"] | None = Field(
+        default=None, description="A built-in real dataset; or send `rows` and `target`."
+    )
+    rows: list[dict[Annotated[str, Field(max_length=100)], Value]] | None = Field(
+        default=None, max_length=20000
+    )
+    target: str | None = Field(default=None, max_length=100)
+    promote: bool = False
+    max_n_bins: int = Field(default=6, ge=2, le=20)
+    min_bin_size: float = Field(default=0.05, ge=0.01, le=0.5)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TrainRequest:
+        if (self.dataset is None) == (self.rows is None):
+            raise ValueError("give exactly one of dataset or rows")
+        if self.rows is not None and not self.target:
+            raise ValueError("rows need a target column")
+        return self
+
+
+@router.post("/models", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+def train_model(
+    body: TrainRequest,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: Session,
+    principal: Trainer,
+    _key: IdempotencyKey,
+) -> JobOut:
+    """Train a scorecard in the background; poll the job for progress and the new version."""
+    assert principal.tenant_id
+    job = jobs.create(session, principal.tenant_id, "credit.train", body.model_dump())
+    db = request.app.state.db
+    # Runs after the response, i.e. after this request's transaction has committed the job.
+    background.add_task(
+        jobs.run, db, principal.tenant_id, job.id, credit.training_work(db, principal.tenant_id)
+    )
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobOut.model_validate(job, from_attributes=True)
 
 
 @router.get("/models", response_model=list[ModelOut])
