@@ -2,8 +2,9 @@
 
 AUC/KS per dataset (stratified 70/30; 10 repeats on German, 3 on the others), the GBM
 challenger on Taiwan, the IV of binning, the time to bin one numeric feature of 10^6 rows, and
-single-record scoring latency with four reasons. toad and scorecardpy do not install beside
-pandas 3; they are to run in their own environments (not yet wired: see docs/benchmarks.md).
+single-record scoring latency with four reasons. toad does not work with pandas 3, so it runs
+in its own virtual environment (created on first use under benchmarks/.venvs/, pinned) and the
+data travel through Parquet.
 """
 
 from __future__ import annotations
@@ -68,12 +69,70 @@ def optbinning_scorecard(
     return -np.asarray(card.score(X_test))
 
 
+ANCHOR_VENVS = Path(__file__).resolve().parent / ".venvs"
+TOAD = ["toad==0.1.7", "pandas<3", "numpy<2.3", "pyarrow"]
+
+
+def anchor_python(name: str, requirements: list[str]) -> Path | None:
+    """A pinned virtual environment for an anchor that cannot share ours (None if it fails)."""
+    import subprocess
+
+    env = ANCHOR_VENVS / name
+    python = env / "bin" / "python"
+    stamp = env / ".installed"
+    if stamp.is_file() and stamp.read_text() == " ".join(requirements):
+        return python
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *requirements],
+            check=True,
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        console.print(f"[yellow]{name} environment failed: {exc}[/yellow]")
+        return None
+    stamp.write_text(" ".join(requirements))
+    return python
+
+
+def toad_scorecard(
+    python: Path, X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame
+) -> np.ndarray:
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        X_train.assign(target=y_train).to_parquet(folder / "train.parquet")
+        X_test.to_parquet(folder / "test.parquet")
+        subprocess.run(
+            [
+                str(python),
+                str(Path(__file__).parent / "anchors" / "toad_scorecard.py"),
+                str(folder / "train.parquet"),
+                str(folder / "test.parquet"),
+                "target",
+                str(folder / "out.parquet"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return -pd.read_parquet(folder / "out.parquet")["score"].to_numpy()
+
+
 def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
     loader, target, repeats = DATASETS[name]
     data = loader()
     X, y = data.drop(columns=[target]), data[target].to_numpy()
     repeats = 1 if quick else repeats
-    scores: dict[str, list[tuple[float, float]]] = {"finbrain": [], "optbinning": [], "gbm": []}
+    scores: dict[str, list[tuple[float, float]]] = {
+        "finbrain": [],
+        "optbinning": [],
+        "toad": [],
+        "gbm": [],
+    }
+    toad_python = anchor_python("toad", TOAD)
     for seed in range(repeats):
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=0.3, stratify=y, random_state=seed
@@ -85,6 +144,12 @@ def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
             scores["optbinning"].append((roc_auc_score(y_test, theirs), ks(y_test, theirs)))
         except Exception as exc:  # an anchor failing is reported, not hidden
             console.print(f"[yellow]optbinning failed on {name}: {exc}[/yellow]")
+        if toad_python is not None:
+            try:
+                theirs = toad_scorecard(toad_python, X_train, y_train, X_test)
+                scores["toad"].append((roc_auc_score(y_test, theirs), ks(y_test, theirs)))
+            except Exception as exc:
+                console.print(f"[yellow]toad failed on {name}: {exc}[/yellow]")
         if name == "taiwan":
             p = GBMChallenger().fit(X_train, y_train).predict_proba(X_test)
             scores["gbm"].append((roc_auc_score(y_test, p), ks(y_test, p)))

