@@ -179,3 +179,17 @@ def test_special_values_and_float_categories_find_their_bins(german) -> None:  #
         == card.score_record({**X_test.iloc[0].to_dict(), "duration_in_month": -999}).score
     )
     assert single == vector[0]
+
+
+def test_vif_drops_a_feature_built_from_others(german) -> None:  # type: ignore[no-untyped-def]
+    from finbrain.credit.scorecard import variance_inflation
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=500), rng.normal(size=500)
+    vif = variance_inflation(np.column_stack([a, b, a + b + rng.normal(scale=0.01, size=500)]))
+    assert vif.min() > 100
+    independent = variance_inflation(np.column_stack([a, b]))
+    assert np.allclose(independent, 1.0, atol=0.05)
+    X_train, _, y_train, _ = german
+    card = Scorecard(max_vif=1.05).fit(X_train, y_train)
+    assert any(reason.startswith("VIF") for reason in card.dropped_.values())

@@ -196,3 +196,20 @@ def test_credit_page_scores_an_applicant_by_hand(
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
     ]
     browser_errors.clear()
+
+
+def test_model_report_opens_from_the_credit_page(page: Any, live: LiveServer) -> None:
+    from finbrain.platform.bootstrap import ensure_demo_credit
+
+    tenant_id, key = live.platform.new_tenant("Report Bank")
+    ensure_demo_credit(live.platform.db, tenant_id)
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    page.goto(f"{live.url}/console/credit")
+    with page.context.expect_page() as opened:
+        page.click("[data-testid=report-link]")
+    report = opened.value
+    report.wait_for_load_state()
+    assert "1. Model card" in report.content() and "7. Fairness" in report.content()
+    assert report.locator("svg").count() >= 4
+    report.close()

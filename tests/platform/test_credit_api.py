@@ -17,7 +17,7 @@ from tests.conftest import Platform
 def trained() -> tuple[Any, dict[str, Any], list[dict[str, Any]]]:
     data = load_german()
     X, y = data.drop(columns=["creditability"]), data["creditability"]
-    card, metrics = credit.train(X, y)
+    card, metrics, _ = credit.train(X, y)
     return card, metrics, X.head(20).to_dict(orient="records")
 
 

@@ -15,9 +15,9 @@ from tests.platform.helpers import add_decisions
 
 
 def test_migrations_reach_head_and_are_rerunnable(platform: Platform) -> None:
-    assert current_revision(platform.settings) == head_revision(platform.settings) == "0004"
+    assert current_revision(platform.settings) == head_revision(platform.settings) == "0005"
     upgrade(platform.settings)  # idempotent
-    assert current_revision(platform.settings) == "0004"
+    assert current_revision(platform.settings) == "0005"
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_platform: Platform) -> None:

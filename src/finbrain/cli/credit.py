@@ -64,9 +64,9 @@ def train(
     db = Database(get_settings())
     try:
         with out.status("training…"):
-            card, metrics = credit.train(frame.drop(columns=[column]), frame[column])
+            card, metrics, html = credit.train(frame.drop(columns=[column]), frame[column])
         with db.tenant(tenant) as session:
-            row = credit.register_scorecard(session, tenant, card, metrics, name)
+            row = credit.register_scorecard(session, tenant, card, metrics, name, html)
             if promote:
                 registry.promote(session, row.id)
             model_id, version = row.id, row.version

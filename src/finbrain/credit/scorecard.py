@@ -102,6 +102,22 @@ class CompiledFeature:
         return dict(self.__dict__)
 
 
+def variance_inflation(matrix: np.ndarray) -> np.ndarray:
+    """VIF of each column: 1 / (1 - R^2) of its regression on the others (least squares)."""
+    _, k = matrix.shape
+    out = np.ones(k)
+    centred = matrix - matrix.mean(axis=0)
+    for j in range(k):
+        others = np.delete(centred, j, axis=1)
+        target = centred[:, j]
+        coef, *_ = np.linalg.lstsq(others, target, rcond=None)
+        residual = target - others @ coef
+        total = float(target @ target)
+        r2 = 1.0 - float(residual @ residual) / total if total > 0 else 0.0
+        out[j] = 1.0 / max(1e-12, 1.0 - r2)
+    return out
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     score: int
@@ -125,6 +141,7 @@ class Scorecard:
         monotonic_trend: str | None = "auto",
         min_iv: float = 0.02,
         max_correlation: float = 0.8,
+        max_vif: float = 10.0,
         pdo: float = 20.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
@@ -138,6 +155,7 @@ class Scorecard:
         self.monotonic_trend = monotonic_trend
         self.min_iv = min_iv
         self.max_correlation = max_correlation
+        self.max_vif = max_vif
         self.pdo = pdo
         self.base_score = base_score
         self.base_odds = base_odds
@@ -208,6 +226,18 @@ class Scorecard:
                 self.dropped_[f] = f"|corr| > {self.max_correlation} with {correlated[0]}"
             else:
                 selected.append(f)
+        # Multicollinearity beyond pairs: drop the weakest feature while any VIF is too high.
+        while len(selected) > 2:
+            vif = variance_inflation(woe[selected].to_numpy())
+            worst_vif = int(np.argmax(vif))
+            if vif[worst_vif] <= self.max_vif:
+                break
+            weakest = min(
+                (f for i, f in enumerate(selected) if vif[i] > self.max_vif),
+                key=lambda f: self.iv_[f],
+            )
+            self.dropped_[weakest] = f"VIF {vif[selected.index(weakest)]:.1f} > {self.max_vif}"
+            selected.remove(weakest)
         # With WoE positive for good, every coefficient must be negative; drop wrong signs.
         while True:
             if not selected:

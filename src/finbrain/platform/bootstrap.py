@@ -81,8 +81,10 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
             pass
         data = load_german()
         features, target = data.drop(columns=["creditability"]), data["creditability"]
-        card, metrics = credit.train(features, target, random_state=SEED)
-        row = credit.register_scorecard(session, tenant_id, card, metrics, DEMO_MODEL)
+        card, metrics, report = credit.train(
+            features, target, random_state=SEED, protected="personal_status_and_sex"
+        )
+        row = credit.register_scorecard(session, tenant_id, card, metrics, DEMO_MODEL, report)
         registry.promote(session, row.id)
         label = f"{row.name} v{row.version} (AUC {metrics['auc']:.3f})"
     # Score real applicants from the held-out 30% (the same split train() made).

@@ -22,6 +22,7 @@ from finbrain.core.decision import Decision, ModelRef, Subject
 from finbrain.core.errors import ValidationError
 from finbrain.core.settings import Settings
 from finbrain.credit.export import from_json, to_json
+from finbrain.credit.report import build_report
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.models import ModelVersion
@@ -49,14 +50,26 @@ def train(
     *,
     policy: dict[str, float] | None = None,
     random_state: int = 42,
+    protected: str | None = None,
     **params: Any,
-) -> tuple[Scorecard, dict[str, Any]]:
-    """Fit on 70%, measure on the held-out 30% (stratified); returns the card and its metrics."""
+) -> tuple[Scorecard, dict[str, Any], str]:
+    """Fit on 70%, measure on the held-out 30% (stratified): the card, its metrics and its HTML
+    development report."""
     target = np.asarray(y)
     X_train, X_test, y_train, y_test = train_test_split(  # noqa: N806
         X, target, test_size=0.3, stratify=target, random_state=random_state
     )
     card = Scorecard(**params).fit(X_train, y_train)
+    report = build_report(
+        card,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        title=f"Scorecard ({len(X)} applicants)",
+        approve_below_pd=(policy or DEFAULT_POLICY)["approve_below_pd"],
+        protected=protected,
+    )
     score = card.score(X_test)
     fpr, tpr, _ = roc_curve(y_test, -score)
     metrics = {
@@ -69,11 +82,16 @@ def train(
         "iv": {f: round(card.iv_[f], 4) for f in card.selected_},
         "policy": policy or DEFAULT_POLICY,
     }
-    return card, metrics
+    return card, metrics, report
 
 
 def register_scorecard(
-    session: Session, tenant_id: str, card: Scorecard, metrics: dict[str, Any], name: str
+    session: Session,
+    tenant_id: str,
+    card: Scorecard,
+    metrics: dict[str, Any],
+    name: str,
+    report: str | None = None,
 ) -> ModelVersion:
     return registry.register(
         session,
@@ -83,6 +101,7 @@ def register_scorecard(
         kind="scorecard",
         artifact=to_json(card),
         metrics=metrics,
+        report=report,
     )
 
 
@@ -159,7 +178,7 @@ def training_work(db: Any, tenant_id: str) -> Any:
         if target not in frame.columns:
             raise ValidationError(field="target", rule="column_present")
         progress(30, "binning and fitting")
-        card, metrics = train(
+        card, metrics, report = train(
             frame.drop(columns=[target]),
             frame[target],
             max_n_bins=params.get("max_n_bins", 6),
@@ -167,7 +186,7 @@ def training_work(db: Any, tenant_id: str) -> Any:
         )
         progress(85, "registering")
         with db.tenant(tenant_id) as session:
-            row = register_scorecard(session, tenant_id, card, metrics, params["name"])
+            row = register_scorecard(session, tenant_id, card, metrics, params["name"], report)
             if params.get("promote"):
                 registry.promote(session, row.id)
             return {

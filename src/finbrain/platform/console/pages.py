@@ -459,3 +459,34 @@ async def credit_score(request: Request) -> Response:
         applicant_id=applicant_id,
         **context,
     )
+
+
+@router.get("/credit/models/{model_id}/report", response_class=HTMLResponse)
+def model_report(request: Request, model_id: str) -> Response:
+    """The model's development report, as stored when it was trained."""
+    from finbrain.platform.store.models import ModelVersion
+
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login(request)
+    principal, tenant_name = signed
+    with _db(request).tenant(principal.tenant_id or "", write=False) as session:
+        row = session.get(ModelVersion, model_id)
+        report = row.report if row is not None and row.tenant_id == principal.tenant_id else None
+    if not report:
+        return render(
+            request,
+            "error.html",
+            404,
+            error=message("ui.not_found", language(request)),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
+    # The report is our own template output (autoescaped); it runs no script.
+    return HTMLResponse(
+        report,
+        headers={
+            "Content-Security-Policy": "default-src 'none'; "
+            "style-src 'unsafe-inline'; img-src data:"
+        },
+    )

@@ -26,6 +26,7 @@ def register(
     kind: str,
     artifact: str,
     metrics: dict[str, Any],
+    report: str | None = None,
 ) -> ModelVersion:
     latest = session.scalar(
         select(func.max(ModelVersion.version)).where(
@@ -42,6 +43,7 @@ def register(
         artifact=artifact,
         digest=hashlib.sha256(artifact.encode()).hexdigest(),
         metrics=metrics,
+        report=report,
         status="candidate",
         created_at=utcnow(),
     )

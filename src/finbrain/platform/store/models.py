@@ -229,6 +229,7 @@ class ModelVersion(TenantOwned, Base):
     artifact: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    report: Mapped[str | None] = mapped_column(Text, default=None)  # HTML development report
     status: Mapped[str] = mapped_column(String(16), default="candidate")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
