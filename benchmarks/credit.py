@@ -70,7 +70,14 @@ def optbinning_scorecard(
 
 
 ANCHOR_VENVS = Path(__file__).resolve().parent / ".venvs"
-TOAD = ["toad==0.1.7", "pandas<3", "numpy<2.3", "pyarrow"]
+TOAD = [
+    "toad==0.1.7",
+    "pandas==2.3.3",
+    "numpy==2.2.6",
+    "scikit-learn==1.9.1",
+    "scipy==1.17.1",
+    "pyarrow==26.0.1",
+]
 
 
 def anchor_python(name: str, requirements: list[str]) -> Path | None:
