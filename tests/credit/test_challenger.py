@@ -55,3 +55,11 @@ def test_reasons_from_treeshap(model: GBMChallenger, taiwan) -> None:  # type: i
     assert model.to_text().startswith("tree")
     with pytest.raises(ValidationError):
         model.explain_record({k: v for k, v in risky.items() if k != "PAY_0"})
+
+
+def test_json_round_trip_predicts_the_same(model: GBMChallenger, taiwan) -> None:  # type: ignore[no-untyped-def]
+    from finbrain.credit.challenger import from_json, to_json
+
+    _, X_test, _, _ = taiwan
+    clone = from_json(to_json(model))
+    assert np.allclose(clone.predict_proba(X_test.head(500)), model.predict_proba(X_test.head(500)))

@@ -62,3 +62,27 @@ def test_interrupted_jobs_are_marked_failed(platform: Platform) -> None:
         f"/v1/jobs/{job_id}", headers={"Authorization": f"Bearer {key}"}
     ).json()
     assert job["status"] == "failed" and "interrupted" in job["message"]
+
+
+def test_gbm_challenger_trained_promoted_and_serving(platform: Platform) -> None:
+    from finbrain.datasets import load_german
+
+    _, key = platform.new_tenant()
+    h = {"Authorization": f"Bearer {key}"}
+    r = platform.client.post(
+        "/v1/credit/models",
+        json={"name": "german-gbm", "dataset": "german", "kind": "gbm", "promote": True},
+        headers=h,
+    )
+    job = _wait(platform, key, r.json()["id"])
+    assert job["status"] == "succeeded", job
+    result = job["result"]
+    assert isinstance(result, dict) and result["kind"] == "gbm" and result["auc"] > 0.7
+    applicant = load_german().drop(columns=["creditability"]).iloc[3].to_dict()
+    decision = platform.client.post(
+        "/v1/credit/score", json={"applicant_id": "G-3", "features": applicant}, headers=h
+    ).json()
+    assert decision["model"]["id"] == "german-gbm" and decision["grade"] in "ABCDEF"
+    assert 1 <= len(decision["reasons"]) <= 4 and decision["receipt"]
+    r = platform.client.get("/v1/credit/models", headers=h).json()
+    assert r[0]["kind"] == "gbm" and r[0]["status"] == "champion"

@@ -52,8 +52,11 @@ def train(
     target: Annotated[str | None, typer.Option(help="Target column (1 = bad).")] = None,
     name: Annotated[str, typer.Option(help="Model name.")] = "scorecard",
     promote: Annotated[bool, typer.Option(help="Make it the champion.")] = False,
+    kind: Annotated[
+        str, typer.Option(help="scorecard or gbm (LightGBM challenger).")
+    ] = "scorecard",
 ) -> None:
-    """Fit a scorecard (70/30 stratified), register it, optionally promote it."""
+    """Fit a scorecard or GBM (70/30 stratified), register it, optionally promote it."""
     from finbrain.platform import credit, registry
     from finbrain.platform.store.database import Database
 
@@ -64,9 +67,15 @@ def train(
     db = Database(get_settings())
     try:
         with out.status("training…"):
-            card, metrics, html = credit.train(frame.drop(columns=[column]), frame[column])
+            if kind == "gbm":
+                gbm, metrics = credit.train_gbm(frame.drop(columns=[column]), frame[column])
+            else:
+                card, metrics, html = credit.train(frame.drop(columns=[column]), frame[column])
         with db.tenant(tenant) as session:
-            row = credit.register_scorecard(session, tenant, card, metrics, name, html)
+            if kind == "gbm":
+                row = credit.register_gbm(session, tenant, gbm, metrics, name)
+            else:
+                row = credit.register_scorecard(session, tenant, card, metrics, name, html)
             if promote:
                 registry.promote(session, row.id)
             model_id, version = row.id, row.version
@@ -140,7 +149,7 @@ def score(
     try:
         with db.tenant(tenant, write=False) as session:
             model = registry.champion(session, "credit")
-            card = credit._scorer(model.digest, model.artifact)
+            card = credit.scorecard_of(model)
         scored = frame.assign(score=card.score(frame), pd=card.predict_proba(frame))
         scored["grade"] = [credit.grade_of(p) for p in scored["pd"]]
     except FinbrainError as exc:
@@ -169,7 +178,7 @@ def export_sql(
     try:
         with db.tenant(tenant, write=False) as session:
             model = registry.champion(session, "credit")
-            card = credit._scorer(model.digest, model.artifact)
+            card = credit.scorecard_of(model)
     except FinbrainError as exc:
         _fail(exc)
         return
@@ -198,7 +207,7 @@ def monitor(
     try:
         with db.tenant(tenant, write=False) as session:
             model = registry.champion(session, "credit")
-            card = credit._scorer(model.digest, model.artifact)
+            card = credit.scorecard_of(model)
         report = stability_report(card, _read(reference), _read(current), period)
     except FinbrainError as exc:
         _fail(exc)

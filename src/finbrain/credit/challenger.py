@@ -134,3 +134,36 @@ class GBMChallenger:
     def to_text(self) -> str:
         """LightGBM's native text model (inspectable, no pickle)."""
         return str(self.booster_.model_to_string())
+
+
+FORMAT = "finbrain-gbm/v1"
+
+
+def to_json(model: GBMChallenger) -> str:
+    """The model as inspectable text: features, categories, constraints, LightGBM's own model."""
+    import json
+
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "features": model.features_,
+            "categories": model.categories_,
+            "monotone_constraints": model.monotone_constraints_,
+            "lightgbm": model.to_text(),
+        },
+        ensure_ascii=False,
+    )
+
+
+def from_json(text: str) -> GBMChallenger:
+    import json
+
+    data = json.loads(text)
+    if data.get("format") != FORMAT:
+        raise ValidationError(field="format", rule=FORMAT)
+    model = GBMChallenger(features=data["features"])
+    model.features_ = list(data["features"])
+    model.categories_ = {k: list(v) for k, v in data["categories"].items()}
+    model.monotone_constraints_ = dict(data["monotone_constraints"])
+    model.booster_ = lgb.Booster(model_str=data["lightgbm"])
+    return model

@@ -348,8 +348,22 @@ def _credit_context(session: Any, settings: Any, lang: Language) -> dict[str, An
         champion = registry.champion(session, "credit")
     except Missing:
         return {"models": models, "champion": None}
-    card = credit._scorer(champion.digest, champion.artifact)
     fields: list[dict[str, Any]] = []
+    if champion.kind == "gbm":  # a LightGBM champion: its features, no points table
+        gbm = credit._gbm(champion.digest, champion.artifact)
+        for name in gbm.features_:
+            info = feature_info(name)
+            options = gbm.categories_.get(name)
+            fields.append(
+                {
+                    "name": name,
+                    "title": info.zh if lang == "zh" else info.en,
+                    "options": options,
+                    "value": options[0] if options else "0",
+                }
+            )
+        return {"models": models, "champion": champion, "fields": fields, "table": [], "card": gbm}
+    card = credit._scorer(champion.digest, champion.artifact)
     for name, cf in card.compiled_.items():
         info = feature_info(name)
         if cf.kind == "categorical":
@@ -422,9 +436,10 @@ async def credit_score(request: Request) -> Response:
             card = context.get("card")
             if card is not None and error is None:
                 record: dict[str, Any] = {}
-                for name, cf in card.compiled_.items():
+                categorical = {f["name"] for f in context["fields"] if f["options"]}
+                for name in (f["name"] for f in context["fields"]):
                     raw = str(form.get(name, "")).strip()
-                    if cf.kind == "categorical" or raw == "":
+                    if name in categorical or raw == "":
                         record[name] = raw or None
                     else:
                         try:

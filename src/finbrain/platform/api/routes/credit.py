@@ -84,6 +84,7 @@ class TrainRequest(BaseModel):
         default=None, max_length=20000
     )
     target: str | None = Field(default=None, max_length=100)
+    kind: Literal["scorecard", "gbm"] = "scorecard"
     promote: bool = False
     max_n_bins: int = Field(default=6, ge=2, le=20)
     min_bin_size: float = Field(default=0.05, ge=0.01, le=0.5)
