@@ -114,3 +114,26 @@ def test_versions_and_promotion(platform: Platform, trained: Any) -> None:
         "/v1/credit/score", json={"applicant_id": "A2", "features": applicants[1]}, headers=h
     ).json()
     assert decision["model"]["version"] == "2"
+
+
+def test_batch_scoring_is_all_or_nothing(platform: Platform, trained: Any) -> None:
+    tenant_id, key = platform.new_tenant()
+    _champion(platform, tenant_id, trained)
+    _, _, applicants = trained
+    h = {"Authorization": f"Bearer {key}"}
+    body = {
+        "applicants": [{"applicant_id": f"B-{i}", "features": a} for i, a in enumerate(applicants)]
+    }
+    r = platform.client.post("/v1/credit/score/batch", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    items = r.json()["items"]
+    assert [d["subject"]["id"] for d in items] == [f"B-{i}" for i in range(len(applicants))]
+    assert [d["receipt"]["leaf_index"] for d in items] == list(range(len(applicants)))
+    broken = dict(applicants[5])
+    broken.pop("duration_in_month")
+    body["applicants"][5]["features"] = broken
+    r = platform.client.post("/v1/credit/score/batch", json=body, headers=h)
+    assert r.status_code == 422
+    assert r.json()["field"] == "applicants.5.features.duration_in_month"
+    listed = platform.client.get("/v1/decisions?limit=200", headers=h).json()["items"]
+    assert len(listed) == len(applicants)  # the refused batch left nothing behind

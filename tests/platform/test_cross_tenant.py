@@ -27,6 +27,7 @@ BODIES: dict[str, dict[str, Any] | None] = {
 }
 BODIES["/v1/credit/score"] = {"applicant_id": "probe", "features": {}}
 BODIES["/v1/credit/models/{model_id}/promote"] = None
+BODIES["/v1/credit/score/batch"] = {"applicants": [{"applicant_id": "p", "features": {}}]}
 BODIES["/v1/credit/models"] = {"name": "probe", "rows": [{"a": 1, "y": 0}], "target": "y"}
 
 # Query strings that aim at the first tenant's log positions.

@@ -34,6 +34,7 @@ STATEFUL = {
     "/v1/ledger/witnesses",
     "/v1/ledger/cosignatures",
     "/v1/credit/score",
+    "/v1/credit/score/batch",
     "/v1/credit/models/{model_id}/promote",
     "/v1/credit/models",
 }

@@ -179,19 +179,12 @@ def points_of(pd_value: float) -> float:
     return round(600 - factor * math.log(50) + factor * math.log((1 - p) / p), 1)
 
 
-def score_applicant(
-    session: Session,
-    settings: Settings,
-    tenant_id: str,
-    applicant_id: str,
-    features: dict[str, Any],
-    *,
-    key_id: str | None = None,
-    request_id: str | None = None,
+def _decide(
+    model: ModelVersion, tenant_id: str, applicant_id: str, features: dict[str, Any], field: str
 ) -> Decision:
+    """One applicant's decision with the given model (not yet recorded)."""
     if not APPLICANT_ID.fullmatch(applicant_id):
-        raise ValidationError(field="applicant_id", rule="bank_reference_1_to_128")
-    model = registry.champion(session, "credit")
+        raise ValidationError(field=f"{field}applicant_id", rule="bank_reference_1_to_128")
     try:
         if model.kind == "gbm":
             pd_value, reasons = _gbm(model.digest, model.artifact).explain_record(features)
@@ -200,7 +193,9 @@ def score_applicant(
             result = _scorer(model.digest, model.artifact).score_record(features)
             pd_value, reasons, score = result.probability_bad, result.reasons, float(result.score)
     except ValidationError as exc:  # name the field as the API caller sent it
-        raise ValidationError(exc.detail, field=f"features.{exc.field}", rule=exc.rule) from None
+        raise ValidationError(
+            exc.detail, field=f"{field}features.{exc.field}", rule=exc.rule
+        ) from None
     policy = {**DEFAULT_POLICY, **model.metrics.get("policy", {})}
     if pd_value < policy["approve_below_pd"]:
         outcome = "approve"
@@ -208,7 +203,7 @@ def score_applicant(
         outcome = "decline"
     else:
         outcome = "refer"
-    decision = Decision.for_input(
+    return Decision.for_input(
         {"applicant_id": applicant_id, "features": features},
         tenant_id=tenant_id,
         capability="credit",
@@ -220,8 +215,44 @@ def score_applicant(
         grade=grade_of(pd_value),
         reasons=reasons,
     )
+
+
+def score_applicant(
+    session: Session,
+    settings: Settings,
+    tenant_id: str,
+    applicant_id: str,
+    features: dict[str, Any],
+    *,
+    key_id: str | None = None,
+    request_id: str | None = None,
+) -> Decision:
+    """Score one applicant with the champion and record the decision (and its ledger entry)."""
+    model = registry.champion(session, "credit")
+    decision = _decide(model, tenant_id, applicant_id, features, "")
     return decisions.record(
         session, decision, settings=settings, key_id=key_id, request_id=request_id
+    )
+
+
+def score_batch(
+    session: Session,
+    settings: Settings,
+    tenant_id: str,
+    applicants: list[tuple[str, dict[str, Any]]],
+    *,
+    key_id: str | None = None,
+    request_id: str | None = None,
+) -> list[Decision]:
+    """Score many applicants: all decided first, then recorded as one ledger batch, so one bad
+    record refuses the whole batch (naming it) and nothing is half-written."""
+    model = registry.champion(session, "credit")
+    made = [
+        _decide(model, tenant_id, applicant_id, features, f"applicants.{i}.")
+        for i, (applicant_id, features) in enumerate(applicants)
+    ]
+    return decisions.record_many(
+        session, made, settings=settings, key_id=key_id, request_id=request_id
     )
 
 

@@ -38,6 +38,15 @@ class ScoreRequest(BaseModel):
     features: dict[Annotated[str, Field(max_length=100)], Value] = Field(max_length=500)
 
 
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    applicants: list[ScoreRequest] = Field(min_length=1, max_length=1000)
+
+
+class BatchOut(BaseModel):
+    items: list[Decision]
+
+
 class ModelOut(BaseModel):
     id: str
     name: str
@@ -96,6 +105,28 @@ class TrainRequest(BaseModel):
         if self.rows is not None and not self.target:
             raise ValueError("rows need a target column")
         return self
+
+
+@router.post("/score/batch", status_code=status.HTTP_201_CREATED, response_model=BatchOut)
+def score_batch(
+    body: BatchRequest,
+    request: Request,
+    session: Session,
+    principal: Scorer,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> BatchOut:
+    """Score up to 1,000 applicants in one call; all are decided or none (one ledger batch)."""
+    assert principal.tenant_id
+    made = credit.score_batch(
+        session,
+        settings,
+        principal.tenant_id,
+        [(a.applicant_id, a.features) for a in body.applicants],
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return BatchOut(items=made)
 
 
 @router.post("/models", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
