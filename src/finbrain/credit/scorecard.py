@@ -139,13 +139,13 @@ class Scorecard:
         max_n_bins: int = 6,
         min_bin_size: float = 0.05,
         monotonic_trend: str | None = "auto",
-        min_iv: float = 0.02,
+        min_iv: float = 0.005,
         max_correlation: float = 0.8,
         max_vif: float = 10.0,
         pdo: float = 20.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
-        C: float = 1.0,  # noqa: N803 - scikit-learn's name for the regularisation strength
+        C: float = 0.1,  # noqa: N803 - scikit-learn's name for the regularisation strength
     ) -> None:
         self.features = features
         self.categorical = categorical
