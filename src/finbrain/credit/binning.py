@@ -258,7 +258,7 @@ class OptimalBinning:
         min_bin_size: float = 0.05,
         min_bin_n_bad: int = 1,
         min_bin_n_good: int = 1,
-        max_n_prebins: int = 50,
+        max_n_prebins: int = 200,
         special_values: Sequence[float | str] = (),
     ) -> None:
         self.name = name
