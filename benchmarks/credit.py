@@ -3,8 +3,8 @@
 AUC/KS per dataset (stratified 70/30; 10 repeats on German, 3 on the others), the GBM
 challenger on Taiwan, the IV of binning, the time to bin one numeric feature of 10^6 rows, and
 single-record scoring latency with four reasons. toad does not work with pandas 3, so it runs
-in its own virtual environment (created on first use under benchmarks/.venvs/, pinned) and the
-data travel through Parquet.
+in its own virtual environment, and so does scorecardpy (pandas 1.5): both are created on first
+use under benchmarks/.venvs/ with pinned versions, and the data travel through Parquet.
 """
 
 from __future__ import annotations
@@ -103,9 +103,21 @@ def anchor_python(name: str, requirements: list[str]) -> Path | None:
     return python
 
 
-def toad_scorecard(
-    python: Path, X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame
+SCORECARDPY = [
+    "scorecardpy==0.1.9.7",
+    "pandas==1.5.3",
+    "numpy==1.26.4",
+    "pyarrow==15.0.2",
+    "scikit-learn==1.5.2",
+    "scipy==1.17.1",
+]
+ANCHORS = {"toad": TOAD, "scorecardpy": SCORECARDPY}
+
+
+def anchor_scorecard(
+    name: str, python: Path, X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame
 ) -> np.ndarray:
+    """Fit the anchor in its own environment on the same split; returns risk scores."""
     import subprocess
     import tempfile
 
@@ -116,7 +128,7 @@ def toad_scorecard(
         subprocess.run(
             [
                 str(python),
-                str(Path(__file__).parent / "anchors" / "toad_scorecard.py"),
+                str(Path(__file__).parent / "anchors" / f"{name}_scorecard.py"),
                 str(folder / "train.parquet"),
                 str(folder / "test.parquet"),
                 "target",
@@ -137,9 +149,10 @@ def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
         "finbrain": [],
         "optbinning": [],
         "toad": [],
+        "scorecardpy": [],
         "gbm": [],
     }
-    toad_python = anchor_python("toad", TOAD)
+    pythons = {anchor: anchor_python(anchor, reqs) for anchor, reqs in ANCHORS.items()}
     for seed in range(repeats):
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=0.3, stratify=y, random_state=seed
@@ -151,12 +164,14 @@ def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
             scores["optbinning"].append((roc_auc_score(y_test, theirs), ks(y_test, theirs)))
         except Exception as exc:  # an anchor failing is reported, not hidden
             console.print(f"[yellow]optbinning failed on {name}: {exc}[/yellow]")
-        if toad_python is not None:
+        for anchor, python in pythons.items():
+            if python is None:
+                continue
             try:
-                theirs = toad_scorecard(toad_python, X_train, y_train, X_test)
-                scores["toad"].append((roc_auc_score(y_test, theirs), ks(y_test, theirs)))
-            except Exception as exc:
-                console.print(f"[yellow]toad failed on {name}: {exc}[/yellow]")
+                theirs = anchor_scorecard(anchor, python, X_train, y_train, X_test)
+                scores[anchor].append((roc_auc_score(y_test, theirs), ks(y_test, theirs)))
+            except Exception as exc:  # an anchor failing is reported, not hidden
+                console.print(f"[yellow]{anchor} failed on {name}: {str(exc)[:200]}[/yellow]")
         if name == "taiwan":
             p = GBMChallenger().fit(X_train, y_train).predict_proba(X_test)
             scores["gbm"].append((roc_auc_score(y_test, p), ks(y_test, p)))

@@ -19,9 +19,9 @@ NOTES = {
     "system (10 repeats on German, 3 on the others; mean, spread = std). Anchor: optbinning "
     "(BinningProcess + Scorecard, monotone auto_asc_desc, IV >= 0.02, same PDO scaling) in the "
     "same process. The GBM row is finbrain's LightGBM challenger. Binning speed is one numeric "
-    "feature; single-record scoring includes four reasons. toad 0.1.7 runs in its own pinned "
-    "environment (it breaks on pandas 3), fed the same splits through Parquet; it failed on two "
-    "of the three HMEQ splits (n shows how many it finished). scorecardpy is not wired yet.",
+    "feature; single-record scoring includes four reasons. toad 0.1.7 and scorecardpy 0.1.9.7 run "
+    "in their own pinned environments (they break on pandas 3), fed the same splits through "
+    "Parquet; an anchor that fails on a split is reported, and its n shows how many it finished.",
     "ledger": "Per-tenant RFC 9162 log in the platform database. Anchor: pymerkle 7.0.0 "
     "(SqliteTree), the maintained Python RFC 9162 tree, in the same process on the same "
     "SQLite. pymerkle stores only leaves and hashes subtrees when asked, so its appends are "
