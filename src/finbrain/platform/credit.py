@@ -48,6 +48,36 @@ def grade_of(pd_value: float) -> str:
     return next(grade for grade, upper in MASTER_SCALE if pd_value < upper)
 
 
+def _holdout(X: pd.DataFrame, y: Any, random_state: int) -> tuple[Any, ...]:  # noqa: N803
+    """The 70/30 stratified split every model of the platform is developed on."""
+    target = np.asarray(y)
+    return (
+        target,
+        *train_test_split(X, target, test_size=0.3, stratify=target, random_state=random_state),
+    )
+
+
+def _measured(
+    target: np.ndarray,
+    y_test: np.ndarray,
+    risk: np.ndarray,
+    n_train: int,
+    policy: dict[str, float] | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Hold-out discrimination (AUC, KS) and the facts every model card records."""
+    fpr, tpr, _ = roc_curve(y_test, risk)
+    return {
+        "auc": float(roc_auc_score(y_test, risk)),
+        "ks": float(np.max(tpr - fpr)),
+        "n_train": n_train,
+        "n_test": len(y_test),
+        "bad_rate": float(np.mean(target)),
+        **extra,
+        "policy": policy or DEFAULT_POLICY,
+    }
+
+
 def train(
     X: pd.DataFrame,  # noqa: N803
     y: Any,
@@ -59,33 +89,27 @@ def train(
 ) -> tuple[Scorecard, dict[str, Any], str]:
     """Fit on 70%, measure on the held-out 30% (stratified): the card, its metrics and its HTML
     development report."""
-    target = np.asarray(y)
-    X_train, X_test, y_train, y_test = train_test_split(  # noqa: N806
-        X, target, test_size=0.3, stratify=target, random_state=random_state
-    )
-    card = Scorecard(**params).fit(X_train, y_train)
+    target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
+    card = Scorecard(**params).fit(x_train, y_train)
     report = build_report(
         card,
-        X_train,
+        x_train,
         y_train,
-        X_test,
+        x_test,
         y_test,
         title=f"Scorecard ({len(X)} applicants)",
         approve_below_pd=(policy or DEFAULT_POLICY)["approve_below_pd"],
         protected=protected,
     )
-    score = card.score(X_test)
-    fpr, tpr, _ = roc_curve(y_test, -score)
-    metrics = {
-        "auc": float(roc_auc_score(y_test, -score)),
-        "ks": float(np.max(tpr - fpr)),
-        "n_train": len(X_train),
-        "n_test": len(X_test),
-        "bad_rate": float(np.mean(target)),
-        "features": card.selected_,
-        "iv": {f: round(card.iv_[f], 4) for f in card.selected_},
-        "policy": policy or DEFAULT_POLICY,
-    }
+    metrics = _measured(
+        target,
+        y_test,
+        -card.score(x_test),
+        len(x_train),
+        policy,
+        features=card.selected_,
+        iv={f: round(card.iv_[f], 4) for f in card.selected_},
+    )
     return card, metrics, report
 
 
@@ -97,23 +121,17 @@ def train_gbm(
     random_state: int = 42,
 ) -> tuple[GBMChallenger, dict[str, Any]]:
     """The LightGBM challenger, fitted and measured on the same 70/30 protocol."""
-    target = np.asarray(y)
-    x_train, x_test, y_train, y_test = train_test_split(
-        X, target, test_size=0.3, stratify=target, random_state=random_state
-    )
+    target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
     model = GBMChallenger().fit(x_train, y_train)
-    p = model.predict_proba(x_test)
-    fpr, tpr, _ = roc_curve(y_test, p)
-    metrics = {
-        "auc": float(roc_auc_score(y_test, p)),
-        "ks": float(np.max(tpr - fpr)),
-        "n_train": len(x_train),
-        "n_test": len(x_test),
-        "bad_rate": float(np.mean(target)),
-        "features": model.features_,
-        "monotone_constraints": model.monotone_constraints_,
-        "policy": policy or DEFAULT_POLICY,
-    }
+    metrics = _measured(
+        target,
+        y_test,
+        model.predict_proba(x_test),
+        len(x_train),
+        policy,
+        features=model.features_,
+        monotone_constraints=model.monotone_constraints_,
+    )
     return model, metrics
 
 
