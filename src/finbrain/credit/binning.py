@@ -514,7 +514,7 @@ class OptimalBinning:
             # search gets both, within the same prebin budget.
             # Up to a quarter more cuts than ``max_n_prebins``. The tree reads fine quantile
             # buckets, not every distinct value: a million distinct amounts stay cheap.
-            fine = _prebin_starts(count, min(len(count), 4 * self.max_n_prebins))
+            fine = _prebin_starts(count, min(len(count), 20 * self.max_n_prebins))
             tree = _tree_starts(
                 np.add.reduceat(count, fine),
                 np.add.reduceat(n_bad, fine),
