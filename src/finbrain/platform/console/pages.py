@@ -70,6 +70,12 @@ def _signed_in(request: Request) -> tuple[Principal, str] | None:
         return principal, tenant.name
 
 
+def _signed_in_or_login(request: Request) -> tuple[Principal, str] | Response:
+    """The signed-in tenant key and bank name, or the redirect to the sign-in page."""
+    signed = _signed_in(request)
+    return _to_login(request) if signed is None else signed
+
+
 def render(
     request: Request, template: str, status: int = 200, /, **context: object
 ) -> HTMLResponse:
@@ -185,9 +191,9 @@ def decisions_page(
     outcome: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     if not grants(principal.scopes, "decisions:read"):
@@ -232,9 +238,9 @@ def decisions_page(
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
 def decision_page(request: Request, decision_id: str) -> Response:
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     try:
@@ -300,9 +306,9 @@ def _verify_decision(ledger: TenantLedger, decision_id: str, lang: Language) -> 
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, decision: str | None = None) -> Response:
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     settings = request.app.state.settings
@@ -392,9 +398,9 @@ def _credit_context(session: Any, settings: Any, lang: Language) -> dict[str, An
 
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request) -> Response:
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     lang = language(request)
@@ -415,9 +421,9 @@ def credit_page(request: Request) -> Response:
 @router.post("/credit/score", response_class=HTMLResponse)
 async def credit_score(request: Request) -> Response:
     """Score one applicant typed in by hand; the decision goes on the ledger like any other."""
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     lang = language(request)
@@ -481,9 +487,9 @@ def model_report(request: Request, model_id: str) -> Response:
     """The model's development report, as stored when it was trained."""
     from finbrain.platform.store.models import ModelVersion
 
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login(request)
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
     principal, tenant_name = signed
     with _db(request).tenant(principal.tenant_id or "", write=False) as session:
         row = session.get(ModelVersion, model_id)
