@@ -252,3 +252,176 @@ class Job(TenantOwned, Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- identity and the online card application (信用卡线上开卡) --------------------------------
+class CardApplication(TenantOwned, Base):
+    """One online credit-card application: the automated outcome, the human review, the trail.
+
+    Identity numbers, phones and devices are kept only as keyed hashes (HMAC with a tenant key),
+    enough to find the same person or device across applications, never to read them back.
+    """
+
+    __tablename__ = "card_applications"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    reference: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # approved | referred | declined
+    outcome: Mapped[str] = mapped_column(String(16))  # the automated outcome, never rewritten
+    limit_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    thin_file: Mapped[bool] = mapped_column(default=False)
+    decision_id: Mapped[str] = mapped_column(String(26))
+    step_decisions: Mapped[list[str]] = mapped_column(JSON)
+    id_hash: Mapped[str] = mapped_column(String(64))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSON)  # masked facts for the reviewer
+    review_status: Mapped[str | None] = mapped_column(String(16))  # pending | approved | declined
+    reviewer: Mapped[str | None] = mapped_column(String(128))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    review_decision_id: Mapped[str | None] = mapped_column(String(26))
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_card_applications_tenant_id_id", "tenant_id", "id"),
+        Index("ix_card_applications_id_hash", "tenant_id", "id_hash", "created_at"),
+        Index("ix_card_applications_phone_hash", "tenant_id", "phone_hash", "created_at"),
+        Index("ix_card_applications_device_hash", "tenant_id", "device_hash", "created_at"),
+        Index("ix_card_applications_review", "tenant_id", "review_status", "id"),
+    )
+
+
+class ScreenedCustomer(TenantOwned, Base):
+    """A customer the bank screens: kept so that a new list version re-screens them."""
+
+    __tablename__ = "screened_customers"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    birth_date: Mapped[str | None] = mapped_column(String(10))
+    nationality: Mapped[str | None] = mapped_column(String(64))
+    list_version: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    best_score: Mapped[float] = mapped_column(Float)
+    hits: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- real-time risk monitoring (风险监控) ---------------------------------------------------
+class RiskEvent(TenantOwned, Base):
+    """The append-only event log: the engine's state is a snapshot plus a replay of this table.
+
+    ``event_id`` is unique per tenant, so a retried or replayed event is answered, never counted
+    twice; ``seq`` is the order the engine applied events in.
+    """
+
+    __tablename__ = "risk_events"
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    event_id: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column()
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision_id: Mapped[str] = mapped_column(String(26))
+    outcome: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_risk_events_event_id", "tenant_id", "event_id", unique=True),
+        Index("ix_risk_events_tenant_seq", "tenant_id", "seq"),
+    )
+
+
+class RiskLabel(TenantOwned, Base):
+    """Fraud / not-fraud labels, from case dispositions or the bank's chargeback feed."""
+
+    __tablename__ = "risk_labels"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    is_fraud: Mapped[bool] = mapped_column()
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskSnapshot(TenantOwned, Base):
+    """The engine's window state after event ``seq``: restart = latest snapshot + replay."""
+
+    __tablename__ = "risk_snapshots"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    features_digest: Mapped[str] = mapped_column(String(64))
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskRuleSet(TenantOwned, Base):
+    """A published version of a tenant's rules; the newest is live (hot-reloaded)."""
+
+    __tablename__ = "risk_rule_sets"
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskCase(TenantOwned, Base):
+    """Alerts on one customer or card grouped for an investigator."""
+
+    __tablename__ = "risk_cases"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    disposition: Mapped[str | None] = mapped_column(String(16))  # fraud | not_fraud
+    alert_count: Mapped[int] = mapped_column(Integer, default=0)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_risk_cases_tenant_status", "tenant_id", "status", "id"),
+        Index("ix_risk_cases_entity", "tenant_id", "entity_type", "entity_id", "status"),
+    )
+
+
+class RiskAlert(TenantOwned, Base):
+    __tablename__ = "risk_alerts"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    case_id: Mapped[str] = mapped_column(String(26))
+    event_id: Mapped[str] = mapped_column(String(128))
+    decision_id: Mapped[str] = mapped_column(String(26))
+    action: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_risk_alerts_tenant_id_id", "tenant_id", "id"),
+        Index("ix_risk_alerts_case", "tenant_id", "case_id"),
+    )
+
+
+class RiskCaseNote(TenantOwned, Base):
+    """The case's history: comments, assignments and the closing disposition."""
+
+    __tablename__ = "risk_case_notes"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    case_id: Mapped[str] = mapped_column(String(26))
+    author: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # comment | assign | close
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_risk_case_notes_case", "tenant_id", "case_id", "created_at"),)
