@@ -1,0 +1,34 @@
+"""Han/pinyin-aware name normalisation and an explaining name matcher (姓名比对).
+
+``prepare()`` normalises a name once (NFKC, traditional → simplified, case and diacritics folded,
+titles and legal forms removed, Han romanised in Hanyu Pinyin, Wade-Giles and Cantonese) and
+derives blocking keys; ``compare()`` scores two prepared names in microseconds and explains the
+score: which tokens matched, through which romanisation, by which rule.
+
+Principles: traditional and simplified forms of the same characters are the same name; different
+characters are different names even when they sound alike (张伟 ≠ 张玮); a Han ↔ Latin match is
+capped at 0.85 and marked ``cross_script`` (the screening layer adds corroboration); agreeing on a
+common surname alone is not a match.
+"""
+
+from finbrain.identity.names._core import (
+    CROSS_SCRIPT_CAP,
+    MAX_LENGTH,
+    InvalidNameError,
+    NameMatch,
+    PreparedName,
+    compare,
+    match,
+    prepare,
+)
+
+__all__ = [
+    "CROSS_SCRIPT_CAP",
+    "MAX_LENGTH",
+    "InvalidNameError",
+    "NameMatch",
+    "PreparedName",
+    "compare",
+    "match",
+    "prepare",
+]

@@ -1,0 +1,530 @@
+"""Prepared names and the explaining matcher."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from finbrain.core.errors import ValidationError
+from finbrain.identity.names import _han
+from finbrain.identity.names._text import (
+    HAN_LEGAL_FORMS,
+    HAN_TITLES,
+    ORG_WORDS,
+    base_clean,
+    fold_token,
+    is_han,
+    merge_initials,
+    script_of,
+    strip_legal_forms,
+    strip_titles,
+)
+
+MAX_LENGTH = 500
+CROSS_SCRIPT_CAP = 0.85  # Han ↔ Latin without corroboration is weaker evidence than Han ↔ Han
+Script = Literal["han", "latin", "mixed", "other"]
+Kind = Literal["person", "entity", "any"]
+
+# Particles and connectives carry little identity; organisation words a little more.
+_PARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "bin",
+        "ben",
+        "ibn",
+        "bint",
+        "abu",
+        "abd",
+        "ul",
+        "ur",
+        "ud",
+        "de",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "y",
+        "e",
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "on",
+        "at",
+    ]
+)
+
+
+@cache
+def _messages() -> dict[str, dict[str, str]]:
+    text = resources.files("finbrain.identity").joinpath("data/names_messages.json")
+    data: dict[str, dict[str, str]] = json.loads(text.read_text("utf-8"))
+    return data
+
+
+def _explain(key: str, **params: Any) -> dict[str, str]:
+    return {lang: template.format(**params) for lang, template in _messages()[key].items()}
+
+
+class InvalidNameError(ValidationError):
+    """A name that cannot be screened: empty, too long, no letters, control characters."""
+
+    code = "FB-VALIDATION"
+
+    def __init__(self, rule: str, *, field: str = "name", **params: Any) -> None:
+        self.messages = _explain(rule, **params)
+        super().__init__(self.messages["en"], field=field, rule=rule, **params)
+
+
+@dataclass(frozen=True)
+class PreparedName:
+    original: str
+    normalised: str
+    script: Script
+    kind: Kind
+    tokens: tuple[str, ...]
+    romanisations: tuple[tuple[str, tuple[str, ...]], ...]
+    keys: frozenset[str]
+    legal_forms: frozenset[str] = frozenset()
+    # Precomputed for compare(): Han characters, surname length, per-system syllable sets.
+    han: str = field(default="", repr=False)
+    surname_length: int = field(default=0, repr=False)
+    syllables: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = field(default=(), repr=False)
+    latin: tuple[str, ...] = field(default=(), repr=False)
+    weights: tuple[float, ...] = field(default=(), repr=False)
+    traditional: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    score: float
+    rule: str
+    cross_script: bool
+    system: str | None
+    matched: tuple[tuple[str, str], ...]
+    explanation: dict[str, str]
+
+
+def _weight(token: str) -> float:
+    if token in _PARTICLES:
+        return 0.2
+    if token in ORG_WORDS or token.isdigit():
+        return 0.5
+    return 1.0
+
+
+def _skeleton(token: str) -> str:
+    """A typo-tolerant key: first letter plus consonants, doubles collapsed, at most 4."""
+    out = token[:1]
+    for char in token[1:]:
+        if char in "aeiouy" or char == out[-1:]:
+            continue
+        out += char
+    return out[:4]
+
+
+def _latin_keys(tokens: tuple[str, ...]) -> set[str]:
+    keys = {"a:" + "".join(sorted("".join(tokens)))}
+    strong = [t for t in tokens if _weight(t) >= 1.0 and len(t) >= 2] or list(tokens)
+    skeletons = sorted({_skeleton(t) for t in strong})
+    if len(skeletons) == 1:
+        keys.add("t:" + skeletons[0])
+    for i, a in enumerate(skeletons):
+        for b in skeletons[i + 1 :]:
+            keys.add(f"p:{a}|{b}")
+    return keys
+
+
+def _validate(name: str, field_name: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidNameError("empty", field=field_name)
+    if len(name) > MAX_LENGTH:
+        raise InvalidNameError("too_long", field=field_name, limit=MAX_LENGTH)
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in name):
+        raise InvalidNameError("control_characters", field=field_name)
+
+
+def prepare(name: str, *, kind: str = "any", field: str = "name") -> PreparedName:
+    """Normalise a name once, so that compare() is cheap. Raises InvalidNameError."""
+    _validate(name, field)
+    if kind not in ("person", "entity", "any"):
+        raise ValidationError(f"unknown name kind {kind!r}", field="kind", rule="enum")
+    return _prepare(name, kind, field)
+
+
+@lru_cache(maxsize=65536)
+def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
+    cleaned = base_clean(name)
+    if not any(c.isalpha() for c in cleaned):
+        raise InvalidNameError("no_letters", field=field_name)
+    # Han characters are one token each; everything else splits on spaces.
+    han_chars = "".join(c for c in cleaned if is_han(c))
+    other_words = "".join(" " if is_han(c) else c for c in cleaned).split()
+    scripts = {script_of(c) for c in cleaned if c.isalpha()}
+    legal: frozenset[str] = frozenset()
+    if han_chars:
+        for suffix in HAN_LEGAL_FORMS:
+            if han_chars.endswith(suffix) and len(han_chars) > len(suffix):
+                han_chars = han_chars[: -len(suffix)]
+                legal = legal | {"han_" + suffix}
+                break
+        for title in HAN_TITLES:
+            if han_chars.endswith(title) and len(han_chars) > len(title):
+                han_chars = han_chars[: -len(title)]
+                break
+    latin_tokens = [fold_token(w) for w in other_words]
+    latin_tokens = strip_titles(merge_initials(latin_tokens))
+    latin_tokens, latin_legal = strip_legal_forms(latin_tokens, entity=kind == "entity")
+    legal = legal | latin_legal
+    if han_chars and not (scripts - {"han"}):
+        script: Script = "han"
+    elif han_chars:
+        script = "mixed"
+    elif scripts <= {"latin"}:
+        script = "latin"
+    else:
+        script = "other"
+    romanisations: list[tuple[str, tuple[str, ...]]] = []
+    syllables: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()
+    surname_length = 0
+    keys: set[str] = set()
+    if han_chars:
+        surname, _given = _han.split_surname(han_chars)
+        surname_length = len(surname)
+        sets = _han.syllable_sets(han_chars, surname_length)
+        syllables = tuple((system, sets[system]) for system in _han.SYSTEMS)
+        for system in _han.SYSTEMS:
+            spelled = _han.primary(han_chars, system, surname_length)
+            if all(spelled):
+                romanisations.append((system, spelled))
+                given = "".join(spelled[surname_length:])
+                surname_word = "".join(spelled[:surname_length])
+                keys |= _latin_keys(tuple(t for t in (surname_word, given) if t))
+        # Polyphonic surnames: a key for every surname reading (单 shan / dan).
+        for reading in _han.surnames().get(surname, (None, ()))[1][1:]:
+            keys |= _latin_keys(
+                (
+                    reading,
+                    "".join(_han.primary(han_chars, "pinyin", surname_length)[surname_length:]),
+                )
+            )
+        keys.add("h:" + han_chars)
+    tokens_out: tuple[str, ...]
+    if han_chars:
+        tokens_out = (han_chars[:surname_length], *han_chars[surname_length:], *latin_tokens)
+    else:
+        tokens_out = tuple(latin_tokens)
+    if latin_tokens:
+        keys |= _latin_keys(tuple(latin_tokens))
+    normalised = " ".join(part for part in (han_chars, " ".join(latin_tokens)) if part)
+    original_han = "".join(c for c in unicodedata.normalize("NFKC", name) if is_han(c))
+    return PreparedName(
+        original=name,
+        normalised=normalised,
+        script=script,
+        kind=kind,
+        tokens=tokens_out,
+        romanisations=tuple(romanisations),
+        keys=frozenset(keys),
+        legal_forms=legal,
+        han=han_chars,
+        surname_length=surname_length,
+        syllables=syllables,
+        latin=tuple(latin_tokens),
+        weights=tuple(_weight(t) for t in latin_tokens),
+        traditional=original_han,
+    )
+
+
+# ---------------------------------------------------------------- compare
+
+
+def _none(cross: bool = False) -> NameMatch:
+    return NameMatch(0.0, "none", cross, None, (), _explain("none"))
+
+
+def compare(query: PreparedName, candidate: PreparedName) -> NameMatch:
+    """Score how likely two prepared names name the same party, and say why (0..1)."""
+    if query.han and candidate.han:
+        return _han_han(query, candidate)
+    if query.han and candidate.latin:
+        return _han_latin(query, candidate, flipped=False)
+    if candidate.han and query.latin:
+        return _han_latin(candidate, query, flipped=True)
+    if query.latin and candidate.latin:
+        return _latin_latin(query, candidate)
+    return _none()
+
+
+def match(a: str, b: str) -> NameMatch:
+    """prepare() both names, then compare()."""
+    return compare(prepare(a), prepare(b))
+
+
+def _han_han(q: PreparedName, c: PreparedName) -> NameMatch:
+    a, b = q.han, c.han
+    if a == b:
+        if q.traditional != c.traditional:
+            text = _explain("traditional_simplified", query=q.traditional, candidate=c.traditional)
+            return NameMatch(1.0, "traditional_simplified", False, None, ((a, b),), text)
+        return NameMatch(1.0, "han_exact", False, None, ((a, b),), _explain("han_exact", query=a))
+    # Character by character: a different character is a different name, even when it sounds
+    # the same (张伟 / 张玮), so partial agreement stays well below any match threshold.
+    same = sum(1 for x, y in zip(a, b, strict=False) if x == y)
+    total = max(len(a), len(b))
+    surname_same = (
+        q.surname_length == c.surname_length and a[: q.surname_length] == b[: c.surname_length]
+    )
+    matched = tuple((x, y) for x, y in zip(a, b, strict=False) if x == y)
+    score = 0.5 * same / total
+    pa = [_han.pinyin_readings(ch)[:1] for ch in a]
+    pb = [_han.pinyin_readings(ch)[:1] for ch in b]
+    if len(a) == len(b) and pa == pb:
+        spelled = " ".join(r[0] if r else "?" for r in pa)
+        text = _explain("homophone", pinyin=spelled, query=a, candidate=b)
+        return NameMatch(round(score, 6), "homophone", False, None, matched, text)
+    if surname_same and same == q.surname_length:
+        text = _explain("surname_only", surname=a[: q.surname_length])
+        return NameMatch(round(score, 6), "surname_only", False, None, matched, text)
+    text = _explain("han_partial", same=same, total=total)
+    return NameMatch(round(score, 6), "han_partial", False, None, matched, text)
+
+
+def _segments(text: str, sets: tuple[frozenset[str], ...]) -> tuple[str, ...] | None:
+    """Split ``text`` into one spelling per character, in order, or None."""
+
+    def walk(pos: int, index: int) -> tuple[str, ...] | None:
+        if index == len(sets):
+            return () if pos == len(text) else None
+        for spelling in sets[index]:
+            if spelling and text.startswith(spelling, pos):
+                rest = walk(pos + len(spelling), index + 1)
+                if rest is not None:
+                    return (spelling, *rest)
+        return None
+
+    return walk(0, 0)
+
+
+def _orders(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The Latin name as written, then with the family name moved to the front."""
+    orders = [tokens]
+    if len(tokens) > 1:
+        orders.append((tokens[-1], *tokens[:-1]))
+        orders.append((*tokens[1:], tokens[0]))
+    return orders
+
+
+def _han_latin(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatch:
+    latin_text = " ".join(lat.latin)
+    orders = _orders(lat.latin)
+    for system, sets in h.syllables:
+        for position, order in enumerate(orders):
+            found = _segments("".join(order), sets)
+            if found is None:
+                continue
+            rule = system
+            score = CROSS_SCRIPT_CAP if system == "pinyin" else CROSS_SCRIPT_CAP - 0.02
+            if position and system == "pinyin":
+                rule, score = "pinyin_reordered", CROSS_SCRIPT_CAP - 0.01
+            # The token the syllables came from, per Han token (surname, then each character).
+            pairs = _pairs(h, found)
+            if flipped:
+                pairs = tuple((b, a) for a, b in pairs)
+            text = _explain(rule, latin=latin_text, han=h.han, spelling=" ".join(found))
+            return NameMatch(score, rule, True, system, pairs, text)
+    # Postal and older spellings mix systems per syllable (蒋介石 Chiang Kai-shek: Wade-Giles
+    # surname, Cantonese given name): accepted, a little lower.
+    mixed = tuple(
+        frozenset().union(*parts) for parts in zip(*(s for _, s in h.syllables), strict=True)
+    )
+    for order in orders:
+        found = _segments("".join(order), mixed)
+        if found is not None:
+            pairs = _pairs(h, found)
+            if flipped:
+                pairs = tuple((b, a) for a, b in pairs)
+            text = _explain(
+                "mixed_romanisation", latin=latin_text, han=h.han, spelling=" ".join(found)
+            )
+            return NameMatch(
+                CROSS_SCRIPT_CAP - 0.05, "mixed_romanisation", True, "mixed", pairs, text
+            )
+    # The given name alone ("Xiao Ming" for 王小明) is not enough to name a person.
+    given_sets = dict(h.syllables).get("pinyin", ())[h.surname_length :]
+    if given_sets and _segments("".join(lat.latin), given_sets) is not None:
+        text = _explain("given_name_only", latin=latin_text, han=h.han)
+        return NameMatch(0.45, "given_name_only", True, "pinyin", (), text)
+    # Closest spelling, for the explanation only: a near-miss is another name (Xiaoping ≠ Xiaoming).
+    best, spelling = 0.0, ""
+    for system, spelled in h.romanisations:
+        del system
+        candidate = "".join(spelled)
+        for order in orders:
+            similarity = Levenshtein.normalized_similarity("".join(order), candidate)
+            if similarity > best:
+                best, spelling = similarity, " ".join(spelled)
+    text = _explain("romanisation_mismatch", latin=latin_text, han=h.han, spelling=spelling)
+    return NameMatch(round(min(0.5, 0.5 * best), 6), "romanisation_mismatch", True, None, (), text)
+
+
+def _pairs(h: PreparedName, found: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    n = h.surname_length
+    pairs = [(h.han[:n], "".join(found[:n]))] if n else []
+    pairs += list(zip(h.han[n:], found[n:], strict=False))
+    return tuple(pairs)
+
+
+# ---------------------------------------------------------------- Latin ↔ Latin
+
+_ACCEPT = 0.6  # token pairs less similar than this are different tokens
+
+
+@lru_cache(maxsize=262144)
+def _phonetic(token: str) -> str:
+    """A rough sound key: common spelling alternations folded, vowels dropped after the first."""
+    t = token
+    for a, b in (("ph", "f"), ("ck", "k"), ("kh", "h"), ("gh", "g"), ("th", "t"), ("dh", "d"),
+                 ("sch", "sh"), ("w", "v"), ("q", "k"), ("c", "k"), ("z", "s"), ("j", "i"),
+                 ("y", "i"), ("x", "ks")):  # fmt: skip
+        t = t.replace(a, b)
+    out = t[:1]
+    for char in t[1:]:
+        if char in "aeiouh" or char == out[-1:]:
+            continue
+        out += char
+    return out
+
+
+@lru_cache(maxsize=262144)
+def _token_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:
+        return 0.8 if a[0] == b[0] else 0.0  # an initial stands for any name it starts
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    similarity = Levenshtein.normalized_similarity(a, b)
+    key_a, key_b = _phonetic(a), _phonetic(b)
+    if key_a == key_b and len(key_a) >= 3:
+        similarity = max(similarity, 0.85)
+    # Short tokens: one edit in four letters is another name (Tim/Tom stays below 0.7).
+    return similarity
+
+
+def _align(
+    qa: tuple[str, ...], ca: tuple[str, ...]
+) -> tuple[list[tuple[int, int, float]], set[int], set[int]]:
+    scored = sorted(
+        ((_token_similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
+        reverse=True,
+    )
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    for sim, i, j in scored:
+        if sim < _ACCEPT:
+            break
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        pairs.append((i, j, sim))
+    return pairs, set(range(len(qa))) - used_q, set(range(len(ca))) - used_c
+
+
+def _merge_adjacent(tokens: tuple[str, ...], other: frozenset[str]) -> tuple[str, ...]:
+    """Join neighbours that the other name writes as one word (Pol Pot / PolPot)."""
+    out = list(tokens)
+    i = 0
+    while i < len(out) - 1:
+        joined = out[i] + out[i + 1]
+        if joined in other and out[i] not in other and out[i + 1] not in other:
+            out[i : i + 2] = [joined]
+        else:
+            i += 1
+    return tuple(out)
+
+
+def _initials_cover(short: str, tokens: list[str]) -> list[int] | None:
+    """Indices of tokens whose first letters spell ``short`` (JC / Jean Claude), or None."""
+    for start in range(len(tokens) - len(short) + 1):
+        window = tokens[start : start + len(short)]
+        if "".join(t[0] for t in window) == short:
+            return list(range(start, start + len(short)))
+    return None
+
+
+def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
+    qa = _merge_adjacent(q.latin, frozenset(c.latin))
+    ca = _merge_adjacent(c.latin, frozenset(qa))
+    if qa == ca or sorted(qa) == sorted(ca):
+        score = 1.0 if qa == ca else 0.98
+        text = _explain("exact", tokens=" ".join(qa))
+        return NameMatch(score, "exact", False, None, tuple(zip(qa, ca, strict=False)), text)
+    pairs, un_q, un_c = _align(qa, ca)
+    rule = "token_fuzzy"
+    matched: list[tuple[str, str]] = [(qa[i], ca[j]) for i, j, _ in pairs]
+    numerator = 0.0
+    denominator = 0.0
+    for i, j, sim in pairs:
+        w = max(_weight(qa[i]), _weight(ca[j]))
+        numerator += w * (sim if sim >= 1.0 else sim * sim)
+        denominator += w
+    # Initialisms: "jc" for "jean claude".
+    for side_short, side_long, un_s, un_l, flip in (
+        (qa, ca, un_q, un_c, False),
+        (ca, qa, un_c, un_q, True),
+    ):
+        for index in sorted(un_s):
+            token = side_short[index]
+            if not (2 <= len(token) <= 4):
+                continue
+            free = sorted(un_l)
+            cover = _initials_cover(token, [side_long[k] for k in free])
+            if cover is None:
+                continue
+            covered = [free[k] for k in cover]
+            un_s.discard(index)
+            un_l.difference_update(covered)
+            long_text = " ".join(side_long[k] for k in covered)
+            matched.append((long_text, token) if flip else (token, long_text))
+            numerator += 0.8
+            denominator += 1.0
+            rule = "initials"
+    weight_q = sum(_weight(qa[i]) for i in un_q)
+    weight_c = sum(_weight(ca[j]) for j in un_c)
+    conflict = min(weight_q, weight_c)
+    extra = max(weight_q, weight_c) - conflict
+    # Tokens missing on both sides contradict each other; tokens only one side has (a middle
+    # name, a patronymic, a qualifier) weigh less.
+    denominator += conflict + 0.35 * extra
+    score = numerator / denominator if denominator else 0.0
+    if q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms):
+        score *= 0.85
+    unmatched = [qa[i] for i in sorted(un_q)] + [ca[j] for j in sorted(un_c)]
+    text = _explain(
+        rule,
+        pairs=", ".join(f"{a}={b}" for a, b in matched) or "-",
+        unmatched=", ".join(unmatched) or "-",
+    )
+    if not matched:
+        return NameMatch(0.0, "none", False, None, (), _explain("none"))
+    return NameMatch(round(min(1.0, score), 6), rule, False, None, tuple(matched), text)
