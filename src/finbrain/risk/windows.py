@@ -1,0 +1,1067 @@
+"""Sliding-window features: one declaration, an exact online operator and (``windows_sql``) SQL.
+
+A :class:`Window` aggregates past events that share a key (card, customer, terminal, device, IP,
+or a pair of them) over a time span; a :class:`Derived` feature combines windows and the event
+itself. A :class:`FeatureSet` holds both, parses from plain data (``from_dict``) and has a stable
+``digest``. :class:`OnlineWindows` computes them event by event; ``to_sql`` in
+:mod:`finbrain.risk.windows_sql` computes the same numbers in DuckDB for training sets.
+
+Semantics (the SQL matches them exactly; ``tests/risk/test_windows.py`` replays real data):
+
+* Events are ordered by ``(occurred_at, seq)``: ``seq`` is the arrival order (the operator counts
+  arrivals; a table gives it in a ``seq`` column), so ties in time go to the earlier arrival.
+* ``delay == 0``: the window of an event at time *t* holds the events with the same key and
+  ``t - span <= occurred_at``, ordered at or before the event itself (it is included).
+* ``delay > 0``: it holds the events with ``t - delay - span <= occurred_at < t - delay``.
+* ``label=True`` aggregates the fraud label (1 fraud, 0 genuine or not yet labelled) of the events
+  in a delayed window: ``count``/``sum`` is the number of frauds, ``avg`` the fraud rate (the
+  handbook's terminal risk). A label counts when :meth:`OnlineWindows.label` has been called;
+  the replay contract is that the label of an event is known before ``occurred_at + delay``,
+  so label windows need ``delay > 0`` (and then the label of every event in the window is known).
+* Amounts are added as exact integers in 1/10,000 of the currency unit (see
+  :data:`finbrain.risk.events.AMOUNT_SCALE`); ``sum``/``avg``/``max``/``min`` report currency
+  units as floats computed by the same IEEE operations on both sides, so the values are equal.
+  Amounts of different currencies are added as numbers: key windows by currency, or convert
+  upstream, when a key sees several.
+* An empty window is ``0`` for ``count``/``sum``/``distinct`` and ``fill`` (default NaN/NULL) for
+  ``avg``/``max``/``min``. An event whose key field is missing gets NaN (SQL NULL) for that key's
+  windows and is not added to them. ``distinct`` ignores missing values.
+* Time-of-day features use UTC (the handbook's clock); ``night`` is 00:00-06:59.
+
+Out-of-order events: an event older than the newest event already seen on one of its keys by at
+most ``allowed_lateness`` (default 5 minutes) is inserted in time order. Its own values, and the
+values of every event that arrives after it, equal the SQL's over the final table; only events
+that were scored before it arrived (and occurred after it) saw their windows without it (they were
+decided then). An event later than that raises :class:`LateEventError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import zlib
+from bisect import bisect_left, bisect_right
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal, cast, get_args
+
+import numpy as np
+import pandas as pd
+
+from finbrain.core.errors import ValidationError
+from finbrain.risk.events import AMOUNT_SCALE, Event, amount_units, epoch_micros
+
+__all__ = [
+    "AGGREGATES",
+    "DERIVED_OPS",
+    "KEY_FIELDS",
+    "Aggregate",
+    "Derived",
+    "DerivedOp",
+    "FeatureSet",
+    "LateEventError",
+    "OnlineWindows",
+    "Window",
+    "format_duration",
+    "parse_duration",
+]
+
+Aggregate = Literal["count", "sum", "avg", "max", "min", "distinct"]
+DerivedOp = Literal["ratio", "diff", "since_prev", "hour", "night", "weekend"]
+AGGREGATES: frozenset[str] = frozenset(get_args(Aggregate))
+DERIVED_OPS: frozenset[str] = frozenset(get_args(DerivedOp))
+# Event fields a window can be keyed by or count distinct values of.
+KEY_FIELDS: frozenset[str] = frozenset(
+    {
+        "customer_id",
+        "card_id",
+        "account_id",
+        "counterparty_account",
+        "merchant_id",
+        "terminal_id",
+        "mcc",
+        "device_id",
+        "ip",
+        "channel",
+        "country",
+        "currency",
+        "kind",
+    }
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(us|ms|s|m|h|d|w)\s*$")
+_UNIT_US = {"us": 1, "ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
+_UNIT_US |= {"d": 86_400_000_000, "w": 7 * 86_400_000_000}
+_RESERVED = frozenset({"seq", "amount", "occurred_at", "event_id", "is_fraud"})
+_NAN = math.nan
+_HOUR_US = 3_600_000_000
+_DAY_US = 86_400_000_000
+
+
+class LateEventError(ValidationError):
+    """An event older than the allowed lateness behind the newest event on one of its keys."""
+
+    code = "FB-RISK-LATE-EVENT"
+
+
+def parse_duration(value: object, field: str = "span") -> timedelta:
+    """``"10m"``, ``"1h"``, ``"7d"``, ``"2w"``, ``"500ms"``, ``"90s"``, seconds, or a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(microseconds=int(match.group(1)) * _UNIT_US[match.group(2)])
+    raise ValidationError(field=field, rule="duration_like_10m_1h_7d", value=str(value))
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact form, e.g. ``"7d"``; the inverse of :func:`parse_duration`."""
+    us = _micros(value)
+    if us == 0:
+        return "0s"
+    for unit in ("w", "d", "h", "m", "s", "ms"):
+        if us % _UNIT_US.get(unit, 1_000) == 0:
+            return f"{us // _UNIT_US.get(unit, 1_000)}{unit}"
+    return f"{us}us"
+
+
+def _micros(value: timedelta) -> int:
+    return value // timedelta(microseconds=1)
+
+
+def _fill_from(value: object, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(field=field, rule="finite_number_or_null", value=str(value))
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Window:
+    """``agg`` of ``field`` over the events sharing ``key`` within ``span`` (``delay`` before).
+
+    ``count`` takes no field; ``sum``/``avg``/``max``/``min`` take ``"amount"``; ``distinct``
+    takes the event field whose distinct values are counted (e.g. ``"terminal_id"``). With
+    ``label=True`` the aggregated value is the fraud label (``count``/``sum``/``avg`` only, and a
+    ``delay`` is required). ``fill`` is the value of ``avg``/``max``/``min`` on an empty window.
+    """
+
+    name: str
+    key: tuple[str, ...]
+    agg: Aggregate
+    field: str | None
+    span: timedelta
+    delay: timedelta = timedelta(0)
+    label: bool = False
+    fill: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"windows.{self.name}"
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValidationError(field="name", rule="lower_snake_case_identifier", value=self.name)
+        if self.name in _RESERVED:
+            raise ValidationError(field="name", rule="not_reserved", value=self.name)
+        raw: object = self.key  # a bare string is accepted from plain data
+        key = (raw,) if isinstance(raw, str) else tuple(self.key)
+        object.__setattr__(self, "key", key)
+        if not key or len(set(key)) != len(key) or any(k not in KEY_FIELDS for k in key):
+            raise ValidationError(
+                field=f"{where}.key", rule="distinct_event_fields", value=list(key)
+            )
+        if self.agg not in AGGREGATES:
+            raise ValidationError(
+                field=f"{where}.agg", rule="one_of_" + "_".join(sorted(AGGREGATES))
+            )
+        if not isinstance(self.span, timedelta) or _micros(self.span) <= 0:
+            raise ValidationError(field=f"{where}.span", rule="positive_duration")
+        if _micros(self.span) != self.span / timedelta(microseconds=1):
+            raise ValidationError(field=f"{where}.span", rule="whole_microseconds")
+        if not isinstance(self.delay, timedelta) or _micros(self.delay) < 0:
+            raise ValidationError(field=f"{where}.delay", rule="non_negative_duration")
+        if self.label:
+            if self.agg not in ("count", "sum", "avg") or self.field is not None:
+                raise ValidationError(
+                    field=f"{where}.agg", rule="label_windows_count_sum_avg_without_field"
+                )
+            if _micros(self.delay) <= 0:
+                # Without a delay the window would read labels not known at decision time.
+                raise ValidationError(field=f"{where}.delay", rule="positive_for_label_windows")
+        elif self.agg == "count":
+            if self.field is not None:
+                raise ValidationError(field=f"{where}.field", rule="none_for_count")
+        elif self.agg == "distinct":
+            if self.field not in KEY_FIELDS:
+                raise ValidationError(field=f"{where}.field", rule="event_field_for_distinct")
+        elif self.field != "amount":
+            raise ValidationError(field=f"{where}.field", rule="amount_for_numeric_aggregates")
+        fill = _fill_from(self.fill, f"{where}.fill")
+        if fill is not None and self.agg not in ("avg", "max", "min"):
+            raise ValidationError(field=f"{where}.fill", rule="only_for_avg_max_min")
+        object.__setattr__(self, "fill", fill)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "key": list(self.key), "agg": self.agg}
+        if self.field is not None:
+            out["field"] = self.field
+        out["span"] = format_duration(self.span)
+        if self.delay:
+            out["delay"] = format_duration(self.delay)
+        if self.label:
+            out["label"] = True
+        if self.fill is not None:
+            out["fill"] = self.fill
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Window:
+        if not isinstance(data, Mapping):
+            raise ValidationError(field="windows", rule="object")
+        allowed = {"name", "key", "agg", "field", "span", "delay", "label", "fill"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ValidationError(field=f"windows.{unknown[0]}", rule="known_field")
+        for required in ("name", "key", "agg", "span"):
+            if required not in data:
+                raise ValidationError(field=f"windows.{required}", rule="required")
+        key = data["key"]
+        label = data.get("label", False)
+        if not isinstance(label, bool):
+            raise ValidationError(field="windows.label", rule="boolean")
+        return cls(
+            name=data["name"],
+            key=(key,) if isinstance(key, str) else tuple(key),
+            agg=data["agg"],
+            field=data.get("field"),
+            span=parse_duration(data["span"], "windows.span"),
+            delay=parse_duration(data.get("delay", 0), "windows.delay"),
+            label=label,
+            fill=data.get("fill"),
+        )
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A feature computed from windows and the event itself.
+
+    * ``ratio`` ``args=(a, b)``: a / b; ``fill`` (default NaN) when b is 0 or either is missing.
+    * ``diff`` ``args=(a, b)``: a - b; ``fill`` when either is missing.
+      ``a``/``b`` name earlier features or ``"amount"`` (the event's amount).
+    * ``since_prev`` ``args=key fields``: seconds since the previous event on that key (NaN if
+      none). ``hour`` (0-23), ``night`` (1.0 for 00:00-06:59), ``weekend`` (1.0 Sat/Sun), in UTC.
+    """
+
+    name: str
+    op: DerivedOp
+    args: tuple[str, ...] = ()
+    fill: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"derived.{self.name}"
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValidationError(field="name", rule="lower_snake_case_identifier", value=self.name)
+        if self.name in _RESERVED:
+            raise ValidationError(field="name", rule="not_reserved", value=self.name)
+        if self.op not in DERIVED_OPS:
+            raise ValidationError(
+                field=f"{where}.op", rule="one_of_" + "_".join(sorted(DERIVED_OPS))
+            )
+        raw: object = self.args
+        args = (raw,) if isinstance(raw, str) else tuple(self.args)
+        object.__setattr__(self, "args", args)
+        if self.op in ("ratio", "diff") and len(args) != 2:
+            raise ValidationError(field=f"{where}.args", rule="two_operands")
+        if self.op == "since_prev" and (
+            not args or len(set(args)) != len(args) or any(a not in KEY_FIELDS for a in args)
+        ):
+            raise ValidationError(field=f"{where}.args", rule="distinct_event_fields")
+        if self.op in ("hour", "night", "weekend") and args:
+            raise ValidationError(field=f"{where}.args", rule="no_operands")
+        object.__setattr__(self, "fill", _fill_from(self.fill, f"{where}.fill"))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "op": self.op}
+        if self.args:
+            out["args"] = list(self.args)
+        if self.fill is not None:
+            out["fill"] = self.fill
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Derived:
+        if not isinstance(data, Mapping):
+            raise ValidationError(field="derived", rule="object")
+        unknown = sorted(set(data) - {"name", "op", "args", "fill"})
+        if unknown:
+            raise ValidationError(field=f"derived.{unknown[0]}", rule="known_field")
+        for required in ("name", "op"):
+            if required not in data:
+                raise ValidationError(field=f"derived.{required}", rule="required")
+        args = data.get("args", ())
+        return cls(
+            name=data["name"],
+            op=data["op"],
+            args=(args,) if isinstance(args, str) else tuple(args),
+            fill=data.get("fill"),
+        )
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """Windows then derived features, in output order; immutable, with a stable ``digest``."""
+
+    windows: tuple[Window, ...]
+    derived: tuple[Derived, ...] = ()
+    names: tuple[str, ...] = field(init=False)
+    digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "derived", tuple(self.derived))
+        names: list[str] = []
+        seen: set[str] = set()
+        items: list[Window | Derived] = [*self.windows, *self.derived]
+        for item in items:
+            if item.name in seen:
+                raise ValidationError(field="name", rule="unique", value=item.name)
+            if isinstance(item, Derived) and item.op in ("ratio", "diff"):
+                for arg in item.args:
+                    if arg != "amount" and arg not in seen:
+                        raise ValidationError(
+                            field=f"derived.{item.name}.args",
+                            rule="earlier_feature_or_amount",
+                            value=arg,
+                        )
+            seen.add(item.name)
+            names.append(item.name)
+        if not names:
+            raise ValidationError(field="windows", rule="non_empty")
+        object.__setattr__(self, "names", tuple(names))
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        object.__setattr__(self, "digest", hashlib.sha256(canonical.encode()).hexdigest())
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "windows": [w.to_dict() for w in self.windows],
+            "derived": [d.to_dict() for d in self.derived],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureSet:
+        """From plain data (JSON/YAML): ``{"windows": [{...}], "derived": [{...}]}``."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(field="features", rule="object")
+        unknown = sorted(set(data) - {"windows", "derived"})
+        if unknown:
+            raise ValidationError(field=unknown[0], rule="known_field")
+        windows = data.get("windows", [])
+        derived = data.get("derived", [])
+        if not isinstance(windows, list) or not isinstance(derived, list):
+            raise ValidationError(field="windows", rule="list")
+        return cls(
+            tuple(Window.from_dict(w) for w in windows),
+            tuple(Derived.from_dict(d) for d in derived),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Online operator
+#
+# One buffer per (key fields, key value) holds that key's events in time order as parallel
+# lists; every window on that key reads it through a _Frame: two pointers (lo, hi) and running
+# integer aggregates, plus a monotonic deque for max/min and a counter dict for distinct. Frames
+# with the same (span, delay) on one key are one frame. Evicted entries are cut off in batches.
+
+
+@dataclass(frozen=True)
+class _FrameSpec:
+    span_us: int
+    delay_us: int
+    need_max: bool
+    need_min: bool
+    need_label: bool
+    distinct: tuple[int, ...]  # indices into the group's value fields
+
+
+@dataclass(frozen=True)
+class _Group:
+    key: tuple[str, ...]
+    frames: tuple[_FrameSpec, ...]
+    value_fields: tuple[str, ...]
+    need_label: bool
+    horizon_us: int  # entries older than newest - horizon are never read again
+
+
+class _Buffer:
+    __slots__ = ("amt", "base", "eid", "frames", "lab", "limit", "prev_ts", "ts", "vals")
+
+    def __init__(self, group: _Group) -> None:
+        self.ts: list[int] = []
+        self.amt: list[int] = []
+        self.vals: list[list[Any]] = [[] for _ in group.value_fields]
+        self.lab: list[int] | None = [] if group.need_label else None
+        self.eid: list[Any] | None = [] if group.need_label else None
+        self.base = 0  # entries cut off so far: absolute index = list index + base
+        self.prev_ts: int | None = None  # time of the newest entry cut off
+        self.limit = 16  # length at which the next cut is tried
+        self.frames = [_Frame(spec) for spec in group.frames]
+
+
+class _Frame:
+    __slots__ = (
+        "counts",
+        "dist",
+        "hi",
+        "lo",
+        "ls",
+        "lshift",
+        "maxq",
+        "minq",
+        "n",
+        "s",
+        "ushift",
+    )
+
+    def __init__(self, spec: _FrameSpec) -> None:
+        # Holds entries with t - lshift <= ts < t + ushift at evaluation time t.
+        self.ushift = 1 if spec.delay_us == 0 else -spec.delay_us
+        self.lshift = spec.delay_us + spec.span_us
+        self.dist = spec.distinct
+        self.maxq: deque[int] | None = deque() if spec.need_max else None
+        self.minq: deque[int] | None = deque() if spec.need_min else None
+        self.counts: list[dict[Any, int]] = [{} for _ in spec.distinct]
+        self.ls: int | None = 0 if spec.need_label else None
+        self.lo = 0
+        self.hi = 0
+        self.n = 0
+        self.s = 0
+
+    def step(self, buf: _Buffer, t: int) -> None:
+        """Move the frame to evaluation time ``t`` (never earlier than the last one)."""
+        ts = buf.ts
+        amt = buf.amt
+        u = t + self.ushift
+        end = len(ts)
+        hi = self.hi
+        if hi < end and ts[hi] < u:
+            maxq = self.maxq
+            minq = self.minq
+            dist = self.dist
+            lab = buf.lab
+            while hi < end and ts[hi] < u:
+                a = amt[hi]
+                self.n += 1
+                self.s += a
+                if maxq is not None:
+                    while maxq and amt[maxq[-1]] <= a:
+                        maxq.pop()
+                    maxq.append(hi)
+                if minq is not None:
+                    while minq and amt[minq[-1]] >= a:
+                        minq.pop()
+                    minq.append(hi)
+                if dist:
+                    for j, fi in enumerate(dist):
+                        v = buf.vals[fi][hi]
+                        if v is not None:
+                            c = self.counts[j]
+                            c[v] = c.get(v, 0) + 1
+                if lab is not None and self.ls is not None:
+                    self.ls += lab[hi]
+                hi += 1
+            self.hi = hi
+        low = t - self.lshift
+        lo = self.lo
+        if lo < hi and ts[lo] < low:
+            dist = self.dist
+            lab = buf.lab
+            while lo < hi and ts[lo] < low:
+                self.n -= 1
+                self.s -= amt[lo]
+                if dist:
+                    for j, fi in enumerate(dist):
+                        v = buf.vals[fi][lo]
+                        if v is not None:
+                            c = self.counts[j]
+                            left = c[v] - 1
+                            if left:
+                                c[v] = left
+                            else:
+                                del c[v]
+                if lab is not None and self.ls is not None:
+                    self.ls -= lab[lo]
+                lo += 1
+            self.lo = lo
+            maxq = self.maxq
+            if maxq is not None:
+                while maxq and maxq[0] < lo:
+                    maxq.popleft()
+            minq = self.minq
+            if minq is not None:
+                while minq and minq[0] < lo:
+                    minq.popleft()
+
+    def rebuild(self, buf: _Buffer, t: int) -> None:
+        """Recompute from scratch for evaluation time ``t`` (after an insertion or a restore)."""
+        start = bisect_left(buf.ts, t - self.lshift)
+        self.lo = self.hi = start
+        self.n = self.s = 0
+        if self.ls is not None:
+            self.ls = 0
+        for q in (self.maxq, self.minq):
+            if q is not None:
+                q.clear()
+        for c in self.counts:
+            c.clear()
+        self.step(buf, t)
+
+    def shift(self, cut: int) -> None:
+        self.lo -= cut
+        self.hi -= cut
+        for q in (self.maxq, self.minq):
+            if q is not None:
+                shifted = [i - cut for i in q]
+                q.clear()
+                q.extend(shifted)
+
+
+# Reader codes: how a window's value is read from its frame.
+_COUNT, _SUM, _AVG, _MAX, _MIN, _DISTINCT, _LCOUNT, _LAVG = range(8)
+# Derived codes.
+_RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
+
+
+class OnlineWindows:
+    """The exact online operator for a :class:`FeatureSet` (single-threaded; one per partition).
+
+    ``update(event)`` adds the event and returns its feature values (the event included);
+    ``peek(event)`` returns them without changing anything; ``label(event_id, is_fraud)`` feeds a
+    fraud label; ``snapshot()``/``restore()`` save and load the state as compressed JSON.
+    """
+
+    def __init__(
+        self, features: FeatureSet, *, allowed_lateness: timedelta = timedelta(minutes=5)
+    ) -> None:
+        self.features = features
+        self.names = features.names
+        self.lateness_us = _micros(allowed_lateness)
+        if self.lateness_us < 0:
+            raise ValidationError(field="allowed_lateness", rule="non_negative_duration")
+        self._groups, self._readers, self._derived = _compile(features, self.lateness_us)
+        self._state: list[dict[Any, _Buffer]] = [{} for _ in self._groups]
+        self._getters = [_attr_getter(g.key) for g in self._groups]
+        self._value_getters = [_values_getter(g.value_fields) for g in self._groups]
+        self._label_groups = [i for i, g in enumerate(self._groups) if g.need_label]
+        # event id -> [[buffer, absolute index], ...] for the buffers that hold labels
+        self._where: dict[Any, list[list[Any]]] = {}
+        self.seq = 0
+
+    # -- public API -------------------------------------------------------------------------
+
+    def update(self, event: Event) -> dict[str, float]:
+        """Add ``event``; its feature values by name (windows include the event)."""
+        return dict(zip(self.names, self.update_row(event), strict=True))
+
+    def update_row(self, event: Event) -> list[float]:
+        """Like :meth:`update`, as a list in ``features.names`` order (no dict built)."""
+        keys = [get(event) for get in self._getters]
+        values = [get(event) for get in self._value_getters]
+        return self._ingest(
+            epoch_micros(event.occurred_at), event.amount_units, keys, values, event.event_id
+        )
+
+    def peek(self, event: Event) -> dict[str, float]:
+        """The values ``update(event)`` would return, without changing any state."""
+        t = epoch_micros(event.occurred_at)
+        keys = [get(event) for get in self._getters]
+        values = [get(event) for get in self._value_getters]
+        return dict(zip(self.names, self._peek(t, event.amount_units, keys, values), strict=True))
+
+    def label(self, event_id: Any, is_fraud: bool) -> bool:
+        """Record an event's fraud label; ``False`` when no label window holds that event.
+
+        Label windows count an event's current label while it is inside them, so a label (or a
+        correction) that arrives late is reflected from then on.
+        """
+        locations = self._where.get(event_id)
+        if not locations:
+            return False
+        value = 1 if is_fraud else 0
+        for buf, absolute in locations:
+            i = absolute - buf.base
+            lab = buf.lab
+            if i < 0 or lab is None or lab[i] == value:
+                continue
+            change = value - lab[i]
+            lab[i] = value
+            for frame in buf.frames:
+                if frame.ls is not None and frame.lo <= i < frame.hi:
+                    frame.ls += change
+        return True
+
+    def expire(self, now: Any) -> int:
+        """Drop the keys with no event within their horizon before ``now``; returns how many.
+
+        Keys that stop appearing otherwise stay in memory; call this periodically.
+        """
+        t = now if isinstance(now, int) else epoch_micros(now)
+        dropped = 0
+        for group, buffers in zip(self._groups, self._state, strict=True):
+            stale = [k for k, b in buffers.items() if b.ts[-1] < t - group.horizon_us]
+            for k in stale:
+                buf = buffers.pop(k)
+                if buf.eid is not None:
+                    self._forget(buf, len(buf.eid))
+            dropped += len(stale)
+        return dropped
+
+    def compute_frame(self, frame: pd.DataFrame, *, label_column: str = "is_fraud") -> pd.DataFrame:
+        """Replay a frame (event-field columns, in arrival order) through this operator.
+
+        Needs ``occurred_at``, ``amount`` and the key/value fields the features use; with label
+        windows also ``event_id`` and ``label_column``, whose label is fed right after each row
+        (label windows only read events older than their delay, so this is the replay contract).
+        Returns one float column per feature, on the frame's index.
+        """
+        n = len(frame)
+        ts_list = _micros_column(frame["occurred_at"]).tolist()
+        amt_list = amount_units(frame["amount"]).tolist() if "amount" in frame else [0] * n
+        keys_by_group = [_tuples(frame, g.key) for g in self._groups]
+        vals_by_group = [
+            list(zip(*(_column(frame, f) for f in g.value_fields), strict=True))
+            if g.value_fields
+            else [()] * n
+            for g in self._groups
+        ]
+        need_labels = bool(self._label_groups)
+        eids = _column(frame, "event_id") if need_labels else [None] * n
+        labels = _column(frame, label_column) if need_labels else []
+        out = np.empty((n, len(self.names)), dtype=np.float64)
+        ingest = self._ingest
+        label = self.label
+        ngroups = len(self._groups)
+        for r in range(n):
+            keys = [keys_by_group[g][r] for g in range(ngroups)]
+            vals = [vals_by_group[g][r] for g in range(ngroups)]
+            out[r] = ingest(ts_list[r], amt_list[r], keys, vals, eids[r])
+            if need_labels and labels[r]:
+                label(eids[r], True)
+        return pd.DataFrame(out, columns=list(self.names), index=frame.index)
+
+    def snapshot(self) -> bytes:
+        """The whole state as zlib-compressed JSON (never pickle: snapshots cross machines)."""
+        groups = []
+        for buffers in self._state:
+            items = []
+            for key, buf in buffers.items():
+                items.append(
+                    {
+                        "k": list(key) if isinstance(key, tuple) else key,
+                        "ts": buf.ts,
+                        "amt": buf.amt,
+                        "vals": buf.vals,
+                        "lab": buf.lab,
+                        "eid": buf.eid,
+                        "prev": buf.prev_ts,
+                    }
+                )
+            groups.append(items)
+        doc = {
+            "format": "finbrain.risk.windows/1",
+            "digest": self.features.digest,
+            "lateness_us": self.lateness_us,
+            "seq": self.seq,
+            "groups": groups,
+        }
+        return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+
+    @classmethod
+    def restore(cls, features: FeatureSet, blob: bytes) -> OnlineWindows:
+        """The operator saved by :meth:`snapshot`; refuses a snapshot of another feature set."""
+        try:
+            doc = json.loads(zlib.decompress(blob))
+        except (zlib.error, ValueError):
+            raise ValidationError(field="snapshot", rule="zlib_json") from None
+        if not isinstance(doc, dict) or doc.get("format") != "finbrain.risk.windows/1":
+            raise ValidationError(field="snapshot", rule="known_format")
+        if doc.get("digest") != features.digest:
+            raise ValidationError(field="snapshot", rule="same_feature_set_digest")
+        op = cls(features, allowed_lateness=timedelta(microseconds=int(doc["lateness_us"])))
+        op.seq = int(doc["seq"])
+        if len(doc["groups"]) != len(op._groups):
+            raise ValidationError(field="snapshot", rule="group_count")
+        for gi, (group, items) in enumerate(zip(op._groups, doc["groups"], strict=True)):
+            buffers = op._state[gi]
+            for item in items:
+                raw = item["k"]
+                key = tuple(raw) if len(group.key) > 1 else raw
+                buf = _Buffer(group)
+                buf.ts = [int(x) for x in item["ts"]]
+                buf.amt = [int(x) for x in item["amt"]]
+                buf.vals = [list(v) for v in item["vals"]]
+                if group.need_label:
+                    buf.lab = [int(x) for x in item["lab"]]
+                    buf.eid = list(item["eid"])
+                buf.prev_ts = item["prev"]
+                buf.limit = max(16, 2 * len(buf.ts))
+                if not buf.ts or len(buf.amt) != len(buf.ts):
+                    raise ValidationError(field="snapshot", rule="consistent_buffers")
+                for frame in buf.frames:
+                    frame.rebuild(buf, buf.ts[-1])
+                if buf.eid is not None:
+                    for i, eid in enumerate(buf.eid):
+                        op._where.setdefault(eid, []).append([buf, i])
+                buffers[key] = buf
+        return op
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _ingest(
+        self,
+        t: int,
+        amt: int,
+        keys: Sequence[Any],
+        vals: Sequence[tuple[Any, ...]],
+        eid: Any,
+    ) -> list[float]:
+        state = self._state
+        groups = self._groups
+        buffers: list[_Buffer | None] = []
+        late = False
+        # Check lateness on every key before touching anything: a refused event changes nothing.
+        for gi, key in enumerate(keys):
+            if key is None:
+                buffers.append(None)
+                continue
+            buf = state[gi].get(key)
+            if buf is not None and t < buf.ts[-1]:
+                if t < buf.ts[-1] - self.lateness_us:
+                    raise LateEventError(
+                        field="occurred_at",
+                        rule="within_allowed_lateness",
+                        lateness_seconds=self.lateness_us / 1e6,
+                    )
+                late = True
+            buffers.append(buf)
+        self.seq += 1
+        if late:
+            return self._ingest_late(t, amt, keys, vals, eid, buffers)
+        prevs: list[int | None] = []
+        for gi, key in enumerate(keys):
+            if key is None:
+                prevs.append(None)
+                continue
+            buf = buffers[gi]
+            group = groups[gi]
+            if buf is None:
+                buf = _Buffer(group)
+                state[gi][key] = buf
+                buffers[gi] = buf
+                prevs.append(None)
+            else:
+                prevs.append(buf.ts[-1])
+            ts = buf.ts
+            ts.append(t)
+            buf.amt.append(amt)
+            if group.value_fields:
+                for column, v in zip(buf.vals, vals[gi], strict=True):
+                    column.append(v)
+            if buf.lab is not None and buf.eid is not None:
+                buf.lab.append(0)
+                buf.eid.append(eid)
+                self._where.setdefault(eid, []).append([buf, buf.base + len(ts) - 1])
+            for frame in buf.frames:
+                frame.step(buf, t)
+            if len(ts) >= buf.limit:
+                self._cut(buf, group, t)
+        return self._read(t, amt, buffers, prevs)
+
+    def _ingest_late(
+        self,
+        t: int,
+        amt: int,
+        keys: Sequence[Any],
+        vals: Sequence[tuple[Any, ...]],
+        eid: Any,
+        buffers: list[_Buffer | None],
+    ) -> list[float]:
+        """Insert an out-of-order event in time order and rebuild the frames it touches."""
+        prevs: list[int | None] = []
+        views: list[_Buffer | None] = []
+        for gi, key in enumerate(keys):
+            if key is None:
+                prevs.append(None)
+                views.append(None)
+                continue
+            group = self._groups[gi]
+            buf = buffers[gi]
+            if buf is None:
+                buf = _Buffer(group)
+                self._state[gi][key] = buf
+                buffers[gi] = buf
+            pos = bisect_right(buf.ts, t)  # after equal times: it arrived after them
+            prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
+            buf.ts.insert(pos, t)
+            buf.amt.insert(pos, amt)
+            for column, v in zip(buf.vals, vals[gi], strict=True):
+                column.insert(pos, v)
+            if buf.lab is not None and buf.eid is not None:
+                buf.lab.insert(pos, 0)
+                buf.eid.insert(pos, eid)
+                for later in buf.eid[pos + 1 :]:
+                    for loc in self._where.get(later, ()):
+                        if loc[0] is buf:
+                            loc[1] += 1
+                self._where.setdefault(eid, []).append([buf, buf.base + pos])
+            # The event's own values: frames evaluated at t over the buffer as it now stands.
+            view = _Buffer(group)
+            view.ts, view.amt, view.vals, view.lab = buf.ts, buf.amt, buf.vals, buf.lab
+            for frame in view.frames:
+                frame.rebuild(view, t)
+            views.append(view)
+            for frame in buf.frames:
+                frame.rebuild(buf, buf.ts[-1])
+        return self._read(t, amt, views, prevs)
+
+    def _peek(
+        self, t: int, amt: int, keys: Sequence[Any], vals: Sequence[tuple[Any, ...]]
+    ) -> list[float]:
+        views: list[_Buffer | None] = []
+        prevs: list[int | None] = []
+        for gi, key in enumerate(keys):
+            if key is None:
+                views.append(None)
+                prevs.append(None)
+                continue
+            group = self._groups[gi]
+            buf = self._state[gi].get(key)
+            view = _Buffer(group)
+            if buf is None:
+                pos = 0
+                prevs.append(None)
+            else:
+                pos = bisect_right(buf.ts, t)
+                prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
+                # Copies keep the real buffer untouched; peek is for what-if, not the hot path.
+                view.ts, view.amt = list(buf.ts[:pos]), list(buf.amt[:pos])
+                view.vals = [list(c[:pos]) for c in buf.vals]
+                if buf.lab is not None:
+                    view.lab = list(buf.lab[:pos])
+            view.ts.append(t)
+            view.amt.append(amt)
+            for column, v in zip(view.vals, vals[gi], strict=True):
+                column.append(v)
+            if view.lab is not None:
+                view.lab.append(0)
+            for frame in view.frames:
+                frame.rebuild(view, t)
+            views.append(view)
+        return self._read(t, amt, views, prevs)
+
+    def _read(
+        self, t: int, amt: int, buffers: Sequence[_Buffer | None], prevs: Sequence[int | None]
+    ) -> list[float]:
+        out: list[float] = []
+        append = out.append
+        for code, gi, fi, fill in self._readers:
+            buf = buffers[gi]
+            if buf is None:
+                append(_NAN)
+                continue
+            f = buf.frames[fi]
+            n = f.n
+            if code == _COUNT:
+                append(n)
+            elif code == _SUM:
+                append(f.s / AMOUNT_SCALE)
+            elif code == _AVG:
+                append(f.s / n / AMOUNT_SCALE if n else fill)
+            elif code == _MAX:
+                q = f.maxq
+                append(buf.amt[q[0]] / AMOUNT_SCALE if q else fill)
+            elif code == _MIN:
+                q = f.minq
+                append(buf.amt[q[0]] / AMOUNT_SCALE if q else fill)
+            elif code == _DISTINCT:
+                append(len(f.counts[fill]))  # fill holds the counter index here
+            elif code == _LCOUNT:
+                append(f.ls or 0)
+            else:  # _LAVG
+                append((f.ls or 0) / n if n else fill)
+        for code, a, b, fill in self._derived:
+            if code in (_RATIO, _DIFF):
+                x = amt / AMOUNT_SCALE if a < 0 else out[a]
+                y = amt / AMOUNT_SCALE if b < 0 else out[b]
+                if x != x or y != y or (code == _RATIO and y == 0):
+                    append(fill)
+                else:
+                    append(x / y if code == _RATIO else x - y)
+            elif code == _SINCE:
+                prev = prevs[a]
+                append((t - prev) / 1_000_000 if prev is not None else _NAN)
+            elif code == _HOUR:
+                append((t // _HOUR_US) % 24)
+            elif code == _NIGHT:
+                append(1.0 if (t // _HOUR_US) % 24 <= 6 else 0.0)
+            else:  # _WEEKEND: 1970-01-01 was a Thursday (weekday 3, Monday = 0)
+                append(1.0 if (t // _DAY_US + 3) % 7 >= 5 else 0.0)
+        return out
+
+    def _cut(self, buf: _Buffer, group: _Group, t: int) -> None:
+        """Drop entries no frame (nor a late insertion) can read again; amortised O(1)."""
+        ts = buf.ts
+        cut = min(bisect_left(ts, t - group.horizon_us), len(ts) - 1)
+        for frame in buf.frames:
+            cut = min(cut, frame.lo)
+        if cut > 0 and cut * 4 >= len(ts):
+            buf.prev_ts = ts[cut - 1]
+            del ts[:cut]
+            del buf.amt[:cut]
+            for column in buf.vals:
+                del column[:cut]
+            if buf.lab is not None and buf.eid is not None:
+                self._forget(buf, cut)
+                del buf.lab[:cut]
+                del buf.eid[:cut]
+            buf.base += cut
+            for frame in buf.frames:
+                frame.shift(cut)
+        buf.limit = max(16, 2 * len(ts))
+
+    def _forget(self, buf: _Buffer, count: int) -> None:
+        assert buf.eid is not None
+        for eid in buf.eid[:count]:
+            locations = self._where.get(eid)
+            if locations is None:
+                continue
+            locations[:] = [loc for loc in locations if loc[0] is not buf]
+            if not locations:
+                del self._where[eid]
+
+
+def _attr_getter(names: tuple[str, ...]) -> Callable[[Event], Any]:
+    if len(names) == 1:
+        name = names[0]
+        return lambda event: getattr(event, name)
+
+    def many(event: Event) -> Any:
+        values = tuple(getattr(event, n) for n in names)
+        return None if any(v is None for v in values) else values
+
+    return many
+
+
+def _compile(
+    features: FeatureSet, lateness_us: int
+) -> tuple[list[_Group], list[tuple[int, int, int, Any]], list[tuple[int, int, int, float]]]:
+    """Group windows by key and frames by (span, delay); one reader per feature, in order."""
+    by_key: dict[tuple[str, ...], dict[tuple[int, int], list[Window]]] = {}
+    for w in features.windows:
+        frames = by_key.setdefault(w.key, {})
+        frames.setdefault((_micros(w.span), _micros(w.delay)), []).append(w)
+    for d in features.derived:
+        if d.op == "since_prev":
+            by_key.setdefault(d.args, {})  # a key read only for the previous event's time
+    groups: list[_Group] = []
+    where: dict[str, tuple[int, int, int]] = {}  # window -> group, frame, distinct counter
+    for gi, (key, frames_by) in enumerate(by_key.items()):
+        value_fields: list[str] = []
+        specs: list[_FrameSpec] = []
+        for fi, ((span_us, delay_us), ws) in enumerate(frames_by.items()):
+            distinct: list[int] = []
+            for w in ws:
+                counter = 0
+                if w.agg == "distinct" and w.field is not None:
+                    if w.field not in value_fields:
+                        value_fields.append(w.field)
+                    idx = value_fields.index(w.field)
+                    if idx not in distinct:
+                        distinct.append(idx)
+                    counter = distinct.index(idx)
+                where[w.name] = (gi, fi, counter)
+            specs.append(
+                _FrameSpec(
+                    span_us=span_us,
+                    delay_us=delay_us,
+                    need_max=any(w.agg == "max" for w in ws),
+                    need_min=any(w.agg == "min" for w in ws),
+                    need_label=any(w.label for w in ws),
+                    distinct=tuple(distinct),
+                )
+            )
+        horizon = max((s.span_us + s.delay_us for s in specs), default=0) + lateness_us
+        groups.append(
+            _Group(
+                key=key,
+                frames=tuple(specs),
+                value_fields=tuple(value_fields),
+                need_label=any(s.need_label for s in specs),
+                horizon_us=horizon,
+            )
+        )
+    codes = {"count": _COUNT, "sum": _SUM, "avg": _AVG, "max": _MAX, "min": _MIN}
+    readers: list[tuple[int, int, int, Any]] = []
+    for w in features.windows:
+        gi, fi, ci = where[w.name]
+        fill = _NAN if w.fill is None else w.fill
+        if w.label:
+            readers.append((_LAVG if w.agg == "avg" else _LCOUNT, gi, fi, fill))
+        elif w.agg == "distinct":
+            readers.append((_DISTINCT, gi, fi, ci))
+        else:
+            readers.append((codes[w.agg], gi, fi, fill))
+    position = {name: i for i, name in enumerate(features.names)}
+    group_of = {g.key: i for i, g in enumerate(groups)}
+    ops = {"ratio": _RATIO, "diff": _DIFF, "since_prev": _SINCE}
+    ops |= {"hour": _HOUR, "night": _NIGHT, "weekend": _WEEKEND}
+    derived: list[tuple[int, int, int, float]] = []
+    for d in features.derived:
+        fill = _NAN if d.fill is None else d.fill
+        if d.op in ("ratio", "diff"):
+            a, b = (-1 if arg == "amount" else position[arg] for arg in d.args)
+            derived.append((ops[d.op], a, b, fill))
+        elif d.op == "since_prev":
+            derived.append((_SINCE, group_of[d.args], 0, fill))
+        else:
+            derived.append((ops[d.op], 0, 0, fill))
+    return groups, readers, derived
+
+
+def _values_getter(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
+    return lambda event: tuple(getattr(event, n) for n in names)
+
+
+def _micros_column(series: pd.Series[Any]) -> np.ndarray[Any, Any]:
+    stamps = pd.to_datetime(series, utc=True)
+    return cast(
+        np.ndarray, stamps.dt.tz_convert(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+    )
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    if name not in frame.columns:
+        raise ValidationError(field=name, rule="column_required")
+    series = frame[name]
+    values = series.tolist()
+    if series.hasnans:
+        # Missing values (NaN/NA/NaT) are None, as a missing event field is.
+        mask = series.isna().tolist()
+        values = [None if m else v for v, m in zip(values, mask, strict=True)]
+    return values
+
+
+def _tuples(frame: pd.DataFrame, names: tuple[str, ...]) -> list[Any]:
+    if len(names) == 1:
+        return _column(frame, names[0])
+    columns = [_column(frame, n) for n in names]
+    return [None if any(v is None for v in row) else row for row in zip(*columns, strict=True)]
