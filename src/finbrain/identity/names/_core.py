@@ -213,7 +213,9 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         for system in _han.SYSTEMS:
             spelled = _han.primary(han_chars, system, surname_length)
             if all(spelled):
-                romanisations.append((system, spelled))
+                # One romanised token per Han token: a compound surname is one word (ouyang).
+                grouped = ("".join(spelled[:surname_length]), *spelled[surname_length:])
+                romanisations.append((system, grouped))
                 given = "".join(spelled[surname_length:])
                 surname_word = "".join(spelled[:surname_length])
                 keys |= _latin_keys(tuple(t for t in (surname_word, given) if t))
@@ -352,8 +354,11 @@ def _han_latin(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatc
             return NameMatch(score, rule, True, system, pairs, text)
     # Postal and older spellings mix systems per syllable (蒋介石 Chiang Kai-shek: Wade-Giles
     # surname, Cantonese given name): accepted, a little lower.
+    # The surname keeps its Mandarin readings: 繁 is Po, never the Cantonese Fan.
+    systems = [sets for _, sets in h.syllables]
     mixed = tuple(
-        frozenset().union(*parts) for parts in zip(*(s for _, s in h.syllables), strict=True)
+        frozenset().union(*(sets[k] for sets in (systems[:2] if k < h.surname_length else systems)))
+        for k in range(len(h.han))
     )
     for order in orders:
         found = _segments("".join(order), mixed)
@@ -424,7 +429,7 @@ def _token_similarity(a: str, b: str) -> float:
     similarity = Levenshtein.normalized_similarity(a, b)
     key_a, key_b = _phonetic(a), _phonetic(b)
     if key_a == key_b and len(key_a) >= 3:
-        similarity = max(similarity, 0.85)
+        similarity = max(similarity, 0.8)
     # Short tokens: one edit in four letters is another name (Tim/Tom stays below 0.7).
     return similarity
 
@@ -472,11 +477,19 @@ def _initials_cover(short: str, tokens: list[str]) -> list[int] | None:
     return None
 
 
+def _after_bin(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The names that follow bin/ben/ibn/bint: the father's name in Arabic name chains."""
+    return frozenset(
+        tokens[i + 1] for i, t in enumerate(tokens[:-1]) if t in ("bin", "ben", "ibn", "bint")
+    )
+
+
 def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     qa = _merge_adjacent(q.latin, frozenset(c.latin))
     ca = _merge_adjacent(c.latin, frozenset(qa))
-    if qa == ca or sorted(qa) == sorted(ca):
-        score = 1.0 if qa == ca else 0.98
+    legal_conflict = bool(q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms))
+    if qa == ca or (sorted(qa) == sorted(ca) and _after_bin(qa) == _after_bin(ca)):
+        score = (1.0 if qa == ca else 0.98) * (0.85 if legal_conflict else 1.0)
         text = _explain("exact", tokens=" ".join(qa))
         return NameMatch(score, "exact", False, None, tuple(zip(qa, ca, strict=False)), text)
     pairs, un_q, un_c = _align(qa, ca)
@@ -515,9 +528,18 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     extra = max(weight_q, weight_c) - conflict
     # Tokens missing on both sides contradict each other; tokens only one side has (a middle
     # name, a patronymic, a qualifier) weigh less.
-    denominator += conflict + 0.35 * extra
+    denominator += conflict + (0.5 if "entity" in (q.kind, c.kind) else 0.35) * extra
     score = numerator / denominator if denominator else 0.0
-    if q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms):
+    # A token that each side has and the other lacks is a different given name, patronymic or
+    # clan: strong evidence of another party, however long the rest of the name agrees.
+    conflicts = min(
+        len([i for i in un_q if _weight(qa[i]) >= 0.5]),
+        len([j for j in un_c if _weight(ca[j]) >= 0.5]),
+    )
+    score *= 0.75**conflicts
+    if _after_bin(qa) and _after_bin(ca) and not (_after_bin(qa) & _after_bin(ca)):
+        score *= 0.6  # "X bin Y" and "Y bin X" are father and son
+    if legal_conflict:
         score *= 0.85
     unmatched = [qa[i] for i in sorted(un_q)] + [ca[j] for j in sorted(un_c)]
     text = _explain(
