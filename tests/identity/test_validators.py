@@ -1,0 +1,664 @@
+"""Strict Chinese identity-number validators: known examples, every rule, and invariants."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import string
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+
+from finbrain.core.errors import ValidationError
+from finbrain.identity import validators as v
+from finbrain.identity.validators import (
+    IdentityRuleError,
+    check,
+    mod11_2_check_digit,
+    parse_bank_card,
+    parse_mobile,
+    parse_resident_id,
+    parse_social_credit_code,
+)
+
+TODAY = date(2025, 6, 1)
+SRC = Path(v.__file__)
+DATA = SRC.parent / "data"
+MOD11_CHARS = "0123456789X"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+# Public codes of well-known companies; each passes both the GB 32100 check and the embedded
+# GB 11714 organisation-code check, which a typo from memory would not (1 in ~340).
+REAL_USCCS = {
+    "91520000214434146R": "贵州茅台酒股份有限公司",
+    "91100000100003962T": "中国工商银行股份有限公司",
+    "911100001000044477": "中国建设银行股份有限公司",
+    "911000001000013428": "中国银行股份有限公司",
+    "911100001000054748": "中国农业银行股份有限公司",
+    "9131000010000595XD": "交通银行股份有限公司",
+    "9144030010001686XA": "招商银行股份有限公司",
+    "91440300100012316L": "中国平安保险（集团）股份有限公司",
+    "914403001922038216": "华为技术有限公司",
+    "91110000600037341L": "python-stdnum's own example",
+}
+
+
+def _with_check(body17: str) -> str:
+    return body17 + mod11_2_check_digit(body17)
+
+
+def _rule(call: Callable[[], object]) -> str | None:
+    try:
+        call()
+    except IdentityRuleError as error:
+        return error.rule
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# resident ID
+
+
+def test_gb11643_standard_example() -> None:
+    rid = parse_resident_id("11010519491231002X", today=TODAY)
+    assert rid.kind == "resident"
+    assert rid.region_code == "110105"
+    assert rid.region_name == "北京市朝阳区"
+    assert rid.birth_date == date(1949, 12, 31)
+    assert rid.sex == "F"
+    assert rid.warnings == ()
+    assert rid.masked() == "110105********002X"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "11010519491231002x",
+        " 110105 19491231 002X ",
+        "110105-19491231-002X",
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width, as typed by Chinese IMEs
+        "１１０１０５－１９４９１２３１－００２ｘ",
+    ],
+)
+def test_resident_id_normalisation(raw: str) -> None:
+    assert parse_resident_id(raw, today=TODAY).number == "11010519491231002X"
+
+
+def test_check_digit_formula_matches_the_standard_table() -> None:
+    # GB 11643 worked example: remainder 2 -> 'X'; and the classic 44052418800101001-4.
+    assert mod11_2_check_digit("34052419800101001") == "X"
+    assert mod11_2_check_digit("44052418800101001") == "4"
+
+
+def test_historical_region_codes_are_accepted() -> None:
+    # 110103 崇文区 was merged away in 2010; people keep the code they were given.
+    rid = parse_resident_id(_with_check("11010319650315001"), today=TODAY)
+    assert rid.region_name == "北京市崇文区"
+    assert rid.sex == "M"
+
+
+def test_unknown_county_in_known_province_is_only_a_warning() -> None:
+    rid = parse_resident_id(_with_check("11019919800101001"), today=TODAY)
+    assert rid.warnings == ("region_county_unknown",)
+    assert rid.region_name is None
+    result = check("id", _with_check("11019919800101001"))
+    assert result.valid
+    assert result.details["province_name"] == "北京市"
+    warnings = result.details["warnings"]
+    assert isinstance(warnings, list) and warnings[0]["rule"] == "region_county_unknown"
+
+
+@pytest.mark.parametrize(
+    ("region", "kind", "name"),
+    [
+        ("810000", "hk_macau_permit", "香港特别行政区"),
+        ("820000", "hk_macau_permit", "澳门特别行政区"),
+        ("830000", "taiwan_permit", "台湾地区"),
+    ],
+)
+def test_residence_permits_pass_where_stdnum_fails(region: str, kind: str, name: str) -> None:
+    number = _with_check(region + "19800229004")  # born on a leap day, female
+    rid = parse_resident_id(number, today=TODAY)
+    assert (rid.kind, rid.region_code, rid.region_name) == (kind, region, name)
+    assert rid.birth_date == date(1980, 2, 29)
+    assert rid.sex == "F"
+    assert not stdnum_ric.is_valid(number)  # the issue's complaint: stdnum rejects real permits
+
+
+def test_permit_regions_must_be_exact() -> None:
+    assert _rule(lambda: parse_resident_id(_with_check("81010119800101001"))) == "region_code"
+    assert _rule(lambda: parse_resident_id(_with_check("83000119800101001"))) == "region_code"
+
+
+def test_foreign_permanent_2023_public_example() -> None:
+    # 9 · 32 (江苏) · 682 (Saudi Arabia) · 1985-01-01 · 001 (male) · 7
+    rid = parse_resident_id("932682198501010017", today=TODAY)
+    assert rid.kind == "foreign_permanent"
+    assert (rid.region_code, rid.region_name) == ("320000", "江苏省")
+    assert rid.nationality == "SAU"
+    assert (rid.birth_date, rid.sex) == (date(1985, 1, 1), "M")
+    assert not stdnum_ric.is_valid("932682198501010017")
+
+
+def test_foreign_permanent_2023_constructed() -> None:
+    number = _with_check("9" + "11" + "840" + "19771107" + "022")  # Beijing, USA, female
+    rid = parse_resident_id(number, today=TODAY)
+    assert (rid.nationality, rid.region_name, rid.sex) == ("USA", "北京市", "F")
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ("9" + "71" + "840" + "19771107" + "022", "region_code"),  # no mainland office there
+        ("9" + "00" + "840" + "19771107" + "022", "region_code"),
+        ("9" + "11" + "000" + "19771107" + "022", "nationality_code"),
+        ("9" + "11" + "840" + "19771131" + "022", "birth_date"),
+    ],
+)
+def test_foreign_permanent_2023_rules(body: str, rule: str) -> None:
+    assert _rule(lambda: parse_resident_id(_with_check(body), today=TODAY)) == rule
+
+
+def test_foreign_permanent_legacy_card() -> None:
+    # KAZ · 1100 (Beijing) · 90-12-31 · 0 (female) · 5 (ICAO 7-3-1 check)
+    rid = parse_resident_id("kaz110090123105", today=TODAY)
+    assert rid.kind == "foreign_permanent_legacy"
+    assert rid.number == "KAZ110090123105"
+    assert rid.nationality == "KAZ"
+    assert (rid.region_code, rid.region_name) == ("110000", "北京市")
+    assert (rid.birth_date, rid.sex) == (date(1990, 12, 31), "F")
+    assert rid.masked() == "KAZ110*****3105"
+    assert _rule(lambda: parse_resident_id("KAZ110090123106", today=TODAY)) == "check_digit"
+    assert _rule(lambda: parse_resident_id("QQQ110090123105", today=TODAY)) == "nationality_code"
+
+
+def test_foreign_legacy_two_digit_year_prefers_the_possible_century() -> None:
+    body = "USA1100" + "100315" + "1"
+    rid = parse_resident_id(body + v._mrz_check_digit(body), today=TODAY)
+    assert rid.birth_date == date(2010, 3, 15)
+    assert "birth_century_inferred" in rid.warnings
+    body = "USA1100" + "450315" + "1"  # 2045 is in the future: only 1945 fits
+    rid = parse_resident_id(body + v._mrz_check_digit(body), today=TODAY)
+    assert rid.birth_date == date(1945, 3, 15)
+    assert rid.warnings == ()
+
+
+def test_legacy15_is_upgraded_to_18() -> None:
+    rid = parse_resident_id("110105491231002", today=TODAY)
+    assert rid.kind == "legacy15"
+    assert rid.number == "11010519491231002X"
+    assert rid.birth_date == date(1949, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("", "empty"),
+        ("  - ", "empty"),
+        ("1101051949123100", "length"),
+        ("11010519491231002XX", "length"),
+        ("x" * 200, "length"),
+        ("11010519491231002Y", "charset"),
+        ("1101051949123100X2", "charset"),
+        ("11010519491231#02X", "charset"),
+        ("11010549123100X", "charset"),
+        ("AB1101049123100X", "length"),
+        ("000000194912310020", "region_code"),
+        ("190000194912310020", "region_code"),
+        ("810000491231002", "region_code"),  # the 15-digit form never existed for permits
+        ("110105194902300020", "birth_date"),  # 30 February
+        ("110105189912310020", "birth_date"),  # before 1900
+        ("110105203001010020", "birth_date"),  # in the future
+        ("110105491331002", "birth_date"),
+        ("110105194912310021", "check_digit"),
+    ],
+)
+def test_resident_id_rules(raw: str, rule: str) -> None:
+    assert _rule(lambda: parse_resident_id(raw, today=TODAY)) == rule
+
+
+def test_birth_date_today_is_allowed_tomorrow_is_not() -> None:
+    assert parse_resident_id(_with_check("11010520250601001"), today=TODAY).birth_date == TODAY
+    assert _rule(lambda: parse_resident_id(_with_check("11010520250602001"), today=TODAY)) == (
+        "birth_date"
+    )
+
+
+def _mainland_codes() -> list[str]:
+    regions = v._regions()
+    return sorted(
+        code
+        for code in regions.names
+        if code[:2] not in {"71", "81", "82"} and not code.endswith("0000")
+    )
+
+
+bodies = st.builds(
+    lambda region, born, seq: region + born.strftime("%Y%m%d") + f"{seq:03d}",
+    st.sampled_from([*_mainland_codes(), "810000", "820000", "830000"]),
+    st.dates(min_value=date(1900, 1, 1), max_value=TODAY),
+    st.integers(0, 999),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(bodies)
+def test_exactly_one_check_digit_validates(body: str) -> None:
+    rejected = [c for c in MOD11_CHARS if _rule(partial(parse_resident_id, body + c, today=TODAY))]
+    assert len(rejected) == len(MOD11_CHARS) - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(bodies, st.data())
+def test_single_substitution_in_an_id_is_detected(body: str, data: st.DataObject) -> None:
+    number = _with_check(body)
+    parse_resident_id(number, today=TODAY)
+    position = data.draw(st.integers(0, 17))
+    alphabet = MOD11_CHARS if position == 17 else string.digits
+    other = data.draw(st.sampled_from([c for c in alphabet if c != number[position]]))
+    changed = number[:position] + other + number[position + 1 :]
+    with pytest.raises(IdentityRuleError):
+        parse_resident_id(changed, today=TODAY)
+
+
+def test_every_single_substitution_of_the_standard_example_is_detected() -> None:
+    number = "11010519491231002X"
+    for position in range(18):
+        for other in MOD11_CHARS:
+            if other == number[position]:
+                continue
+            changed = number[:position] + other + number[position + 1 :]
+            assert _rule(partial(parse_resident_id, changed, today=TODAY)) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# unified social credit code
+
+
+@pytest.mark.parametrize("code", sorted(REAL_USCCS))
+def test_real_uscc(code: str) -> None:
+    parsed = parse_social_credit_code(code)
+    assert parsed.code == code
+    assert parsed.organisation_code == code[8:17]
+    assert (parsed.department, parsed.category) == ("9", "1")
+    assert parsed.category_names["en"] == "enterprise"
+    assert stdnum_uscc.is_valid(code)
+
+
+def test_uscc_parts() -> None:
+    parsed = parse_social_credit_code("9152 0000 2144 3414 6r")
+    assert parsed.region_code == "520000"
+    assert parsed.region_name == "贵州省"
+    national = parse_social_credit_code("91100000100003962T")  # registered at national level
+    assert national.region_code == "100000"
+
+
+def test_uscc_org_code_check_is_enforced_where_stdnum_is_not() -> None:
+    code = "91520000214434146R"
+    wrong = code[:16] + ("7" if code[16] != "7" else "8")
+    forged = wrong + stdnum_uscc.calc_check_digit(wrong)  # right GB 32100 check, wrong GB 11714
+    assert stdnum_uscc.is_valid(forged)
+    assert _rule(lambda: parse_social_credit_code(forged)) == "org_code_check"
+
+
+def _uscc(body17: str) -> str:
+    return body17 + stdnum_uscc.calc_check_digit(body17)
+
+
+def _with_org(prefix8: str, org8: str) -> str:
+    return _uscc(prefix8 + org8 + v.org_code_check_char(org8))
+
+
+def test_org_code_check_char_edge_values() -> None:
+    # remainders that map to 'X' (10) and '0' (11) in GB 11714
+    for body in ("71093573", "63300000", "10001686", "10000595"):
+        char = v.org_code_check_char(body)
+        total = sum(int(c, 36) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+        expected = (11 - total % 11) % 11
+        assert char == ("X" if expected == 10 else str(expected))
+    assert v.org_code_check_char("10001686") == "X"  # China Merchants Bank
+
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        ("", "empty"),
+        ("91520000214434146", "length"),
+        ("91520000214434146RR", "length"),
+        ("91520000214434I46R", "charset"),
+        ("9152000021443414-6R*", "charset"),
+        ("B1520000214434146R", "department_code"),
+        ("95520000214434146R", "category_code"),
+        ("Y2520000214434146R", "category_code"),
+        ("91990000214434146R", "region_code"),
+        ("91710000214434146R", "region_code"),
+        ("91520000214434147R", "org_code_check"),
+        ("91520000214434146Q", "check_digit"),
+    ],
+)
+def test_uscc_rules(code: str, rule: str) -> None:
+    assert _rule(lambda: parse_social_credit_code(code)) == rule
+
+
+def test_uscc_later_departments_are_known() -> None:
+    # Categories added after GB 32100-2015: overseas NGO offices, owners' assemblies, rural
+    # collectives, overseas-Chinese federations.
+    for prefix in ("G1110000", "J1110105", "N2110105", "Q1110105", "Y1110000", "A1100000"):
+        parsed = parse_social_credit_code(_with_org(prefix, "MA01B2C3"))
+        assert parsed.department == prefix[0]
+
+
+def test_uscc_unknown_county_warns() -> None:
+    parsed = parse_social_credit_code(_with_org("91110199", "MA01B2C3"))
+    assert parsed.warnings == ("region_county_unknown",)
+
+
+def test_every_single_substitution_of_a_uscc_is_detected() -> None:
+    for code in REAL_USCCS:
+        for position in range(18):
+            for other in USCC_ALPHABET:
+                if other == code[position]:
+                    continue
+                changed = code[:position] + other + code[position + 1 :]
+                assert _rule(partial(parse_social_credit_code, changed)) is not None, changed
+
+
+# --------------------------------------------------------------------------------------------
+# bank card
+
+
+def _luhn_complete(prefix: str, length: int) -> str:
+    body = prefix + "0" * (length - len(prefix) - 1)
+    for last in string.digits:
+        if v._luhn_ok(body + last):
+            return body + last
+    raise AssertionError("unreachable")
+
+
+def test_icbc_debit_card() -> None:
+    number = _luhn_complete("622202", 19)
+    card = parse_bank_card(" ".join(number[i : i + 4] for i in range(0, 19, 4)))
+    assert card.issuer_zh == "中国工商银行"
+    assert card.issuer_en == "Industrial and Commercial Bank of China"
+    assert (card.scheme, card.card_type, card.length, card.bin) == (
+        "UnionPay",
+        "debit",
+        19,
+        "622202",
+    )
+    assert card.luhn_ok
+    assert card.masked == "622202" + "*" * 9 + number[-4:]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "length", "issuer", "scheme", "card_type"),
+    [
+        ("621700", 19, "China Construction Bank", "UnionPay", "debit"),
+        ("622848", 19, "Agricultural Bank of China", "UnionPay", "debit"),
+        ("621661", 19, "Bank of China", "UnionPay", "debit"),
+        ("622260", 19, "Bank of Communications", "UnionPay", "debit"),
+        ("622588", 16, "China Merchants Bank", "UnionPay", "debit"),
+        ("439225", 16, "China Merchants Bank", "Visa", "credit"),
+        ("621799", 19, "Postal Savings Bank of China", "UnionPay", "debit"),
+        ("622690", 16, "China CITIC Bank", "UnionPay", "debit"),
+        ("376966", 15, "China CITIC Bank", "Amex", "credit"),
+        ("622660", 16, "China Everbright Bank", "UnionPay", "debit"),
+        ("622622", 16, "China Minsheng Bank", "UnionPay", "debit"),
+        ("622521", 16, "Shanghai Pudong Development Bank", "UnionPay", "debit"),
+        ("622909", 18, "Industrial Bank", "UnionPay", "debit"),
+        ("623058", 19, "Ping An Bank", "UnionPay", "debit"),
+        ("622630", 16, "Hua Xia Bank", "UnionPay", "debit"),
+        ("356889", 16, "China Merchants Bank", "JCB", "credit"),
+        ("524047", 16, "Industrial and Commercial Bank of China", "Mastercard", "credit"),
+    ],
+)
+def test_major_issuers(prefix: str, length: int, issuer: str, scheme: str, card_type: str) -> None:
+    card = parse_bank_card(_luhn_complete(prefix, length))
+    assert (card.issuer_en, card.scheme, card.card_type) == (issuer, scheme, card_type)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "length", "scheme"),
+    [
+        ("62999", 16, "UnionPay"),
+        ("41", 16, "Visa"),
+        ("2221", 16, "Mastercard"),
+        ("2720", 16, "Mastercard"),
+        ("55", 16, "Mastercard"),
+        ("3528", 16, "JCB"),
+        ("3589", 16, "JCB"),
+        ("34", 15, "Amex"),
+        ("37", 15, "Amex"),
+        ("2720", 16, "Mastercard"),
+        ("2721", 16, None),
+        ("3590", 16, None),
+        ("56", 16, None),
+    ],
+)
+def test_scheme_ranges(prefix: str, length: int, scheme: str | None) -> None:
+    card = parse_bank_card(_luhn_complete(prefix + "9", length))
+    assert card.scheme == scheme
+    assert card.issuer_en is None
+
+
+def test_issuer_needs_the_right_length() -> None:
+    # 622202 is a 19-digit ICBC range; a 16-digit 622202… card is not known to be ICBC's.
+    card = parse_bank_card(_luhn_complete("622202", 16))
+    assert card.issuer_en is None
+    assert card.scheme == "UnionPay"
+
+
+def test_luhn_is_only_a_hint() -> None:
+    good = _luhn_complete("622202", 19)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    card = parse_bank_card(bad)
+    assert card.luhn_ok is False
+    assert card.issuer_en == "Industrial and Commercial Bank of China"
+    result = check("card", bad)
+    assert result.valid and result.rule is None
+    warnings = result.details["warnings"]
+    assert isinstance(warnings, list)
+    assert [w["rule"] for w in warnings] == ["luhn"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("", "empty"),
+        ("62220212345", "length"),
+        ("62220212345678901234", "length"),
+        ("6222 0212 3456 789A", "charset"),
+        ("6222.0212.3456.7890", "charset"),
+    ],
+)
+def test_card_rules(raw: str, rule: str) -> None:
+    assert _rule(lambda: parse_bank_card(raw)) == rule
+
+
+def test_bin_table_is_well_formed() -> None:
+    text = (DATA / "bin_ranges.csv").read_text("utf-8")
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("bcbc" in line for line in comments)
+    assert any("source=scheme" in line for line in comments)
+    rows = list(
+        csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if ln[:1] != "#")))
+    )
+    issuers = {r["issuer_en"] for r in rows if r["issuer_en"]}
+    assert len(issuers) >= 14
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        assert row["scheme"] in {"UnionPay", "Visa", "Mastercard", "JCB", "Amex"}
+        assert row["card_type"] in {"", "debit", "credit", "semi_credit"}
+        assert row["source"] in {"bcbc", "scheme"}
+        lengths = [int(n) for n in row["lengths"].split("|")]
+        assert all(12 <= n <= 19 for n in lengths)
+        assert (row["prefix"], row["lengths"]) not in seen
+        seen.add((row["prefix"], row["lengths"]))
+        if row["source"] == "bcbc":
+            # An issuer row's scheme agrees with the network range its prefix falls in.
+            scheme_rows = [s for s in v._bin_rows() if s.is_scheme and s.matches(row["prefix"])]
+            if scheme_rows:
+                assert scheme_rows[0].scheme == row["scheme"], row
+
+
+# --------------------------------------------------------------------------------------------
+# mobile
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13800138000",
+        "+86 138 0013 8000",
+        "0086-138-0013-8000",
+        "+86(138)00138000",
+        "１３８００１３８０００",
+    ],
+)
+def test_mobile_forms(raw: str) -> None:
+    mobile = parse_mobile(raw)
+    assert mobile.e164 == "+8613800138000"
+    assert mobile.national == "13800138000"
+    assert mobile.carrier == "China Mobile"
+    assert mobile.masked() == "+86138****8000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("", "empty"),
+        ("138-0013-800a", "charset"),
+        ("+", "format"),
+        ("+1 650 253 0000", "country"),
+        ("+852 9123 4567", "country"),
+        ("12345678901", "invalid_number"),
+        ("010-6552-9988", "not_mobile"),
+        ("+86 21 6321 0000", "not_mobile"),
+    ],
+)
+def test_mobile_rules(raw: str, rule: str) -> None:
+    assert _rule(lambda: parse_mobile(raw)) == rule
+
+
+# --------------------------------------------------------------------------------------------
+# errors, messages and privacy
+
+
+def test_error_shape() -> None:
+    with pytest.raises(IdentityRuleError) as caught:
+        parse_resident_id("110105194912310021", field="applicant.id_number")
+    error = caught.value
+    assert isinstance(error, ValidationError)
+    assert (error.status, error.field, error.rule) == (422, "applicant.id_number", "check_digit")
+    assert set(error.messages) == {"zh", "en"} and all(error.messages.values())
+    assert error.detail == error.messages["en"]
+
+
+# (kind, number, the part a masked form hides)
+SECRETS = [
+    ("id", "11010519491231002X", "19491231"),
+    ("id", "110105194912310021", "19491231"),
+    ("id", "110105194902300020", "19490230"),
+    ("id", "000000194912310020", "19491231"),
+    ("id", "932682198501010017", "19850101"),
+    ("id", "KAZ110090123105", "09012"),
+    ("card", "6222020000000000007", "000000000"),
+    ("card", "622202000000000000", "00000000"),
+    ("mobile", "13800138000", "0013"),
+    ("mobile", "01065529988", "6552"),
+]
+
+
+@pytest.mark.parametrize(("kind", "raw", "hidden"), SECRETS)
+def test_numbers_never_leak(kind: str, raw: str, hidden: str) -> None:
+    result = check(kind, raw)  # type: ignore[arg-type]
+    rendered = json.dumps([result.messages, result.details], ensure_ascii=False)
+    assert raw not in rendered
+    assert hidden not in rendered
+    parsers: dict[str, Callable[[str], object]] = {
+        "id": parse_resident_id,
+        "card": parse_bank_card,
+        "mobile": parse_mobile,
+    }
+    parser = parsers[kind]
+    try:
+        parsed = parser(raw)
+    except IdentityRuleError as error:
+        texts = [str(error), error.detail or "", repr(error.params), *error.messages.values()]
+        assert hidden not in " ".join(texts)
+    else:
+        assert hidden not in repr(parsed)
+
+
+def test_check_valid_results_are_bilingual() -> None:
+    for kind, raw in [
+        ("id", "11010519491231002X"),
+        ("uscc", "91520000214434146R"),
+        ("card", "6222020000000000007"),
+        ("mobile", "13800138000"),
+    ]:
+        result = check(kind, raw)  # type: ignore[arg-type]
+        assert result.valid, (kind, result)
+        assert result.rule is None and result.messages["zh"] and result.messages["en"]
+    assert check("id", "110105194912310021").rule == "check_digit"
+    with pytest.raises(ValueError, match="kind"):
+        check("passport", "E12345678")  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["id", "uscc", "card", "mobile"]), st.text(max_size=40))
+def test_check_never_raises(kind: str, raw: str) -> None:
+    result = check(kind, raw)  # type: ignore[arg-type]
+    assert result.valid or (result.rule is not None and result.messages["en"])
+
+
+def test_check_tolerates_non_strings() -> None:
+    assert check("id", None).rule == "charset"  # type: ignore[arg-type]
+    assert check("mobile", 13800138000).rule == "charset"  # type: ignore[arg-type]
+
+
+def _rules_used_in_code() -> set[str]:
+    """kind.rule for every literal ``_fail(kind, rule, …)`` call, plus the declared warnings."""
+    used = {f"{kind}.{rule}" for kind, rules in v.WARNINGS.items() for rule in rules}
+    used |= {f"{kind}.valid" for kind in ("id", "uscc", "card", "mobile")}
+    for node in ast.walk(ast.parse(SRC.read_text("utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_fail":
+            kind, rule = node.args[0], node.args[1]
+            assert isinstance(rule, ast.Constant) and isinstance(rule.value, str)
+            # A variable kind (the shared normaliser) can be any of the four.
+            kinds = [str(kind.value)] if isinstance(kind, ast.Constant) else list(v.WARNINGS)
+            used |= {f"{k}.{rule.value}" for k in kinds}
+    return used
+
+
+def test_every_rule_has_zh_and_en_text_with_the_same_placeholders() -> None:
+    catalogue = json.loads((DATA / "validators_messages.json").read_text("utf-8"))
+    used = _rules_used_in_code()
+    assert len(used) > 25
+    for key in sorted(used):
+        entry = catalogue.get(key)
+        assert entry is not None, f"no message for {key}"
+        assert entry.get("zh") and entry.get("en"), key
+        fields = [
+            {name for _, name, _, _ in string.Formatter().parse(entry[lang]) if name}
+            for lang in ("zh", "en")
+        ]
+        assert fields[0] == fields[1], key
+    unused = {k for k in catalogue if not k.startswith("_")} - used
+    assert not unused, f"messages for rules the code never uses: {unused}"
+
+
+def test_country_table_covers_iso_3166() -> None:
+    by_numeric, by_alpha3 = v._countries()
+    assert len(by_numeric) == len(by_alpha3) >= 249
+    assert by_numeric["682"].alpha3 == "SAU"
+    assert by_alpha3["KAZ"].name_zh == "哈萨克斯坦"
