@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from finbrain.cli import credit as credit_cli
+from finbrain.cli import identity as identity_cli
 from finbrain.cli import ledger as ledger_cli
 from finbrain.cli import witness as witness_cli
 from finbrain.core.errors import FinbrainError
@@ -29,6 +30,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(credit_cli.app, name="credit")
 app.command("witness")(witness_cli.run)
+app.add_typer(identity_cli.validate_app, name="validate")
+app.command("screen")(identity_cli.screen)
 out = Console()
 err = Console(stderr=True)
 

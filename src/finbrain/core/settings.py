@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         "into FINBRAIN_HOME if unset. Every API process of one platform needs the same one.",
     )
     ledger_witness_quorum: int = Field(default=1, ge=1)
+    warm_sanctions_index: bool = Field(
+        default=True,
+        description="Build the sanctions index in the background at start-up (seconds), so the "
+        "first screening does not wait for it.",
+    )
     log_level: str = "INFO"
     default_language: str = "zh"
 

@@ -22,9 +22,11 @@ from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from finbrain.platform.api.routes import (
+    applications,
     credit,
     decisions,
     health,
+    identity,
     jobs,
     keys,
     ledger,
@@ -63,6 +65,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(fail_interrupted, database)
+        if settings.warm_sanctions_index:
+            from finbrain.platform.identity import warm
+
+            warm(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(database))
         try:
             yield
@@ -102,7 +108,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc, handler in handlers.items():
         app.add_exception_handler(exc, handler)
 
-    for module in (health, tenants, keys, decisions, ledger, credit, jobs):
+    for module in (health, tenants, keys, decisions, ledger, credit, jobs, identity, applications):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
@@ -114,6 +114,11 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 class UnitOfWorkRoute(APIRoute):
+    # False for routes whose work is committed elsewhere (the risk group-commit writer): the
+    # request's transaction then only reads (authentication), and the work's own identifiers
+    # (event ids) make retries safe instead of Idempotency-Key.
+    writes_here: ClassVar[bool] = True
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         # Unknown query parameters are refused like unknown body fields: a typo ("limt=5")
@@ -130,13 +135,13 @@ class UnitOfWorkRoute(APIRoute):
                     raise ValidationError(field=name, rule="single_value")
                 seen.add(name)
             db = database(request)
-            writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+            writes = self.writes_here and request.method not in {"GET", "HEAD", "OPTIONS"}
             session = db.session()
             request.state.session = session
             try:
                 await run_in_threadpool(db.begin, session, writes)
                 key = request.headers.get("idempotency-key")
-                if request.method == "POST" and key is not None:
+                if request.method == "POST" and key is not None and self.writes_here:
                     return await self._idempotent(request, handler, session, _check_key(key))
                 response = await handler(request)
                 if writes and response.status_code < 400:
@@ -217,3 +222,9 @@ def prune_idempotency(db: Database) -> int:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ReadOnlyUnitOfWorkRoute(UnitOfWorkRoute):
+    """A route that authenticates in a read transaction and commits its work elsewhere."""
+
+    writes_here = False

@@ -286,6 +286,7 @@ class CardApplication(TenantOwned, Base):
 
     __table_args__ = (
         Index("ix_card_applications_tenant_id_id", "tenant_id", "id"),
+        Index("ix_card_applications_reference", "tenant_id", "reference", unique=True),
         Index("ix_card_applications_id_hash", "tenant_id", "id_hash", "created_at"),
         Index("ix_card_applications_phone_hash", "tenant_id", "phone_hash", "created_at"),
         Index("ix_card_applications_device_hash", "tenant_id", "device_hash", "created_at"),

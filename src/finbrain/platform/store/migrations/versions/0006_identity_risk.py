@@ -58,6 +58,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_card_applications_tenant_id_id", "card_applications", ["tenant_id", "id"])
     op.create_index(
+        "ix_card_applications_reference",
+        "card_applications",
+        ["tenant_id", "reference"],
+        unique=True,
+    )
+    op.create_index(
         "ix_card_applications_id_hash", "card_applications", ["tenant_id", "id_hash", "created_at"]
     )
     op.create_index(

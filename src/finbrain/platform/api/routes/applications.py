@@ -1,0 +1,243 @@
+"""The online credit-card application (信用卡线上开卡) and its human review queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from finbrain.core.decision import Decision
+from finbrain.core.errors import NotFoundError
+from finbrain.core.money import Money
+from finbrain.platform import decisions
+from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
+from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.journeys import card_application as journey
+from finbrain.platform.pagination import CURSOR_PATTERN
+from finbrain.platform.store.models import CardApplication
+from finbrain.platform.tenancy import Principal
+
+router = APIRouter(
+    prefix="/v1/applications",
+    tags=["applications"],
+    route_class=UnitOfWorkRoute,
+    responses=PROBLEM_RESPONSES,
+)
+Submitter = Annotated[Principal, Depends(require("applications:submit"))]
+Reviewer = Annotated[Principal, Depends(require("applications:review"))]
+Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+Reference = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+Value = float | int | str | bool | None
+
+
+class MoneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: str = Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", description="decimal string")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    def money(self, field: str) -> Money:
+        from finbrain.core.errors import ValidationError
+
+        try:
+            return Money(self.amount, self.currency)
+        except ValidationError as exc:
+            raise ValidationError(exc.detail, field=f"{field}.{exc.field}", rule=exc.rule) from None
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    id_number: str = Field(min_length=1, max_length=32)
+    mobile: str = Field(min_length=1, max_length=32)
+    nationality: str = Field(default="CN", min_length=2, max_length=64)
+    device_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class BureauIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    features: dict[Annotated[str, Field(max_length=100)], Value] = Field(max_length=500)
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: Reference = Field(description="The bank's own application reference (unique).")
+    applicant: ApplicantIn
+    monthly_income: MoneyIn
+    employment: Literal["employed", "self_employed", "retired", "student", "unemployed"]
+    bureau: BureauIn | None = Field(
+        default=None,
+        description="Credit-bureau features for the champion model; omit for a "
+        "thin-file applicant (assessed on alternative data, never declined automatically).",
+    )
+    mobile_tenure_months: int | None = Field(default=None, ge=0, le=600)
+    utility_on_time_ratio: float | None = Field(default=None, ge=0, le=1)
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    reference: str
+    status: str
+    outcome: str
+    limit: dict[str, str] | None
+    thin_file: bool
+    applicant: dict[str, Any]
+    review_status: str | None
+    reviewer: str | None
+    review_note: str | None
+    created_at: datetime
+    reviewed_at: datetime | None
+    decision: Decision
+    steps: list[Decision]
+    review_decision: Decision | None = None
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["approve", "decline"]
+    limit: MoneyIn | None = None
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def _out(
+    session: Any,
+    row: CardApplication,
+    steps: list[Decision] | None = None,
+    decision: Decision | None = None,
+) -> ApplicationOut:
+    limit = (
+        Money.from_minor(row.limit_minor, row.currency).to_json()
+        if row.limit_minor is not None
+        else None
+    )
+    return ApplicationOut(
+        id=row.id,
+        reference=row.reference,
+        status=row.status,
+        outcome=row.outcome,
+        limit=limit,
+        thin_file=row.thin_file,
+        applicant=row.applicant,
+        review_status=row.review_status,
+        reviewer=row.reviewer,
+        review_note=row.review_note,
+        created_at=row.created_at,
+        reviewed_at=row.reviewed_at,
+        decision=decision or decisions.get(session, row.decision_id),
+        steps=steps
+        if steps is not None
+        else [decisions.get(session, d) for d in row.step_decisions],
+        review_decision=decisions.get(session, row.review_decision_id)
+        if row.review_decision_id
+        else None,
+    )
+
+
+@router.post("/credit-card", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
+def apply(
+    body: ApplicationIn,
+    request: Request,
+    response: Response,
+    session: Session,
+    principal: Submitter,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> ApplicationOut:
+    """Identify, screen, check for application fraud, score, assign a limit and decide —
+    approve, refer or decline with reasons in zh and en, every step on the ledger."""
+    assert principal.tenant_id
+    app = journey.Application(
+        reference=body.reference,
+        applicant=journey.Applicant(**body.applicant.model_dump()),
+        monthly_income=body.monthly_income.money("monthly_income"),
+        employment=body.employment,
+        bureau=dict(body.bureau.features) if body.bureau else None,
+        mobile_tenure_months=body.mobile_tenure_months,
+        utility_on_time_ratio=body.utility_on_time_ratio,
+    )
+    result = journey.apply(
+        session,
+        settings,
+        principal.tenant_id,
+        app,
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    response.headers["Location"] = f"/v1/applications/{result.application.id}"
+    return _out(session, result.application, result.steps, result.decision)
+
+
+@router.get("", response_model=ApplicationPage)
+def list_applications(
+    session: Session,
+    _principal: Reviewer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+    status_: Annotated[
+        Literal["approved", "referred", "declined"] | None, Query(alias="status")
+    ] = None,
+    review_status: Annotated[Literal["pending", "approved", "declined"] | None, Query()] = None,
+) -> ApplicationPage:
+    """Newest first; ``review_status=pending`` is the referral queue."""
+    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(limit + 1)
+    if cursor:
+        query = query.where(CardApplication.id < cursor)
+    if status_:
+        query = query.where(CardApplication.status == status_)
+    if review_status:
+        query = query.where(CardApplication.review_status == review_status)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ApplicationPage(
+        items=[_out(session, row) for row in rows],
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+def _row(session: Any, application_id: str, tenant_id: str) -> CardApplication:
+    row: CardApplication | None = session.get(CardApplication, application_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFoundError(kind="application")
+    return row
+
+
+@router.get("/{application_id}", response_model=ApplicationOut)
+def get_application(application_id: Id, session: Session, principal: Reviewer) -> ApplicationOut:
+    assert principal.tenant_id
+    return _out(session, _row(session, application_id, principal.tenant_id))
+
+
+@router.post("/{application_id}/review", response_model=ApplicationOut)
+def review(
+    application_id: Id,
+    body: ReviewIn,
+    request: Request,
+    session: Session,
+    principal: Reviewer,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> ApplicationOut:
+    """A person decides a referred application; the review is a decision on the ledger."""
+    assert principal.tenant_id
+    row, _decision = journey.review(
+        session,
+        settings,
+        principal.tenant_id,
+        application_id,
+        outcome=body.outcome,
+        limit=body.limit.money("limit") if body.limit else None,
+        note=body.note,
+        reviewer=principal.key_id,
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return _out(session, row)

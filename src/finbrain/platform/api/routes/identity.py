@@ -1,0 +1,154 @@
+"""Identity over HTTP: validate Chinese identity numbers; screen names against sanctions lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from finbrain.core.decision import Decision
+from finbrain.identity import validators
+from finbrain.platform import identity
+from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
+from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.tenancy import Principal
+
+router = APIRouter(
+    prefix="/v1/identity",
+    tags=["identity"],
+    route_class=UnitOfWorkRoute,
+    responses=PROBLEM_RESPONSES,
+)
+Screener = Annotated[Principal, Depends(require("identity:screen"))]
+
+
+class ValidateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["id", "uscc", "card", "mobile"]
+    value: str = Field(min_length=1, max_length=64)
+
+
+class ValidateOut(BaseModel):
+    kind: str
+    valid: bool
+    field: str
+    rule: str | None
+    messages: dict[str, str]
+    details: dict[str, Any]
+
+
+class ScreenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    kind: Literal["person", "entity", "any"] = "any"
+    birth_date: date | None = None
+    nationality: str | None = Field(default=None, min_length=2, max_length=64)
+    id_number: str | None = Field(default=None, min_length=1, max_length=64)
+    customer_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="The bank's customer reference: given, the customer is re-screened when a "
+        "list changes.",
+    )
+    threshold: float = Field(default=0.80, ge=0.5, le=1.0)
+
+
+class HitOut(BaseModel):
+    list_id: str
+    entry_id: str
+    entry_name: str
+    matched_name: str
+    kind: str
+    score: float
+    rule: str
+    system: str | None
+    cross_script: bool
+    corroboration: dict[str, str]
+    explanation: dict[str, str]
+
+
+class ScreenOut(BaseModel):
+    decision: Decision
+    outcome: str
+    list_version: str
+    candidates_considered: int
+    hits: list[HitOut]
+
+
+class ListsOut(BaseModel):
+    version: str
+    lists: list[dict[str, Any]]
+
+
+@router.post("/validate", response_model=ValidateOut)
+def validate(body: ValidateRequest, _principal: Screener) -> ValidateOut:
+    """Check a resident ID, social credit code, bank card or mobile number: which rule failed,
+    in zh and en. Nothing is stored and the number is never echoed in full."""
+    result = validators.check(body.kind, body.value)
+    return ValidateOut(
+        kind=result.kind,
+        valid=result.valid,
+        field=result.field,
+        rule=result.rule,
+        messages=dict(result.messages),
+        details={k: _plain(v) for k, v in result.details.items()},
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@router.post("/screen", status_code=status.HTTP_201_CREATED, response_model=ScreenOut)
+def screen(
+    body: ScreenRequest,
+    request: Request,
+    response: Response,
+    session: Session,
+    principal: Screener,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> ScreenOut:
+    """Screen a person or entity against OFAC SDN, UK FCDO and UN lists (Han/pinyin aware).
+    The screening is a decision on the ledger, naming the list version."""
+    assert principal.tenant_id
+    decision, result = identity.screen(
+        session,
+        settings,
+        principal.tenant_id,
+        identity.Query(
+            name=body.name,
+            kind=body.kind,
+            birth_date=body.birth_date,
+            nationality=body.nationality,
+            id_number=body.id_number,
+            customer_id=body.customer_id,
+        ),
+        threshold=body.threshold,
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    response.headers["Location"] = f"/v1/decisions/{decision.id}"
+    return ScreenOut(
+        decision=decision,
+        outcome=result.outcome,
+        list_version=result.list_version,
+        candidates_considered=result.candidates_considered,
+        hits=[HitOut(**identity.hit_json(hit)) for hit in result.hits],
+    )
+
+
+@router.get("/lists", response_model=ListsOut)
+def sanctions_lists(settings: AppSettings, _principal: Screener) -> ListsOut:
+    """The list versions screenings run against."""
+    index = identity.screening_index(settings)
+    return ListsOut(version=index.version, lists=identity.list_versions(index))
