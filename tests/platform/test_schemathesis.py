@@ -37,6 +37,10 @@ STATEFUL = {
     "/v1/credit/score/batch",
     "/v1/credit/models/{model_id}/promote",
     "/v1/credit/models",
+    "/v1/identity/screen",  # a name of punctuation only is refused, by design
+    "/v1/applications/credit-card",  # needs a champion model and a real resident ID
+    "/v1/applications/{application_id}",
+    "/v1/applications/{application_id}/review",
 }
 
 
