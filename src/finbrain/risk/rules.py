@@ -300,28 +300,36 @@ def load_default_rules() -> RuleSet:
 _PLACEHOLDER: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _MISSING_TEXT: Final = ("缺失", "n/a")
 _BOOL_TEXT: Final = (("否", "no"), ("是", "yes"))
-_BOOLS: Final = (bool, np.bool_)
 _NUMBERS: Final = (int, float, np.integer, np.floating)
 
 
 def _format_value(value: Any) -> tuple[str, str]:
     """(zh, en) text of a context value; numbers read the same in both, so format them once."""
-    try:
-        if value is None or value != value:
-            return _MISSING_TEXT
-        if isinstance(value, _BOOLS):
-            return _BOOL_TEXT[bool(value)]
-        if isinstance(value, _NUMBERS):
-            number = float(value)
-            if number.is_integer() and abs(number) < 1e15:
-                text = f"{int(number):,}"
-            else:
-                text = f"{number:,.2f}" if abs(number) >= 1 else f"{number:.4g}"
-        else:
-            text = str(value)
-            text = text if len(text) <= 64 else text[:61] + "..."
-    except (TypeError, ValueError):  # pd.NA or an exotic object: show it as missing
+    kind = type(value)
+    if kind is float or kind is int:  # the common case first: exact type checks are cheapest
+        number = float(value)
+    elif value is None:
         return _MISSING_TEXT
+    elif kind is bool or kind is np.bool_:
+        return _BOOL_TEXT[bool(value)]
+    elif isinstance(value, _NUMBERS):
+        number = float(value)
+    else:
+        try:
+            if value != value:  # NaN-like; pd.NA raises TypeError here
+                return _MISSING_TEXT
+        except (TypeError, ValueError):
+            return _MISSING_TEXT
+        text = str(value)
+        text = text if len(text) <= 64 else text[:61] + "..."
+        return text, text
+    if number != number:
+        return _MISSING_TEXT
+    if number.is_integer() and abs(number) < 1e15:
+        whole = int(number)
+        text = str(whole) if -1000 < whole < 1000 else f"{whole:,}"
+    else:
+        text = f"{number:,.2f}" if abs(number) >= 1 else f"{number:.4g}"
     return text, text
 
 
