@@ -279,7 +279,7 @@ def frame_from_handbook(df: pd.DataFrame, *, drop_zero_amounts: bool = True) -> 
     """The handbook frame in event-field columns, ready for replay and for DuckDB.
 
     Columns: ``event_id`` (TRANSACTION_ID), ``kind`` ("card"), ``occurred_at`` (UTC),
-    ``amount`` (float64 as stored), ``currency`` (``HANDBOOK_CURRENCY``), ``customer_id``,
+    ``amount`` (float64, rounded to cents), ``currency`` (``HANDBOOK_CURRENCY``), ``customer_id``,
     ``card_id`` (= customer: the handbook simulates one card per customer), ``terminal_id``,
     ``is_fraud`` (0/1) and ``seq`` (arrival order 0..n-1, the frame's time order). Identifiers
     stay int64 here: it is a columnar replay form, not the API form. The simulator clips a few
@@ -294,7 +294,8 @@ def frame_from_handbook(df: pd.DataFrame, *, drop_zero_amounts: bool = True) -> 
             "event_id": df["TRANSACTION_ID"].to_numpy(),
             "kind": "card",
             "occurred_at": df["TX_DATETIME"].to_numpy(),
-            "amount": df["TX_AMOUNT"].to_numpy(),
+            # Stored floats carry noise (57.160000000000004); the amounts are whole cents.
+            "amount": np.round(df["TX_AMOUNT"].to_numpy(), 2),
             "currency": HANDBOOK_CURRENCY,
             "customer_id": customer,
             "card_id": customer,
@@ -310,7 +311,14 @@ def frame_from_handbook(df: pd.DataFrame, *, drop_zero_amounts: bool = True) -> 
 def events_from_frame(frame: pd.DataFrame) -> Iterator[Event]:
     """Events from a frame with event-field columns (e.g. :func:`frame_from_handbook`)."""
     present = [name for name in EVENT_FIELDS if name in frame.columns]
-    columns = {name: frame[name].tolist() for name in present}
+    columns: dict[str, list[Any]] = {}
+    for name in present:
+        values = frame[name].tolist()
+        if frame[name].hasnans:
+            # pandas stores a missing string as NaN (pandas 3: its string dtype); events use None.
+            missing = frame[name].isna().tolist()
+            values = [None if m else v for v, m in zip(values, missing, strict=True)]
+        columns[name] = values
     if "occurred_at" in columns:
         columns["occurred_at"] = [
             ts.to_pydatetime() if isinstance(ts, pd.Timestamp) else ts
@@ -318,7 +326,8 @@ def events_from_frame(frame: pd.DataFrame) -> Iterator[Event]:
         ]
     if "amount" in columns:
         columns["amount"] = [
-            v if isinstance(v, Decimal) else Decimal(repr(float(v))) for v in columns["amount"]
+            v if isinstance(v, Decimal) or v is None else Decimal(repr(float(v)))
+            for v in columns["amount"]
         ]
     for row in zip(*(columns[name] for name in present), strict=True):
         record = dict(zip(present, row, strict=True))
@@ -342,14 +351,16 @@ def events_from_handbook(df: pd.DataFrame) -> Iterator[Event]:
 def handbook_sql(parquet_path: str) -> str:
     """A DuckDB ``SELECT`` of the handbook Parquet file in :func:`frame_from_handbook` columns.
 
-    Use it as the table of :func:`finbrain.risk.windows_sql.to_sql` for training sets.
+    ``seq`` follows the file's row order, as the frame does (a few same-second rows are not in
+    ``TRANSACTION_ID`` order). Use it as the table of :func:`finbrain.risk.windows_sql.to_sql`.
     """
     path = parquet_path.replace("'", "''")
     return (
         "SELECT TRANSACTION_ID AS event_id, 'card' AS kind, "  # noqa: S608 (path quoted)
         "CAST(TX_DATETIME AS TIMESTAMP) AT TIME ZONE 'UTC' AS occurred_at, "
-        f"TX_AMOUNT AS amount, '{HANDBOOK_CURRENCY}' AS currency, CUSTOMER_ID AS customer_id, "
+        f"round(TX_AMOUNT, 2) AS amount, '{HANDBOOK_CURRENCY}' AS currency, "
+        "CUSTOMER_ID AS customer_id, "
         "CUSTOMER_ID AS card_id, TERMINAL_ID AS terminal_id, TX_FRAUD AS is_fraud, "
-        "row_number() OVER (ORDER BY TX_DATETIME, TRANSACTION_ID) - 1 AS seq "
-        f"FROM read_parquet('{path}') WHERE TX_AMOUNT > 0"
+        "row_number() OVER (ORDER BY file_row_number) - 1 AS seq "
+        f"FROM read_parquet('{path}', file_row_number = true) WHERE TX_AMOUNT > 0"
     )

@@ -46,7 +46,7 @@ from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
@@ -378,9 +378,15 @@ class FeatureSet:
 # Online operator
 #
 # One buffer per (key fields, key value) holds that key's events in time order as parallel
-# lists; every window on that key reads it through a _Frame: two pointers (lo, hi) and running
-# integer aggregates, plus a monotonic deque for max/min and a counter dict for distinct. Frames
-# with the same (span, delay) on one key are one frame. Evicted entries are cut off in batches.
+# lists, with a running prefix sum of the amounts; every window on that key reads it through a
+# _Frame: two pointers (lo, hi), so count = hi - lo and sum = cum[hi] - cum[lo] cost nothing per
+# event. Max/min keep monotonic deques, distinct a counter dict, label windows a running sum
+# (labels change after the fact, so no prefix sum). Windows with the same (span, delay) on one
+# key share one frame. Entries no frame can read again are cut off in batches (amortised O(1)).
+
+# Reader codes (how a window's value is read from its frame) and derived codes.
+_COUNT, _SUM, _AVG, _MAX, _MIN, _DISTINCT, _LCOUNT, _LAVG = range(8)
+_RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
 
 
 @dataclass(frozen=True)
@@ -391,6 +397,7 @@ class _FrameSpec:
     need_min: bool
     need_label: bool
     distinct: tuple[int, ...]  # indices into the group's value fields
+    outs: tuple[tuple[int, int, Any], ...]  # (reader code, output position, fill or counter)
 
 
 @dataclass(frozen=True)
@@ -403,11 +410,12 @@ class _Group:
 
 
 class _Buffer:
-    __slots__ = ("amt", "base", "eid", "frames", "lab", "limit", "prev_ts", "ts", "vals")
+    __slots__ = ("amt", "base", "cum", "eid", "frames", "lab", "limit", "prev_ts", "ts", "vals")
 
     def __init__(self, group: _Group) -> None:
         self.ts: list[int] = []
         self.amt: list[int] = []
+        self.cum: list[int] = [0]  # cum[i] = sum of amt[:i] (up to a constant after cuts)
         self.vals: list[list[Any]] = [[] for _ in group.value_fields]
         self.lab: list[int] | None = [] if group.need_label else None
         self.eid: list[Any] | None = [] if group.need_label else None
@@ -416,79 +424,72 @@ class _Buffer:
         self.limit = 16  # length at which the next cut is tried
         self.frames = [_Frame(spec) for spec in group.frames]
 
+    def rebuild_cum(self, start: int) -> None:
+        cum = self.cum
+        del cum[start + 1 :]
+        total = cum[start]
+        for a in self.amt[start:]:
+            total += a
+            cum.append(total)
+
 
 class _Frame:
-    __slots__ = (
-        "counts",
-        "dist",
-        "hi",
-        "lo",
-        "ls",
-        "lshift",
-        "maxq",
-        "minq",
-        "n",
-        "s",
-        "ushift",
-    )
+    __slots__ = ("counts", "dist", "hi", "lo", "ls", "lshift", "maxq", "minq", "outs", "ushift")
 
     def __init__(self, spec: _FrameSpec) -> None:
         # Holds entries with t - lshift <= ts < t + ushift at evaluation time t.
         self.ushift = 1 if spec.delay_us == 0 else -spec.delay_us
         self.lshift = spec.delay_us + spec.span_us
         self.dist = spec.distinct
+        self.outs = spec.outs
         self.maxq: deque[int] | None = deque() if spec.need_max else None
         self.minq: deque[int] | None = deque() if spec.need_min else None
         self.counts: list[dict[Any, int]] = [{} for _ in spec.distinct]
         self.ls: int | None = 0 if spec.need_label else None
         self.lo = 0
         self.hi = 0
-        self.n = 0
-        self.s = 0
 
     def step(self, buf: _Buffer, t: int) -> None:
         """Move the frame to evaluation time ``t`` (never earlier than the last one)."""
         ts = buf.ts
-        amt = buf.amt
         u = t + self.ushift
         end = len(ts)
         hi = self.hi
+        maxq = self.maxq
+        minq = self.minq
+        dist = self.dist
+        lab = buf.lab if self.ls is not None else None
         if hi < end and ts[hi] < u:
-            maxq = self.maxq
-            minq = self.minq
-            dist = self.dist
-            lab = buf.lab
-            while hi < end and ts[hi] < u:
-                a = amt[hi]
-                self.n += 1
-                self.s += a
-                if maxq is not None:
-                    while maxq and amt[maxq[-1]] <= a:
-                        maxq.pop()
-                    maxq.append(hi)
-                if minq is not None:
-                    while minq and amt[minq[-1]] >= a:
-                        minq.pop()
-                    minq.append(hi)
-                if dist:
+            if maxq is None and minq is None and not dist and lab is None:
+                hi = bisect_left(ts, u, hi)
+            else:
+                amt = buf.amt
+                while hi < end and ts[hi] < u:
+                    a = amt[hi]
+                    if maxq is not None:
+                        while maxq and amt[maxq[-1]] <= a:
+                            maxq.pop()
+                        maxq.append(hi)
+                    if minq is not None:
+                        while minq and amt[minq[-1]] >= a:
+                            minq.pop()
+                        minq.append(hi)
                     for j, fi in enumerate(dist):
                         v = buf.vals[fi][hi]
                         if v is not None:
                             c = self.counts[j]
                             c[v] = c.get(v, 0) + 1
-                if lab is not None and self.ls is not None:
-                    self.ls += lab[hi]
-                hi += 1
+                    if lab is not None:
+                        self.ls += lab[hi]  # type: ignore[operator]
+                    hi += 1
             self.hi = hi
         low = t - self.lshift
         lo = self.lo
         if lo < hi and ts[lo] < low:
-            dist = self.dist
-            lab = buf.lab
-            while lo < hi and ts[lo] < low:
-                self.n -= 1
-                self.s -= amt[lo]
-                if dist:
+            if not dist and lab is None:
+                lo = bisect_left(ts, low, lo, hi)
+            else:
+                while lo < hi and ts[lo] < low:
                     for j, fi in enumerate(dist):
                         v = buf.vals[fi][lo]
                         if v is not None:
@@ -498,15 +499,13 @@ class _Frame:
                                 c[v] = left
                             else:
                                 del c[v]
-                if lab is not None and self.ls is not None:
-                    self.ls -= lab[lo]
-                lo += 1
+                    if lab is not None:
+                        self.ls -= lab[lo]  # type: ignore[operator]
+                    lo += 1
             self.lo = lo
-            maxq = self.maxq
             if maxq is not None:
                 while maxq and maxq[0] < lo:
                     maxq.popleft()
-            minq = self.minq
             if minq is not None:
                 while minq and minq[0] < lo:
                     minq.popleft()
@@ -515,7 +514,6 @@ class _Frame:
         """Recompute from scratch for evaluation time ``t`` (after an insertion or a restore)."""
         start = bisect_left(buf.ts, t - self.lshift)
         self.lo = self.hi = start
-        self.n = self.s = 0
         if self.ls is not None:
             self.ls = 0
         for q in (self.maxq, self.minq):
@@ -534,11 +532,30 @@ class _Frame:
                 q.clear()
                 q.extend(shifted)
 
-
-# Reader codes: how a window's value is read from its frame.
-_COUNT, _SUM, _AVG, _MAX, _MIN, _DISTINCT, _LCOUNT, _LAVG = range(8)
-# Derived codes.
-_RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
+    def emit(self, buf: _Buffer, out: list[float]) -> None:
+        """Write this frame's window values into ``out``."""
+        lo = self.lo
+        hi = self.hi
+        n = hi - lo
+        for code, pos, x in self.outs:
+            if code == _COUNT:
+                out[pos] = n
+            elif code == _AVG:
+                out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
+            elif code == _SUM:
+                out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
+            elif code == _MAX:
+                q = self.maxq
+                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
+            elif code == _DISTINCT:
+                out[pos] = len(self.counts[x])
+            elif code == _LCOUNT:
+                out[pos] = self.ls or 0
+            elif code == _LAVG:
+                out[pos] = (self.ls or 0) / n if n else x
+            else:  # _MIN
+                q = self.minq
+                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
 
 
 class OnlineWindows:
@@ -557,11 +574,12 @@ class OnlineWindows:
         self.lateness_us = _micros(allowed_lateness)
         if self.lateness_us < 0:
             raise ValidationError(field="allowed_lateness", rule="non_negative_duration")
-        self._groups, self._readers, self._derived = _compile(features, self.lateness_us)
+        self._groups, self._derived = _compile(features, self.lateness_us)
+        self._blank: list[float] = [_NAN] * len(self.names)
         self._state: list[dict[Any, _Buffer]] = [{} for _ in self._groups]
         self._getters = [_attr_getter(g.key) for g in self._groups]
         self._value_getters = [_values_getter(g.value_fields) for g in self._groups]
-        self._label_groups = [i for i, g in enumerate(self._groups) if g.need_label]
+        self._has_labels = any(g.need_label for g in self._groups)
         # event id -> [[buffer, absolute index], ...] for the buffers that hold labels
         self._where: dict[Any, list[list[Any]]] = {}
         self.seq = 0
@@ -609,12 +627,12 @@ class OnlineWindows:
                     frame.ls += change
         return True
 
-    def expire(self, now: Any) -> int:
+    def expire(self, now: datetime) -> int:
         """Drop the keys with no event within their horizon before ``now``; returns how many.
 
         Keys that stop appearing otherwise stay in memory; call this periodically.
         """
-        t = now if isinstance(now, int) else epoch_micros(now)
+        t = epoch_micros(now)
         dropped = 0
         for group, buffers in zip(self._groups, self._state, strict=True):
             stale = [k for k, b in buffers.items() if b.ts[-1] < t - group.horizon_us]
@@ -634,6 +652,7 @@ class OnlineWindows:
         Returns one float column per feature, on the frame's index.
         """
         n = len(frame)
+        ngroups = len(self._groups)
         ts_list = _micros_column(frame["occurred_at"]).tolist()
         amt_list = amount_units(frame["amount"]).tolist() if "amount" in frame else [0] * n
         keys_by_group = [_tuples(frame, g.key) for g in self._groups]
@@ -643,20 +662,20 @@ class OnlineWindows:
             else [()] * n
             for g in self._groups
         ]
-        need_labels = bool(self._label_groups)
-        eids = _column(frame, "event_id") if need_labels else [None] * n
-        labels = _column(frame, label_column) if need_labels else []
-        out = np.empty((n, len(self.names)), dtype=np.float64)
+        has_labels = self._has_labels
+        eids = _column(frame, "event_id") if has_labels else [None] * n
+        labels = _column(frame, label_column) if has_labels else [None] * n
         ingest = self._ingest
         label = self.label
-        ngroups = len(self._groups)
-        for r in range(n):
-            keys = [keys_by_group[g][r] for g in range(ngroups)]
-            vals = [vals_by_group[g][r] for g in range(ngroups)]
-            out[r] = ingest(ts_list[r], amt_list[r], keys, vals, eids[r])
-            if need_labels and labels[r]:
-                label(eids[r], True)
-        return pd.DataFrame(out, columns=list(self.names), index=frame.index)
+        rows: list[list[float]] = []
+        for t, a, eid, y, *rest in zip(
+            ts_list, amt_list, eids, labels, *keys_by_group, *vals_by_group, strict=True
+        ):
+            rows.append(ingest(t, a, rest[:ngroups], rest[ngroups:], eid))
+            if y:
+                label(eid, True)
+        values = np.array(rows, dtype=np.float64).reshape(n, len(self.names))
+        return pd.DataFrame(values, columns=list(self.names), index=frame.index)
 
     def snapshot(self) -> bytes:
         """The whole state as zlib-compressed JSON (never pickle: snapshots cross machines)."""
@@ -677,7 +696,7 @@ class OnlineWindows:
                 )
             groups.append(items)
         doc = {
-            "format": "finbrain.risk.windows/1",
+            "format": _SNAPSHOT_FORMAT,
             "digest": self.features.digest,
             "lateness_us": self.lateness_us,
             "seq": self.seq,
@@ -690,9 +709,9 @@ class OnlineWindows:
         """The operator saved by :meth:`snapshot`; refuses a snapshot of another feature set."""
         try:
             doc = json.loads(zlib.decompress(blob))
-        except (zlib.error, ValueError):
+        except (zlib.error, ValueError, TypeError):
             raise ValidationError(field="snapshot", rule="zlib_json") from None
-        if not isinstance(doc, dict) or doc.get("format") != "finbrain.risk.windows/1":
+        if not isinstance(doc, dict) or doc.get("format") != _SNAPSHOT_FORMAT:
             raise ValidationError(field="snapshot", rule="known_format")
         if doc.get("digest") != features.digest:
             raise ValidationError(field="snapshot", rule="same_feature_set_digest")
@@ -700,8 +719,7 @@ class OnlineWindows:
         op.seq = int(doc["seq"])
         if len(doc["groups"]) != len(op._groups):
             raise ValidationError(field="snapshot", rule="group_count")
-        for gi, (group, items) in enumerate(zip(op._groups, doc["groups"], strict=True)):
-            buffers = op._state[gi]
+        for group, items, buffers in zip(op._groups, doc["groups"], op._state, strict=True):
             for item in items:
                 raw = item["k"]
                 key = tuple(raw) if len(group.key) > 1 else raw
@@ -709,18 +727,24 @@ class OnlineWindows:
                 buf.ts = [int(x) for x in item["ts"]]
                 buf.amt = [int(x) for x in item["amt"]]
                 buf.vals = [list(v) for v in item["vals"]]
+                if (
+                    not buf.ts
+                    or len(buf.amt) != len(buf.ts)
+                    or len(buf.vals) != len(group.value_fields)
+                    or any(len(v) != len(buf.ts) for v in buf.vals)
+                    or buf.ts != sorted(buf.ts)
+                ):
+                    raise ValidationError(field="snapshot", rule="consistent_buffers")
                 if group.need_label:
                     buf.lab = [int(x) for x in item["lab"]]
                     buf.eid = list(item["eid"])
-                buf.prev_ts = item["prev"]
-                buf.limit = max(16, 2 * len(buf.ts))
-                if not buf.ts or len(buf.amt) != len(buf.ts):
-                    raise ValidationError(field="snapshot", rule="consistent_buffers")
-                for frame in buf.frames:
-                    frame.rebuild(buf, buf.ts[-1])
-                if buf.eid is not None:
                     for i, eid in enumerate(buf.eid):
                         op._where.setdefault(eid, []).append([buf, i])
+                buf.prev_ts = item["prev"]
+                buf.limit = max(16, 2 * len(buf.ts))
+                buf.rebuild_cum(0)
+                for frame in buf.frames:
+                    frame.rebuild(buf, buf.ts[-1])
                 buffers[key] = buf
         return op
 
@@ -735,7 +759,6 @@ class OnlineWindows:
         eid: Any,
     ) -> list[float]:
         state = self._state
-        groups = self._groups
         buffers: list[_Buffer | None] = []
         late = False
         # Check lateness on every key before touching anything: a refused event changes nothing.
@@ -756,24 +779,23 @@ class OnlineWindows:
         self.seq += 1
         if late:
             return self._ingest_late(t, amt, keys, vals, eid, buffers)
+        out = self._blank[:]
         prevs: list[int | None] = []
-        for gi, key in enumerate(keys):
-            if key is None:
-                prevs.append(None)
-                continue
-            buf = buffers[gi]
-            group = groups[gi]
+        for gi, buf in enumerate(buffers):
             if buf is None:
-                buf = _Buffer(group)
-                state[gi][key] = buf
-                buffers[gi] = buf
+                key = keys[gi]
                 prevs.append(None)
+                if key is None:
+                    continue
+                buf = _Buffer(self._groups[gi])
+                state[gi][key] = buf
             else:
                 prevs.append(buf.ts[-1])
             ts = buf.ts
             ts.append(t)
             buf.amt.append(amt)
-            if group.value_fields:
+            buf.cum.append(buf.cum[-1] + amt)
+            if buf.vals:
                 for column, v in zip(buf.vals, vals[gi], strict=True):
                     column.append(v)
             if buf.lab is not None and buf.eid is not None:
@@ -782,9 +804,11 @@ class OnlineWindows:
                 self._where.setdefault(eid, []).append([buf, buf.base + len(ts) - 1])
             for frame in buf.frames:
                 frame.step(buf, t)
+                frame.emit(buf, out)
             if len(ts) >= buf.limit:
-                self._cut(buf, group, t)
-        return self._read(t, amt, buffers, prevs)
+                self._cut(buf, self._groups[gi], t)
+        self._emit_derived(t, amt, prevs, out)
+        return out
 
     def _ingest_late(
         self,
@@ -796,23 +820,22 @@ class OnlineWindows:
         buffers: list[_Buffer | None],
     ) -> list[float]:
         """Insert an out-of-order event in time order and rebuild the frames it touches."""
+        out = self._blank[:]
         prevs: list[int | None] = []
-        views: list[_Buffer | None] = []
         for gi, key in enumerate(keys):
             if key is None:
                 prevs.append(None)
-                views.append(None)
                 continue
             group = self._groups[gi]
             buf = buffers[gi]
             if buf is None:
                 buf = _Buffer(group)
                 self._state[gi][key] = buf
-                buffers[gi] = buf
             pos = bisect_right(buf.ts, t)  # after equal times: it arrived after them
             prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
             buf.ts.insert(pos, t)
             buf.amt.insert(pos, amt)
+            buf.rebuild_cum(pos)
             for column, v in zip(buf.vals, vals[gi], strict=True):
                 column.insert(pos, v)
             if buf.lab is not None and buf.eid is not None:
@@ -823,99 +846,71 @@ class OnlineWindows:
                         if loc[0] is buf:
                             loc[1] += 1
                 self._where.setdefault(eid, []).append([buf, buf.base + pos])
-            # The event's own values: frames evaluated at t over the buffer as it now stands.
-            view = _Buffer(group)
-            view.ts, view.amt, view.vals, view.lab = buf.ts, buf.amt, buf.vals, buf.lab
-            for frame in view.frames:
-                frame.rebuild(view, t)
-            views.append(view)
+            # The event's own values: fresh frames evaluated at t over the buffer as it stands.
+            for spec in group.frames:
+                view = _Frame(spec)
+                view.rebuild(buf, t)
+                view.emit(buf, out)
             for frame in buf.frames:
                 frame.rebuild(buf, buf.ts[-1])
-        return self._read(t, amt, views, prevs)
+        self._emit_derived(t, amt, prevs, out)
+        return out
 
     def _peek(
         self, t: int, amt: int, keys: Sequence[Any], vals: Sequence[tuple[Any, ...]]
     ) -> list[float]:
-        views: list[_Buffer | None] = []
+        out = self._blank[:]
         prevs: list[int | None] = []
         for gi, key in enumerate(keys):
             if key is None:
-                views.append(None)
                 prevs.append(None)
                 continue
             group = self._groups[gi]
             buf = self._state[gi].get(key)
             view = _Buffer(group)
             if buf is None:
-                pos = 0
                 prevs.append(None)
             else:
                 pos = bisect_right(buf.ts, t)
                 prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
                 # Copies keep the real buffer untouched; peek is for what-if, not the hot path.
-                view.ts, view.amt = list(buf.ts[:pos]), list(buf.amt[:pos])
-                view.vals = [list(c[:pos]) for c in buf.vals]
+                view.ts, view.amt = buf.ts[:pos], buf.amt[:pos]
+                view.vals = [c[:pos] for c in buf.vals]
                 if buf.lab is not None:
-                    view.lab = list(buf.lab[:pos])
+                    view.lab = buf.lab[:pos]
             view.ts.append(t)
             view.amt.append(amt)
+            view.rebuild_cum(0)
             for column, v in zip(view.vals, vals[gi], strict=True):
                 column.append(v)
             if view.lab is not None:
                 view.lab.append(0)
             for frame in view.frames:
                 frame.rebuild(view, t)
-            views.append(view)
-        return self._read(t, amt, views, prevs)
+                frame.emit(view, out)
+        self._emit_derived(t, amt, prevs, out)
+        return out
 
-    def _read(
-        self, t: int, amt: int, buffers: Sequence[_Buffer | None], prevs: Sequence[int | None]
-    ) -> list[float]:
-        out: list[float] = []
-        append = out.append
-        for code, gi, fi, fill in self._readers:
-            buf = buffers[gi]
-            if buf is None:
-                append(_NAN)
-                continue
-            f = buf.frames[fi]
-            n = f.n
-            if code == _COUNT:
-                append(n)
-            elif code == _SUM:
-                append(f.s / AMOUNT_SCALE)
-            elif code == _AVG:
-                append(f.s / n / AMOUNT_SCALE if n else fill)
-            elif code == _MAX:
-                q = f.maxq
-                append(buf.amt[q[0]] / AMOUNT_SCALE if q else fill)
-            elif code == _MIN:
-                q = f.minq
-                append(buf.amt[q[0]] / AMOUNT_SCALE if q else fill)
-            elif code == _DISTINCT:
-                append(len(f.counts[fill]))  # fill holds the counter index here
-            elif code == _LCOUNT:
-                append(f.ls or 0)
-            else:  # _LAVG
-                append((f.ls or 0) / n if n else fill)
-        for code, a, b, fill in self._derived:
+    def _emit_derived(
+        self, t: int, amt: int, prevs: Sequence[int | None], out: list[float]
+    ) -> None:
+        for pos, code, a, b, fill in self._derived:
             if code in (_RATIO, _DIFF):
                 x = amt / AMOUNT_SCALE if a < 0 else out[a]
                 y = amt / AMOUNT_SCALE if b < 0 else out[b]
                 if x != x or y != y or (code == _RATIO and y == 0):
-                    append(fill)
+                    out[pos] = fill
                 else:
-                    append(x / y if code == _RATIO else x - y)
+                    out[pos] = x / y if code == _RATIO else x - y
             elif code == _SINCE:
                 prev = prevs[a]
-                append((t - prev) / 1_000_000 if prev is not None else _NAN)
+                out[pos] = (t - prev) / 1_000_000 if prev is not None else _NAN
             elif code == _HOUR:
-                append((t // _HOUR_US) % 24)
+                out[pos] = (t // _HOUR_US) % 24
             elif code == _NIGHT:
-                append(1.0 if (t // _HOUR_US) % 24 <= 6 else 0.0)
+                out[pos] = 1.0 if (t // _HOUR_US) % 24 <= 6 else 0.0
             else:  # _WEEKEND: 1970-01-01 was a Thursday (weekday 3, Monday = 0)
-                append(1.0 if (t // _DAY_US + 3) % 7 >= 5 else 0.0)
-        return out
+                out[pos] = 1.0 if (t // _DAY_US + 3) % 7 >= 5 else 0.0
 
     def _cut(self, buf: _Buffer, group: _Group, t: int) -> None:
         """Drop entries no frame (nor a late insertion) can read again; amortised O(1)."""
@@ -927,6 +922,7 @@ class OnlineWindows:
             buf.prev_ts = ts[cut - 1]
             del ts[:cut]
             del buf.amt[:cut]
+            del buf.cum[:cut]
             for column in buf.vals:
                 del column[:cut]
             if buf.lab is not None and buf.eid is not None:
@@ -949,6 +945,9 @@ class OnlineWindows:
                 del self._where[eid]
 
 
+_SNAPSHOT_FORMAT = "finbrain.risk.windows/1"
+
+
 def _attr_getter(names: tuple[str, ...]) -> Callable[[Event], Any]:
     if len(names) == 1:
         name = names[0]
@@ -963,8 +962,8 @@ def _attr_getter(names: tuple[str, ...]) -> Callable[[Event], Any]:
 
 def _compile(
     features: FeatureSet, lateness_us: int
-) -> tuple[list[_Group], list[tuple[int, int, int, Any]], list[tuple[int, int, int, float]]]:
-    """Group windows by key and frames by (span, delay); one reader per feature, in order."""
+) -> tuple[list[_Group], list[tuple[int, int, int, int, float]]]:
+    """Group windows by key and frames by (span, delay); each frame writes its windows' values."""
     by_key: dict[tuple[str, ...], dict[tuple[int, int], list[Window]]] = {}
     for w in features.windows:
         frames = by_key.setdefault(w.key, {})
@@ -972,23 +971,29 @@ def _compile(
     for d in features.derived:
         if d.op == "since_prev":
             by_key.setdefault(d.args, {})  # a key read only for the previous event's time
+    position = {name: i for i, name in enumerate(features.names)}
+    codes = {"count": _COUNT, "sum": _SUM, "avg": _AVG, "max": _MAX, "min": _MIN}
     groups: list[_Group] = []
-    where: dict[str, tuple[int, int, int]] = {}  # window -> group, frame, distinct counter
-    for gi, (key, frames_by) in enumerate(by_key.items()):
+    for key, frames_by in by_key.items():
         value_fields: list[str] = []
         specs: list[_FrameSpec] = []
-        for fi, ((span_us, delay_us), ws) in enumerate(frames_by.items()):
+        for (span_us, delay_us), ws in frames_by.items():
             distinct: list[int] = []
+            outs: list[tuple[int, int, Any]] = []
             for w in ws:
-                counter = 0
-                if w.agg == "distinct" and w.field is not None:
+                pos = position[w.name]
+                fill = _NAN if w.fill is None else w.fill
+                if w.label:
+                    outs.append((_LAVG if w.agg == "avg" else _LCOUNT, pos, fill))
+                elif w.agg == "distinct" and w.field is not None:
                     if w.field not in value_fields:
                         value_fields.append(w.field)
                     idx = value_fields.index(w.field)
                     if idx not in distinct:
                         distinct.append(idx)
-                    counter = distinct.index(idx)
-                where[w.name] = (gi, fi, counter)
+                    outs.append((_DISTINCT, pos, distinct.index(idx)))
+                else:
+                    outs.append((codes[w.agg], pos, fill))
             specs.append(
                 _FrameSpec(
                     span_us=span_us,
@@ -997,6 +1002,7 @@ def _compile(
                     need_min=any(w.agg == "min" for w in ws),
                     need_label=any(w.label for w in ws),
                     distinct=tuple(distinct),
+                    outs=tuple(outs),
                 )
             )
         horizon = max((s.span_us + s.delay_us for s in specs), default=0) + lateness_us
@@ -1009,32 +1015,21 @@ def _compile(
                 horizon_us=horizon,
             )
         )
-    codes = {"count": _COUNT, "sum": _SUM, "avg": _AVG, "max": _MAX, "min": _MIN}
-    readers: list[tuple[int, int, int, Any]] = []
-    for w in features.windows:
-        gi, fi, ci = where[w.name]
-        fill = _NAN if w.fill is None else w.fill
-        if w.label:
-            readers.append((_LAVG if w.agg == "avg" else _LCOUNT, gi, fi, fill))
-        elif w.agg == "distinct":
-            readers.append((_DISTINCT, gi, fi, ci))
-        else:
-            readers.append((codes[w.agg], gi, fi, fill))
-    position = {name: i for i, name in enumerate(features.names)}
     group_of = {g.key: i for i, g in enumerate(groups)}
     ops = {"ratio": _RATIO, "diff": _DIFF, "since_prev": _SINCE}
     ops |= {"hour": _HOUR, "night": _NIGHT, "weekend": _WEEKEND}
-    derived: list[tuple[int, int, int, float]] = []
+    derived: list[tuple[int, int, int, int, float]] = []
     for d in features.derived:
+        pos = position[d.name]
         fill = _NAN if d.fill is None else d.fill
         if d.op in ("ratio", "diff"):
             a, b = (-1 if arg == "amount" else position[arg] for arg in d.args)
-            derived.append((ops[d.op], a, b, fill))
+            derived.append((pos, ops[d.op], a, b, fill))
         elif d.op == "since_prev":
-            derived.append((_SINCE, group_of[d.args], 0, fill))
+            derived.append((pos, _SINCE, group_of[d.args], 0, fill))
         else:
-            derived.append((ops[d.op], 0, 0, fill))
-    return groups, readers, derived
+            derived.append((pos, ops[d.op], 0, 0, fill))
+    return groups, derived
 
 
 def _values_getter(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
