@@ -416,7 +416,7 @@ class _Buffer:
         self.ts: list[int] = []
         self.amt: list[int] = []
         self.cum: list[int] = [0]  # cum[i] = sum of amt[:i] (up to a constant after cuts)
-        self.vals: list[list[Any]] = [[] for _ in group.value_fields]
+        self.vals: list[list[Any]] = [[] for _ in group.value_fields] if group.value_fields else []
         self.lab: list[int] | None = [] if group.need_label else None
         self.eid: list[Any] | None = [] if group.need_label else None
         self.base = 0  # entries cut off so far: absolute index = list index + base
@@ -434,7 +434,19 @@ class _Buffer:
 
 
 class _Frame:
-    __slots__ = ("counts", "dist", "hi", "lo", "ls", "lshift", "maxq", "minq", "outs", "ushift")
+    __slots__ = (
+        "counts",
+        "dist",
+        "hi",
+        "lo",
+        "ls",
+        "lshift",
+        "maxq",
+        "minq",
+        "outs",
+        "plain",
+        "ushift",
+    )
 
     def __init__(self, spec: _FrameSpec) -> None:
         # Holds entries with t - lshift <= ts < t + ushift at evaluation time t.
@@ -444,10 +456,42 @@ class _Frame:
         self.outs = spec.outs
         self.maxq: deque[int] | None = deque() if spec.need_max else None
         self.minq: deque[int] | None = deque() if spec.need_min else None
-        self.counts: list[dict[Any, int]] = [{} for _ in spec.distinct]
+        self.counts: list[dict[Any, int]] = [{} for _ in spec.distinct] if spec.distinct else []
         self.ls: int | None = 0 if spec.need_label else None
         self.lo = 0
         self.hi = 0
+        # Count/sum/avg need only the pointers: they move by bisection, not entry by entry.
+        self.plain = not (spec.need_max or spec.need_min or spec.need_label or spec.distinct)
+
+    def run(self, buf: _Buffer, t: int, out: list[float]) -> None:
+        """The hot path: :meth:`step` to ``t``, then :meth:`emit` (inlined for speed)."""
+        if self.plain:
+            ts = buf.ts
+            hi = self.hi
+            u = t + self.ushift
+            if hi < len(ts) and ts[hi] < u:
+                hi = self.hi = bisect_left(ts, u, hi)
+            lo = self.lo
+            low = t - self.lshift
+            if lo < hi and ts[lo] < low:
+                lo = self.lo = bisect_left(ts, low, lo, hi)
+        else:
+            self.step(buf, t)
+            lo = self.lo
+            hi = self.hi
+        n = hi - lo
+        for code, pos, x in self.outs:
+            if code == _COUNT:
+                out[pos] = n
+            elif code == _AVG:
+                out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
+            elif code == _SUM:
+                out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
+            elif code == _MAX:
+                q = self.maxq
+                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
+            else:
+                self.emit_one(buf, out, code, pos, x)
 
     def step(self, buf: _Buffer, t: int) -> None:
         """Move the frame to evaluation time ``t`` (never earlier than the last one)."""
@@ -534,28 +578,31 @@ class _Frame:
 
     def emit(self, buf: _Buffer, out: list[float]) -> None:
         """Write this frame's window values into ``out``."""
+        for code, pos, x in self.outs:
+            self.emit_one(buf, out, code, pos, x)
+
+    def emit_one(self, buf: _Buffer, out: list[float], code: int, pos: int, x: Any) -> None:
         lo = self.lo
         hi = self.hi
         n = hi - lo
-        for code, pos, x in self.outs:
-            if code == _COUNT:
-                out[pos] = n
-            elif code == _AVG:
-                out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
-            elif code == _SUM:
-                out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
-            elif code == _MAX:
-                q = self.maxq
-                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
-            elif code == _DISTINCT:
-                out[pos] = len(self.counts[x])
-            elif code == _LCOUNT:
-                out[pos] = self.ls or 0
-            elif code == _LAVG:
-                out[pos] = (self.ls or 0) / n if n else x
-            else:  # _MIN
-                q = self.minq
-                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
+        if code == _COUNT:
+            out[pos] = n
+        elif code == _AVG:
+            out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
+        elif code == _SUM:
+            out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
+        elif code == _MAX:
+            q = self.maxq
+            out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
+        elif code == _DISTINCT:
+            out[pos] = len(self.counts[x])
+        elif code == _LCOUNT:
+            out[pos] = self.ls or 0
+        elif code == _LAVG:
+            out[pos] = (self.ls or 0) / n if n else x
+        else:  # _MIN
+            q = self.minq
+            out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
 
 
 class OnlineWindows:
@@ -803,8 +850,7 @@ class OnlineWindows:
                 buf.eid.append(eid)
                 self._where.setdefault(eid, []).append([buf, buf.base + len(ts) - 1])
             for frame in buf.frames:
-                frame.step(buf, t)
-                frame.emit(buf, out)
+                frame.run(buf, t, out)
             if len(ts) >= buf.limit:
                 self._cut(buf, self._groups[gi], t)
         self._emit_derived(t, amt, prevs, out)
