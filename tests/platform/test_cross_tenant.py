@@ -33,6 +33,33 @@ BODIES["/v1/identity/validate"] = {"kind": "id", "value": "11010519491231002X"}
 BODIES["/v1/identity/screen"] = {"name": "Probe Person", "customer_id": "probe"}
 BODIES["/v1/applications/credit-card"] = None
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
+_EVENT = {
+    "event_id": "probe-1",
+    "kind": "card",
+    "occurred_at": "2026-11-01T09:00:00Z",
+    "amount": "10.00",
+    "currency": "CNY",
+    "customer_id": "probe",
+    "card_id": "probe-card",
+}
+_RULES = [
+    {
+        "id": "R-PROBE",
+        "when": "amount > 1",
+        "score": 1,
+        "action": None,
+        "tags": [],
+        "reason": {"zh": "探测", "en": "probe"},
+    }
+]
+BODIES["/v1/risk/events"] = _EVENT
+BODIES["/v1/risk/events/batch"] = {"events": [_EVENT]}
+BODIES["/v1/risk/labels"] = {"labels": [{"event_id": "probe-1", "is_fraud": True}]}
+BODIES["/v1/risk/rules"] = {"rules": _RULES}
+BODIES["/v1/risk/rules/backtest"] = {"rules": _RULES}
+BODIES["/v1/risk/cases/{case_id}/assign"] = {"assignee": "probe"}
+BODIES["/v1/risk/cases/{case_id}/comments"] = {"body": "probe"}
+BODIES["/v1/risk/cases/{case_id}/close"] = {"disposition": "fraud", "note": "probe"}
 
 # Query strings that aim at the first tenant's log positions.
 QUERIES: dict[str, str] = {

@@ -41,6 +41,14 @@ STATEFUL = {
     "/v1/applications/credit-card",  # needs a champion model and a real resident ID
     "/v1/applications/{application_id}",
     "/v1/applications/{application_id}/review",
+    "/v1/risk/events",  # the amount and the timestamp are checked beyond their JSON type
+    "/v1/risk/events/batch",
+    "/v1/risk/rules",  # a rule must compile against the engine's features
+    "/v1/risk/rules/backtest",  # needs scored history
+    "/v1/risk/cases/{case_id}",
+    "/v1/risk/cases/{case_id}/assign",
+    "/v1/risk/cases/{case_id}/comments",
+    "/v1/risk/cases/{case_id}/close",
 }
 
 

@@ -156,13 +156,13 @@ def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
             "account_age_days": rng.integers(0, 3000, n).astype(float),
             "cust_count_1h": rng.poisson(1.5, n).astype(float),
             "cust_count_1d": rng.poisson(8, n).astype(float),
-            "cust_amount_sum_1d": rng.lognormal(7, 1.5, n),
-            "cust_amount_avg_30d": rng.lognormal(4, 0.7, n),
-            "cust_distinct_terminals_1d": rng.poisson(3, n).astype(float),
+            "cust_sum_amount_1d": rng.lognormal(7, 1.5, n),
+            "cust_avg_amount_30d": rng.lognormal(4, 0.7, n),
+            "cust_terminals_1d": rng.poisson(3, n).astype(float),
             "cust_distinct_countries_1d": rng.poisson(0.5, n).astype(float),
-            "cust_seconds_since_prev": rng.exponential(600, n),
-            "terminal_count_1d": rng.poisson(40, n).astype(float),
-            "terminal_risk_7d": rng.beta(0.3, 5, n),
+            "secs_since_cust_prev": rng.exponential(600, n),
+            "term_count_1d": rng.poisson(40, n).astype(float),
+            "term_risk_7d": rng.beta(0.3, 5, n),
         }
     )
     for column, kind in rs.schema.items():

@@ -702,17 +702,17 @@ def test_default_rules_on_a_typical_and_a_suspicious_event() -> None:
         "account_age_days": 900,
         "cust_count_1h": 1,
         "cust_count_1d": 3,
-        "cust_amount_sum_1d": 120.0,
-        "cust_amount_avg_30d": 45.0,
-        "cust_distinct_terminals_1d": 2,
+        "cust_sum_amount_1d": 120.0,
+        "cust_avg_amount_30d": 45.0,
+        "cust_terminals_1d": 2,
         "cust_distinct_countries_1d": 1,
-        "cust_seconds_since_prev": 5000.0,
-        "terminal_count_1d": 30,
-        "terminal_risk_7d": 0.0,
+        "secs_since_cust_prev": 5000.0,
+        "term_count_1d": 30,
+        "term_risk_7d": 0.0,
     }
     calm = compiled.evaluate(base)
     assert (calm.action, calm.hits, calm.errors) == ("allow", [], [])
-    hot = compiled.evaluate(base | {"terminal_risk_7d": 0.6, "amount": 900.0, "hour": 3})
+    hot = compiled.evaluate(base | {"term_risk_7d": 0.6, "amount": 900.0, "hour": 3})
     assert hot.action == "block"
     assert {h.rule_id for h in hot.hits} >= {"R-TERM-COMPROMISED", "R-AMT-SPIKE"}
     assert "0.6" in next(h for h in hot.hits if h.rule_id == "R-TERM-COMPROMISED").reason["en"]

@@ -30,10 +30,12 @@ from finbrain.platform.api.routes import (
     jobs,
     keys,
     ledger,
+    risk,
     tenants,
 )
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from finbrain.platform.risk import RiskHub
 from finbrain.platform.store.database import Database
 from finbrain.platform.workers.jobs import fail_interrupted
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             yield
         finally:
             ticker.cancel()
+            await run_in_threadpool(app.state.risk.stop)
             if db is None:  # we made it, we close it
                 database.dispose()
 
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifespan=lifespan,
     )
     app.state.db = database
+    app.state.risk = RiskHub(database, settings)
     app.state.settings = settings
     app.state.redis = None
     app.state.rate_limiter = MemoryRateLimiter(
@@ -110,6 +114,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     for module in (health, tenants, keys, decisions, ledger, credit, jobs, identity, applications):
         app.include_router(module.router)
+    app.include_router(risk.scoring)
+    app.include_router(risk.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

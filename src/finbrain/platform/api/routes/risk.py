@@ -1,0 +1,476 @@
+"""Real-time risk over HTTP: score payment events, feed labels, publish rules (hot), backtest
+them, and work alerts and cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from finbrain.core.decision import Decision
+from finbrain.core.errors import ValidationError
+from finbrain.platform import decisions
+from finbrain.platform import risk as service
+from finbrain.platform.api.deps import Session, require
+from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.unit_of_work import ReadOnlyUnitOfWorkRoute, UnitOfWorkRoute
+from finbrain.platform.pagination import CURSOR_PATTERN
+from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
+from finbrain.platform.tenancy import Principal
+from finbrain.risk.events import Event, parse_event
+
+router = APIRouter(
+    prefix="/v1/risk", tags=["risk"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
+)
+# Scoring commits in the tenant's group-commit writer, not in the request's transaction.
+scoring = APIRouter(
+    prefix="/v1/risk",
+    tags=["risk"],
+    route_class=ReadOnlyUnitOfWorkRoute,
+    responses=PROBLEM_RESPONSES,
+)
+Scorer = Annotated[Principal, Depends(require("risk:score"))]
+Investigator = Annotated[Principal, Depends(require("risk:cases"))]
+RuleAuthor = Annotated[Principal, Depends(require("risk:rules"))]
+Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+Text = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class EventIn(BaseModel):
+    """A card payment or an account transfer. Amounts are decimal strings (never floats)."""
+
+    model_config = ConfigDict(extra="forbid")
+    event_id: Text
+    kind: Literal["card", "transfer"]
+    occurred_at: str = Field(
+        min_length=1,
+        max_length=64,
+        description="ISO 8601 with a UTC offset, e.g. 2026-11-28T10:00:00Z",
+    )
+    amount: str = Field(min_length=1, max_length=32, description='decimal string, e.g. "125.50"')
+    currency: str = Field(min_length=3, max_length=3)
+    customer_id: Text
+    card_id: Text | None = None
+    account_id: Text | None = None
+    counterparty_account: Text | None = None
+    merchant_id: Text | None = None
+    terminal_id: Text | None = None
+    mcc: str | None = Field(default=None, min_length=1, max_length=8)
+    device_id: Text | None = None
+    ip: str | None = Field(default=None, min_length=1, max_length=64)
+    channel: Literal["pos", "ecom", "atm", "mobile", "branch", "online"] | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+
+    def event(self, prefix: str = "") -> Event:
+        try:
+            return parse_event(self.model_dump(exclude_none=True))
+        except ValidationError as exc:
+            raise ValidationError(
+                exc.detail,
+                field=f"{prefix}{exc.field}",
+                rule=exc.rule,
+                **{k: v for k, v in exc.params.items() if k not in ("field", "rule")},
+            ) from None
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[EventIn] = Field(min_length=1, max_length=1000)
+
+
+class AnswerOut(BaseModel):
+    event_id: str
+    duplicate: bool = Field(
+        description="True when this event id was already scored: the "
+        "stored decision is returned and nothing is counted again."
+    )
+    case_id: str | None
+    decision: Decision
+
+
+class BatchOut(BaseModel):
+    items: list[AnswerOut]
+
+
+def _answers(answers: list[service.Answer]) -> list[AnswerOut]:
+    return [
+        AnswerOut(
+            event_id=a.event_id, duplicate=a.duplicate, case_id=a.case_id, decision=a.decision
+        )
+        for a in answers
+    ]
+
+
+def _hub(request: Request) -> service.RiskHub:
+    hub: service.RiskHub = request.app.state.risk
+    return hub
+
+
+@scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
+def score_event(
+    body: EventIn, request: Request, response: Response, principal: Scorer
+) -> AnswerOut:
+    """Score one event before authorisation: allow / review / block, the score (0–1000), the
+    rule hits and the top reasons, on the ledger. The event id is the idempotency key: a retry
+    returns the stored decision (200) and is never counted twice."""
+    assert principal.tenant_id
+    event = body.event()
+    answer = (
+        _hub(request)
+        .tenant(principal.tenant_id)
+        .submit([event], principal.key_id, getattr(request.state, "request_id", None))[0]
+    )
+    if answer.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return _answers([answer])[0]
+
+
+@scoring.post("/events/batch", response_model=BatchOut)
+def score_batch(body: BatchIn, request: Request, principal: Scorer) -> BatchOut:
+    """Up to 1,000 events in time order, scored as if one by one; all validated first (one bad
+    event refuses the batch, naming ``events[i].field``)."""
+    assert principal.tenant_id
+    events = [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
+    answers = (
+        _hub(request)
+        .tenant(principal.tenant_id)
+        .submit(events, principal.key_id, getattr(request.state, "request_id", None))
+    )
+    return BatchOut(items=_answers(answers))
+
+
+class EventRowOut(BaseModel):
+    seq: int
+    event_id: str
+    occurred_at: datetime
+    outcome: str
+    score: float
+    decision_id: str
+    body: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventRowOut]
+    next_before: int | None
+
+
+@router.get("/events", response_model=EventPage)
+def recent_events(
+    session: Session,
+    _principal: Scorer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[
+        int | None, Query(ge=1, description="next_before of the previous page")
+    ] = None,
+    outcome: Annotated[Literal["allow", "review", "block"] | None, Query()] = None,
+) -> EventPage:
+    """The live stream: newest scored events first."""
+    query = select(RiskEvent).order_by(RiskEvent.seq.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(RiskEvent.seq < before)
+    if outcome is not None:
+        query = query.where(RiskEvent.outcome == outcome)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return EventPage(
+        items=[
+            EventRowOut(
+                seq=r.seq,
+                event_id=r.event_id,
+                occurred_at=r.occurred_at,
+                outcome=r.outcome,
+                score=r.score,
+                decision_id=r.decision_id,
+                body=r.body,
+            )
+            for r in rows
+        ],
+        next_before=rows[-1].seq if more and rows else None,
+    )
+
+
+class LabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event_id: Text
+    is_fraud: bool
+
+
+class LabelsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: list[LabelIn] = Field(min_length=1, max_length=10_000)
+
+
+class LabelsOut(BaseModel):
+    stored: int
+
+
+@router.post("/labels", response_model=LabelsOut)
+def feed_labels(
+    body: LabelsIn, request: Request, session: Session, principal: Investigator
+) -> LabelsOut:
+    """Confirmed fraud / not-fraud (e.g. chargebacks): stored, and fed to the windows that
+    count labelled fraud (with their delay)."""
+    assert principal.tenant_id
+    labels = [(item.event_id, item.is_fraud) for item in body.labels]
+    service.store_labels(session, principal.tenant_id, labels, source="feed")
+    _feed_after_commit(request, session, principal.tenant_id, labels)
+    return LabelsOut(stored=len(labels))
+
+
+def _feed(request: Request, tenant_id: str | None, labels: list[tuple[str, bool]]) -> None:
+    assert tenant_id
+    _hub(request).tenant(tenant_id).label(labels)
+
+
+def _feed_after_commit(
+    request: Request, session: Any, tenant_id: str, labels: list[tuple[str, bool]]
+) -> None:
+    from sqlalchemy import event as sa_event
+
+    def fire(_session: Any) -> None:
+        _feed(request, tenant_id, labels)
+
+    sa_event.listen(session, "after_commit", fire, once=True)
+
+
+# -- rules ------------------------------------------------------------------------------------
+class RuleSetOut(BaseModel):
+    version: int
+    digest: str
+    published_at: datetime | None
+    body: dict[str, Any]
+
+
+class RulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+
+
+@router.get("/rules", response_model=RuleSetOut)
+def current_rules(session: Session, _principal: RuleAuthor) -> RuleSetOut:
+    """The live rule set (the built-in starter set until the tenant publishes its own)."""
+    version, digest, published, body = service.current_rules(session)
+    return RuleSetOut(version=version, digest=digest, published_at=published, body=body)
+
+
+@router.post("/rules", status_code=status.HTTP_201_CREATED, response_model=RuleSetOut)
+def publish_rules(
+    body: RulesIn, request: Request, session: Session, principal: RuleAuthor
+) -> RuleSetOut:
+    """Publish a new version: compiled and checked first (a bad rule names ``rules[i].when``
+    and the rule broken), then live without a restart."""
+    assert principal.tenant_id
+    row = service.publish_rules(session, principal.tenant_id, body.rules, principal.key_id)
+    tenant_id = principal.tenant_id
+
+    from sqlalchemy import event as sa_event
+
+    def fire(_session: Any) -> None:
+        _hub(request).tenant(tenant_id).reload_rules()
+
+    sa_event.listen(session, "after_commit", fire, once=True)
+    return RuleSetOut(
+        version=row.version, digest=row.digest, published_at=row.created_at, body=row.body
+    )
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+    limit: int = Field(
+        default=100_000, ge=1, le=1_000_000, description="the newest scored events to replay"
+    )
+
+
+@router.post("/rules/backtest", response_model=dict[str, Any])
+def backtest_rules(body: BacktestIn, session: Session, _principal: RuleAuthor) -> dict[str, Any]:
+    """Replay a candidate rule set over the tenant's scored history (features as they were at
+    decision time) against the labels: hits, hit rate, precision, alert volume per rule."""
+    return service.backtest(session, body.rules, body.limit)
+
+
+# -- alerts and cases -------------------------------------------------------------------------
+class CaseOut(BaseModel):
+    id: str
+    entity_type: str
+    entity_id: str
+    status: str
+    assignee: str | None
+    disposition: str | None
+    alert_count: int
+    max_score: float
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class AlertOut(BaseModel):
+    id: str
+    case_id: str
+    event_id: str
+    action: str
+    score: float
+    rules: list[str]
+    created_at: datetime
+    event: dict[str, Any] | None = None
+    features: dict[str, Any] | None = None
+    decision: Decision | None = None
+
+
+class NoteOut(BaseModel):
+    id: str
+    author: str
+    kind: str
+    body: str
+    created_at: datetime
+
+
+class CaseDetail(CaseOut):
+    alerts: list[AlertOut]
+    notes: list[NoteOut]
+
+
+class AlertPage(BaseModel):
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+def _case(row: RiskCase) -> CaseOut:
+    return CaseOut(**{name: getattr(row, name) for name in CaseOut.model_fields})
+
+
+@router.get("/cases", response_model=CasePage)
+def list_cases(
+    session: Session,
+    _principal: Investigator,
+    status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+) -> CasePage:
+    query = select(RiskCase).order_by(RiskCase.id.desc()).limit(limit + 1)
+    if status_:
+        query = query.where(RiskCase.status == status_)
+    if cursor:
+        query = query.where(RiskCase.id < cursor)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CasePage(
+        items=[_case(r) for r in rows], next_cursor=rows[-1].id if more and rows else None
+    )
+
+
+@router.get("/alerts", response_model=AlertPage)
+def alert_queue(
+    session: Session,
+    _principal: Investigator,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+) -> AlertPage:
+    """Alerts of open cases, newest first."""
+    query = (
+        select(RiskAlert)
+        .join(RiskCase, RiskCase.id == RiskAlert.case_id)
+        .where(RiskCase.status == "open", RiskCase.tenant_id == RiskAlert.tenant_id)
+        .order_by(RiskAlert.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        query = query.where(RiskAlert.id < cursor)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AlertPage(
+        items=[_alert(session, r, full=False) for r in rows],
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+def _alert(session: Any, row: RiskAlert, *, full: bool) -> AlertOut:
+    out = AlertOut(
+        id=row.id,
+        case_id=row.case_id,
+        event_id=row.event_id,
+        action=row.action,
+        score=row.score,
+        rules=row.rules,
+        created_at=row.created_at,
+    )
+    if full:
+        event = session.scalar(select(RiskEvent).where(RiskEvent.event_id == row.event_id))
+        if event is not None:
+            out.event = event.body.get("event")
+            out.features = event.body.get("features")
+        out.decision = decisions.get(session, row.decision_id)
+    return out
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail)
+def get_case(case_id: Id, session: Session, _principal: Investigator) -> CaseDetail:
+    """The case with each alert's event, features, decision reasons, and the case history."""
+    case = service.case_or_404(session, case_id)
+    alerts = session.scalars(
+        select(RiskAlert).where(RiskAlert.case_id == case.id).order_by(RiskAlert.id)
+    ).all()
+    notes = session.scalars(
+        select(RiskCaseNote).where(RiskCaseNote.case_id == case.id).order_by(RiskCaseNote.id)
+    ).all()
+    return CaseDetail(
+        **_case(case).model_dump(),
+        alerts=[_alert(session, a, full=True) for a in alerts],
+        notes=[
+            NoteOut(id=n.id, author=n.author, kind=n.kind, body=n.body, created_at=n.created_at)
+            for n in notes
+        ],
+    )
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: str = Field(min_length=1, max_length=128)
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disposition: Literal["fraud", "not_fraud"]
+    note: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/cases/{case_id}/assign", response_model=CaseOut)
+def assign_case(case_id: Id, body: AssignIn, session: Session, principal: Investigator) -> CaseOut:
+    return _case(service.assign(session, case_id, body.assignee, principal.key_id))
+
+
+@router.post(
+    "/cases/{case_id}/comments", status_code=status.HTTP_201_CREATED, response_model=NoteOut
+)
+def comment_case(
+    case_id: Id, body: CommentIn, session: Session, principal: Investigator
+) -> NoteOut:
+    n = service.comment(session, case_id, body.body, principal.key_id)
+    return NoteOut(id=n.id, author=n.author, kind=n.kind, body=n.body, created_at=n.created_at)
+
+
+@router.post("/cases/{case_id}/close", response_model=CaseOut)
+def close_case(
+    case_id: Id, body: CloseIn, request: Request, session: Session, principal: Investigator
+) -> CaseOut:
+    """Close with a disposition; the case's events get the label, fed back to the engine."""
+    assert principal.tenant_id
+    case, labels = service.close(session, case_id, body.disposition, body.note, principal.key_id)
+    _feed_after_commit(request, session, principal.tenant_id, labels)
+    return _case(case)

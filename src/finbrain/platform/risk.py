@@ -1,0 +1,626 @@
+"""Real-time risk on the platform: one in-process engine per tenant, a group-commit writer,
+the append-only event log, snapshots, alerts and cases.
+
+Durability before answer: an event's decision is returned only after the transaction holding
+its row in ``risk_events``, its ``Decision`` and its ledger entry has committed. Events of many
+concurrent requests share one transaction (group commit), which is what lets a single SQLite
+file take thousands of decisions a second with ``synchronous=FULL``.
+
+Exactly once: ``event_id`` is unique per tenant. A retried or replayed event is answered with
+its stored decision and never reaches the windows again. The engine's state is a snapshot plus
+a replay of the log after it, so a crash between commit and memory loses nothing: on restart
+the log is the truth. If a transaction fails after the engine has counted its events, the
+engine is thrown away and rebuilt from the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject, utcnow
+from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
+from finbrain.core.settings import Settings
+from finbrain.platform import decisions, registry
+from finbrain.platform.store.database import Database
+from finbrain.platform.store.models import (
+    RiskAlert,
+    RiskCase,
+    RiskCaseNote,
+    RiskEvent,
+    RiskLabel,
+    RiskRuleSet,
+    RiskSnapshot,
+)
+from finbrain.risk.engine import Assessment, Model, RiskEngine
+from finbrain.risk.events import Event
+from finbrain.risk.features import default_feature_set
+from finbrain.risk.rules import RuleSet
+
+log = logging.getLogger(__name__)
+SNAPSHOT_EVERY = 20_000  # events between snapshots: bounds the replay at restart
+MAX_GROUP = 512  # events per group commit
+
+
+def default_rules() -> RuleSet:
+    text = resources.files("finbrain.risk").joinpath("data/default_rules.json").read_text("utf-8")
+    return RuleSet.from_dict(json.loads(text))
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in event.__dataclass_fields__:
+        value = getattr(event, name)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        elif not isinstance(value, str):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+def subject_of(event: Event) -> Subject:
+    if event.card_id:
+        return Subject(type="card", id=event.card_id)
+    return Subject(type="account", id=event.account_id or event.customer_id)
+
+
+def to_decision(
+    tenant_id: str, event: Event, assessment: Assessment, model: ModelRef | None
+) -> Decision:
+    return Decision.for_input(
+        {"event": event_json(event), "features": assessment.features},
+        tenant_id=tenant_id,
+        capability="risk",
+        action="score",
+        subject=subject_of(event),
+        model=model,
+        outcome=assessment.action,
+        score=round(assessment.score, 3),
+        reasons=assessment.reasons,
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    event_id: str
+    decision: Decision
+    duplicate: bool
+    case_id: str | None = None
+
+
+@dataclass
+class _Work:
+    events: list[Event]
+    key_id: str | None
+    request_id: str | None
+    future: Future[list[Answer]] = field(default_factory=Future)
+
+
+class TenantRisk:
+    """One tenant's engine and its writer thread (the only code that touches the engine)."""
+
+    def __init__(self, db: Database, settings: Settings, tenant_id: str) -> None:
+        self.db = db
+        self.settings = settings
+        self.tenant_id = tenant_id
+        self._queue: queue.Queue[_Work | None] = queue.Queue()
+        self._engine: RiskEngine | None = None
+        self._model_ref: ModelRef | None = None
+        self._last_seq = 0
+        self._since_snapshot = 0
+        self._thread = threading.Thread(
+            target=self._run, name=f"risk-writer-{tenant_id[-6:]}", daemon=True
+        )
+        self._thread.start()
+
+    # -- loading: snapshot + replay ------------------------------------------------------------
+    def _load(self) -> RiskEngine:
+        features = default_feature_set()
+        with self.db.tenant(self.tenant_id, write=False) as session:
+            rules_row = session.scalar(
+                select(RiskRuleSet).order_by(RiskRuleSet.version.desc()).limit(1)
+            )
+            rules = RuleSet.from_dict(rules_row.body) if rules_row else default_rules()
+            model, self._model_ref = self._champion(session)
+            engine = RiskEngine(features, rules, model)
+            snap = session.scalar(
+                select(RiskSnapshot)
+                .where(RiskSnapshot.features_digest == features.digest)
+                .order_by(RiskSnapshot.seq.desc())
+                .limit(1)
+            )
+            seq = 0
+            if snap is not None:
+                engine.restore(snap.state)
+                seq = snap.seq
+            labels = dict(session.execute(select(RiskLabel.event_id, RiskLabel.is_fraud)).all())
+            replayed = 0
+            while True:  # replay in pages so a long log never sits in memory at once
+                rows = session.scalars(
+                    select(RiskEvent).where(RiskEvent.seq > seq).order_by(RiskEvent.seq).limit(5000)
+                ).all()
+                if not rows:
+                    break
+                engine.replay([Event_from(row.body["event"]) for row in rows])
+                seq = rows[-1].seq
+                replayed += len(rows)
+            for event_id, is_fraud in labels.items():
+                engine.label(event_id, bool(is_fraud))
+        self._last_seq = seq
+        self._since_snapshot = replayed
+        log.info("risk engine of %s ready: replayed %d events", self.tenant_id, replayed)
+        return engine
+
+    def _champion(self, session: Session) -> tuple[Model | None, ModelRef | None]:
+        try:
+            row = registry.champion(session, "risk")
+        except NotFoundError:
+            return None, None
+        from finbrain.risk.model import RiskModel
+
+        return RiskModel.from_json(row.artifact), ModelRef(
+            id=row.name, version=str(row.version), digest=row.digest
+        )
+
+    def engine(self) -> RiskEngine:
+        """The live engine (loaded on first use). Only the writer thread mutates it."""
+        if self._engine is None:
+            self._engine = self._load()
+        return self._engine
+
+    def invalidate(self) -> None:
+        self._engine = None
+
+    # -- the group-commit writer ---------------------------------------------------------------
+    def submit(
+        self, events: list[Event], key_id: str | None, request_id: str | None, timeout: float = 30.0
+    ) -> list[Answer]:
+        work = _Work(events, key_id, request_id)
+        self._queue.put(work)
+        return work.future.result(timeout=timeout)
+
+    def call(self, fn: Any, timeout: float = 60.0) -> Any:
+        """Run ``fn(self)`` on the writer thread (rule publish, labels): no race with scoring."""
+        work = _Work([], None, None)
+        work.events = []
+        setattr(work, "call", fn)  # noqa: B010 — a private marker on this one work item
+        self._queue.put(work)
+        return work.future.result(timeout=timeout)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            if hasattr(first, "call"):
+                try:
+                    first.future.set_result(first.call(self))
+                except BaseException as exc:
+                    first.future.set_exception(exc)
+                continue
+            group = [first]
+            size = len(first.events)
+            while size < MAX_GROUP:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None or hasattr(nxt, "call"):
+                    self._queue.put(nxt)  # handled after this group, in order
+                    break
+                group.append(nxt)
+                size += len(nxt.events)
+            try:
+                answers = self._commit(group)
+            except BaseException as exc:
+                self.invalidate()  # the engine may have counted uncommitted events
+                for work in group:
+                    work.future.set_exception(exc)
+                continue
+            for work, answer in zip(group, answers, strict=True):
+                work.future.set_result(answer)
+            self._maybe_snapshot()
+
+    def _commit(self, group: Sequence[_Work]) -> list[list[Answer]]:
+        engine = self.engine()
+        with self.db.tenant(self.tenant_id) as session:
+            ids = [e.event_id for w in group for e in w.events]
+            stored = {
+                row.event_id: row
+                for row in session.scalars(select(RiskEvent).where(RiskEvent.event_id.in_(ids)))
+            }
+            fresh: list[Event] = []
+            seen: set[str] = set()
+            for work in group:
+                for event in work.events:
+                    if event.event_id not in stored and event.event_id not in seen:
+                        seen.add(event.event_id)
+                        fresh.append(event)
+            assessed = dict(
+                zip([e.event_id for e in fresh], engine.assess_many(fresh), strict=True)
+            )
+            made = {
+                e.event_id: to_decision(self.tenant_id, e, assessed[e.event_id], self._model_ref)
+                for e in fresh
+            }
+            by_work: dict[int, list[Decision]] = {}
+            for i, work in enumerate(group):
+                mine = [
+                    made[e.event_id]
+                    for e in work.events
+                    if e.event_id in made and made[e.event_id] is not None
+                ]
+                unique = list({d.id: d for d in mine}.values())
+                by_work[i] = (
+                    decisions.record_many(
+                        session,
+                        unique,
+                        settings=self.settings,
+                        key_id=work.key_id,
+                        request_id=work.request_id,
+                    )
+                    if unique
+                    else []
+                )
+            recorded = {d.id: d for ds in by_work.values() for d in ds}
+            cases: dict[str, str] = {}
+            for event in fresh:
+                decision = recorded[made[event.event_id].id]
+                a = assessed[event.event_id]
+                row = RiskEvent(
+                    tenant_id=self.tenant_id,
+                    event_id=event.event_id,
+                    occurred_at=event.occurred_at,
+                    body={
+                        "event": event_json(event),
+                        "features": a.features,
+                        "rules": [h.rule_id for h in a.hits],
+                        "shadow_rules": [h.rule_id for h in a.shadow_hits],
+                        "model_score": a.model_score,
+                    },
+                    decision_id=decision.id,
+                    outcome=decision.outcome,
+                    score=float(decision.score or 0.0),
+                )
+                session.add(row)
+                if a.action != "allow":
+                    cases[event.event_id] = _alert(session, self.tenant_id, event, decision, a)
+            session.flush()
+            self._last_seq = max(
+                self._last_seq, session.scalar(select(func.max(RiskEvent.seq))) or 0
+            )
+            self._since_snapshot += len(fresh)
+            answers: list[list[Answer]] = []
+            for work in group:
+                out = []
+                for event in work.events:
+                    if event.event_id in stored:
+                        row = stored[event.event_id]
+                        out.append(
+                            Answer(
+                                event.event_id,
+                                decisions.get(session, row.decision_id),
+                                duplicate=True,
+                            )
+                        )
+                    else:
+                        decision = recorded[made[event.event_id].id]
+                        out.append(
+                            Answer(
+                                event.event_id,
+                                decision,
+                                duplicate=False,
+                                case_id=cases.get(event.event_id),
+                            )
+                        )
+                answers.append(out)
+        return answers
+
+    def label(self, labels: Sequence[tuple[str, bool]]) -> None:
+        """Feed committed labels to the engine (on the writer thread)."""
+
+        def apply(tenant: TenantRisk) -> None:
+            if tenant._engine is not None:  # not loaded: the load reads every label
+                for event_id, is_fraud in labels:
+                    tenant._engine.label(event_id, is_fraud)
+
+        self.call(apply)
+
+    def reload_rules(self) -> None:
+        """Make the newest published rule set live (on the writer thread): no restart."""
+
+        def apply(tenant: TenantRisk) -> None:
+            if tenant._engine is None:
+                return  # the load reads the newest rule set
+            with tenant.db.tenant(tenant.tenant_id, write=False) as session:
+                row = session.scalar(
+                    select(RiskRuleSet).order_by(RiskRuleSet.version.desc()).limit(1)
+                )
+                if row is not None and row.version > tenant._engine.rulebook.current.version:
+                    tenant._engine.publish(RuleSet.from_dict(row.body))
+
+        self.call(apply)
+
+    def _maybe_snapshot(self) -> None:
+        if self._since_snapshot < SNAPSHOT_EVERY or self._engine is None:
+            return
+        self.snapshot()
+
+    def snapshot(self) -> int:
+        engine = self.engine()
+        blob = engine.snapshot()
+        with self.db.tenant(self.tenant_id) as session:
+            session.add(
+                RiskSnapshot(
+                    tenant_id=self.tenant_id,
+                    seq=self._last_seq,
+                    features_digest=engine.features.digest,
+                    state=blob,
+                )
+            )
+            # Keep the newest three: older ones can never be the restart point.
+            old = session.scalars(
+                select(RiskSnapshot).order_by(RiskSnapshot.seq.desc()).offset(3)
+            ).all()
+            for row in old:
+                session.delete(row)
+        self._since_snapshot = 0
+        return self._last_seq
+
+
+def Event_from(body: dict[str, Any]) -> Event:  # noqa: N802 — reads like a constructor
+    from finbrain.risk.events import parse_event
+
+    return parse_event(body)
+
+
+def _alert(
+    session: Session, tenant_id: str, event: Event, decision: Decision, a: Assessment
+) -> str:
+    """Group the alert into the entity's open case (card first, else customer)."""
+    entity_type, entity_id = (
+        ("card", event.card_id) if event.card_id else ("customer", event.customer_id)
+    )
+    case = session.scalar(
+        select(RiskCase).where(
+            RiskCase.entity_type == entity_type,
+            RiskCase.entity_id == entity_id,
+            RiskCase.status == "open",
+        )
+    )
+    now = utcnow()
+    if case is None:
+        case = RiskCase(
+            tenant_id=tenant_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            status="open",
+            alert_count=0,
+            max_score=0.0,
+            opened_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+        session.flush()
+    case.alert_count += 1
+    case.max_score = max(case.max_score, float(decision.score or 0.0))
+    case.updated_at = now
+    session.add(
+        RiskAlert(
+            tenant_id=tenant_id,
+            case_id=case.id,
+            event_id=event.event_id,
+            decision_id=decision.id,
+            action=a.action,
+            score=float(decision.score or 0.0),
+            rules=[h.rule_id for h in a.hits],
+            created_at=now,
+        )
+    )
+    return case.id
+
+
+# -- the hub: every tenant's engine of this process ---------------------------------------------
+class RiskHub:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._tenants: dict[str, TenantRisk] = {}
+        self._lock = threading.Lock()
+
+    def tenant(self, tenant_id: str) -> TenantRisk:
+        found = self._tenants.get(tenant_id)
+        if found is None:
+            with self._lock:
+                found = self._tenants.get(tenant_id)
+                if found is None:
+                    found = TenantRisk(self.db, self.settings, tenant_id)
+                    self._tenants[tenant_id] = found
+        return found
+
+    def stop(self) -> None:
+        for tenant in list(self._tenants.values()):
+            try:
+                tenant.call(lambda t: t.snapshot() if t._since_snapshot else None, timeout=30)
+            except Exception:
+                log.warning("final risk snapshot failed", exc_info=True)
+            tenant.stop()
+
+
+# -- cases: the investigator's side ----------------------------------------------------------
+def case_or_404(session: Session, case_id: str) -> RiskCase:
+    case = session.get(RiskCase, case_id)
+    if case is None or case.tenant_id != session.info.get("tenant_id"):
+        raise NotFoundError(kind="case")
+    return case
+
+
+def note(session: Session, case: RiskCase, author: str, kind: str, body: str) -> RiskCaseNote:
+    row = RiskCaseNote(
+        tenant_id=case.tenant_id,
+        case_id=case.id,
+        author=author,
+        kind=kind,
+        body=body,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    case.updated_at = row.created_at
+    session.flush()
+    return row
+
+
+def assign(session: Session, case_id: str, assignee: str, author: str) -> RiskCase:
+    case = case_or_404(session, case_id)
+    if case.status != "open":
+        raise ConflictError(field="status", rule="open_cases_only")
+    case.assignee = assignee
+    note(session, case, author, "assign", assignee)
+    return case
+
+
+def comment(session: Session, case_id: str, body: str, author: str) -> RiskCaseNote:
+    case = case_or_404(session, case_id)
+    return note(session, case, author, "comment", body)
+
+
+def close(
+    session: Session, case_id: str, disposition: str, body: str, author: str
+) -> tuple[RiskCase, list[tuple[str, bool]]]:
+    """Close with a disposition; every alert's event gets the label (fed back to the engine)."""
+    if disposition not in ("fraud", "not_fraud"):
+        raise ValidationError(field="disposition", rule="one_of_fraud_not_fraud")
+    case = case_or_404(session, case_id)
+    if case.status != "open":
+        raise ConflictError(field="status", rule="open_cases_only")
+    case.status = "closed"
+    case.disposition = disposition
+    case.closed_at = utcnow()
+    note(session, case, author, "close", f"{disposition}: {body}")
+    is_fraud = disposition == "fraud"
+    events = session.scalars(select(RiskAlert.event_id).where(RiskAlert.case_id == case.id)).all()
+    labels = [(event_id, is_fraud) for event_id in events]
+    store_labels(session, case.tenant_id, labels, source="case")
+    return case, labels
+
+
+def store_labels(
+    session: Session, tenant_id: str, labels: Sequence[tuple[str, bool]], source: str
+) -> None:
+    for event_id, is_fraud in labels:
+        row = session.get(RiskLabel, (tenant_id, event_id))
+        if row is None:
+            session.add(
+                RiskLabel(
+                    tenant_id=tenant_id,
+                    event_id=event_id,
+                    is_fraud=is_fraud,
+                    source=source,
+                    created_at=utcnow(),
+                )
+            )
+        else:
+            row.is_fraud, row.source = is_fraud, source
+    session.flush()
+
+
+def reason_text(code: str, zh: str, en: str) -> Reason:
+    return Reason(code=code, text=BilingualText(zh=zh, en=en))
+
+
+# -- rules: versions in the store, live in the engine -------------------------------------------
+def current_rules(session: Session) -> tuple[int, str, datetime | None, dict[str, Any]]:
+    row = session.scalar(select(RiskRuleSet).order_by(RiskRuleSet.version.desc()).limit(1))
+    if row is None:
+        rules = default_rules()
+        return rules.version, rules.digest, None, rules.to_dict()
+    return row.version, row.digest, row.created_at, row.body
+
+
+def _ruleset(rules: list[dict[str, Any]], version: int) -> RuleSet:
+    from finbrain.risk.engine import rule_schema
+    from finbrain.risk.rules import compile_rules
+
+    ruleset = RuleSet.from_dict({"version": version, "rules": rules})
+    compile_rules(ruleset, rule_schema(default_feature_set()))  # names the bad rule, or passes
+    return ruleset
+
+
+def publish_rules(
+    session: Session, tenant_id: str, rules: list[dict[str, Any]], author: str
+) -> RiskRuleSet:
+    """Store a new version after compiling it against the engine's features (422 if bad)."""
+    latest, *_ = current_rules(session)
+    ruleset = _ruleset(rules, latest + 1)
+    row = RiskRuleSet(
+        tenant_id=tenant_id,
+        version=ruleset.version,
+        body=ruleset.to_dict(),
+        digest=ruleset.digest,
+        created_by=author,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def history_frame(session: Session, limit: int) -> Any:
+    """The newest scored events as a frame: features as they were at decision time, the event
+    fields the rules read, and the label (known fraud = 1, else 0)."""
+    import pandas as pd
+
+    rows = session.scalars(select(RiskEvent).order_by(RiskEvent.seq.desc()).limit(limit)).all()
+    labels = dict(session.execute(select(RiskLabel.event_id, RiskLabel.is_fraud)).all())
+    records = []
+    for row in reversed(rows):
+        event = row.body.get("event", {})
+        record: dict[str, Any] = {
+            name: (float("nan") if value is None else value)
+            for name, value in row.body.get("features", {}).items()
+        }
+        record.update(
+            amount=float(event.get("amount", "nan")),
+            kind=event.get("kind"),
+            currency=event.get("currency"),
+            channel=event.get("channel"),
+            mcc=event.get("mcc"),
+            country=event.get("country"),
+            model_score=(row.body.get("model_score") or 0.0) * 1000.0,
+            fraud=bool(labels.get(row.event_id, False)),
+            timestamp=row.occurred_at,
+        )
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def backtest(session: Session, rules: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    from finbrain.risk import backtest as bt
+    from finbrain.risk.engine import rule_schema
+
+    ruleset = _ruleset(rules, 1)
+    frame = history_frame(session, limit)
+    if frame.empty:
+        raise ValidationError(field="history", rule="scored_events_needed")
+    report = bt.backtest(ruleset, frame, rule_schema(default_feature_set()))
+    result: dict[str, Any] = report.to_dict()
+    result["events"] = len(frame)
+    return result
