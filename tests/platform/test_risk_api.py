@@ -200,7 +200,7 @@ def test_restart_rebuilds_the_windows_from_snapshot_and_log(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant_id, headers = _headers(platform)
-    monkeypatch.setattr(service, "SNAPSHOT_EVERY", 5)
+    monkeypatch.setattr(platform.settings, "risk_snapshot_every", 5)
     platform.client.post(
         "/v1/risk/events/batch", json={"events": [event(i) for i in range(1, 8)]}, headers=headers
     )

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         "into FINBRAIN_HOME if unset. Every API process of one platform needs the same one.",
     )
     ledger_witness_quorum: int = Field(default=1, ge=1)
+    risk_snapshot_every: int = Field(
+        default=20_000,
+        ge=1,
+        description="Scored events between snapshots of a tenant's risk windows: bounds the "
+        "replay after a restart.",
+    )
     warm_sanctions_index: bool = Field(
         default=True,
         description="Build the sanctions index in the background at start-up (seconds), so the "

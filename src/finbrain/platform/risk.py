@@ -49,7 +49,6 @@ from finbrain.risk.features import default_feature_set
 from finbrain.risk.rules import RuleSet
 
 log = logging.getLogger(__name__)
-SNAPSHOT_EVERY = 20_000  # events between snapshots: bounds the replay at restart
 MAX_GROUP = 512  # events per group commit
 
 
@@ -360,7 +359,7 @@ class TenantRisk:
         self.call(apply)
 
     def _maybe_snapshot(self) -> None:
-        if self._since_snapshot < SNAPSHOT_EVERY or self._engine is None:
+        if self._since_snapshot < self.settings.risk_snapshot_every or self._engine is None:
             return
         self.snapshot()
 
