@@ -13,6 +13,7 @@ from rich.table import Table
 from finbrain.cli import credit as credit_cli
 from finbrain.cli import identity as identity_cli
 from finbrain.cli import ledger as ledger_cli
+from finbrain.cli import risk as risk_cli
 from finbrain.cli import witness as witness_cli
 from finbrain.core.errors import FinbrainError
 from finbrain.core.settings import get_settings
@@ -29,6 +30,7 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(credit_cli.app, name="credit")
+app.add_typer(risk_cli.app, name="risk")
 app.command("witness")(witness_cli.run)
 app.add_typer(identity_cli.validate_app, name="validate")
 app.command("screen")(identity_cli.screen)
