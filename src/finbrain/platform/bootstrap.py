@@ -60,6 +60,7 @@ def ensure_demo(db: Database) -> DemoSetup:
         )
         tenant_id, tenant_name = tenant.id, tenant.name
     model = ensure_demo_credit(db, tenant_id)
+    ensure_demo_identity(db, tenant_id)
     return DemoSetup(tenant_id, tenant_name, demo_key, operator, model)
 
 
@@ -97,3 +98,59 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
             }
             credit.score_applicant(session, db.settings, tenant_id, f"DE-{index:04d}", record)
     return label
+
+
+def ensure_demo_identity(db: Database, tenant_id: str) -> int:
+    """Online card applications of made-up applicants through the real journey — approved,
+    thin-file, referred (a possible sanctions match, a shared device) and declined — so the
+    applications and referral pages have work. Real German credit files serve as bureau data."""
+    from datetime import date
+
+    from finbrain.core.money import Money
+    from finbrain.datasets import load_german
+    from finbrain.identity.validators import mod11_2_check_digit
+    from finbrain.platform.journeys import card_application as journey
+    from finbrain.platform.store.models import CardApplication
+
+    with db.tenant(tenant_id, write=False) as session:
+        if session.scalar(select(CardApplication.id).limit(1)) is not None:
+            return 0
+    german = load_german().drop(columns=["creditability"])
+    files = [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in german.head(40).to_dict(orient="records")
+    ]
+
+    def resident(born: date, seq: int, region: str = "310104") -> str:
+        body = f"{region}{born:%Y%m%d}{seq:03d}"
+        return body + mod11_2_check_digit(body)
+
+    people = [
+        ("李静怡", date(1990, 5, 17), "13800138000", "dev-a", "18000", files[0], None, None),
+        ("王建国", date(1978, 11, 2), "13900139001", "dev-b", "26000", files[1], None, None),
+        ("陈晓", date(1995, 3, 9), "13700137002", "dev-c", "9000", files[2], None, None),
+        ("赵敏", date(2000, 8, 21), "13600136003", "dev-d", "6500", None, 48, 0.97),
+        ("刘洋", date(2003, 1, 15), "13500135004", "dev-e", "2200", None, 6, None),
+        ("周杰", date(2010, 6, 1), "13400134005", "dev-f", "0", files[3], None, None),
+        ("Kim Jong Un", date(1984, 1, 8), "13300133006", "dev-g", "30000", files[4], None, None),
+        ("孙丽", date(1988, 4, 4), "13200132007", "dev-a", "12000", files[5], None, None),
+        ("吴磊", date(1992, 12, 12), "13100131008", "dev-h", "15000", files[6], None, None),
+        ("郑爽", date(1986, 7, 30), "15800158009", "dev-i", "21000", files[7], None, None),
+    ]
+    made = 0
+    for i, (name, born, mobile, device, income, bureau, tenure, utility) in enumerate(people):
+        app = journey.Application(
+            reference=f"DEMO-APP-{i + 1:03d}",
+            applicant=journey.Applicant(
+                name=name, id_number=resident(born, 100 + i * 7), mobile=mobile, device_id=device
+            ),
+            monthly_income=Money(income, "CNY"),
+            employment="student" if income == "0" else "employed",
+            bureau=bureau,
+            mobile_tenure_months=tenure,
+            utility_on_time_ratio=utility,
+        )
+        with db.tenant(tenant_id) as session:
+            journey.apply(session, db.settings, tenant_id, app)
+        made += 1
+    return made
