@@ -62,7 +62,7 @@ def replay(
     from finbrain.core.errors import FinbrainError
     from finbrain.risk.engine import RiskEngine
     from finbrain.risk.events import events_from_frame
-    from finbrain.risk.features import default_feature_set
+    from finbrain.risk.features import extended_feature_set
 
     frame = read_events(file)
     if limit is not None:
@@ -74,7 +74,7 @@ def replay(
 
         fraud_model = RiskModel.from_json(model.read_text("utf-8"))
     try:
-        engine = RiskEngine(default_feature_set(), _rules(rules), fraud_model)
+        engine = RiskEngine(extended_feature_set(), _rules(rules), fraud_model)
     except FinbrainError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
@@ -150,7 +150,7 @@ def backtest(
     from finbrain.core.errors import FinbrainError
     from finbrain.risk import backtest as bt
     from finbrain.risk.engine import rule_schema
-    from finbrain.risk.features import default_feature_set
+    from finbrain.risk.features import extended_feature_set
     from finbrain.risk.windows_sql import to_sql
 
     frame = read_events(file)
@@ -158,7 +158,7 @@ def backtest(
         raise typer.BadParameter("the file needs a label column is_fraud (or TX_FRAUD)")
     if "seq" not in frame.columns:
         frame["seq"] = np.arange(len(frame), dtype=np.int64)
-    features = default_feature_set()
+    features = extended_feature_set()
     con = duckdb.connect()
     con.register("events", frame)
     with err.status("computing window features in DuckDB"):

@@ -45,7 +45,7 @@ from finbrain.platform.store.models import (
 )
 from finbrain.risk.engine import Assessment, Model, RiskEngine
 from finbrain.risk.events import Event
-from finbrain.risk.features import default_feature_set
+from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class TenantRisk:
 
     # -- loading: snapshot + replay ------------------------------------------------------------
     def _load(self) -> RiskEngine:
-        features = default_feature_set()
+        features = extended_feature_set()
         with self.db.tenant(self.tenant_id, write=False) as session:
             rules_row = session.scalar(
                 select(RiskRuleSet).order_by(RiskRuleSet.version.desc()).limit(1)
@@ -559,7 +559,7 @@ def _ruleset(rules: list[dict[str, Any]], version: int) -> RuleSet:
     from finbrain.risk.rules import compile_rules
 
     ruleset = RuleSet.from_dict({"version": version, "rules": rules})
-    compile_rules(ruleset, rule_schema(default_feature_set()))  # names the bad rule, or passes
+    compile_rules(ruleset, rule_schema(extended_feature_set()))  # names the bad rule, or passes
     return ruleset
 
 
@@ -619,7 +619,7 @@ def backtest(session: Session, rules: list[dict[str, Any]], limit: int) -> dict[
     frame = history_frame(session, limit)
     if frame.empty:
         raise ValidationError(field="history", rule="scored_events_needed")
-    report = bt.backtest(ruleset, frame, rule_schema(default_feature_set()))
+    report = bt.backtest(ruleset, frame, rule_schema(extended_feature_set()))
     result: dict[str, Any] = report.to_dict()
     result["events"] = len(frame)
     return result

@@ -87,3 +87,78 @@ def default_feature_spec() -> dict[str, Any]:
 def default_feature_set() -> FeatureSet:
     """29 windows and 6 derived features (35 columns); see the module docstring."""
     return FeatureSet.from_dict(default_feature_spec())
+
+
+# Beyond the default set: the customer's *usual* spending (60 days ending 14 days ago, so a
+# leaked card's two weeks of inflated amounts do not contaminate it) and today's amounts against
+# it; 14-day customer averages and maxima; the terminal's confirmed frauds over 14 days.
+_EXTRA_WINDOWS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "cust_avg_amount_60d_d14",
+        "key": ["customer_id"],
+        "agg": "avg",
+        "field": "amount",
+        "span": "60d",
+        "delay": "14d",
+    },
+    {
+        "name": "cust_avg_amount_14d",
+        "key": ["customer_id"],
+        "agg": "avg",
+        "field": "amount",
+        "span": "14d",
+    },
+    {
+        "name": "cust_max_amount_14d",
+        "key": ["customer_id"],
+        "agg": "max",
+        "field": "amount",
+        "span": "14d",
+    },
+    {
+        "name": "term_frauds_14d",
+        "key": ["terminal_id"],
+        "agg": "count",
+        "span": "14d",
+        "delay": "7d",
+        "label": True,
+    },
+    {
+        "name": "term_risk_14d",
+        "key": ["terminal_id"],
+        "agg": "avg",
+        "span": "14d",
+        "delay": "7d",
+        "label": True,
+        "fill": 0.0,
+    },
+)
+_USUAL = "cust_avg_amount_60d_d14"
+_EXTRA_DERIVED: tuple[dict[str, Any], ...] = (
+    {"name": "amount_to_cust_avg_60d_d14", "op": "ratio", "args": ["amount", _USUAL]},
+    {"name": "cust_avg_1d_to_avg_60d_d14", "op": "ratio", "args": ["cust_avg_amount_1d", _USUAL]},
+    {"name": "cust_avg_7d_to_avg_60d_d14", "op": "ratio", "args": ["cust_avg_amount_7d", _USUAL]},
+    {
+        "name": "cust_avg_14d_to_avg_60d_d14",
+        "op": "ratio",
+        "args": ["cust_avg_amount_14d", _USUAL],
+    },
+    {
+        "name": "cust_max_14d_to_avg_60d_d14",
+        "op": "ratio",
+        "args": ["cust_max_amount_14d", _USUAL],
+    },
+)
+
+
+def extended_feature_spec() -> dict[str, Any]:
+    """The default feature spec plus the windows and ratios above, as plain data."""
+    spec = default_feature_spec()
+    spec["windows"] = [*spec["windows"], *(dict(w) for w in _EXTRA_WINDOWS)]
+    spec["derived"] = [*spec["derived"], *(dict(d) for d in _EXTRA_DERIVED)]
+    return spec
+
+
+def extended_feature_set() -> FeatureSet:
+    """The feature set the risk model is trained on (45 columns)."""
+    return FeatureSet.from_dict(extended_feature_spec())
