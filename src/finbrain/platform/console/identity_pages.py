@@ -1,0 +1,377 @@
+"""Console pages for identity and onboarding: sanctions screening by hand, the card
+applications with every step's decision, and the referral queue a person works."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, ValidationError
+from finbrain.core.i18n import Language, message
+from finbrain.core.money import Money
+from finbrain.platform import decisions, identity
+from finbrain.platform.console.pages import _db, _signed_in_or_login, language, render
+from finbrain.platform.journeys import card_application as journey
+from finbrain.platform.scopes import grants
+from finbrain.platform.store.models import CardApplication
+from finbrain.platform.tenancy import Principal
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
+KINDS = ("person", "entity", "any")
+STATUSES = ("approved", "referred", "declined")
+
+
+# -- shared by the console's page modules -----------------------------------------------------
+def guard(request: Request, scope: str) -> tuple[Principal, str] | Response:
+    """The signed-in key and bank name; the sign-in redirect, or a 403 page without ``scope``."""
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    if not principal.tenant_id or not grants(principal.scopes, scope):
+        return render(
+            request,
+            "error.html",
+            403,
+            error=message("FB-FORBIDDEN", language(request), scope=scope),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
+    return principal, tenant_name
+
+
+def not_found(request: Request, principal: Principal, tenant_name: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        404,
+        error=message("ui.not_found", language(request)),
+        tenant_name=tenant_name,
+        principal=principal,
+    )
+
+
+def error_text(exc: FinbrainError, lang: Language) -> str:
+    """The catalogue message of an error, naming its field and rule."""
+    messages = getattr(exc, "messages", None)  # errors that carry their own zh/en text
+    if isinstance(messages, dict) and lang in messages:
+        return str(messages[lang])
+    text = message(exc.code, lang, **exc.params)
+    if exc.detail and exc.code == "FB-VALIDATION" and exc.detail not in text:
+        text = f"{text} {exc.detail}"
+    return text
+
+
+def set_flash(request: Request, kind: Literal["ok", "error"], text: str) -> None:
+    request.session["flash"] = {"kind": kind, "text": text}
+
+
+def take_flash(request: Request) -> dict[str, str] | None:
+    flash = request.session.pop("flash", None)
+    return flash if isinstance(flash, dict) else None
+
+
+def money_text(minor: int | None, currency: str) -> str:
+    if minor is None:
+        return "—"
+    amount = Money.from_minor(minor, currency).to_json()["amount"]
+    whole, _, cents = amount.partition(".")
+    return f"{int(whole):,}{'.' + cents if cents else ''} {currency}"
+
+
+# -- sanctions screening ----------------------------------------------------------------------
+def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
+    base = {"name": "", "birth_date": "", "nationality": "", "kind": "person"}
+    return {**base, **(form or {})}
+
+
+@router.get("/screening", response_class=HTMLResponse)
+def screening_page(request: Request) -> Response:
+    signed = guard(request, "identity:screen")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    return render(
+        request,
+        "screening.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        form=_screen_form(),
+        error=None,
+        result=None,
+        decision=None,
+        kinds=KINDS,
+    )
+
+
+@router.post("/screening", response_class=HTMLResponse)
+def screening_submit(
+    request: Request,
+    name: str = Form(default="", max_length=500),
+    birth_date: str = Form(default="", max_length=32),
+    nationality: str = Form(default="", max_length=64),
+    kind: str = Form(default="person", max_length=16),
+) -> Response:
+    """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
+    signed = guard(request, "identity:screen")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    form = _screen_form(
+        {
+            "name": name.strip(),
+            "birth_date": birth_date.strip(),
+            "nationality": nationality.strip(),
+            "kind": kind,
+        }
+    )
+    error: dict[str, str] | None = None
+    result, decision = None, None
+    try:
+        if kind not in KINDS:
+            raise ValidationError(field="kind", rule="one_of_person_entity_any")
+        if not form["name"]:
+            raise ValidationError(field="name", rule="required")
+        born: date | None = None
+        if form["birth_date"]:
+            try:
+                born = date.fromisoformat(form["birth_date"])
+            except ValueError:
+                raise ValidationError(field="birth_date", rule="iso_date") from None
+            if born > date.today():
+                raise ValidationError(field="birth_date", rule="not_in_future")
+        if form["nationality"] and len(form["nationality"]) < 2:
+            raise ValidationError(field="nationality", rule="min_length", limit=2)
+        with _db(request).tenant(principal.tenant_id) as session:
+            decision, result = identity.screen(
+                session,
+                request.app.state.settings,
+                principal.tenant_id,
+                identity.Query(
+                    name=form["name"],
+                    kind=kind,  # type: ignore[arg-type]
+                    birth_date=born,
+                    nationality=form["nationality"] or None,
+                ),
+                key_id=principal.key_id,
+            )
+    except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
+        error = {"field": exc.field or "", "text": error_text(exc, lang)}
+        result, decision = None, None
+    return render(
+        request,
+        "screening.html",
+        422 if error else 200,
+        tenant_name=tenant_name,
+        principal=principal,
+        form=form,
+        error=error,
+        result=result,
+        decision=decision,
+        kinds=KINDS,
+    )
+
+
+# -- card applications ------------------------------------------------------------------------
+def _row_view(row: CardApplication) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "reference": row.reference,
+        "status": row.status,
+        "outcome": row.outcome,
+        "applicant": row.applicant,
+        "limit": money_text(row.limit_minor, row.currency),
+        "currency": row.currency,
+        "thin_file": row.thin_file,
+        "review_status": row.review_status,
+        "reviewer": row.reviewer,
+        "review_note": row.review_note,
+        "reviewed_at": row.reviewed_at,
+        "created_at": row.created_at,
+    }
+
+
+@router.get("/applications", response_class=HTMLResponse)
+def applications_page(
+    request: Request, status: str | None = None, cursor: str | None = None
+) -> Response:
+    signed = guard(request, "applications:review")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    status = status if status in STATUSES else None
+    cursor = cursor if cursor and ULID.match(cursor) else None
+    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(51)
+    if status:
+        query = query.where(CardApplication.status == status)
+    if cursor:
+        query = query.where(CardApplication.id < cursor)
+    with _db(request).tenant(principal.tenant_id, write=False) as session:
+        rows = list(session.scalars(query))
+        items = [_row_view(r) for r in rows[:50]]
+    more_url = None
+    if len(rows) > 50:
+        params = {"status": status} if status else {}
+        more_url = "/console/applications?" + urlencode({**params, "cursor": rows[49].id})
+    return render(
+        request,
+        "applications.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        items=items,
+        status=status,
+        statuses=STATUSES,
+        more_url=more_url,
+    )
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def application_page(request: Request, application_id: str) -> Response:
+    signed = guard(request, "applications:review")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    if not ULID.match(application_id):
+        return not_found(request, principal, tenant_name)
+    with _db(request).tenant(principal.tenant_id, write=False) as session:
+        row = session.get(CardApplication, application_id)
+        if row is None or row.tenant_id != principal.tenant_id:
+            return not_found(request, principal, tenant_name)
+        view = _row_view(row)
+        steps = [decisions.get(session, d) for d in row.step_decisions]
+        final = decisions.get(session, row.decision_id)
+        review = decisions.get(session, row.review_decision_id) if row.review_decision_id else None
+    return render(
+        request,
+        "application.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        app=view,
+        steps=steps,
+        final=final,
+        review=review,
+    )
+
+
+# -- the referral queue -----------------------------------------------------------------------
+def _queue(request: Request, tenant_id: str) -> list[dict[str, Any]]:
+    with _db(request).tenant(tenant_id, write=False) as session:
+        rows = session.scalars(
+            select(CardApplication)
+            .where(CardApplication.review_status == "pending")
+            .order_by(CardApplication.id)  # oldest first: a queue
+            .limit(100)
+        ).all()
+        out = []
+        for row in rows:
+            view = _row_view(row)
+            view["decision"] = decisions.get(session, row.decision_id)
+            out.append(view)
+    return out
+
+
+def _referrals(
+    request: Request,
+    principal: Principal,
+    tenant_name: str,
+    status: int = 200,
+    *,
+    error: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    assert principal.tenant_id
+    return render(
+        request,
+        "referrals.html",
+        status,
+        tenant_name=tenant_name,
+        principal=principal,
+        items=_queue(request, principal.tenant_id),
+        flash=take_flash(request),
+        error=error,
+        values=values or {},
+    )
+
+
+@router.get("/referrals", response_class=HTMLResponse)
+def referrals_page(request: Request) -> Response:
+    signed = guard(request, "applications:review")
+    if isinstance(signed, Response):
+        return signed
+    return _referrals(request, *signed)
+
+
+@router.post("/referrals/{application_id}", response_class=HTMLResponse)
+def referral_review(
+    request: Request,
+    application_id: str,
+    outcome: str = Form(default="", max_length=16),
+    amount: str = Form(default="", max_length=32),
+    note: str = Form(default="", max_length=2000),
+) -> Response:
+    """A person approves (with a limit) or declines a referred application."""
+    signed = guard(request, "applications:review")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    if not ULID.match(application_id):
+        return not_found(request, principal, tenant_name)
+    amount, note = amount.strip().replace(",", ""), note.strip()
+    try:
+        if outcome not in ("approve", "decline"):
+            raise ValidationError(field="outcome", rule="one_of_approve_decline")
+        with _db(request).tenant(principal.tenant_id) as session:
+            row = session.get(CardApplication, application_id)
+            if row is None or row.tenant_id != principal.tenant_id:
+                raise NotFoundError(kind="application")
+            reference = row.reference
+            limit = None
+            if outcome == "approve":
+                if not amount:
+                    raise ValidationError(field="limit", rule="required_to_approve")
+                if not AMOUNT.match(amount):
+                    raise ValidationError(field="limit.amount", rule="decimal_number")
+                limit = Money(amount, row.currency)
+                try:
+                    limit.to_minor()
+                except ValidationError:
+                    raise ValidationError(
+                        field="limit.amount", rule="exact_in_minor_units"
+                    ) from None
+            if not note:
+                raise ValidationError(field="note", rule="required")
+            row, _ = journey.review(
+                session,
+                request.app.state.settings,
+                principal.tenant_id,
+                application_id,
+                outcome=outcome,  # type: ignore[arg-type]
+                limit=limit,
+                note=note,
+                reviewer=principal.key_id,
+                key_id=principal.key_id,
+            )
+            done = _row_view(row)
+    except NotFoundError:
+        return not_found(request, principal, tenant_name)
+    except (ValidationError, ConflictError) as exc:  # rolled back: nothing recorded
+        error = {"id": application_id, "field": exc.field or "", "text": error_text(exc, lang)}
+        values = {"id": application_id, "outcome": outcome, "amount": amount, "note": note}
+        return _referrals(request, principal, tenant_name, 422, error=error, values=values)
+    key = "ui.review_approved" if outcome == "approve" else "ui.review_declined"
+    set_flash(request, "ok", message(key, lang, reference=reference, limit=done["limit"]))
+    return RedirectResponse(url="/console/referrals", status_code=303)
