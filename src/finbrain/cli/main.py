@@ -226,7 +226,8 @@ def demo(
                 if setup.operator_key
                 else ""
             )
-            + (f"model     {setup.model}\n" if setup.model else "")
+            + (f"credit    {setup.model}\n" if setup.model else "")
+            + (f"risk      {setup.risk_model}\n" if setup.risk_model else "")
             + f"storage   {settings.effective_database_url}",
             title="finbrain demo 金融大脑演示",
             border_style="green",

@@ -623,3 +623,56 @@ def backtest(session: Session, rules: list[dict[str, Any]], limit: int) -> dict[
     result: dict[str, Any] = report.to_dict()
     result["events"] = len(frame)
     return result
+
+
+# -- models: trained on window features computed exactly as the engine computes them ----------
+def train_model(frame: Any, *, holdout: float = 0.2) -> tuple[Any, dict[str, Any]]:
+    """A LightGBM risk model on a frame of labelled events (event columns, ``is_fraud``).
+
+    Features come from DuckDB SQL generated from the same declarations as the online windows,
+    so training and serving see identical numbers. The last ``holdout`` of the period (by time)
+    is kept out to measure AP and AUC; the model is then fitted on everything before it.
+    """
+    import duckdb
+    import numpy as np
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from finbrain.risk.model import RiskModel
+    from finbrain.risk.windows_sql import to_sql
+
+    features = extended_feature_set()
+    data = frame.sort_values("occurred_at", kind="stable").reset_index(drop=True)
+    data["seq"] = np.arange(len(data), dtype=np.int64)
+    con = duckdb.connect()
+    try:
+        con.register("events", data)
+        table = con.execute(to_sql(features, "events")).df()  # ordered by seq
+    finally:
+        con.close()
+    cut = int(len(table) * (1 - holdout))
+    train, test = table.iloc[:cut], table.iloc[cut:]
+    model = RiskModel().fit(train, train["is_fraud"], feature_set=features)
+    scores = model.score(test)
+    metrics = {
+        "ap": round(float(average_precision_score(test["is_fraud"], scores)), 4),
+        "auc": round(float(roc_auc_score(test["is_fraud"], scores)), 4),
+        "train_events": int(cut),
+        "test_events": len(test),
+        "fraud_rate": round(float(table["is_fraud"].mean()), 5),
+        "features_digest": features.digest,
+    }
+    return model, metrics
+
+
+def register_model(
+    session: Session, tenant_id: str, model: Any, metrics: dict[str, Any], name: str
+) -> Any:
+    return registry.register(
+        session,
+        tenant_id,
+        capability="risk",
+        name=name,
+        kind="gbm",
+        artifact=model.to_json(),
+        metrics=metrics,
+    )
