@@ -152,14 +152,118 @@ def latency(rows: list[dict[str, Any]], quick: bool) -> None:
     )
 
 
+def journey(rows: list[dict[str, Any]], quick: bool) -> None:
+    """End-to-end card applications over HTTP on the embedded store (SQLite, synchronous=FULL):
+    validation, screening against the full OFAC+UK+UN index, application-fraud lookups, the
+    champion scorecard, the limit, six decisions on the ledger, one transaction. Sequential
+    requests from one client; the sanctions index is built before timing starts."""
+    import tempfile
+    from datetime import date
+    from pathlib import Path
+
+    import httpx
+
+    from benchmarks._harness import live_server, percentiles
+    from finbrain.core.settings import Settings
+    from finbrain.datasets import load_german
+    from finbrain.identity.validators import mod11_2_check_digit
+    from finbrain.platform import credit, registry, tenancy
+    from finbrain.platform.api.app import create_app
+    from finbrain.platform.bootstrap import prepare
+    from finbrain.platform.identity import screening_index
+
+    n = 60 if quick else 400
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(
+            home=Path(home), rate_limit_per_second=10_000.0, rate_limit_burst=10_000
+        )
+        db = prepare(settings)
+        screening_index(settings)
+        data = load_german()
+        X, y = data.drop(columns=["creditability"]), data["creditability"]
+        card, metrics, _ = credit.train(X, y)
+        with db.platform() as session:
+            tenant = tenancy.create_tenant(session, "Bench Bank")
+            key = tenancy.create_key(
+                session, tenant.id, label="b", scopes=["admin"], created_by="bench"
+            )
+            tenant_id, secret = tenant.id, key.secret
+        with db.tenant(tenant_id) as session:
+            model = credit.register_scorecard(session, tenant_id, card, metrics, "german")
+            registry.promote(session, model.id)
+        files = [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in X.head(200).to_dict(orient="records")
+        ]
+        surnames, given = "王李张刘陈杨黄赵吴周", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+        headers = {"Authorization": f"Bearer {secret}"}
+        timings: list[float] = []
+        outcomes: dict[str, int] = {}
+        with live_server(create_app(settings, db)) as url, httpx.Client(base_url=url) as client:
+            for i in range(n + 10):
+                body17 = f"110105{date(1960 + i % 40, 1 + i % 12, 1 + i % 28):%Y%m%d}{i % 1000:03d}"
+                thin = i % 4 == 3
+                body = {
+                    "reference": f"BENCH-{i:05d}",
+                    "applicant": {
+                        "name": surnames[i % 10] + given[i % 20] + given[(i * 7) % 20],
+                        "id_number": body17 + mod11_2_check_digit(body17),
+                        "mobile": f"138{i:08d}",
+                        "device_id": f"dev-{i % 150}",
+                    },
+                    "monthly_income": {"amount": str(3000 + (i * 137) % 30000), "currency": "CNY"},
+                    "employment": "employed",
+                    "mobile_tenure_months": 24 if thin else None,
+                    "bureau": None if thin else {"features": files[i % len(files)]},
+                }
+                start = time.perf_counter()
+                r = client.post("/v1/applications/credit-card", json=body, headers=headers)
+                elapsed = (time.perf_counter() - start) * 1000
+                assert r.status_code == 201, r.text
+                if i >= 10:  # the first few warm caches
+                    timings.append(elapsed)
+                    status = r.json()["status"]
+                    outcomes[status] = outcomes.get(status, 0) + 1
+        db.dispose()
+    stats = percentiles(timings)
+    for metric in ("p50_ms", "p95_ms", "p99_ms"):
+        rows.append(
+            row(
+                "card_application_http",
+                "finbrain",
+                metric,
+                stats[metric],
+                len(timings),
+                outcomes=outcomes,
+            )
+        )
+    console.print(
+        f"card application end to end: p50 {stats['p50_ms']:.1f} ms, p95 {stats['p95_ms']:.1f} ms"
+        f", p99 {stats['p99_ms']:.1f} ms over {len(timings)} ({outcomes})"
+    )
+
+
 def main() -> None:
     args = arguments(__doc__ or "identity benchmark")
     rows: list[dict[str, Any]] = []
     threshold = name_bench(rows)
     zh_pairs(rows, threshold)
     latency(rows, args.quick)
+    journey(rows, args.quick)
     path = write_results("identity", args.quick, rows)
     console.print(f"wrote {path}")
+    # Screening (yente fixtures, throughput, cold start) has its own results file.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve()
+    subprocess.run(
+        [sys.executable, str(here.with_name("identity_screening.py"))]
+        + (["--quick"] if args.quick else []),
+        check=True,
+        cwd=here.parents[1],
+    )
 
 
 if __name__ == "__main__":
