@@ -31,6 +31,7 @@ BODIES["/v1/credit/score/batch"] = {"applicants": [{"applicant_id": "p", "featur
 BODIES["/v1/credit/models"] = {"name": "probe", "rows": [{"a": 1, "y": 0}], "target": "y"}
 BODIES["/v1/identity/validate"] = {"kind": "id", "value": "11010519491231002X"}
 BODIES["/v1/identity/screen"] = {"name": "Probe Person", "customer_id": "probe"}
+BODIES["/v1/identity/rescreen"] = None
 BODIES["/v1/applications/credit-card"] = None
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
 _EVENT = {

@@ -196,3 +196,64 @@ def _remember(session: Session, tenant_id: str, query: Query, result: ScreeningR
     row.hits = [hit_json(hit) for hit in result.hits]
     row.updated_at = utcnow()
     session.flush()
+
+
+@dataclass(frozen=True)
+class RescreenChange:
+    customer_id: str
+    before: str
+    after: str
+    decision_id: str
+
+
+def rescreen(
+    session: Session,
+    settings: Settings,
+    tenant_id: str,
+    *,
+    threshold: float = 0.80,
+    key_id: str | None = None,
+    request_id: str | None = None,
+) -> tuple[str, int, list[RescreenChange]]:
+    """Screen again every remembered customer last screened against another list version.
+
+    A customer whose outcome or hits changed gets a new screening decision on the ledger (the
+    evidence that the bank acted on the new list); the others are only marked as current.
+    Returns (list version, customers re-screened, changes).
+    """
+    from sqlalchemy import select
+
+    index = screening_index(settings)
+    stale = session.scalars(
+        select(ScreenedCustomer).where(ScreenedCustomer.list_version != index.version)
+    ).all()
+    changes: list[RescreenChange] = []
+    for row in stale:
+        query = Query(
+            name=row.name,
+            kind=row.kind,  # type: ignore[arg-type]
+            birth_date=date.fromisoformat(row.birth_date) if row.birth_date else None,
+            nationality=row.nationality,
+            customer_id=row.customer_id,
+        )
+        result = index.screen(
+            query.name,
+            kind=query.kind,
+            birth_date=query.birth_date,
+            nationality=query.nationality,
+            threshold=threshold,
+        )
+        before_hits = {(h["list_id"], h["entry_id"]) for h in row.hits}
+        after_hits = {(h.list_id, h.entry_id) for h in result.hits}
+        before = row.outcome
+        if result.outcome != before or after_hits != before_hits:
+            decision = decisions.record(
+                session,
+                screening_decision(tenant_id, query, result),
+                settings=settings,
+                key_id=key_id,
+                request_id=request_id,
+            )
+            changes.append(RescreenChange(row.customer_id, before, result.outcome, decision.id))
+        _remember(session, tenant_id, query, result)
+    return index.version, len(stale), changes

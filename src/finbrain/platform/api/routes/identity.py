@@ -152,3 +152,41 @@ def sanctions_lists(settings: AppSettings, _principal: Screener) -> ListsOut:
     """The list versions screenings run against."""
     index = identity.screening_index(settings)
     return ListsOut(version=index.version, lists=identity.list_versions(index))
+
+
+class RescreenChangeOut(BaseModel):
+    customer_id: str
+    before: str
+    after: str
+    decision_id: str
+
+
+class RescreenOut(BaseModel):
+    list_version: str
+    rescreened: int
+    changes: list[RescreenChangeOut]
+
+
+@router.post("/rescreen", response_model=RescreenOut)
+def rescreen(
+    request: Request,
+    session: Session,
+    principal: Screener,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> RescreenOut:
+    """Re-screen every remembered customer (screened with a ``customer_id``) whose last screening
+    used another list version; each changed outcome is a new decision on the ledger."""
+    assert principal.tenant_id
+    version, count, changes = identity.rescreen(
+        session,
+        settings,
+        principal.tenant_id,
+        key_id=principal.key_id,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return RescreenOut(
+        list_version=version,
+        rescreened=count,
+        changes=[RescreenChangeOut(**vars(change)) for change in changes],
+    )
