@@ -30,6 +30,35 @@ NOTES = {
     "the receipt and commit with synchronous=FULL. Published figures for context (other "
     "machines): Tessera ~1,500 appends/s on a small VM, ~10,000/s on NVMe; Trillian ~60/s.",
 }
+NOTES["identity"] = (
+    "Name matching on OpenSanctions' name_bench (826 labelled pairs): F1 at the best single "
+    "threshold; OpenSanctions logic-v2's F1 is computed in the same run from its committed frozen "
+    "scores (logicv2-frozen.csv), and rapidfuzz token_sort_ratio is the plain baseline. "
+    "zh_name_pairs is our labelled Chinese set (scripts/build_zh_name_pairs.py; its romanisations "
+    "come from the same tables the matcher uses, so read it as a regression check). "
+    "card_application_http: the whole online card-application journey over HTTP on SQLite."
+)
+NOTES["identity_screening"] = (
+    "Screening against the full OFAC SDN + UK FCDO + UN index on one core: yente's own candidate "
+    "fixtures (UN positives recall; false-positive rate on the synthetic negatives), throughput "
+    "and latency on a realistic query mix, and cold start. The rapidfuzz rows are a full scan of "
+    "every list name (the naive approach). yente documents about 4-30 requests/s per vCPU; it "
+    "was not run here."
+)
+NOTES["risk"] = (
+    "Fraud-Detection-Handbook data, the handbook's protocol exactly (train 7 days, 7-day label "
+    "delay, test 7 days day by day, known-compromised customers removed, card precision@100 "
+    "dropping cards already caught), four weekly folds from 2018-07-04. lightgbm-handbook15 is "
+    "the plain LightGBM on the handbook's 15 features reproduced in the same run; the "
+    "handbook's tuned XGBoost is cited (published, not measured). ceiling-delayed-labels is an "
+    "oracle showing the best card precision the delayed labels allow. Speed rows: the in-process "
+    "engine, the same windows by SQL at decision time (the anchors' approach), HTTP under wrk."
+)
+NOTES["aml"] = (
+    "AML typologies on IBM AMLSim (its export holds fan-in SAR schemes only): alerts against "
+    "the SAR labels; the other typologies are measured on schemes planted into the AMLSim "
+    "background, at amounts inside its own range."
+)
 LOWER_IS_BETTER = {"p50_ms", "p95_ms", "p99_ms", "p999_ms", "seconds", "violations"}
 
 
