@@ -40,6 +40,7 @@ __all__ = ["FORMAT", "RiskModel", "extended_feature_set", "extended_feature_spec
 
 FORMAT = "finbrain-risk-gbm/v1"
 
+
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, Any]:
     text = resources.files("finbrain.risk").joinpath("data/risk_reasons.json").read_text("utf-8")
