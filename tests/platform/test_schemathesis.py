@@ -49,6 +49,7 @@ STATEFUL = {
     "/v1/risk/cases/{case_id}/assign",
     "/v1/risk/cases/{case_id}/comments",
     "/v1/risk/cases/{case_id}/close",
+    "/v1/risk/models/{model_id}/promote",
 }
 
 

@@ -31,6 +31,7 @@ from finbrain.platform.api.routes import (
     keys,
     ledger,
     risk,
+    risk_models,
     tenants,
 )
 from finbrain.platform.ledger import checkpoint_due_logs
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(module.router)
     app.include_router(risk.scoring)
     app.include_router(risk.router)
+    app.include_router(risk_models.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
