@@ -25,15 +25,27 @@ their owners as further functions called from ``main``.
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import sqlite3
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -41,13 +53,28 @@ from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import arguments, percentiles, row, write_results
+from benchmarks._harness import RESULTS, percentiles, row, write_results
+from finbrain.core.settings import Settings
 from finbrain.datasets import load_fraud_handbook
 from finbrain.datasets.files import verified_path
-from finbrain.risk.events import handbook_sql
+from finbrain.platform import registry, tenancy
+from finbrain.platform.risk import default_rules, event_json, register_model, train_model
+from finbrain.platform.store.database import Database
+from finbrain.platform.store.migrate import upgrade
+from finbrain.risk.engine import RiskEngine
+from finbrain.risk.events import (
+    AMOUNT_SCALE,
+    Event,
+    epoch_micros,
+    events_from_frame,
+    frame_from_handbook,
+    handbook_sql,
+)
+from finbrain.risk.features import LABEL_DELAY
 from finbrain.risk.model import RiskModel, extended_feature_set
 from finbrain.risk.protocol import HANDBOOK_TEST_STARTS, Fold, evaluate, folds
-from finbrain.risk.windows import FeatureSet
+from finbrain.risk.rules import RuleSet
+from finbrain.risk.windows import FeatureSet, OnlineWindows, Window
 from finbrain.risk.windows_sql import to_sql
 
 console = Console()
@@ -286,11 +313,654 @@ def model_speed(args: Any, model: RiskModel, X: pd.DataFrame) -> list[dict[str, 
     return results
 
 
-def main() -> None:
-    args = arguments(__doc__ or "")
+# -- speed of the engine, the anchors' SQL, HTTP and the full replay --------------------------
+SPEED_TRAIN = ("2018-06-01", "2018-06-29")  # four weeks for the speed sections' champion
+SPEED_START = "2018-07-01"  # the speed sections' events start here (after the training weeks)
+BATCHES = (1, 16, 64)
+
+
+def _handbook_slice(start: str, end: str) -> pd.DataFrame:
+    df = load_fraud_handbook()
+    return frame_from_handbook(df[(df["TX_DATETIME"] >= start) & (df["TX_DATETIME"] < end)])
+
+
+def speed_model(args: Any) -> tuple[RiskModel, dict[str, Any]]:
+    """The champion of the speed sections: ``platform.risk.train_model`` on handbook weeks."""
+    start, end = SPEED_TRAIN
+    if args.quick:
+        end = "2018-06-15"
     t0 = time.perf_counter()
-    results, model, test_rows = quality(args)
-    results += model_speed(args, model, test_rows)
+    model, metrics = train_model(_handbook_slice(start, end))
+    console.print(
+        f"speed model: {start}..{end}, AP {metrics['ap']:.3f} AUC {metrics['auc']:.3f} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+    return model, metrics
+
+
+def fifty_rules() -> RuleSet:
+    """The 17 starter rules plus 33 variants with other thresholds (x0.8, x1.25, x1.5): 50 rules,
+    active and shadow in the starter set's proportions."""
+    base = default_rules().to_dict()
+    starters = list(base["rules"])
+    rules = list(starters)
+    factors = (1.25, 0.8, 1.5)
+    i = 0
+    while len(rules) < 50:
+        rule = dict(starters[i % len(starters)])
+        factor = factors[(i // len(starters)) % len(factors)]
+        rule["id"] = f"{rule['id']}-V{i + 1}"
+        rule["when"] = re.sub(
+            r"(>=|<=|<|>) (\d+(?:\.\d+)?)",
+            lambda m, f=factor: f"{m.group(1)} {float(m.group(2)) * f:g}",
+            rule["when"],
+        )
+        rules.append(rule)
+        i += 1
+    base["rules"] = rules
+    return RuleSet.from_dict(base)
+
+
+def _events(frame: pd.DataFrame) -> list[Event]:
+    return list(events_from_frame(frame.drop(columns=["is_fraud", "seq"])))
+
+
+@dataclass
+class SpeedData:
+    """Warm-up history and timed events (handbook, in time order) for the speed sections."""
+
+    warm: pd.DataFrame
+    timed: pd.DataFrame
+    warm_events: list[Event]
+    timed_events: list[Event]
+    labelled: list[str]  # warm events whose fraud label is known when the timing starts
+
+    @classmethod
+    def load(cls, args: Any) -> SpeedData:
+        warm_days = 3 if args.quick else 10
+        start = pd.Timestamp(SPEED_START, tz="UTC")
+        cut = start + timedelta(days=warm_days)
+        frame = _handbook_slice(SPEED_START, str((cut + timedelta(days=4)).date()))
+        warm = frame[frame["occurred_at"] < cut].reset_index(drop=True)
+        timed = frame[frame["occurred_at"] >= cut].reset_index(drop=True)
+        timed = timed.head(6_000 if args.quick else 30_000)
+        # The replay contract: a label is known a week after the payment (LABEL_DELAY).
+        known = warm[(warm["occurred_at"] < cut - LABEL_DELAY) & (warm["is_fraud"] == 1)]
+        return cls(
+            warm,
+            timed,
+            _events(warm),
+            _events(timed),
+            [str(e) for e in known["event_id"]],
+        )
+
+    def warm_engine(self, engine: RiskEngine) -> None:
+        engine.replay(self.warm_events)
+        for event_id in self.labelled:
+            engine.label(event_id, True)
+
+
+class _NoExplain:
+    """The same model without reasons: isolates what TreeSHAP costs the engine."""
+
+    def __init__(self, model: RiskModel) -> None:
+        self.model = model
+        self.feature_names = model.feature_names
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return self.model.score(X)
+
+    def explain(self, row: np.ndarray, top: int = 4) -> list[Any]:
+        return []
+
+
+def _timed_batches(
+    engine: RiskEngine, events: list[Event], size: int
+) -> tuple[float, list[float], dict[str, int]]:
+    """Seconds in ``assess_many`` and the per-event latencies (a batch's time counts for each
+    of its events)."""
+    latencies: list[float] = []
+    total = 0.0
+    actions: dict[str, int] = {}
+    for k in range(0, len(events), size):
+        batch = events[k : k + size]
+        t0 = time.perf_counter()
+        out = engine.assess_many(batch)
+        elapsed = time.perf_counter() - t0
+        total += elapsed
+        latencies.extend([elapsed * 1000] * len(batch))
+        for a in out:
+            actions[a.action] = actions.get(a.action, 0) + 1
+    return total, latencies, actions
+
+
+def engine_inprocess(args: Any, model: RiskModel, data: SpeedData) -> list[dict[str, Any]]:
+    """RiskEngine with 45 window/derived features, 50 rules and the model, one thread, on
+    micro-batches of 1, 16 and 64 handbook events after warm windows; with and without the
+    TreeSHAP reasons of review/block decisions."""
+    results: list[dict[str, Any]] = []
+    rules = fifty_rules()
+    features = extended_feature_set()
+    base = RiskEngine(features, rules, model)
+    t0 = time.perf_counter()
+    data.warm_engine(base)
+    state = base.snapshot()
+    console.print(
+        f"engine: {len(rules.rules)} rules ({sum(r.mode == 'active' for r in rules.rules)} "
+        f"active), {len(features.names)} features, warmed with {len(data.warm_events):,} events "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    repeats = 3
+    events = data.timed_events
+    variants: list[tuple[str, Any]] = [("", model), ("_no_explain", _NoExplain(model))]
+    for size in BATCHES:
+        for suffix, m in variants:
+            if suffix and size != 16 and not args.quick and size != 64:
+                continue
+            rates, p50, p99, p999 = [], [], [], []
+            actions: dict[str, int] = {}
+            for _ in range(repeats):
+                engine = RiskEngine(features, rules, m)
+                engine.restore(state)
+                seconds, latencies, actions = _timed_batches(engine, events, size)
+                rates.append(len(events) / seconds)
+                stats = percentiles(latencies)
+                p50.append(stats["p50_ms"])
+                p99.append(stats["p99_ms"])
+                p999.append(stats["p999_ms"])
+            task = f"engine_inprocess_batch{size}{suffix}"
+            n = len(events) * repeats
+            results += [
+                row(task, "finbrain", "per_second", statistics.median(rates), n,
+                    statistics.pstdev(rates)),
+                row(task, "finbrain", "p50_ms", statistics.median(p50), n),
+                row(task, "finbrain", "p99_ms", statistics.median(p99), n),
+                row(task, "finbrain", "p999_ms", statistics.median(p999), n),
+            ]  # fmt: skip
+            flagged = (actions.get("review", 0) + actions.get("block", 0)) / len(events)
+            console.print(
+                f"{task:34s} {statistics.median(rates):8,.0f} events/s  p50 "
+                f"{statistics.median(p50):.3f} ms  p99 {statistics.median(p99):.3f} ms  "
+                f"p99.9 {statistics.median(p999):.3f} ms  (review/block {flagged:.2%})"
+            )
+    return results
+
+
+# -- the anchors' approach: the same windows by SQL over the table of past events ----------------
+class SqlWindows:
+    """The feature set's windows as SQL queries at decision time over a table of past events
+    (Marble's approach): store the event, then one aggregate query per key (each window a
+    conditional aggregate of it) and one for the previous event's time; derived features in
+    Python. Same semantics as ``OnlineWindows`` (amounts as integers in 1/10,000)."""
+
+    def __init__(self, features: FeatureSet, backend: str) -> None:
+        self.features = features
+        self.backend = backend
+        self.position = {name: i for i, name in enumerate(features.names)}
+        self.con: Any
+        if backend == "sqlite":
+            self.con = sqlite3.connect(":memory:", isolation_level=None)
+        else:
+            self.con = duckdb.connect()
+            self.con.execute("SET threads = 1")
+        self.con.execute(
+            "CREATE TABLE ev (seq BIGINT PRIMARY KEY, event_id TEXT, ts BIGINT, amt BIGINT, "
+            "customer_id TEXT, card_id TEXT, terminal_id TEXT, lab INTEGER)"
+        )
+        by_key: dict[tuple[str, ...], list[Window]] = {}
+        for w in features.windows:
+            by_key.setdefault(w.key, []).append(w)
+        self.groups: list[tuple[tuple[str, ...], list[Window], str]] = []
+        for key, windows in by_key.items():
+            self.groups.append((key, windows, self._query(key, windows)))
+        self.since: list[tuple[int, tuple[str, ...], str]] = []
+        for d in features.derived:
+            if d.op == "since_prev":
+                match = " AND ".join(f"{k} = ?" for k in d.args)
+                self.since.append(
+                    (
+                        self.position[d.name],
+                        d.args,
+                        f"SELECT ts FROM ev WHERE {match} AND seq < ? "
+                        "ORDER BY ts DESC, seq DESC LIMIT 1",
+                    )
+                )
+        self.seq = 0
+
+    @staticmethod
+    def _query(key: tuple[str, ...], windows: list[Window]) -> str:
+        us = timedelta(microseconds=1)
+        columns = []
+        horizon = 0
+        for w in windows:
+            span, delay = w.span // us, w.delay // us
+            horizon = max(horizon, span + delay)
+            cond = f"ts >= ?1 - {span + delay}" + (f" AND ts < ?1 - {delay}" if delay else "")
+            columns.append(f"count(CASE WHEN {cond} THEN 1 END)")
+            if w.label:
+                columns.append(f"sum(CASE WHEN {cond} THEN lab END)")
+            elif w.agg in ("sum", "avg"):
+                columns.append(f"sum(CASE WHEN {cond} THEN amt END)")
+            elif w.agg in ("max", "min"):
+                columns.append(f"{w.agg}(CASE WHEN {cond} THEN amt END)")
+            elif w.agg == "distinct":
+                columns.append(f"count(DISTINCT CASE WHEN {cond} THEN {w.field} END)")
+            else:
+                columns.append("0")
+        match = " AND ".join(f"{k} = ?{i + 3}" for i, k in enumerate(key))
+        return (
+            f"SELECT {', '.join(columns)} FROM ev WHERE {match} "
+            f"AND ts >= ?1 - {horizon} AND (ts < ?1 OR (ts = ?1 AND seq <= ?2))"
+        )
+
+    def index(self) -> None:
+        for i, (key, _, _) in enumerate(self.groups):
+            self.con.execute(f"CREATE INDEX ev_k{i} ON ev ({', '.join(key)}, ts)")
+
+    def load(self, events: list[Event], labelled: list[str]) -> None:
+        known = set(labelled)
+        rows = []
+        for e in events:
+            rows.append(self._row(e, 1 if e.event_id in known else 0))
+        self.con.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _row(self, e: Event, lab: int = 0) -> tuple[Any, ...]:
+        self.seq += 1
+        return (
+            self.seq, e.event_id, epoch_micros(e.occurred_at), e.amount_units,
+            e.customer_id, e.card_id, e.terminal_id, lab,
+        )  # fmt: skip
+
+    def update_row(self, e: Event) -> list[float]:
+        """Store the event, then read its windows (it included), as the online operator."""
+        con = self.con
+        row = self._row(e)
+        con.execute("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+        t, seq = row[2], row[0]
+        out = [math.nan] * len(self.features.names)
+        position = self.position
+        for key, windows, sql in self.groups:
+            values = [getattr(e, k) for k in key]
+            got = con.execute(sql, (t, seq, *values)).fetchone()
+            for j, w in enumerate(windows):
+                n, x = got[2 * j], got[2 * j + 1]
+                fill = math.nan if w.fill is None else w.fill
+                pos = position[w.name]
+                if w.label:
+                    out[pos] = float(x or 0) if w.agg != "avg" else ((x or 0) / n if n else fill)
+                elif w.agg == "count":
+                    out[pos] = n
+                elif w.agg == "sum":
+                    out[pos] = (x or 0) / AMOUNT_SCALE
+                elif w.agg == "avg":
+                    out[pos] = x / n / AMOUNT_SCALE if n else fill
+                elif w.agg in ("max", "min"):
+                    out[pos] = x / AMOUNT_SCALE if x is not None else fill
+                else:
+                    out[pos] = x
+        prevs = {}
+        for pos, key, sql in self.since:
+            got = con.execute(sql, (*(getattr(e, k) for k in key), seq)).fetchone()
+            out[pos] = (t - got[0]) / 1_000_000 if got else math.nan
+            prevs[pos] = got
+        amount = e.amount_units
+        for d in self.features.derived:
+            pos = position[d.name]
+            fill = math.nan if d.fill is None else d.fill
+            if d.op in ("ratio", "diff"):
+                a, b = (
+                    amount / AMOUNT_SCALE if x == "amount" else out[position[x]] for x in d.args
+                )
+                if a != a or b != b or (d.op == "ratio" and b == 0):
+                    out[pos] = fill
+                else:
+                    out[pos] = a / b if d.op == "ratio" else a - b
+            elif d.op == "hour":
+                out[pos] = (t // 3_600_000_000) % 24
+            elif d.op == "night":
+                out[pos] = 1.0 if (t // 3_600_000_000) % 24 <= 6 else 0.0
+            elif d.op == "weekend":
+                out[pos] = 1.0 if (t // 86_400_000_000 + 3) % 7 >= 5 else 0.0
+        return out
+
+
+def _same(a: float, b: float) -> bool:
+    if a != a or b != b:
+        return a != a and b != b
+    return a == b
+
+
+def sql_at_decision_time(args: Any, data: SpeedData) -> list[dict[str, Any]]:
+    """Windows only (no rules, no model), one event at a time: finbrain's online operator vs
+    the same windows as SQL queries over the stored events (SQLite in memory with an index on
+    each key + time; DuckDB), on the same warm history and the same events; every value of
+    every timed event is compared."""
+    results: list[dict[str, Any]] = []
+    features = extended_feature_set()
+    online = RiskEngine(features, RuleSet(version=1, rules=()), None)
+    data.warm_engine(online)
+    state = online.snapshot()
+    sizes = {"sqlite": 3_000 if args.quick else 20_000, "duckdb": 200 if args.quick else 1_000}
+    for backend, n in sizes.items():
+        events = data.timed_events[:n]
+        rates: list[float] = []
+        stats: list[dict[str, float]] = []
+        ours: list[list[float]] = []
+        for _ in range(3):
+            ops = OnlineWindows.restore(features, state)
+            samples, ours = [], []
+            for e in events:
+                t0 = time.perf_counter()
+                ours.append(ops.update_row(e))
+                samples.append((time.perf_counter() - t0) * 1000)
+            rates.append(len(events) / (sum(samples) / 1000))
+            stats.append(percentiles(samples))
+        theirs_rate: list[float] = []
+        theirs_stats: list[dict[str, float]] = []
+        theirs: list[list[float]] = []
+        for _ in range(1 if backend == "duckdb" else 3):
+            sql = SqlWindows(features, backend)
+            sql.load(data.warm_events, data.labelled)
+            sql.index()
+            samples, theirs = [], []
+            for e in events:
+                t0 = time.perf_counter()
+                theirs.append(sql.update_row(e))
+                samples.append((time.perf_counter() - t0) * 1000)
+            theirs_rate.append(len(events) / (sum(samples) / 1000))
+            theirs_stats.append(percentiles(samples))
+            sql.con.close()
+        task = f"sql_at_decision_time_{backend}"
+        for system, r, s in (("finbrain", rates, stats), (backend, theirs_rate, theirs_stats)):
+            results.append(row(task, system, "per_second", statistics.median(r), len(events)))
+            for metric in ("p50_ms", "p99_ms", "p999_ms"):
+                value = statistics.median(x[metric] for x in s)
+                results.append(row(task, system, metric, value, len(events)))
+        ratio = statistics.median(rates) / statistics.median(theirs_rate)
+        results.append(row(task, "finbrain", "ratio", ratio, len(events), note=f"vs {backend}"))
+        wrong = sum(
+            not _same(a, b)
+            for xs, ys in zip(ours, theirs, strict=True)
+            for a, b in zip(xs, ys, strict=True)
+        )
+        checked = len(events) * len(features.names)
+        results.append(
+            row(
+                f"{task}_agreement",
+                "finbrain",
+                "violations",
+                wrong,
+                checked,
+                note=f"feature values differing between the online engine and {backend}",
+            )
+        )
+        console.print(
+            f"{task:34s} finbrain {statistics.median(rates):8,.0f}/s vs {backend} "
+            f"{statistics.median(theirs_rate):8,.0f}/s (x{ratio:.0f}); p99 "
+            f"{statistics.median(x['p99_ms'] for x in stats):.3f} vs "
+            f"{statistics.median(x['p99_ms'] for x in theirs_stats):.3f} ms; "
+            f"{wrong} of {checked:,} values differ"
+        )
+    return results
+
+
+# -- over HTTP: a separate uvicorn process, wrk as the load generator --------------------------
+WRK_LUA = r"""
+-- finbrain risk benchmark: POST /v1/risk/events, handbook card events in time order (one per
+-- line of the file, without event_id), each sent with a unique event id; paced by delay().
+function init(args)
+  key, prefix, file, pause = args[1], args[2], args[3], tonumber(args[4])
+  lines = {}
+  for line in io.lines(file) do lines[#lines + 1] = line end
+  counter = 0
+  headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
+end
+function delay()
+  return pause
+end
+function request()
+  counter = counter + 1
+  local rest = lines[(counter - 1) % #lines + 1]
+  local body = '{"event_id":"' .. prefix .. '-' .. counter .. '",' .. rest
+  return wrk.format("POST", "/v1/risk/events", headers, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-JSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,' ..
+    '"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,' ..
+    '"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max, latency.mean))
+end
+"""
+
+
+def _wrk(url: str, script: Path, key: str, prefix: str, lines: Path, connections: int,
+         pause_ms: int, seconds: int) -> dict[str, Any]:  # fmt: skip
+    """One thread, so request() runs in one Lua state and events leave in the file's order."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script),
+         url, "--", key, prefix, str(lines), str(pause_ms)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("WRK-JSON "))
+    result: dict[str, Any] = json.loads(line.removeprefix("WRK-JSON "))
+    result["per_second"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return result
+
+
+def _event_files(folder: Path, quick: bool) -> list[Path]:
+    """Three consecutive slices of handbook events (warm-up, paced, unpaced) as JSON lines
+    without the opening brace and event id; each slice outlasts its run."""
+    frame = _handbook_slice("2018-08-01", "2018-08-06" if quick else "2018-08-15")
+    frame = frame.drop(columns=["is_fraud", "seq"])
+    sizes = (8_000, 14_000, 20_000) if quick else (40_000, 40_000, 40_000)
+    events = events_from_frame(frame)
+    paths = []
+    for i, size in enumerate(sizes):
+        path = folder / f"events{i}.jsonl"
+        with path.open("w") as out:
+            for _, event in zip(range(size), events, strict=False):
+                body = event_json(event)
+                del body["event_id"]
+                out.write(json.dumps(body, separators=(",", ":"))[1:] + "\n")
+        paths.append(path)
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
+    """``POST /v1/risk/events`` from wrk (handbook card events in time order, unique event ids,
+    Bearer tenant key) against uvicorn (one worker, a separate process) on embedded SQLite, the
+    tenant's champion = the speed model. After an unpaced warm-up, a run paced just above 1,000
+    requests/s (24 connections, 20 ms between a response and the next request), then an unpaced
+    one (16 connections) for the capacity."""
+    ensure = Path(__file__).resolve().parents[1] / "scripts" / "ensure-wrk.sh"
+    subprocess.run(["bash", str(ensure)], check=False)
+    if shutil.which("wrk") is None:
+        console.print("[yellow]wrk missing: HTTP section skipped[/yellow]")
+        return []
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home))
+        upgrade(settings)
+        db = Database(settings)
+        with db.platform() as session:
+            tenant = tenancy.create_tenant(session, "Bench Bank")
+            key = tenancy.create_key(
+                session, tenant.id, label="wrk", scopes=["risk:score"], created_by="bench"
+            )
+            tenant_id = tenant.id
+        with db.tenant(tenant_id) as session:
+            version = register_model(session, tenant_id, model, {}, "bench-gbm")
+            registry.promote(session, version.id)
+        db.dispose()
+        port = _free_port()
+        env = {
+            **os.environ,
+            "FINBRAIN_HOME": home,
+            "FINBRAIN_RATE_LIMIT_PER_SECOND": "1000000",
+            "FINBRAIN_RATE_LIMIT_BURST": "1000000",
+            "FINBRAIN_WARM_SANCTIONS_INDEX": "false",
+            "FINBRAIN_LOG_LEVEL": "WARNING",
+        }
+        command = [sys.executable, "-m", "uvicorn", "--factory",
+                   "finbrain.platform.api.app:create_app", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", "1", "--log-level", "warning",
+                   "--no-access-log"]  # fmt: skip
+        server = subprocess.Popen(command, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(url, key.secret)
+            script = Path(home) / "events.lua"
+            script.write_text(WRK_LUA)
+            seconds = 8 if args.quick else 30
+            files = _event_files(Path(home), args.quick)
+            # Warm-up (unpaced): fills the windows with handbook history and the caches.
+            _wrk(url, script, key.secret, "warm", files[0], 16, 0, 3 if args.quick else 20)
+            runs = {
+                "http_single_events": (24, 20, seconds, files[1]),
+                "http_single_events_unpaced": (16, 0, max(5, seconds // 3), files[2]),
+            }
+            for task, (connections, pause, duration, lines) in runs.items():
+                spy = _profile(server.pid, duration, task)
+                got = _wrk(url, script, key.secret, task, lines, connections, pause, duration)
+                if spy is not None:
+                    spy.wait(timeout=60)
+                n = int(got["requests"])
+                note = f"wrk -c{connections}, {pause} ms pause per connection, {duration} s"
+                results += [
+                    row(task, "finbrain", "per_second", got["per_second"], n, note=note),
+                    row(task, "finbrain", "p50_ms", got["p50_us"] / 1000, n),
+                    row(task, "finbrain", "p99_ms", got["p99_us"] / 1000, n),
+                    row(task, "finbrain", "p999_ms", got["p999_us"] / 1000, n),
+                    row(task, "finbrain", "violations", got["errors"], n, note="errors"),
+                ]
+                console.print(
+                    f"{task:34s} {got['per_second']:8,.0f} decisions/s  p50 "
+                    f"{got['p50_us'] / 1000:.2f} ms  p99 {got['p99_us'] / 1000:.2f} ms  p99.9 "
+                    f"{got['p999_us'] / 1000:.2f} ms  errors {got['errors']}  ({note})"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return results
+
+
+def _profile(pid: int, seconds: int, task: str) -> subprocess.Popen[bytes] | None:
+    """With RISK_BENCH_PROFILE=<dir>: py-spy (a bench-only tool) samples the server during the
+    run into <dir>/<task>.txt (collapsed stacks: flamegraph.pl or speedscope read them)."""
+    folder = os.environ.get("RISK_BENCH_PROFILE")
+    if not folder or shutil.which("py-spy") is None:
+        return None
+    out = Path(folder) / f"{task}.txt"
+    return subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250",
+         "--format", "raw", "--output", str(out), "--threads", "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _wait_ready(url: str, secret: str) -> None:
+    """Until the server answers, then one scored event (loads the tenant's engine and model)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code < 500:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.2)
+    body = {"event_id": "ready", "kind": "card", "occurred_at": "2026-01-01T00:00:00Z",
+            "amount": "1.00", "currency": "EUR", "customer_id": "C0", "card_id": "K0"}  # fmt: skip
+    answer = httpx.post(
+        f"{url}/v1/risk/events", json=body, headers={"Authorization": f"Bearer {secret}"},
+        timeout=60,
+    )  # fmt: skip
+    answer.raise_for_status()
+
+
+# -- the whole handbook through the engine ------------------------------------------------------
+def replay_1_75m(args: Any, model: RiskModel) -> list[dict[str, Any]]:
+    """``finbrain risk replay``'s loop: every handbook payment through windows, the starter rules
+    and the model in time order, micro-batches of 256 (events built from the frame on the way,
+    as the CLI does). ``--quick`` replays a slice."""
+    df = load_fraud_handbook()
+    frame = frame_from_handbook(df)
+    if args.quick:
+        frame = frame.head(60_000)
+    engine = RiskEngine(extended_feature_set(), default_rules(), model)
+    events = events_from_frame(frame.drop(columns=["is_fraud", "seq"]))
+    n = len(frame)
+    flagged = 0
+    t0 = time.perf_counter()
+    done = 0
+    while done < n:
+        chunk = [next(events) for _ in range(min(256, n - done))]
+        flagged += sum(a.action != "allow" for a in engine.assess_many(chunk))
+        done += len(chunk)
+    seconds = time.perf_counter() - t0
+    task = "replay_1_75m" if not args.quick else "replay_1_75m_slice"
+    console.print(
+        f"{task:34s} {n:,} events in {seconds:.1f} s ({n / seconds:,.0f}/s), "
+        f"{flagged:,} review/block"
+    )
+    return [
+        row(task, "finbrain", "seconds", seconds, n),
+        row(task, "finbrain", "per_second", n / seconds, n),
+    ]
+
+
+SPEED_TASKS = ("engine_inprocess", "sql_at_decision_time", "http_single_events", "replay_1_75m")
+
+
+def _is_speed(result: dict[str, Any]) -> bool:
+    return str(result["task"]).startswith(SPEED_TASKS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="reduced run, about a minute")
+    parser.add_argument(
+        "--only",
+        choices=("quality", "speed"),
+        help="run one section; the other section's rows are kept from the existing file",
+    )
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    model: RiskModel | None = None
+    if args.only != "speed":
+        results, model, test_rows = quality(args)
+        results += model_speed(args, model, test_rows)
+    if args.only != "quality":
+        if model is None:
+            model, _ = speed_model(args)
+        data = SpeedData.load(args)
+        results += engine_inprocess(args, model, data)
+        results += sql_at_decision_time(args, data)
+        results += http_single_events(args, model)
+        results += replay_1_75m(args, model)
+    if args.only:
+        previous = RESULTS / "risk.json"
+        if previous.exists():
+            kept = [
+                r
+                for r in json.loads(previous.read_text())["results"]
+                if _is_speed(r) != (args.only == "speed")
+            ]
+            results = kept + results if args.only == "speed" else results + kept
     path = write_results("risk", args.quick, results)
     console.print(f"wrote {path} in {time.perf_counter() - t0:.0f} s")
 

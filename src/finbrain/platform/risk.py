@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject, utcnow
@@ -35,6 +35,7 @@ from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
+    DecisionRow,
     RiskAlert,
     RiskCase,
     RiskCaseNote,
@@ -239,6 +240,9 @@ class TenantRisk:
             self._maybe_snapshot()
 
     def _commit(self, group: Sequence[_Work]) -> list[list[Answer]]:
+        """One transaction for the whole group: its fresh events are assessed in one
+        ``assess_many``, their decisions appended to the ledger in one batch (one head lock, one
+        signed checkpoint) and their rows written with executemany inserts."""
         engine = self.engine()
         with self.db.tenant(self.tenant_id) as session:
             ids = [e.event_id for w in group for e in w.events]
@@ -247,65 +251,72 @@ class TenantRisk:
                 for row in session.scalars(select(RiskEvent).where(RiskEvent.event_id.in_(ids)))
             }
             fresh: list[Event] = []
-            seen: set[str] = set()
+            owner: dict[str, _Work] = {}  # the first request that brought each fresh event
             for work in group:
                 for event in work.events:
-                    if event.event_id not in stored and event.event_id not in seen:
-                        seen.add(event.event_id)
+                    if event.event_id not in stored and event.event_id not in owner:
+                        owner[event.event_id] = work
                         fresh.append(event)
-            assessed = dict(
-                zip([e.event_id for e in fresh], engine.assess_many(fresh), strict=True)
-            )
-            made = {
-                e.event_id: to_decision(self.tenant_id, e, assessed[e.event_id], self._model_ref)
-                for e in fresh
-            }
-            by_work: dict[int, list[Decision]] = {}
-            for i, work in enumerate(group):
-                mine = [
-                    made[e.event_id]
-                    for e in work.events
-                    if e.event_id in made and made[e.event_id] is not None
+            assessments = engine.assess_many(fresh)
+            made = [
+                to_decision(self.tenant_id, e, a, self._model_ref)
+                for e, a in zip(fresh, assessments, strict=True)
+            ]
+            recorded: dict[str, Decision] = {}
+            if made:
+                first = owner[fresh[0].event_id]
+                done = decisions.record_many(
+                    session,
+                    made,
+                    settings=self.settings,
+                    key_id=first.key_id,
+                    request_id=first.request_id,
+                )
+                # Each decision row names the request that brought its event.
+                others = [
+                    {"id": d.id, "key_id": w.key_id, "request_id": w.request_id}
+                    for e, d in zip(fresh, done, strict=True)
+                    if (w := owner[e.event_id]) is not first
+                    and (w.key_id, w.request_id) != (first.key_id, first.request_id)
                 ]
-                unique = list({d.id: d for d in mine}.values())
-                by_work[i] = (
-                    decisions.record_many(
-                        session,
-                        unique,
-                        settings=self.settings,
-                        key_id=work.key_id,
-                        request_id=work.request_id,
-                    )
-                    if unique
-                    else []
-                )
-            recorded = {d.id: d for ds in by_work.values() for d in ds}
+                if others:
+                    session.execute(update(DecisionRow), others)
+                recorded = {e.event_id: d for e, d in zip(fresh, done, strict=True)}
             cases: dict[str, str] = {}
-            for event in fresh:
-                decision = recorded[made[event.event_id].id]
-                a = assessed[event.event_id]
-                row = RiskEvent(
-                    tenant_id=self.tenant_id,
-                    event_id=event.event_id,
-                    occurred_at=event.occurred_at,
-                    body={
-                        "event": event_json(event),
-                        "features": a.features,
-                        "rules": [h.rule_id for h in a.hits],
-                        "shadow_rules": [h.rule_id for h in a.shadow_hits],
-                        "model_score": a.model_score,
-                    },
-                    decision_id=decision.id,
-                    outcome=decision.outcome,
-                    score=float(decision.score or 0.0),
+            rows: list[dict[str, Any]] = []
+            now = utcnow()
+            for event, a in zip(fresh, assessments, strict=True):
+                decision = recorded[event.event_id]
+                rows.append(
+                    {
+                        "tenant_id": self.tenant_id,
+                        "event_id": event.event_id,
+                        "occurred_at": event.occurred_at,
+                        "body": {
+                            "event": event_json(event),
+                            "features": a.features,
+                            "rules": [h.rule_id for h in a.hits],
+                            "shadow_rules": [h.rule_id for h in a.shadow_hits],
+                            "model_score": a.model_score,
+                        },
+                        "decision_id": decision.id,
+                        "outcome": decision.outcome,
+                        "score": float(decision.score or 0.0),
+                        "created_at": now,
+                    }
                 )
-                session.add(row)
+            if rows:
+                # Core executemany, in log order: seq follows the order the engine applied them.
+                session.execute(insert(RiskEvent), rows)
+            for event, a in zip(fresh, assessments, strict=True):
                 if a.action != "allow":
+                    decision = recorded[event.event_id]
                     cases[event.event_id] = _alert(session, self.tenant_id, event, decision, a)
             session.flush()
-            self._last_seq = max(
-                self._last_seq, session.scalar(select(func.max(RiskEvent.seq))) or 0
-            )
+            if fresh:
+                self._last_seq = max(
+                    self._last_seq, session.scalar(select(func.max(RiskEvent.seq))) or 0
+                )
             self._since_snapshot += len(fresh)
             answers: list[list[Answer]] = []
             for work in group:
@@ -321,12 +332,12 @@ class TenantRisk:
                             )
                         )
                     else:
-                        decision = recorded[made[event.event_id].id]
                         out.append(
                             Answer(
                                 event.event_id,
-                                decision,
-                                duplicate=False,
+                                recorded[event.event_id],
+                                # The same id twice in one group: the later request is a retry.
+                                duplicate=owner[event.event_id] is not work,
                                 case_id=cases.get(event.event_id),
                             )
                         )

@@ -12,10 +12,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,7 +161,46 @@ def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> A
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
+    forget_key(key.id)
+    # A request authenticating between now and the commit could cache the key once more.
+    event.listen(session, "after_commit", lambda _s, kid=key.id: forget_key(kid), once=True)
     return key
+
+
+# Authentication cache: SHA-256 of a presented key -> (principal, monotonic expiry). A hit skips
+# the database entirely (the hot path of scoring). Entries live at most AUTH_CACHE_TTL seconds,
+# so a revocation or a suspension made by another process holds within a second; a revocation
+# made in this process drops the key's entries at once and again after its commit. Failures are
+# never cached.
+AUTH_CACHE_TTL = 1.0
+_AUTH_CACHE_MAX = 10_000
+_auth_cache: dict[str, tuple[Principal, float]] = {}
+_auth_lock = threading.Lock()
+
+
+def cached_principal(presented: str | None) -> Principal | None:
+    """The principal authenticated for this exact key less than a second ago, else None."""
+    if not presented:
+        return None
+    entry = _auth_cache.get(_hash(presented.strip()))
+    if entry is None or entry[1] < time.monotonic():
+        return None
+    return entry[0]
+
+
+def remember_principal(presented: str, principal: Principal) -> None:
+    digest = _hash(presented.strip())
+    with _auth_lock:
+        if len(_auth_cache) >= _AUTH_CACHE_MAX:
+            _auth_cache.clear()
+        _auth_cache[digest] = (principal, time.monotonic() + AUTH_CACHE_TTL)
+
+
+def forget_key(key_id: str) -> None:
+    """Drop every cached authentication of ``key_id`` (on revocation)."""
+    with _auth_lock:
+        for digest in [d for d, (p, _) in _auth_cache.items() if p.key_id == key_id]:
+            del _auth_cache[digest]
 
 
 def authenticate(session: Session, presented: str | None) -> Principal:

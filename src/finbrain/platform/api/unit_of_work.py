@@ -60,11 +60,20 @@ def authenticate(request: Request) -> Principal:
         return cached
     db = database(request)
     session = request_session(request)
-    db.scope_platform(session)
-    principal = tenancy.authenticate(session, bearer(request))
+    presented = bearer(request)
+    # A key authenticated less than a second ago needs no database read (tenancy's cache).
+    principal = tenancy.cached_principal(presented)
+    hit = principal is not None
+    if principal is None:
+        db.scope_platform(session)
+        principal = tenancy.authenticate(session, presented)
+        assert presented is not None  # authenticate refuses a missing key
+        tenancy.remember_principal(presented, principal)
     request.app.state.rate_limiter.hit(principal.key_id)
     if principal.tenant_id is not None:
         db.scope_tenant(session, principal.tenant_id)
+    elif hit:
+        db.scope_platform(session)
     request.state.principal = principal
     return principal
 
@@ -139,7 +148,10 @@ class UnitOfWorkRoute(APIRoute):
             session = db.session()
             request.state.session = session
             try:
-                await run_in_threadpool(db.begin, session, writes)
+                if self.writes_here:
+                    await run_in_threadpool(db.begin, session, writes)
+                # else: the read transaction begins with the first query, if any (none when
+                # the authentication is cached): no pooled connection held for nothing.
                 key = request.headers.get("idempotency-key")
                 if request.method == "POST" and key is not None and self.writes_here:
                     return await self._idempotent(request, handler, session, _check_key(key))
@@ -148,7 +160,10 @@ class UnitOfWorkRoute(APIRoute):
                     await run_in_threadpool(session.commit)
                 return response
             finally:
-                await run_in_threadpool(session.close)
+                if session.in_transaction():
+                    await run_in_threadpool(session.close)
+                else:
+                    session.close()
 
         return route
 

@@ -109,6 +109,15 @@ def _hub(request: Request) -> service.RiskHub:
     return hub
 
 
+def _release(request: Request) -> None:
+    """Give the request's read transaction back before waiting for the writer: the writer
+    commits on its own connection, and a request must never hold a pooled one while it waits
+    (enough concurrent requests would starve the writer of connections)."""
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        session.close()
+
+
 @scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
 def score_event(
     body: EventIn, request: Request, response: Response, principal: Scorer
@@ -118,6 +127,7 @@ def score_event(
     returns the stored decision (200) and is never counted twice."""
     assert principal.tenant_id
     event = body.event()
+    _release(request)
     answer = (
         _hub(request)
         .tenant(principal.tenant_id)
@@ -134,6 +144,7 @@ def score_batch(body: BatchIn, request: Request, principal: Scorer) -> BatchOut:
     event refuses the batch, naming ``events[i].field``)."""
     assert principal.tenant_id
     events = [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
+    _release(request)
     answers = (
         _hub(request)
         .tenant(principal.tenant_id)
