@@ -226,3 +226,48 @@ def test_restart_rebuilds_the_windows_from_snapshot_and_log(
         assert dup.duplicate
     finally:
         hub.stop()
+
+
+def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -> None:
+    tenant_id, headers = _headers(platform)
+    assert (
+        platform.client.post(
+            "/v1/risk/events", json=event(1, minutes=60), headers=headers
+        ).status_code
+        == 201
+    )
+    # An hour behind the newest event of its card: beyond the allowed lateness, not counted.
+    late = platform.client.post("/v1/risk/events", json=event(2, minutes=1), headers=headers)
+    assert late.status_code == 422, late.text
+    assert (late.json()["field"], late.json()["rule"]) == ("occurred_at", "within_allowed_lateness")
+    assert late.json()["code"] == "FB-RISK-LATE-EVENT"
+    # In a batch the whole batch is refused and the event is named.
+    batch = [event(3, customer="C2", minutes=5), event(4, minutes=2)]
+    r = platform.client.post("/v1/risk/events/batch", json={"events": batch}, headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "events[1].occurred_at"
+    # A clock an hour fast is refused before anything is counted.
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    r = platform.client.post(
+        "/v1/risk/events", json={**event(5), "occurred_at": ahead}, headers=headers
+    )
+    assert r.status_code == 422 and r.json()["rule"] == "not_in_the_future"
+    # Within one group commit, a refused request does not take the others down with it.
+    hub = service.RiskHub(platform.db, platform.settings)
+    try:
+        tenant = hub.tenant(tenant_id)
+        good = service._Work([service.Event_from(event(6, customer="C3", minutes=70))], None, None)
+        bad = service._Work([service.Event_from(event(7, minutes=3))], None, None)
+        tenant.call(lambda t: t._write([bad, good]))
+        assert good.future.result(timeout=10)[0].duplicate is False
+        with pytest.raises(Exception, match="occurred_at"):
+            bad.future.result(timeout=10)
+    finally:
+        hub.stop()
+    with platform.db.tenant(tenant_id, write=False) as session:
+        stored = set(session.scalars(select(RiskEvent.event_id)))
+    assert stored == {"E000001", "E000006"}
+    # The card's count is exact after all the refusals: only E1 before this one.
+    after = platform.client.post("/v1/risk/events", json=event(8, minutes=80), headers=headers)
+    assert after.status_code == 201
+    stream = platform.client.get("/v1/risk/events?limit=1", headers=headers).json()["items"]
+    assert stream[0]["body"]["features"]["cust_count_1d"] == 2

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="Scored events between snapshots of a tenant's risk windows: bounds the "
         "replay after a restart.",
     )
+    risk_max_clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="How far in the future an event's occurred_at may be (client clock skew) "
+        "before it is refused.",
+    )
     warm_sanctions_index: bool = Field(
         default=True,
         description="Build the sanctions index in the background at start-up (seconds), so the "

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject, utcnow
-from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
+from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.database import Database
@@ -107,6 +107,7 @@ class _Work:
     events: list[Event]
     key_id: str | None
     request_id: str | None
+    fields: list[str] | None = None
     future: Future[list[Answer]] = field(default_factory=Future)
 
 
@@ -118,6 +119,7 @@ class TenantRisk:
         self.settings = settings
         self.tenant_id = tenant_id
         self._queue: queue.Queue[_Work | None] = queue.Queue()
+        self._held: tuple[_Work | None] | None = None  # a stop/call met while grouping
         self._engine: RiskEngine | None = None
         self._model_ref: ModelRef | None = None
         self._last_seq = 0
@@ -187,9 +189,30 @@ class TenantRisk:
 
     # -- the group-commit writer ---------------------------------------------------------------
     def submit(
-        self, events: list[Event], key_id: str | None, request_id: str | None, timeout: float = 30.0
+        self,
+        events: list[Event],
+        key_id: str | None,
+        request_id: str | None,
+        timeout: float = 30.0,
+        *,
+        fields: Sequence[str] | None = None,
     ) -> list[Answer]:
-        work = _Work(events, key_id, request_id)
+        """Score ``events`` in order; returns once their decisions are committed.
+
+        An event stamped further in the future than ``risk_max_clock_skew_seconds`` is refused
+        before anything is counted: a wrong clock must not make the customer's real payments
+        look late. ``fields`` names each event in errors (``events[3].`` in a batch).
+        """
+        limit = utcnow() + timedelta(seconds=self.settings.risk_max_clock_skew_seconds)
+        for i, event in enumerate(events):
+            if event.occurred_at > limit:
+                prefix = fields[i] if fields else ("" if len(events) == 1 else f"events[{i}].")
+                raise ValidationError(
+                    field=f"{prefix}occurred_at",
+                    rule="not_in_the_future",
+                    max_skew_seconds=self.settings.risk_max_clock_skew_seconds,
+                )
+        work = _Work(events, key_id, request_id, fields=list(fields) if fields else None)
         self._queue.put(work)
         return work.future.result(timeout=timeout)
 
@@ -205,9 +228,15 @@ class TenantRisk:
         self._queue.put(None)
         self._thread.join(timeout=10)
 
+    def _next(self) -> _Work | None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held[0]
+        return self._queue.get()
+
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            first = self._next()
             if first is None:
                 return
             if hasattr(first, "call"):
@@ -224,20 +253,56 @@ class TenantRisk:
                 except queue.Empty:
                     break
                 if nxt is None or hasattr(nxt, "call"):
-                    self._queue.put(nxt)  # handled after this group, in order
+                    self._held = (nxt,)  # handled right after this group, in order
                     break
                 group.append(nxt)
                 size += len(nxt.events)
+            self._write(group)
+            self._maybe_snapshot()
+
+    def _write(self, group: list[_Work]) -> None:
+        """Commit a group; a request whose event the windows refuse (too late) fails alone.
+
+        The engine may already have counted the group's earlier events when one is refused,
+        so it is rebuilt from the log (nothing of the group was committed) and the group is
+        written again without the refused request.
+        """
+        while group:
             try:
                 answers = self._commit(group)
-            except BaseException as exc:
+            except FinbrainError as exc:
                 self.invalidate()  # the engine may have counted uncommitted events
+                culprit = getattr(exc, "event_id", None)
+                bad = [
+                    w
+                    for w in group
+                    if culprit is not None and any(e.event_id == culprit for e in w.events)
+                ]
+                if exc.status >= 500 or not bad:
+                    for work in group:
+                        work.future.set_exception(exc)
+                    return
+                work = bad[0]
+                index = next(i for i, e in enumerate(work.events) if e.event_id == culprit)
+                prefix = (
+                    work.fields[index]
+                    if work.fields
+                    else ("" if len(work.events) == 1 else f"events[{index}].")
+                )
+                if exc.field:
+                    exc.field = f"{prefix}{exc.field}"
+                    exc.params["field"] = exc.field
+                work.future.set_exception(exc)
+                group = [w for w in group if w is not work]
+                continue
+            except BaseException as exc:
+                self.invalidate()
                 for work in group:
                     work.future.set_exception(exc)
-                continue
+                return
             for work, answer in zip(group, answers, strict=True):
                 work.future.set_result(answer)
-            self._maybe_snapshot()
+            return
 
     def _commit(self, group: Sequence[_Work]) -> list[list[Answer]]:
         """One transaction for the whole group: its fresh events are assessed in one

@@ -123,7 +123,13 @@ class RiskEngine:
         """Assess events in order; each one's windows include the events before it."""
         if not events:
             return []
-        rows = [self.windows.update_row(event) for event in events]
+        rows = []
+        for event in events:
+            try:
+                rows.append(self.windows.update_row(event))
+            except ValidationError as exc:  # a late event: say which one (the caller isolates it)
+                exc.event_id = event.event_id  # type: ignore[attr-defined]
+                raise
         matrix = np.asarray(rows, dtype=np.float64)
         probabilities: list[float | None] = [None] * len(events)
         if self.model is not None and self._columns is not None:
