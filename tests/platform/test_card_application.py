@@ -213,6 +213,7 @@ def test_bad_identity_fields_are_refused_and_nothing_is_stored(
         ({"name": "!!!"}, "applicant.name", "no_letters"),
         ({"name": "😀😀"}, "applicant.name", "no_letters"),
         ({"name": "王" * 600}, "applicant.name", None),
+        ({"name": "王Xiao明"}, "applicant.name", "one_script"),
         ({"monthly_income": {"amount": "-5", "currency": "CNY"}}, "monthly_income.amount", None),
         ({"monthly_income": {"amount": "5", "currency": "XYZ"}}, "monthly_income.currency", None),
     ]

@@ -137,6 +137,10 @@ def check_identity(app: Application, today: date) -> Checked:
     )
     mobile = validators.parse_mobile(app.applicant.mobile, field="applicant.mobile")
     name = names.prepare(app.applicant.name, kind="person", field="applicant.name")
+    if name.script == "mixed":
+        # A name on an identity document is written in one script; screening still accepts
+        # mixed names (refusing them there would let a listed name slip through).
+        raise ValidationError(field="applicant.name", rule="one_script")
     return Checked(resident, mobile, name, _age(resident.birth_date, today))
 
 
