@@ -75,6 +75,7 @@ class Assessment:
     hits: list[RuleHit]
     shadow_hits: list[RuleHit]
     reasons: list[Reason] = field(default_factory=list)
+    challenger_score: float | None = None  # the challenger model's probability, in shadow
 
 
 def rule_schema(features: FeatureSet) -> dict[str, Literal["number", "string", "bool"]]:
@@ -97,6 +98,7 @@ class RiskEngine:
         model: Model | None = None,
         *,
         thresholds: Thresholds | None = None,
+        challenger: Model | None = None,
     ) -> None:
         self.features = features
         self.windows = OnlineWindows(features)
@@ -104,16 +106,22 @@ class RiskEngine:
         self.rulebook = RuleBook(self.schema)
         self.rulebook.publish(rules)
         self.model = model
+        self.challenger = challenger
         self.thresholds = thresholds or Thresholds()
-        self._columns: list[int] | None = None
-        if model is not None:
-            missing = [n for n in model.feature_names if n not in features.names]
-            if missing:
-                raise ValidationError(
-                    field="model.feature_names", rule="computed_online", missing=", ".join(missing)
-                )
-            index = {name: i for i, name in enumerate(features.names)}
-            self._columns = [index[name] for name in model.feature_names]
+        self._columns = self._columns_of(model, "model")
+        self._challenger_columns = self._columns_of(challenger, "challenger")
+
+    def _columns_of(self, model: Model | None, field: str) -> list[int] | None:
+        """Where the model's features sit in the engine's rows (every one computed online)."""
+        if model is None:
+            return None
+        missing = [n for n in model.feature_names if n not in self.features.names]
+        if missing:
+            raise ValidationError(
+                field=f"{field}.feature_names", rule="computed_online", missing=", ".join(missing)
+            )
+        index = {name: i for i, name in enumerate(self.features.names)}
+        return [index[name] for name in model.feature_names]
 
     # -- scoring ---------------------------------------------------------------------------------
     def assess(self, event: Event) -> Assessment:
@@ -134,6 +142,10 @@ class RiskEngine:
         probabilities: list[float | None] = [None] * len(events)
         if self.model is not None and self._columns is not None:
             probabilities = [float(p) for p in self.model.score(matrix[:, self._columns])]
+        shadow: list[float | None] = [None] * len(events)
+        if self.challenger is not None and self._challenger_columns is not None:
+            # The challenger scores the same events in shadow: kept, never decides.
+            shadow = [float(p) for p in self.challenger.score(matrix[:, self._challenger_columns])]
         rules = self.rulebook.current
         names = self.features.names
         out: list[Assessment] = []
@@ -173,6 +185,7 @@ class RiskEngine:
                     hits=outcome.hits,
                     shadow_hits=outcome.shadow_hits,
                     reasons=reasons,
+                    challenger_score=shadow[i],
                 )
             )
         return out
