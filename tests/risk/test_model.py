@@ -135,3 +135,39 @@ def test_fit_validates_its_input(features) -> None:  # type: ignore[no-untyped-d
         RiskModel().fit(small[list(fs.names)].to_numpy(), small["is_fraud"])  # no names
     with pytest.raises(ValidationError):
         RiskModel().score(small)  # not fitted
+
+
+def test_fast_contributions_are_lightgbms_exactly(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
+    test = _test(features).iloc[:400]
+    matrix = test[model.feature_names].to_numpy(dtype=np.float64)
+    reference = model.booster_.predict(matrix, pred_contrib=True)
+    raw = model.raw_score(matrix)
+    for i in range(0, 400, 9):
+        fast = model.contributions(matrix[i])
+        assert np.array_equal(fast, reference[i])  # bit-identical, not approximately
+        assert fast.sum() == pytest.approx(raw[i], abs=1e-9)
+        # Every input form reaches the same numbers; a column slice (not contiguous) too.
+        assert np.array_equal(model.contributions(test.iloc[i]), fast)
+        assert np.array_equal(model.contributions(matrix[i : i + 1]), fast)
+        wide = np.repeat(matrix[i : i + 1], 2, axis=0).T.copy().T[0]
+        assert np.array_equal(model.contributions(wide), fast)
+        reasons = model.explain(matrix[i], top=3)
+        positive = [j for j in np.argsort(-fast[:-1], kind="stable") if fast[j] > 0][:3]
+        assert [r.feature for r in reasons] == [model.feature_names[j] for j in positive]
+        assert [r.contribution for r in reasons] == [float(fast[j]) for j in positive]
+    with pytest.raises(ValidationError):
+        model.contributions(matrix[0, :-1])
+    # A refitted or reloaded model predicts with its own booster, not a cached one.
+    again = RiskModel.from_json(model.to_json())
+    assert np.array_equal(again.contributions(matrix[0]), model.contributions(matrix[0]))
+    small = RiskModel(n_estimators=5, num_leaves=4)
+    train = features[1].iloc[:20000]
+    small.fit(train, train["is_fraud"], feature_set=features[0])
+    first = small.contributions(matrix[0])
+    small.n_estimators = 10
+    small.fit(train, train["is_fraud"], feature_set=features[0])
+    assert np.array_equal(
+        small.contributions(matrix[0]),
+        small.booster_.predict(matrix[:1], pred_contrib=True)[0],
+    )
+    assert not np.array_equal(small.contributions(matrix[0]), first)
