@@ -2,15 +2,26 @@
 
 Two systems that hold the same input must compute the same digest, whatever their key order or
 number formatting: that is what makes an ``input_digest`` (and later a ledger leaf) verifiable.
+
+Every decision is canonicalised on the hot path (its input digest and its ledger entry), so the
+common shapes are written here directly: strings through the standard library's C escaper
+(RFC 8785 escapes exactly what ``json`` does with ``ensure_ascii=False``: ``"``, ``\\`` and the
+control characters, in lower-case hex), keys sorted by their UTF-16 code units, and the floats
+whose shortest form Python and ECMAScript write alike. Anything else (a float in exponent
+notation, an unsupported type) is handed to the ``rfc8785`` reference package, so the bytes are
+those it produces, byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from json.encoder import encode_basestring as _escape
 from typing import Any
 
 import rfc8785
+
+_INT_MAX = 2**53 - 1
 
 
 def _plain(value: Any) -> Any:
@@ -24,10 +35,96 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _SlowPathError(Exception):
+    """The fast writer met a value it leaves to the reference implementation."""
+
+
+def _string(value: str) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")  # lone surrogates: the reference refuses them
+        except UnicodeEncodeError:
+            raise _SlowPathError from None
+    return _escape(value)
+
+
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16be")
+
+
+def _write(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_string(value))
+    elif kind is float:
+        # Python's shortest repr is ECMAScript's in this range (fixed notation on both sides);
+        # integral values print without ".0". Exponent forms go to the reference.
+        if abs(value) < 1e16:  # False for NaN and the infinities
+            if value.is_integer():
+                out.append(str(int(value)))
+                return
+            if abs(value) >= 1e-4:
+                out.append(repr(value))
+                return
+        raise _SlowPathError
+    elif kind is Decimal:
+        out.append(_string(str(value)))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        if -_INT_MAX <= value <= _INT_MAX:
+            out.append(str(value))
+            return
+        raise _SlowPathError
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        keys = list(value)
+        for key in keys:
+            if type(key) is not str:
+                raise _SlowPathError
+        ascii_keys = all(key.isascii() for key in keys)
+        keys.sort(key=None if ascii_keys else _utf16)
+        sep = "{"
+        for key in keys:
+            out.append(sep)
+            out.append(_string(key))
+            out.append(":")
+            _write(value[key], out)
+            sep = ","
+        out.append("}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        sep = "["
+        for item in value:
+            out.append(sep)
+            _write(item, out)
+            sep = ","
+        out.append("]")
+    else:
+        raise _SlowPathError
+
+
+def _fast(value: Any) -> bytes:
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out).encode("utf-8")
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 bytes of ``value`` (dicts, lists, str, int, float, bool, None, Decimal)."""
-    result: bytes = rfc8785.dumps(_plain(value))
-    return result
+    try:
+        return _fast(value)
+    except _SlowPathError:
+        result: bytes = rfc8785.dumps(_plain(value))
+        return result
 
 
 def digest(value: Any) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.canonical import canonical_json
@@ -16,6 +16,8 @@ from finbrain.core.settings import Settings
 from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
 from finbrain.platform.store.models import DecisionRow
+
+DECISIONS = cast(Table, DecisionRow.__table__)
 
 
 def record(
@@ -42,10 +44,20 @@ def record_many(
     settings: Settings,
     key_id: str | None = None,
     request_id: str | None = None,
+    key_ids: Sequence[str | None] | None = None,
+    request_ids: Sequence[str | None] | None = None,
 ) -> list[Decision]:
-    """Store decisions of one tenant and append them to its ledger as one batch."""
+    """Store decisions of one tenant and append them to its ledger as one batch.
+
+    ``key_id``/``request_id`` name the caller of the whole batch; ``key_ids``/``request_ids``
+    (one per decision) name each decision's own caller when a batch gathers many requests.
+    """
     if not batch:
         return []
+    if (key_ids is not None and len(key_ids) != len(batch)) or (
+        request_ids is not None and len(request_ids) != len(batch)
+    ):
+        raise ValidationError(field="request_ids", rule="one_per_decision")
     tenant_id = batch[0].tenant_id
     if any(d.tenant_id != tenant_id for d in batch) or session.info.get("tenant_id") not in (
         None,
@@ -58,20 +70,45 @@ def record_many(
     ):
         raise ConflictError(field="id", rule="unique")
     ledger = TenantLedger(session, tenant_id, settings)
-    appended = ledger.append([(canonical_json(d.ledger_entry()), d.id) for d in batch])
-    done = []
-    for offset, decision in enumerate(batch):
-        receipt = ledger.receipt(appended.first_index + offset, appended)
-        done.append(decision.model_copy(update={"receipt": receipt}))
-    session.bulk_insert_mappings(
-        DecisionRow,
-        [_row(d, key_id, request_id) for d in done],
+    entries = [d.ledger_entry() for d in batch]
+    appended = ledger.append(
+        [(canonical_json(entry), d.id) for entry, d in zip(entries, batch, strict=True)]
     )
-    session.flush()
+    receipts = ledger.receipts(appended)
+    done = [
+        decision.model_copy(update={"receipt": receipt})
+        for decision, receipt in zip(batch, receipts, strict=True)
+    ]
+    rows = []
+    for i, (decision, entry, receipt) in enumerate(zip(done, entries, receipts, strict=True)):
+        row = _row(
+            decision,
+            key_ids[i] if key_ids is not None else key_id,
+            request_ids[i] if request_ids is not None else request_id,
+            reasons=entry["reasons"],  # the JSON form, already made for the ledger entry
+        )
+        row["receipt"] = _receipt_json(receipt)
+        rows.append(row)
+    # A Core executemany: the ORM's bulk path adds nothing for these immutable rows.
+    session.execute(insert(DECISIONS), rows)
     return done
 
 
-def _row(decision: Decision, key_id: str | None, request_id: str | None) -> dict[str, Any]:
+def _receipt_json(receipt: Receipt) -> dict[str, Any]:
+    """``receipt.model_dump(mode="json")``, built directly (every field is JSON already)."""
+    return {
+        "leaf_index": receipt.leaf_index,
+        "checkpoint": receipt.checkpoint,
+        "inclusion_proof": list(receipt.inclusion_proof),
+    }
+
+
+def _row(
+    decision: Decision,
+    key_id: str | None,
+    request_id: str | None,
+    reasons: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         "id": decision.id,
         "tenant_id": decision.tenant_id,
@@ -85,7 +122,9 @@ def _row(decision: Decision, key_id: str | None, request_id: str | None) -> dict
         "outcome": decision.outcome,
         "score": decision.score,
         "grade": decision.grade,
-        "reasons": [r.model_dump(mode="json") for r in decision.reasons],
+        "reasons": reasons
+        if reasons is not None
+        else [r.model_dump(mode="json") for r in decision.reasons],
         "input_digest": decision.input_digest,
         "created_at": decision.created_at,
         "receipt": decision.receipt.model_dump(mode="json") if decision.receipt else None,

@@ -155,6 +155,22 @@ class DatabaseHashStore:
             self.new_nodes.append((level, index, value))
 
 
+class _MemoLog(MerkleLog):
+    """A log whose partial-subtree hashes are kept: the proofs of a batch of new leaves share
+    the right edge, which would otherwise be hashed again for every proof."""
+
+    def __init__(self, store: DatabaseHashStore, size: int) -> None:
+        super().__init__(store, size)
+        self._memo: dict[tuple[int, int], bytes] = {}
+
+    def subtree_hash(self, start: int, end: int) -> bytes:
+        key = (start, end)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().subtree_hash(start, end)
+        return found
+
+
 @dataclass(frozen=True)
 class Appended:
     first_index: int
@@ -236,6 +252,11 @@ class TenantLedger:
 
     # -- writing -----------------------------------------------------------------------------
     def _lock_head(self) -> LedgerHead:
+        head = self.session.scalar(
+            select(LedgerHead).where(LedgerHead.tenant_id == self.tenant_id).with_for_update()
+        )
+        if head is not None:
+            return head
         values = {
             "tenant_id": self.tenant_id,
             "size": 0,
@@ -320,7 +341,24 @@ class TenantLedger:
         return self.latest_checkpoint()
 
     def receipt(self, index: int, appended: Appended) -> Receipt:
-        proof = self.inclusion_proof(index, appended.size)
+        """The receipt of one entry of ``appended`` (appended in this transaction)."""
+        if not appended.first_index <= index < appended.size:
+            raise ValidationError(field="leaf", rule="in_appended_range")
+        return self._receipt(_MemoLog(self.store, appended.size), index, appended)
+
+    def receipts(self, appended: Appended) -> list[Receipt]:
+        """The receipts of every entry of ``appended``, in order. The tree size is the one the
+        append reached (no read of the head), and every hash a proof needs was fetched or
+        computed by the append: the frontier it hung from and the subtrees it completed."""
+        log = _MemoLog(self.store, appended.size)
+        return [
+            self._receipt(log, index, appended)
+            for index in range(appended.first_index, appended.size)
+        ]
+
+    @staticmethod
+    def _receipt(log: MerkleLog, index: int, appended: Appended) -> Receipt:
+        proof = log.inclusion_proof(index, appended.size)
         return Receipt(
             leaf_index=index, checkpoint=appended.note, inclusion_proof=encode_proof(proof)
         )

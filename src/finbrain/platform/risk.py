@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject, utcnow
@@ -35,7 +35,6 @@ from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
-    DecisionRow,
     RiskAlert,
     RiskCase,
     RiskCaseNote,
@@ -79,10 +78,15 @@ def subject_of(event: Event) -> Subject:
 
 
 def to_decision(
-    tenant_id: str, event: Event, assessment: Assessment, model: ModelRef | None
+    tenant_id: str,
+    event: Event,
+    assessment: Assessment,
+    model: ModelRef | None,
+    body: dict[str, Any] | None = None,
 ) -> Decision:
+    """``body`` is ``event_json(event)`` when the caller has it already."""
     return Decision.for_input(
-        {"event": event_json(event), "features": assessment.features},
+        {"event": event_json(event) if body is None else body, "features": assessment.features},
         tenant_id=tenant_id,
         capability="risk",
         action="score",
@@ -323,34 +327,27 @@ class TenantRisk:
                         owner[event.event_id] = work
                         fresh.append(event)
             assessments = engine.assess_many(fresh)
+            bodies = [event_json(e) for e in fresh]
             made = [
-                to_decision(self.tenant_id, e, a, self._model_ref)
-                for e, a in zip(fresh, assessments, strict=True)
+                to_decision(self.tenant_id, e, a, self._model_ref, body)
+                for e, a, body in zip(fresh, assessments, bodies, strict=True)
             ]
             recorded: dict[str, Decision] = {}
             if made:
-                first = owner[fresh[0].event_id]
+                # Each decision row names the request that brought its event.
+                owners = [owner[e.event_id] for e in fresh]
                 done = decisions.record_many(
                     session,
                     made,
                     settings=self.settings,
-                    key_id=first.key_id,
-                    request_id=first.request_id,
+                    key_ids=[w.key_id for w in owners],
+                    request_ids=[w.request_id for w in owners],
                 )
-                # Each decision row names the request that brought its event.
-                others = [
-                    {"id": d.id, "key_id": w.key_id, "request_id": w.request_id}
-                    for e, d in zip(fresh, done, strict=True)
-                    if (w := owner[e.event_id]) is not first
-                    and (w.key_id, w.request_id) != (first.key_id, first.request_id)
-                ]
-                if others:
-                    session.execute(update(DecisionRow), others)
                 recorded = {e.event_id: d for e, d in zip(fresh, done, strict=True)}
             cases: dict[str, str] = {}
             rows: list[dict[str, Any]] = []
             now = utcnow()
-            for event, a in zip(fresh, assessments, strict=True):
+            for event, a, body in zip(fresh, assessments, bodies, strict=True):
                 decision = recorded[event.event_id]
                 rows.append(
                     {
@@ -358,7 +355,7 @@ class TenantRisk:
                         "event_id": event.event_id,
                         "occurred_at": event.occurred_at,
                         "body": {
-                            "event": event_json(event),
+                            "event": body,
                             "features": a.features,
                             "rules": [h.rule_id for h in a.hits],
                             "shadow_rules": [h.rule_id for h in a.shadow_hits],
