@@ -431,3 +431,233 @@ def test_derived_features_read_only_earlier_features() -> None:
     with pytest.raises(ValidationError) as info:
         FeatureSet.from_dict(spec)
     assert info.value.rule == "unique"
+
+
+# -- the generated fast path: every aggregate, delay and key shape; late arrivals ---------------
+
+# Beyond SMALL: min without delay, delayed min/max/sum/avg/distinct on one key (two delays share
+# it), a second key holding labels (an event id then has two label locations), distinct on a
+# pair key, and a key read only for since_prev.
+EXTRA = FeatureSet(
+    (
+        Window("c_min0", ("customer_id",), "min", "amount", timedelta(seconds=45)),
+        Window(
+            "c_dmin",
+            ("customer_id",),
+            "min",
+            "amount",
+            timedelta(seconds=40),
+            delay=timedelta(seconds=10),
+            fill=-2.0,
+        ),
+        Window(
+            "c_dmax",
+            ("customer_id",),
+            "max",
+            "amount",
+            timedelta(seconds=40),
+            delay=timedelta(seconds=10),
+        ),
+        Window(
+            "c_dsum",
+            ("customer_id",),
+            "sum",
+            "amount",
+            timedelta(seconds=40),
+            delay=timedelta(seconds=25),
+        ),
+        Window(
+            "c_dterms",
+            ("customer_id",),
+            "distinct",
+            "terminal_id",
+            timedelta(seconds=50),
+            delay=timedelta(seconds=10),
+        ),
+        Window(
+            "c_ddevs",
+            ("customer_id",),
+            "distinct",
+            "device_id",
+            timedelta(seconds=30),
+            delay=timedelta(seconds=10),
+        ),
+        Window("c_devs0", ("customer_id",), "distinct", "device_id", timedelta(seconds=35)),
+        Window(
+            "t_davg",
+            ("terminal_id",),
+            "avg",
+            "amount",
+            timedelta(seconds=30),
+            delay=timedelta(seconds=5),
+        ),
+        Window(
+            "t_frauds",
+            ("terminal_id",),
+            "sum",
+            None,
+            timedelta(seconds=20),
+            delay=timedelta(seconds=5),
+            label=True,
+        ),
+        Window(
+            "d_risk",
+            ("device_id",),
+            "avg",
+            None,
+            timedelta(seconds=40),
+            delay=timedelta(seconds=20),
+            label=True,
+        ),
+        Window(
+            "ct_devs",
+            ("customer_id", "terminal_id"),
+            "distinct",
+            "device_id",
+            timedelta(seconds=60),
+        ),
+    ),
+    (
+        Derived("gap_card", "since_prev", ("card_id",)),
+        Derived("max_to_min", "ratio", ("c_dmax", "c_min0"), fill=-1.0),
+        Derived("amt_minus_dsum", "diff", ("amount", "c_dsum")),
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_row, min_size=1, max_size=40))
+def test_random_streams_every_aggregate_online_equals_sql(rows: list[Any]) -> None:
+    frame = _stream(rows)
+    offline = _sql(EXTRA, frame)
+    _assert_same(EXTRA.names, _replay_objects(EXTRA, frame), offline)
+    _assert_same(EXTRA.names, OnlineWindows(EXTRA).compute_frame(frame), offline)
+
+
+_late_row = st.tuples(
+    st.integers(-30, 40),  # time step in seconds; negative: the event happened earlier
+    st.sampled_from(["c1", "c2", "c3"]),
+    st.sampled_from(["t1", "t2", None]),
+    st.sampled_from(["d1", "d2", None]),
+    st.integers(1, 500_000),
+    st.booleans(),
+)
+
+
+@pytest.mark.parametrize("features", [SMALL, EXTRA], ids=["small", "extra"])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(_late_row, min_size=1, max_size=20))
+def test_out_of_order_streams_equal_sql_over_what_had_arrived(
+    features: FeatureSet, rows: list[Any]
+) -> None:
+    # Every event's values, at arrival, equal the SQL's over the table of the events that had
+    # arrived by then (ordered by time, then arrival): late ones are inserted in time order and
+    # the fast path continues exactly after them.
+    frame = _stream(rows)
+    op = OnlineWindows(features, allowed_lateness=timedelta(days=1))
+    online = _replay_objects(features, frame, op)
+    for i in range(len(frame)):
+        offline = _sql(features, frame.iloc[: i + 1])
+        _assert_same(features.names, online.iloc[[i]], offline.iloc[[i]].reset_index(drop=True))
+    restored = OnlineWindows.restore(features, op.snapshot())
+    assert restored.snapshot() == op.snapshot()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(_late_row, min_size=2, max_size=30))
+def test_peek_equals_update_with_every_aggregate(rows: list[Any]) -> None:
+    # peek evaluates from the raw columns; update runs the generated fast path.
+    op = OnlineWindows(EXTRA, allowed_lateness=timedelta(days=1))
+    for event in _events(_stream(rows)):
+        peeked = op.peek(event)
+        updated = op.update(event)
+        for name in EXTRA.names:
+            assert peeked[name] == updated[name] or (
+                np.isnan(peeked[name]) and np.isnan(updated[name])
+            ), name
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(_row, min_size=2, max_size=40), st.data())
+def test_snapshot_restore_continues_exactly_with_every_aggregate(
+    rows: list[Any], data: st.DataObject
+) -> None:
+    frame = _stream(rows)
+    cut = data.draw(st.integers(1, len(frame) - 1))
+    whole_op = OnlineWindows(EXTRA)
+    whole = _replay_objects(EXTRA, frame, whole_op)
+    op = OnlineWindows(EXTRA)
+    first = _replay_objects(EXTRA, frame.iloc[:cut], op)
+    restored = OnlineWindows.restore(EXTRA, op.snapshot())
+    second = _replay_objects(EXTRA, frame.iloc[cut:], restored)
+    _assert_same(EXTRA.names, whole, pd.concat([first, second], ignore_index=True))
+    assert restored.snapshot() == whole_op.snapshot()
+
+
+def test_long_streams_trim_buffers_and_still_equal_sql() -> None:
+    # Hundreds of events per key over many horizons: buffers are trimmed many times (pointers,
+    # stacks, distinct indexes and label locations shift) and labels keep landing.
+    rng = np.random.default_rng(7)
+    rows = [
+        (
+            int(rng.integers(0, 12)),
+            str(rng.choice(["c1", "c2"])),
+            str(rng.choice(["t1", "t2", "t3"])),
+            str(rng.choice(["d1", "d2", "d3", "d4"])),
+            int(rng.integers(1, 100_000)),
+            bool(rng.random() < 0.2),
+        )
+        for _ in range(1500)
+    ]
+    frame = _stream(rows)
+    for features in (SMALL, EXTRA):
+        op = OnlineWindows(features, allowed_lateness=timedelta(seconds=30))
+        online = _replay_objects(features, frame, op)
+        _assert_same(features.names, online, _sql(features, frame))
+        longest = max(len(b.ts) for buffers in op._state for b in buffers.values())
+        assert longest < 200  # trimmed: 1500 events, a few minutes of horizon
+        # Label locations are forgotten with the entries trimmed away.
+        assert len(op._where) < 400
+
+
+def test_label_locations_cover_every_label_key_and_expire() -> None:
+    frame = _stream([(0, "c1", "t1", "d1", 100, False), (1, "c1", "t1", "d1", 100, False)])
+    op = OnlineWindows(EXTRA)
+    events = _events(frame)
+    for event in events:
+        op.update(event)
+    assert op.label("e0", True)  # held by the terminal and the device buffers
+    probe = Event(
+        **{**_fields(events[0]), "event_id": "p", "occurred_at": T0 + timedelta(seconds=22)}
+    )
+    values = op.peek(probe)
+    assert values["t_frauds"] == 1 and values["d_risk"] == 0.5  # e0 of e0, e1
+    assert op.expire(T0 + timedelta(days=1)) > 0
+    assert not op.label("e0", True)
+
+
+def test_restore_refuses_a_snapshot_of_the_previous_format() -> None:
+    import json
+    import zlib
+
+    op = OnlineWindows(SMALL)
+    doc = json.loads(zlib.decompress(op.snapshot()))
+    doc["format"] = "finbrain.risk.windows/1"
+    with pytest.raises(ValidationError) as info:
+        OnlineWindows.restore(SMALL, zlib.compress(json.dumps(doc).encode()))
+    assert (info.value.field, info.value.rule) == ("snapshot", "known_format")
+    assert info.value.params["expected"] == "finbrain.risk.windows/2"
+
+
+def test_the_generated_kernel_holds_no_user_text() -> None:
+    from finbrain.risk.windows_kernel import generate
+
+    op = OnlineWindows(EXTRA)
+    source = op.kernel_source
+    for name in EXTRA.names:
+        assert name not in source.replace("def ingest", "")  # names are never interpolated
+    compile(source, "<kernel>", "exec")
+    # A field outside the allowed set is refused before any source is compiled.
+    bad = op._groups[0].__class__(("customer_id); import os; (",), (), (), (), False, False, 0)
+    with pytest.raises(ValueError, match="not an event field"):
+        generate((bad,), [], {}, 0, frozenset({"customer_id"}), {})

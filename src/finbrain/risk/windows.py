@@ -43,7 +43,6 @@ import math
 import re
 import zlib
 from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,6 +53,29 @@ import pandas as pd
 
 from finbrain.core.errors import ValidationError
 from finbrain.risk.events import AMOUNT_SCALE, Event, amount_units, epoch_micros
+from finbrain.risk.windows_kernel import (
+    AVG,
+    COUNT,
+    DISTINCT,
+    LAVG,
+    LCOUNT,
+    MAX,
+    MIN,
+    SUM,
+    Buffer,
+    FramePlan,
+    GroupPlan,
+    OutPlan,
+    TrackPlan,
+    Where,
+    cut,
+    evaluate,
+    forget,
+    generate,
+    locations,
+    rebuild,
+    register,
+)
 
 __all__ = [
     "AGGREGATES",
@@ -377,232 +399,11 @@ class FeatureSet:
 # --------------------------------------------------------------------------------------------
 # Online operator
 #
-# One buffer per (key fields, key value) holds that key's events in time order as parallel
-# lists, with a running prefix sum of the amounts; every window on that key reads it through a
-# _Frame: two pointers (lo, hi), so count = hi - lo and sum = cum[hi] - cum[lo] cost nothing per
-# event. Max/min keep monotonic deques, distinct a counter dict, label windows a running sum
-# (labels change after the fact, so no prefix sum). Windows with the same (span, delay) on one
-# key share one frame. Entries no frame can read again are cut off in batches (amortised O(1)).
+# The state layout, the exact reference evaluation and the generated per-event fast path live in
+# finbrain.risk.windows_kernel (read its docstring). Here: compiling a FeatureSet into plans, the
+# public API, the rare paths (late events, peek, restore) and the snapshot format.
 
-# Reader codes (how a window's value is read from its frame) and derived codes.
-_COUNT, _SUM, _AVG, _MAX, _MIN, _DISTINCT, _LCOUNT, _LAVG = range(8)
-_RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
-
-
-@dataclass(frozen=True)
-class _FrameSpec:
-    span_us: int
-    delay_us: int
-    need_max: bool
-    need_min: bool
-    need_label: bool
-    distinct: tuple[int, ...]  # indices into the group's value fields
-    outs: tuple[tuple[int, int, Any], ...]  # (reader code, output position, fill or counter)
-
-
-@dataclass(frozen=True)
-class _Group:
-    key: tuple[str, ...]
-    frames: tuple[_FrameSpec, ...]
-    value_fields: tuple[str, ...]
-    need_label: bool
-    horizon_us: int  # entries older than newest - horizon are never read again
-
-
-class _Buffer:
-    __slots__ = ("amt", "base", "cum", "eid", "frames", "lab", "limit", "prev_ts", "ts", "vals")
-
-    def __init__(self, group: _Group) -> None:
-        self.ts: list[int] = []
-        self.amt: list[int] = []
-        self.cum: list[int] = [0]  # cum[i] = sum of amt[:i] (up to a constant after cuts)
-        self.vals: list[list[Any]] = [[] for _ in group.value_fields] if group.value_fields else []
-        self.lab: list[int] | None = [] if group.need_label else None
-        self.eid: list[Any] | None = [] if group.need_label else None
-        self.base = 0  # entries cut off so far: absolute index = list index + base
-        self.prev_ts: int | None = None  # time of the newest entry cut off
-        self.limit = 16  # length at which the next cut is tried
-        self.frames = [_Frame(spec) for spec in group.frames]
-
-    def rebuild_cum(self, start: int) -> None:
-        cum = self.cum
-        del cum[start + 1 :]
-        total = cum[start]
-        for a in self.amt[start:]:
-            total += a
-            cum.append(total)
-
-
-class _Frame:
-    __slots__ = (
-        "counts",
-        "dist",
-        "hi",
-        "lo",
-        "ls",
-        "lshift",
-        "maxq",
-        "minq",
-        "outs",
-        "plain",
-        "ushift",
-    )
-
-    def __init__(self, spec: _FrameSpec) -> None:
-        # Holds entries with t - lshift <= ts < t + ushift at evaluation time t.
-        self.ushift = 1 if spec.delay_us == 0 else -spec.delay_us
-        self.lshift = spec.delay_us + spec.span_us
-        self.dist = spec.distinct
-        self.outs = spec.outs
-        self.maxq: deque[int] | None = deque() if spec.need_max else None
-        self.minq: deque[int] | None = deque() if spec.need_min else None
-        self.counts: list[dict[Any, int]] = [{} for _ in spec.distinct] if spec.distinct else []
-        self.ls: int | None = 0 if spec.need_label else None
-        self.lo = 0
-        self.hi = 0
-        # Count/sum/avg need only the pointers: they move by bisection, not entry by entry.
-        self.plain = not (spec.need_max or spec.need_min or spec.need_label or spec.distinct)
-
-    def run(self, buf: _Buffer, t: int, out: list[float]) -> None:
-        """The hot path: :meth:`step` to ``t``, then :meth:`emit` (inlined for speed)."""
-        if self.plain:
-            ts = buf.ts
-            hi = self.hi
-            u = t + self.ushift
-            if hi < len(ts) and ts[hi] < u:
-                hi = self.hi = bisect_left(ts, u, hi)
-            lo = self.lo
-            low = t - self.lshift
-            if lo < hi and ts[lo] < low:
-                lo = self.lo = bisect_left(ts, low, lo, hi)
-        else:
-            self.step(buf, t)
-            lo = self.lo
-            hi = self.hi
-        n = hi - lo
-        for code, pos, x in self.outs:
-            if code == _COUNT:
-                out[pos] = n
-            elif code == _AVG:
-                out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
-            elif code == _SUM:
-                out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
-            elif code == _MAX:
-                q = self.maxq
-                out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
-            else:
-                self.emit_one(buf, out, code, pos, x)
-
-    def step(self, buf: _Buffer, t: int) -> None:
-        """Move the frame to evaluation time ``t`` (never earlier than the last one)."""
-        ts = buf.ts
-        u = t + self.ushift
-        end = len(ts)
-        hi = self.hi
-        maxq = self.maxq
-        minq = self.minq
-        dist = self.dist
-        lab = buf.lab if self.ls is not None else None
-        if hi < end and ts[hi] < u:
-            if maxq is None and minq is None and not dist and lab is None:
-                hi = bisect_left(ts, u, hi)
-            else:
-                amt = buf.amt
-                while hi < end and ts[hi] < u:
-                    a = amt[hi]
-                    if maxq is not None:
-                        while maxq and amt[maxq[-1]] <= a:
-                            maxq.pop()
-                        maxq.append(hi)
-                    if minq is not None:
-                        while minq and amt[minq[-1]] >= a:
-                            minq.pop()
-                        minq.append(hi)
-                    for j, fi in enumerate(dist):
-                        v = buf.vals[fi][hi]
-                        if v is not None:
-                            c = self.counts[j]
-                            c[v] = c.get(v, 0) + 1
-                    if lab is not None:
-                        self.ls += lab[hi]  # type: ignore[operator]
-                    hi += 1
-            self.hi = hi
-        low = t - self.lshift
-        lo = self.lo
-        if lo < hi and ts[lo] < low:
-            if not dist and lab is None:
-                lo = bisect_left(ts, low, lo, hi)
-            else:
-                while lo < hi and ts[lo] < low:
-                    for j, fi in enumerate(dist):
-                        v = buf.vals[fi][lo]
-                        if v is not None:
-                            c = self.counts[j]
-                            left = c[v] - 1
-                            if left:
-                                c[v] = left
-                            else:
-                                del c[v]
-                    if lab is not None:
-                        self.ls -= lab[lo]  # type: ignore[operator]
-                    lo += 1
-            self.lo = lo
-            if maxq is not None:
-                while maxq and maxq[0] < lo:
-                    maxq.popleft()
-            if minq is not None:
-                while minq and minq[0] < lo:
-                    minq.popleft()
-
-    def rebuild(self, buf: _Buffer, t: int) -> None:
-        """Recompute from scratch for evaluation time ``t`` (after an insertion or a restore)."""
-        start = bisect_left(buf.ts, t - self.lshift)
-        self.lo = self.hi = start
-        if self.ls is not None:
-            self.ls = 0
-        for q in (self.maxq, self.minq):
-            if q is not None:
-                q.clear()
-        for c in self.counts:
-            c.clear()
-        self.step(buf, t)
-
-    def shift(self, cut: int) -> None:
-        self.lo -= cut
-        self.hi -= cut
-        for q in (self.maxq, self.minq):
-            if q is not None:
-                shifted = [i - cut for i in q]
-                q.clear()
-                q.extend(shifted)
-
-    def emit(self, buf: _Buffer, out: list[float]) -> None:
-        """Write this frame's window values into ``out``."""
-        for code, pos, x in self.outs:
-            self.emit_one(buf, out, code, pos, x)
-
-    def emit_one(self, buf: _Buffer, out: list[float], code: int, pos: int, x: Any) -> None:
-        lo = self.lo
-        hi = self.hi
-        n = hi - lo
-        if code == _COUNT:
-            out[pos] = n
-        elif code == _AVG:
-            out[pos] = (buf.cum[hi] - buf.cum[lo]) / n / AMOUNT_SCALE if n else x
-        elif code == _SUM:
-            out[pos] = (buf.cum[hi] - buf.cum[lo]) / AMOUNT_SCALE
-        elif code == _MAX:
-            q = self.maxq
-            out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
-        elif code == _DISTINCT:
-            out[pos] = len(self.counts[x])
-        elif code == _LCOUNT:
-            out[pos] = self.ls or 0
-        elif code == _LAVG:
-            out[pos] = (self.ls or 0) / n if n else x
-        else:  # _MIN
-            q = self.minq
-            out[pos] = buf.amt[q[0]] / AMOUNT_SCALE if q else x
+_DERIVED_OPS_ORDER = ("ratio", "diff", "since_prev", "hour", "night", "weekend")
 
 
 class OnlineWindows:
@@ -623,13 +424,38 @@ class OnlineWindows:
             raise ValidationError(field="allowed_lateness", rule="non_negative_duration")
         self._groups, self._derived = _compile(features, self.lateness_us)
         self._blank: list[float] = [_NAN] * len(self.names)
-        self._state: list[dict[Any, _Buffer]] = [{} for _ in self._groups]
+        self._state: list[dict[Any, Buffer]] = [{} for _ in self._groups]
         self._getters = [_attr_getter(g.key) for g in self._groups]
         self._value_getters = [_values_getter(g.value_fields) for g in self._groups]
         self._has_labels = any(g.need_label for g in self._groups)
-        # event id -> [[buffer, absolute index], ...] for the buffers that hold labels
-        self._where: dict[Any, list[list[Any]]] = {}
+        # event id -> where its label is held (windows_kernel.Where)
+        self._where: Where = {}
         self.seq = 0
+        # The fast path for in-order events, generated for this feature set (windows_kernel).
+        fields: list[str] = []
+        for g in self._groups:
+            for name in (*g.key, *g.value_fields):
+                if name not in fields:
+                    fields.append(name)
+        self._fields = tuple(fields)
+        where = self._where
+        groups = self._groups
+
+        def cut_buffer(buf: Buffer, plan: GroupPlan, t: int) -> None:
+            cut(buf, plan, t, where)
+
+        namespace: dict[str, Any] = {f"S{i}": s for i, s in enumerate(self._state)}
+        namespace |= {"W": where, "CUT": cut_buffer}
+        fills = {o.pos: o.fill for g in groups for fr in g.frames for o in fr.outs}
+        fills |= {pos: fill for pos, _, _, _, fill in self._derived}
+        self.kernel_source, self._fast, self._fast_event = generate(
+            groups,
+            [(pos, _DERIVED_OPS_ORDER[code], a, b) for pos, code, a, b, _ in self._derived],
+            fills,
+            len(self.names),
+            KEY_FIELDS,
+            namespace,
+        )
 
     # -- public API -------------------------------------------------------------------------
 
@@ -639,6 +465,11 @@ class OnlineWindows:
 
     def update_row(self, event: Event) -> list[float]:
         """Like :meth:`update`, as a list in ``features.names`` order (no dict built)."""
+        out = self._fast_event(event)
+        if out is not None:
+            self.seq += 1
+            return out
+        # Out of order on one of its keys: inserted in time order, or refused if too late.
         keys = [get(event) for get in self._getters]
         values = [get(event) for get in self._value_getters]
         return self._ingest(
@@ -658,20 +489,22 @@ class OnlineWindows:
         Label windows count an event's current label while it is inside them, so a label (or a
         correction) that arrives late is reflected from then on.
         """
-        locations = self._where.get(event_id)
-        if not locations:
+        found = locations(self._where, event_id)
+        if not found:
             return False
         value = 1 if is_fraud else 0
-        for buf, absolute in locations:
-            i = absolute - buf.base
+        for at, buf in found:
+            ts = buf.ts
             lab = buf.lab
-            if i < 0 or lab is None or lab[i] == value:
-                continue
-            change = value - lab[i]
-            lab[i] = value
-            for frame in buf.frames:
-                if frame.ls is not None and frame.lo <= i < frame.hi:
-                    frame.ls += change
+            i = bisect_left(ts, at)
+            end = len(ts)
+            while i < end and ts[i] == at:
+                if lab[i] != value and buf.eid[i] == event_id:
+                    change = value - lab[i]
+                    lab[i] = value
+                    lcum = buf.lcum
+                    lcum[i + 1 :] = [x + change for x in lcum[i + 1 :]]
+                i += 1
         return True
 
     def expire(self, now: datetime) -> int:
@@ -685,8 +518,8 @@ class OnlineWindows:
             stale = [k for k, b in buffers.items() if b.ts[-1] < t - group.horizon_us]
             for k in stale:
                 buf = buffers.pop(k)
-                if buf.eid is not None:
-                    self._forget(buf, len(buf.eid))
+                if group.need_label:
+                    forget(self._where, buf, None)
             dropped += len(stale)
         return dropped
 
@@ -699,48 +532,51 @@ class OnlineWindows:
         Returns one float column per feature, on the frame's index.
         """
         n = len(frame)
-        ngroups = len(self._groups)
         ts_list = _micros_column(frame["occurred_at"]).tolist()
         amt_list = amount_units(frame["amount"]).tolist() if "amount" in frame else [0] * n
-        keys_by_group = [_tuples(frame, g.key) for g in self._groups]
-        vals_by_group = [
-            list(zip(*(_column(frame, f) for f in g.value_fields), strict=True))
-            if g.value_fields
-            else [()] * n
-            for g in self._groups
-        ]
+        columns = [_column(frame, name) for name in self._fields]
         has_labels = self._has_labels
         eids = _column(frame, "event_id") if has_labels else [None] * n
         labels = _column(frame, label_column) if has_labels else [None] * n
-        ingest = self._ingest
+        fast = self._fast
         label = self.label
         rows: list[list[float]] = []
-        for t, a, eid, y, *rest in zip(
-            ts_list, amt_list, eids, labels, *keys_by_group, *vals_by_group, strict=True
-        ):
-            rows.append(ingest(t, a, rest[:ngroups], rest[ngroups:], eid))
+        append = rows.append
+        for t, a, eid, y, *fields in zip(ts_list, amt_list, eids, labels, *columns, strict=True):
+            row = fast(t, a, eid, *fields)
+            if row is None:
+                keys, vals = self._split(fields)
+                row = self._ingest(t, a, keys, vals, eid)
+            else:
+                self.seq += 1
+            append(row)
             if y:
                 label(eid, True)
         values = np.array(rows, dtype=np.float64).reshape(n, len(self.names))
         return pd.DataFrame(values, columns=list(self.names), index=frame.index)
 
     def snapshot(self) -> bytes:
-        """The whole state as zlib-compressed JSON (never pickle: snapshots cross machines)."""
+        """The whole state as zlib-compressed JSON (never pickle: snapshots cross machines).
+
+        Only the raw columns are saved (and when each buffer is next trimmed); the derived
+        structures are rebuilt on :meth:`restore`.
+        """
         groups = []
-        for buffers in self._state:
+        for plan, buffers in zip(self._groups, self._state, strict=True):
             items = []
             for key, buf in buffers.items():
-                items.append(
-                    {
-                        "k": list(key) if isinstance(key, tuple) else key,
-                        "ts": buf.ts,
-                        "amt": buf.amt,
-                        "vals": buf.vals,
-                        "lab": buf.lab,
-                        "eid": buf.eid,
-                        "prev": buf.prev_ts,
-                    }
-                )
+                item: dict[str, Any] = {
+                    "k": list(key) if isinstance(key, tuple) else key,
+                    "ts": buf.ts,
+                    "amt": buf.amt,
+                    "vals": buf.vals,
+                    "prev": buf.prev_ts,
+                    "lim": buf.limit,
+                }
+                if plan.need_label:
+                    item["lab"] = buf.lab
+                    item["eid"] = buf.eid
+                items.append(item)
             groups.append(items)
         doc = {
             "format": _SNAPSHOT_FORMAT,
@@ -759,43 +595,63 @@ class OnlineWindows:
         except (zlib.error, ValueError, TypeError):
             raise ValidationError(field="snapshot", rule="zlib_json") from None
         if not isinstance(doc, dict) or doc.get("format") != _SNAPSHOT_FORMAT:
-            raise ValidationError(field="snapshot", rule="known_format")
+            found = doc.get("format") if isinstance(doc, dict) else None
+            raise ValidationError(
+                field="snapshot",
+                rule="known_format",
+                value=str(found),
+                expected=_SNAPSHOT_FORMAT,
+            )
         if doc.get("digest") != features.digest:
             raise ValidationError(field="snapshot", rule="same_feature_set_digest")
         op = cls(features, allowed_lateness=timedelta(microseconds=int(doc["lateness_us"])))
         op.seq = int(doc["seq"])
         if len(doc["groups"]) != len(op._groups):
             raise ValidationError(field="snapshot", rule="group_count")
-        for group, items, buffers in zip(op._groups, doc["groups"], op._state, strict=True):
+        for plan, items, buffers in zip(op._groups, doc["groups"], op._state, strict=True):
             for item in items:
                 raw = item["k"]
-                key = tuple(raw) if len(group.key) > 1 else raw
-                buf = _Buffer(group)
+                key = tuple(raw) if len(plan.key) > 1 else raw
+                buf = Buffer(plan)
                 buf.ts = [int(x) for x in item["ts"]]
                 buf.amt = [int(x) for x in item["amt"]]
                 buf.vals = [list(v) for v in item["vals"]]
+                if plan.need_label:
+                    buf.lab = [int(x) for x in item["lab"]]
+                    buf.eid = list(item["eid"])
                 if (
                     not buf.ts
                     or len(buf.amt) != len(buf.ts)
-                    or len(buf.vals) != len(group.value_fields)
+                    or len(buf.vals) != len(plan.value_fields)
                     or any(len(v) != len(buf.ts) for v in buf.vals)
                     or buf.ts != sorted(buf.ts)
+                    or (plan.need_label and not len(buf.lab) == len(buf.eid) == len(buf.ts))
                 ):
                     raise ValidationError(field="snapshot", rule="consistent_buffers")
-                if group.need_label:
-                    buf.lab = [int(x) for x in item["lab"]]
-                    buf.eid = list(item["eid"])
-                    for i, eid in enumerate(buf.eid):
-                        op._where.setdefault(eid, []).append([buf, i])
-                buf.prev_ts = item["prev"]
-                buf.limit = max(16, 2 * len(buf.ts))
-                buf.rebuild_cum(0)
-                for frame in buf.frames:
-                    frame.rebuild(buf, buf.ts[-1])
+                for at, eid in zip(buf.ts, buf.eid, strict=False):
+                    register(op._where, eid, (at, buf))
+                prev = item["prev"]
+                buf.prev_ts = None if prev is None else int(prev)
+                buf.limit = int(item["lim"])
+                rebuild(buf, plan, 0)
                 buffers[key] = buf
         return op
 
-    # -- internals --------------------------------------------------------------------------
+    # -- internals: the rare paths --------------------------------------------------------------
+
+    def _split(self, fields: Sequence[Any]) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        """Keys and distinct-counted values by group, from the values of ``self._fields``."""
+        by_name = dict(zip(self._fields, fields, strict=True))
+        keys: list[Any] = []
+        vals: list[tuple[Any, ...]] = []
+        for g in self._groups:
+            parts = tuple(by_name[k] for k in g.key)
+            if any(p is None for p in parts):
+                keys.append(None)
+            else:
+                keys.append(parts[0] if len(parts) == 1 else parts)
+            vals.append(tuple(by_name[f] for f in g.value_fields))
+        return keys, vals
 
     def _ingest(
         self,
@@ -805,100 +661,43 @@ class OnlineWindows:
         vals: Sequence[tuple[Any, ...]],
         eid: Any,
     ) -> list[float]:
+        """Insert an event in time order on every key (the path of out-of-order events)."""
         state = self._state
-        buffers: list[_Buffer | None] = []
-        late = False
         # Check lateness on every key before touching anything: a refused event changes nothing.
         for gi, key in enumerate(keys):
-            if key is None:
-                buffers.append(None)
-                continue
-            buf = state[gi].get(key)
-            if buf is not None and t < buf.ts[-1]:
-                if t < buf.ts[-1] - self.lateness_us:
-                    raise LateEventError(
-                        field="occurred_at",
-                        rule="within_allowed_lateness",
-                        lateness_seconds=self.lateness_us / 1e6,
-                    )
-                late = True
-            buffers.append(buf)
+            buf = None if key is None else state[gi].get(key)
+            if buf is not None and t < buf.ts[-1] - self.lateness_us:
+                raise LateEventError(
+                    field="occurred_at",
+                    rule="within_allowed_lateness",
+                    lateness_seconds=self.lateness_us / 1e6,
+                )
         self.seq += 1
-        if late:
-            return self._ingest_late(t, amt, keys, vals, eid, buffers)
-        out = self._blank[:]
-        prevs: list[int | None] = []
-        for gi, buf in enumerate(buffers):
-            if buf is None:
-                key = keys[gi]
-                prevs.append(None)
-                if key is None:
-                    continue
-                buf = _Buffer(self._groups[gi])
-                state[gi][key] = buf
-            else:
-                prevs.append(buf.ts[-1])
-            ts = buf.ts
-            ts.append(t)
-            buf.amt.append(amt)
-            buf.cum.append(buf.cum[-1] + amt)
-            if buf.vals:
-                for column, v in zip(buf.vals, vals[gi], strict=True):
-                    column.append(v)
-            if buf.lab is not None and buf.eid is not None:
-                buf.lab.append(0)
-                buf.eid.append(eid)
-                self._where.setdefault(eid, []).append([buf, buf.base + len(ts) - 1])
-            for frame in buf.frames:
-                frame.run(buf, t, out)
-            if len(ts) >= buf.limit:
-                self._cut(buf, self._groups[gi], t)
-        self._emit_derived(t, amt, prevs, out)
-        return out
-
-    def _ingest_late(
-        self,
-        t: int,
-        amt: int,
-        keys: Sequence[Any],
-        vals: Sequence[tuple[Any, ...]],
-        eid: Any,
-        buffers: list[_Buffer | None],
-    ) -> list[float]:
-        """Insert an out-of-order event in time order and rebuild the frames it touches."""
         out = self._blank[:]
         prevs: list[int | None] = []
         for gi, key in enumerate(keys):
             if key is None:
                 prevs.append(None)
                 continue
-            group = self._groups[gi]
-            buf = buffers[gi]
+            plan = self._groups[gi]
+            buf = state[gi].get(key)
             if buf is None:
-                buf = _Buffer(group)
-                self._state[gi][key] = buf
+                buf = state[gi][key] = Buffer(plan)
             pos = bisect_right(buf.ts, t)  # after equal times: it arrived after them
             prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
             buf.ts.insert(pos, t)
             buf.amt.insert(pos, amt)
-            buf.rebuild_cum(pos)
             for column, v in zip(buf.vals, vals[gi], strict=True):
                 column.insert(pos, v)
-            if buf.lab is not None and buf.eid is not None:
+            if plan.need_label:
                 buf.lab.insert(pos, 0)
+                buf.lcum.insert(pos + 1, 0)  # rebuilt below
                 buf.eid.insert(pos, eid)
-                for later in buf.eid[pos + 1 :]:
-                    for loc in self._where.get(later, ()):
-                        if loc[0] is buf:
-                            loc[1] += 1
-                self._where.setdefault(eid, []).append([buf, buf.base + pos])
-            # The event's own values: fresh frames evaluated at t over the buffer as it stands.
-            for spec in group.frames:
-                view = _Frame(spec)
-                view.rebuild(buf, t)
-                view.emit(buf, out)
-            for frame in buf.frames:
-                frame.rebuild(buf, buf.ts[-1])
+                register(self._where, eid, (t, buf))
+            if plan.need_cum:
+                buf.cum.insert(pos + 1, 0)  # rebuilt below
+            rebuild(buf, plan, pos)
+            evaluate(plan, buf.ts, buf.amt, buf.vals, buf.lab, t, out)
         self._emit_derived(t, amt, prevs, out)
         return out
 
@@ -911,29 +710,23 @@ class OnlineWindows:
             if key is None:
                 prevs.append(None)
                 continue
-            group = self._groups[gi]
+            plan = self._groups[gi]
             buf = self._state[gi].get(key)
-            view = _Buffer(group)
             if buf is None:
                 prevs.append(None)
+                ts: list[int] = [t]
+                amts = [amt]
+                columns = [[v] for v in vals[gi]]
+                lab = [0]
             else:
                 pos = bisect_right(buf.ts, t)
                 prevs.append(buf.ts[pos - 1] if pos else buf.prev_ts)
                 # Copies keep the real buffer untouched; peek is for what-if, not the hot path.
-                view.ts, view.amt = buf.ts[:pos], buf.amt[:pos]
-                view.vals = [c[:pos] for c in buf.vals]
-                if buf.lab is not None:
-                    view.lab = buf.lab[:pos]
-            view.ts.append(t)
-            view.amt.append(amt)
-            view.rebuild_cum(0)
-            for column, v in zip(view.vals, vals[gi], strict=True):
-                column.append(v)
-            if view.lab is not None:
-                view.lab.append(0)
-            for frame in view.frames:
-                frame.rebuild(view, t)
-                frame.emit(view, out)
+                ts = [*buf.ts[:pos], t]
+                amts = [*buf.amt[:pos], amt]
+                columns = [[*c[:pos], v] for c, v in zip(buf.vals, vals[gi], strict=True)]
+                lab = [*buf.lab[:pos], 0]
+            evaluate(plan, ts, amts, columns, lab, t, out)
         self._emit_derived(t, amt, prevs, out)
         return out
 
@@ -958,40 +751,10 @@ class OnlineWindows:
             else:  # _WEEKEND: 1970-01-01 was a Thursday (weekday 3, Monday = 0)
                 out[pos] = 1.0 if (t // _DAY_US + 3) % 7 >= 5 else 0.0
 
-    def _cut(self, buf: _Buffer, group: _Group, t: int) -> None:
-        """Drop entries no frame (nor a late insertion) can read again; amortised O(1)."""
-        ts = buf.ts
-        cut = min(bisect_left(ts, t - group.horizon_us), len(ts) - 1)
-        for frame in buf.frames:
-            cut = min(cut, frame.lo)
-        if cut > 0 and cut * 4 >= len(ts):
-            buf.prev_ts = ts[cut - 1]
-            del ts[:cut]
-            del buf.amt[:cut]
-            del buf.cum[:cut]
-            for column in buf.vals:
-                del column[:cut]
-            if buf.lab is not None and buf.eid is not None:
-                self._forget(buf, cut)
-                del buf.lab[:cut]
-                del buf.eid[:cut]
-            buf.base += cut
-            for frame in buf.frames:
-                frame.shift(cut)
-        buf.limit = max(16, 2 * len(ts))
 
-    def _forget(self, buf: _Buffer, count: int) -> None:
-        assert buf.eid is not None
-        for eid in buf.eid[:count]:
-            locations = self._where.get(eid)
-            if locations is None:
-                continue
-            locations[:] = [loc for loc in locations if loc[0] is not buf]
-            if not locations:
-                del self._where[eid]
-
-
-_SNAPSHOT_FORMAT = "finbrain.risk.windows/1"
+# Format 2: raw columns only (derived structures are rebuilt), plus each buffer's trim point.
+_SNAPSHOT_FORMAT = "finbrain.risk.windows/2"
+_RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
 
 
 def _attr_getter(names: tuple[str, ...]) -> Callable[[Event], Any]:
@@ -1008,8 +771,8 @@ def _attr_getter(names: tuple[str, ...]) -> Callable[[Event], Any]:
 
 def _compile(
     features: FeatureSet, lateness_us: int
-) -> tuple[list[_Group], list[tuple[int, int, int, int, float]]]:
-    """Group windows by key and frames by (span, delay); each frame writes its windows' values."""
+) -> tuple[tuple[GroupPlan, ...], list[tuple[int, int, int, int, float]]]:
+    """Group windows by key and frames by (span, delay); tracks by delay for max/min/distinct."""
     by_key: dict[tuple[str, ...], dict[tuple[int, int], list[Window]]] = {}
     for w in features.windows:
         frames = by_key.setdefault(w.key, {})
@@ -1018,46 +781,64 @@ def _compile(
         if d.op == "since_prev":
             by_key.setdefault(d.args, {})  # a key read only for the previous event's time
     position = {name: i for i, name in enumerate(features.names)}
-    codes = {"count": _COUNT, "sum": _SUM, "avg": _AVG, "max": _MAX, "min": _MIN}
-    groups: list[_Group] = []
+    codes = {"count": COUNT, "sum": SUM, "avg": AVG, "max": MAX, "min": MIN}
+    groups: list[GroupPlan] = []
     for key, frames_by in by_key.items():
         value_fields: list[str] = []
-        specs: list[_FrameSpec] = []
+        # One track per delay whose windows need max, min or distinct.
+        track_of: dict[int, int] = {}
+        track_max: list[bool] = []
+        track_min: list[bool] = []
+        track_fields: list[list[int]] = []
+        for (_, delay_us), ws in frames_by.items():
+            for w in ws:
+                if w.label or w.agg not in ("max", "min", "distinct"):
+                    continue
+                if delay_us not in track_of:
+                    track_of[delay_us] = len(track_of)
+                    track_max.append(False)
+                    track_min.append(False)
+                    track_fields.append([])
+                k = track_of[delay_us]
+                if w.agg == "max":
+                    track_max[k] = True
+                elif w.agg == "min":
+                    track_min[k] = True
+                elif w.field is not None:
+                    if w.field not in value_fields:
+                        value_fields.append(w.field)
+                    fi = value_fields.index(w.field)
+                    if fi not in track_fields[k]:
+                        track_fields[k].append(fi)
+        specs: list[FramePlan] = []
         for (span_us, delay_us), ws in frames_by.items():
-            distinct: list[int] = []
-            outs: list[tuple[int, int, Any]] = []
+            outs: list[OutPlan] = []
+            k = track_of.get(delay_us, -1)
             for w in ws:
                 pos = position[w.name]
                 fill = _NAN if w.fill is None else w.fill
                 if w.label:
-                    outs.append((_LAVG if w.agg == "avg" else _LCOUNT, pos, fill))
+                    outs.append(OutPlan(LAVG if w.agg == "avg" else LCOUNT, pos, fill))
                 elif w.agg == "distinct" and w.field is not None:
-                    if w.field not in value_fields:
-                        value_fields.append(w.field)
-                    idx = value_fields.index(w.field)
-                    if idx not in distinct:
-                        distinct.append(idx)
-                    outs.append((_DISTINCT, pos, distinct.index(idx)))
+                    slot = track_fields[k].index(value_fields.index(w.field))
+                    outs.append(OutPlan(DISTINCT, pos, fill, slot))
                 else:
-                    outs.append((codes[w.agg], pos, fill))
-            specs.append(
-                _FrameSpec(
-                    span_us=span_us,
-                    delay_us=delay_us,
-                    need_max=any(w.agg == "max" for w in ws),
-                    need_min=any(w.agg == "min" for w in ws),
-                    need_label=any(w.label for w in ws),
-                    distinct=tuple(distinct),
-                    outs=tuple(outs),
-                )
-            )
+                    outs.append(OutPlan(codes[w.agg], pos, fill))
+            specs.append(FramePlan(span_us, delay_us, k, tuple(outs)))
         horizon = max((s.span_us + s.delay_us for s in specs), default=0) + lateness_us
         groups.append(
-            _Group(
+            GroupPlan(
                 key=key,
-                frames=tuple(specs),
                 value_fields=tuple(value_fields),
-                need_label=any(s.need_label for s in specs),
+                frames=tuple(specs),
+                tracks=tuple(
+                    TrackPlan(delay, track_max[k], track_min[k], tuple(track_fields[k]))
+                    for delay, k in track_of.items()
+                ),
+                need_cum=any(
+                    not w.label and w.agg in ("sum", "avg") for ws in frames_by.values() for w in ws
+                ),
+                need_label=any(w.label for ws in frames_by.values() for w in ws),
                 horizon_us=horizon,
             )
         )
@@ -1075,7 +856,7 @@ def _compile(
             derived.append((pos, _SINCE, group_of[d.args], 0, fill))
         else:
             derived.append((pos, ops[d.op], 0, 0, fill))
-    return groups, derived
+    return tuple(groups), derived
 
 
 def _values_getter(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
@@ -1099,10 +880,3 @@ def _column(frame: pd.DataFrame, name: str) -> list[Any]:
         mask = series.isna().tolist()
         values = [None if m else v for v, m in zip(values, mask, strict=True)]
     return values
-
-
-def _tuples(frame: pd.DataFrame, names: tuple[str, ...]) -> list[Any]:
-    if len(names) == 1:
-        return _column(frame, names[0])
-    columns = [_column(frame, n) for n in names]
-    return [None if any(v is None for v in row) else row for row in zip(*columns, strict=True)]
