@@ -540,19 +540,25 @@ class OnlineWindows:
         labels = _column(frame, label_column) if has_labels else [None] * n
         fast = self._fast
         label = self.label
-        rows: list[list[float]] = []
-        append = rows.append
+        # One flat list of numbers, not a list per row: no container outlives its row, so the
+        # garbage collector has nothing more to traverse as the replay grows.
+        flat: list[float] = []
+        extend = flat.extend
+        done = 0
         for t, a, eid, y, *fields in zip(ts_list, amt_list, eids, labels, *columns, strict=True):
             row = fast(t, a, eid, *fields)
             if row is None:
                 keys, vals = self._split(fields)
+                self.seq += done
+                done = 0
                 row = self._ingest(t, a, keys, vals, eid)
             else:
-                self.seq += 1
-            append(row)
+                done += 1
+            extend(row)
             if y:
                 label(eid, True)
-        values = np.array(rows, dtype=np.float64).reshape(n, len(self.names))
+        self.seq += done
+        values = np.array(flat, dtype=np.float64).reshape(n, len(self.names))
         return pd.DataFrame(values, columns=list(self.names), index=frame.index)
 
     def snapshot(self) -> bytes:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import linecache
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any
@@ -105,10 +105,10 @@ class GroupPlan:
     need_cum: bool
     need_label: bool
     horizon_us: int  # entries older than newest - horizon are never read again
+    pointers: int = field(init=False)  # frames, then positive delays (Buffer.ptr)
 
-    @property
-    def pointers(self) -> int:
-        return len(self.frames) + len(delays(self))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pointers", len(self.frames) + len(delays(self)))
 
 
 def delays(plan: GroupPlan) -> list[int]:
