@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.canonical import canonical_json
@@ -65,9 +65,7 @@ def record_many(
     ):
         raise ValidationError(field="tenant_id", rule="own_tenant")
     ids = [d.id for d in batch]
-    if len(set(ids)) != len(ids) or session.scalar(
-        select(DecisionRow.id).where(DecisionRow.id.in_(ids)).limit(1)
-    ):
+    if len(set(ids)) != len(ids) or _any_stored(session, ids):
         raise ConflictError(field="id", rule="unique")
     ledger = TenantLedger(session, tenant_id, settings)
     entries = [d.ledger_entry() for d in batch]
@@ -90,8 +88,23 @@ def record_many(
         row["receipt"] = _receipt_json(receipt)
         rows.append(row)
     # A Core executemany: the ORM's bulk path adds nothing for these immutable rows.
-    session.execute(insert(DECISIONS), rows)
+    session.connection().execute(insert(DECISIONS), rows)
     return done
+
+
+_STORED = (
+    select(DECISIONS.c.id).where(DECISIONS.c.id.in_(bindparam("ids", expanding=True))).limit(1)
+)
+_STORED_OF_TENANT = _STORED.where(DECISIONS.c.tenant_id == bindparam("tenant"))
+
+
+def _any_stored(session: Session, ids: list[str]) -> bool:
+    """Whether any of ``ids`` is stored already (in the session's tenant, when it has one: the
+    filter the ORM query would get). A prepared Core statement: this runs for every batch."""
+    tenant_id = session.info.get("tenant_id")
+    statement = _STORED if tenant_id is None else _STORED_OF_TENANT
+    found = session.connection().execute(statement, {"ids": ids, "tenant": tenant_id})
+    return found.first() is not None
 
 
 def _receipt_json(receipt: Receipt) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,6 +43,22 @@ from finbrain.platform.store.models import (
 CHECKPOINT_INTERVAL = timedelta(seconds=1)
 LEAVES = cast(Table, LedgerLeaf.__table__)
 NODES = cast(Table, LedgerNode.__table__)
+HEADS = cast(Table, LedgerHead.__table__)
+CHECKPOINTS = cast(Table, LedgerCheckpoint.__table__)
+_HEAD_FOR_UPDATE = (
+    select(HEADS.c.size).where(HEADS.c.tenant_id == bindparam("tenant")).with_for_update()
+)
+_UPDATE_HEAD = (
+    update(HEADS)
+    .where(HEADS.c.tenant_id == bindparam("tenant"))
+    .values(size=bindparam("new_size"), root=bindparam("new_root"), updated_at=bindparam("now"))
+)
+_LATEST_CHECKPOINT = (
+    select(CHECKPOINTS.c.size, CHECKPOINTS.c.created_at)
+    .where(CHECKPOINTS.c.tenant_id == bindparam("tenant"))
+    .order_by(CHECKPOINTS.c.size.desc())
+    .limit(1)
+)
 MAX_ENTRIES_PAGE = 1000
 
 
@@ -251,37 +267,36 @@ class TenantLedger:
             raise ValidationError(field=field, rule=f"between_0_and_{current}")
 
     # -- writing -----------------------------------------------------------------------------
-    def _lock_head(self) -> LedgerHead:
-        head = self.session.scalar(
-            select(LedgerHead).where(LedgerHead.tenant_id == self.tenant_id).with_for_update()
-        )
-        if head is not None:
-            return head
+    # Appends sit on the hot path of every decision: their statements are built once and sent
+    # on the transaction's connection (the ORM's per-statement work cost more than the
+    # database's). Each names the tenant explicitly (and RLS applies on PostgreSQL).
+    def _lock_head(self) -> int:
+        """Lock the tenant's head row (created empty on first use); its size."""
+        connection = self.session.connection()
+        size = connection.execute(_HEAD_FOR_UPDATE, {"tenant": self.tenant_id}).scalar()
+        if size is not None:
+            return int(size)
         values = {
             "tenant_id": self.tenant_id,
             "size": 0,
             "root": EMPTY_ROOT,
             "updated_at": utcnow(),
         }
-        upsert = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        self.session.execute(upsert(LedgerHead).values(**values).on_conflict_do_nothing())
-        head = self.session.scalar(
-            select(LedgerHead).where(LedgerHead.tenant_id == self.tenant_id).with_for_update()
-        )
-        assert head is not None
-        return head
+        upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(upsert(LedgerHead).values(**values).on_conflict_do_nothing())
+        size = connection.execute(_HEAD_FOR_UPDATE, {"tenant": self.tenant_id}).scalar()
+        assert size is not None
+        return int(size)
 
     def append(self, entries: Sequence[tuple[bytes, str | None]]) -> Appended:
         """Append entries (canonical bytes, decision id) in the current transaction."""
         if not entries:
             raise ValidationError(field="entries", rule="non_empty")
-        head = self._lock_head()
-        self.store.prefetch(frontier(head.size))  # the right edge the new leaves hang from
-        log = MerkleLog(self.store, head.size)
+        self.session.flush()  # the caller's pending rows first, as a query's autoflush would
+        first = self._lock_head()
+        self.store.prefetch(frontier(first))  # the right edge the new leaves hang from
+        log = MerkleLog(self.store, first)
         now = utcnow()
-        first = head.size
         rows = []
         for entry, decision_id in entries:
             index = log.append(entry)
@@ -295,10 +310,11 @@ class TenantLedger:
                     "created_at": now,
                 }
             )
+        connection = self.session.connection()
         # Core executemany inserts: the ORM's unit of work adds nothing for immutable rows.
-        self.session.execute(insert(LEAVES), rows)
+        connection.execute(insert(LEAVES), rows)
         if self.store.new_nodes:
-            self.session.execute(
+            connection.execute(
                 insert(NODES),
                 [
                     {"tenant_id": self.tenant_id, "level": lv, "idx": i, "hash": h}
@@ -306,25 +322,35 @@ class TenantLedger:
                 ],
             )
             self.store.new_nodes.clear()
-        head.size = log.size
-        head.root = log.root()
-        head.updated_at = now
-        note = self.sign(head.size, head.root)
-        self._persist_if_due(head.size, note)
-        self.session.flush()
-        return Appended(first, head.size, note)
+        size, root = log.size, log.root()
+        connection.execute(
+            _UPDATE_HEAD, {"tenant": self.tenant_id, "new_size": size, "new_root": root, "now": now}
+        )
+        self._forget_head()
+        note = self.sign(size, root)
+        self._persist_if_due(size, note)
+        return Appended(first, size, note)
+
+    def _forget_head(self) -> None:
+        """A head row loaded through the ORM earlier in this session is stale now."""
+        key = self.session.identity_key(LedgerHead, self.tenant_id)
+        loaded = self.session.identity_map.get(key)
+        if loaded is not None:
+            self.session.expire(loaded)
 
     def sign(self, size: int, root: bytes) -> str:
         return self.signer.sign_note(Checkpoint(self.origin, size, root).text())
 
     def _persist_if_due(self, size: int, note: str, force: bool = False) -> bool:
-        latest = self.latest_checkpoint()
+        connection = self.session.connection()
+        latest = connection.execute(_LATEST_CHECKPOINT, {"tenant": self.tenant_id}).first()
         if latest is not None and latest.size >= size:
             return False
         if not force and latest is not None and utcnow() - latest.created_at < CHECKPOINT_INTERVAL:
             return False
-        self.session.add(
-            LedgerCheckpoint(tenant_id=self.tenant_id, size=size, note=note, created_at=utcnow())
+        connection.execute(
+            insert(CHECKPOINTS),
+            {"tenant_id": self.tenant_id, "size": size, "note": note, "created_at": utcnow()},
         )
         return True
 

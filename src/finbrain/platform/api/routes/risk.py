@@ -7,17 +7,28 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.decision import Decision
-from finbrain.core.errors import ValidationError
-from finbrain.platform import decisions
+from finbrain.core.errors import PermissionDeniedError, ValidationError
+from finbrain.platform import decisions, tenancy
 from finbrain.platform import risk as service
+from finbrain.platform.api import deps
 from finbrain.platform.api.deps import Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
-from finbrain.platform.api.unit_of_work import ReadOnlyUnitOfWorkRoute, UnitOfWorkRoute
+from finbrain.platform.api.unit_of_work import (
+    ReadOnlyUnitOfWorkRoute,
+    UnitOfWorkRoute,
+    authenticate,
+    bearer,
+    database,
+)
 from finbrain.platform.pagination import CURSOR_PATTERN
+from finbrain.platform.ratelimit import MemoryRateLimiter
+from finbrain.platform.scopes import grants
 from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
 from finbrain.risk.events import Event, parse_event
@@ -118,39 +129,70 @@ def _release(request: Request) -> None:
         session.close()
 
 
+def _needs_no_io(request: Request) -> bool:
+    """Whether authenticating this request is pure memory: its key was authenticated less than
+    a second ago (tenancy's cache), the rate limiter is in-process and SQLite needs no scope
+    statement. Then it runs on the event loop; otherwise in a worker thread."""
+    return (
+        tenancy.cached_principal(bearer(request)) is not None
+        and type(request.app.state.rate_limiter) is MemoryRateLimiter
+        and not database(request).is_postgres
+    )
+
+
+async def _scorer(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(deps._bearer)] = None,
+) -> Principal:
+    """``require("risk:score")`` without a worker-thread hop per dependency on the hot path:
+    the same authentication, the same scope rule, the same problems."""
+    if _needs_no_io(request):
+        principal = authenticate(request)
+    else:
+        principal = await run_in_threadpool(authenticate, request)
+    if principal.is_operator or not grants(principal.scopes, "risk:score"):
+        raise PermissionDeniedError(rule="scope", scope="risk:score")
+    return principal
+
+
+FastScorer = Annotated[Principal, Depends(_scorer)]
+
+
+def _submit(request: Request, principal: Principal, events: list[Event]) -> list[service.Answer]:
+    """In a worker thread: give the read transaction back, then wait for the group commit."""
+    assert principal.tenant_id
+    _release(request)
+    return (
+        _hub(request)
+        .tenant(principal.tenant_id)
+        .submit(events, principal.key_id, getattr(request.state, "request_id", None))
+    )
+
+
 @scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
-def score_event(
-    body: EventIn, request: Request, response: Response, principal: Scorer
+async def score_event(
+    body: EventIn, request: Request, response: Response, principal: FastScorer
 ) -> AnswerOut:
     """Score one event before authorisation: allow / review / block, the score (0–1000), the
     rule hits and the top reasons, on the ledger. The event id is the idempotency key: a retry
     returns the stored decision (200) and is never counted twice."""
-    assert principal.tenant_id
     event = body.event()
-    _release(request)
-    answer = (
-        _hub(request)
-        .tenant(principal.tenant_id)
-        .submit([event], principal.key_id, getattr(request.state, "request_id", None))[0]
-    )
+    answer = (await run_in_threadpool(_submit, request, principal, [event]))[0]
     if answer.duplicate:
         response.status_code = status.HTTP_200_OK
     return _answers([answer])[0]
 
 
 @scoring.post("/events/batch", response_model=BatchOut)
-def score_batch(body: BatchIn, request: Request, principal: Scorer) -> BatchOut:
+async def score_batch(body: BatchIn, request: Request, principal: FastScorer) -> BatchOut:
     """Up to 1,000 events in time order, scored as if one by one; all validated first (one bad
     event refuses the batch, naming ``events[i].field``)."""
-    assert principal.tenant_id
-    events = [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
-    _release(request)
-    answers = (
-        _hub(request)
-        .tenant(principal.tenant_id)
-        .submit(events, principal.key_id, getattr(request.state, "request_id", None))
-    )
-    return BatchOut(items=_answers(answers))
+
+    def run() -> list[service.Answer]:  # up to 1,000 events: parsed off the event loop
+        events = [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
+        return _submit(request, principal, events)
+
+    return BatchOut(items=_answers(await run_in_threadpool(run)))
 
 
 class EventRowOut(BaseModel):
