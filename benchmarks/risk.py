@@ -833,7 +833,9 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
             }
             for task, (connections, pause, duration, lines) in runs.items():
                 spy = _profile(server.pid, duration, task)
+                cpu = _cpu_seconds(server.pid)
                 got = _wrk(url, script, key.secret, task, lines, connections, pause, duration)
+                cpu = _cpu_seconds(server.pid) - cpu
                 if spy is not None:
                     spy.wait(timeout=60)
                 n = int(got["requests"])
@@ -848,7 +850,8 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
                 console.print(
                     f"{task:34s} {got['per_second']:8,.0f} decisions/s  p50 "
                     f"{got['p50_us'] / 1000:.2f} ms  p99 {got['p99_us'] / 1000:.2f} ms  p99.9 "
-                    f"{got['p999_us'] / 1000:.2f} ms  errors {got['errors']}  ({note})"
+                    f"{got['p999_us'] / 1000:.2f} ms  errors {got['errors']}  server CPU "
+                    f"{cpu / max(n, 1) * 1000:.2f} ms/request  ({note})"
                 )
         finally:
             server.terminate()
@@ -856,15 +859,25 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
     return results
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the server process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _profile(pid: int, seconds: int, task: str) -> subprocess.Popen[bytes] | None:
     """With RISK_BENCH_PROFILE=<dir>: py-spy (a bench-only tool) samples the server during the
     run into <dir>/<task>.txt (collapsed stacks: flamegraph.pl or speedscope read them)."""
     folder = os.environ.get("RISK_BENCH_PROFILE")
-    if not folder or shutil.which("py-spy") is None:
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if not folder or spy is None:
         return None
     out = Path(folder) / f"{task}.txt"
     return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250",
+        [spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "250",
          "--format", "raw", "--output", str(out), "--threads", "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -934,17 +947,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="reduced run, about a minute")
     parser.add_argument(
         "--only",
-        choices=("quality", "speed"),
-        help="run one section; the other section's rows are kept from the existing file",
+        choices=("quality", "speed", "http"),
+        help="run one section (http: only the HTTP part of speed); the other rows are kept "
+        "from the existing file",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the numbers, leave the results file as is"
     )
     args = parser.parse_args()
     t0 = time.perf_counter()
     results: list[dict[str, Any]] = []
     model: RiskModel | None = None
-    if args.only != "speed":
+    if args.only not in ("speed", "http"):
         results, model, test_rows = quality(args)
         results += model_speed(args, model, test_rows)
-    if args.only != "quality":
+    if args.only == "http":
+        model, _ = speed_model(args)
+        results += http_single_events(args, model)
+    elif args.only != "quality":
         if model is None:
             model, _ = speed_model(args)
         data = SpeedData.load(args)
@@ -952,15 +972,22 @@ def main() -> None:
         results += sql_at_decision_time(args, data)
         results += http_single_events(args, model)
         results += replay_1_75m(args, model)
+    if args.no_write:
+        console.print(f"done in {time.perf_counter() - t0:.0f} s (results file left as is)")
+        return
     if args.only:
         previous = RESULTS / "risk.json"
         if previous.exists():
             kept = [
                 r
                 for r in json.loads(previous.read_text())["results"]
-                if _is_speed(r) != (args.only == "speed")
+                if (
+                    not str(r["task"]).startswith("http_single_events")
+                    if args.only == "http"
+                    else _is_speed(r) == (args.only == "quality")
+                )
             ]
-            results = kept + results if args.only == "speed" else results + kept
+            results = results + kept if args.only == "quality" else kept + results
     path = write_results("risk", args.quick, results)
     console.print(f"wrote {path} in {time.perf_counter() - t0:.0f} s")
 
