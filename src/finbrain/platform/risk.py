@@ -15,6 +15,7 @@ engine is thrown away and rebuilt from the log.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import queue
@@ -175,6 +176,10 @@ class TenantRisk:
         self._last_seq = seq
         self._since_snapshot = replayed
         log.info("risk engine of %s ready: replayed %d events", self.tenant_id, replayed)
+        # The loaded windows are long-lived: move them out of the collector's view so full
+        # collections stay short (they were 160-250 ms pauses at a few 100k objects).
+        gc.collect()
+        gc.freeze()
         return engine
 
     def _champion(self, session: Session) -> tuple[Model | None, ModelRef | None]:

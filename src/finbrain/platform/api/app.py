@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
             warm(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(database))
+        gc.collect()
+        gc.freeze()  # start-up objects live for the whole process: keep them out of every GC
         try:
             yield
         finally:
