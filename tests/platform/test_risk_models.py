@@ -48,6 +48,10 @@ def test_promoted_models_score_live(platform: Platform, trained: Any) -> None:
         "/v1/risk/events", json={**body, "event_id": "M2"}, headers=headers
     ).json()
     assert scored["decision"]["model"]["id"] == "gbm-a"
+    # The other version, still a candidate, scored the same event in shadow.
+    stream = platform.client.get("/v1/risk/events?limit=1", headers=headers).json()["items"]
+    assert stream[0]["body"]["challenger"]["id"] == "gbm-b"
+    assert 0.0 <= stream[0]["body"]["challenger_score"] <= 1.0
     # An amount far above 220 is the handbook's first fraud scenario: the model sees it.
     assert scored["decision"]["score"] > before["decision"]["score"]
     platform.client.post(f"/v1/risk/models/{second}/promote", headers=headers)
@@ -55,6 +59,8 @@ def test_promoted_models_score_live(platform: Platform, trained: Any) -> None:
         "/v1/risk/events", json={**body, "event_id": "M3"}, headers=headers
     ).json()
     assert later["decision"]["model"]["id"] == "gbm-b"
+    stream = platform.client.get("/v1/risk/events?limit=1", headers=headers).json()["items"]
+    assert "challenger" not in stream[0]["body"]  # the old champion is retired, not a challenger
     # Another tenant's model id, or a credit model id, is not found.
     _, other_key = platform.new_tenant()
     r = platform.client.post(

@@ -133,6 +133,7 @@ class TenantRisk:
         self._held: tuple[_Work | None] | None = None  # a stop/call met while grouping
         self._engine: RiskEngine | None = None
         self._model_ref: ModelRef | None = None
+        self._challenger_ref: ModelRef | None = None
         self._last_seq = 0
         self._since_snapshot = 0
         self._thread = threading.Thread(
@@ -149,7 +150,8 @@ class TenantRisk:
             )
             rules = RuleSet.from_dict(rules_row.body) if rules_row else default_rules()
             model, self._model_ref = self._champion(session)
-            engine = RiskEngine(features, rules, model)
+            challenger, self._challenger_ref = self._challenger(session)
+            engine = RiskEngine(features, rules, model, challenger=challenger)
             snap = session.scalar(
                 select(RiskSnapshot)
                 .where(RiskSnapshot.features_digest == features.digest)
@@ -189,6 +191,23 @@ class TenantRisk:
             return None, None
         from finbrain.risk.model import RiskModel
 
+        return RiskModel.from_json(row.artifact), ModelRef(
+            id=row.name, version=str(row.version), digest=row.digest
+        )
+
+    def _challenger(self, session: Session) -> tuple[Model | None, ModelRef | None]:
+        """The newest risk model that is neither champion nor retired scores in shadow."""
+        from finbrain.platform.store.models import ModelVersion
+        from finbrain.risk.model import RiskModel
+
+        row = session.scalar(
+            select(ModelVersion)
+            .where(ModelVersion.capability == "risk", ModelVersion.status == "candidate")
+            .order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            return None, None
         return RiskModel.from_json(row.artifact), ModelRef(
             id=row.name, version=str(row.version), digest=row.digest
         )
@@ -373,6 +392,14 @@ class TenantRisk:
                             "rules": [h.rule_id for h in a.hits],
                             "shadow_rules": [h.rule_id for h in a.shadow_hits],
                             "model_score": a.model_score,
+                            **(
+                                {
+                                    "challenger_score": a.challenger_score,
+                                    "challenger": self._challenger_ref.model_dump(),
+                                }
+                                if self._challenger_ref is not None
+                                else {}
+                            ),
                         },
                         "decision_id": decision.id,
                         "outcome": decision.outcome,
