@@ -15,13 +15,14 @@ engine is thrown away and rebuilt from the log.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -120,6 +121,18 @@ class _Work:
     request_id: str | None
     fields: list[str] | None = None
     future: Future[list[Answer]] = field(default_factory=Future)
+
+
+def _settle(future: Future[Any], value: Any) -> None:
+    """Resolve a caller's future; one the caller gave up on (cancelled) is left alone, so a
+    vanished client can never stop the writer."""
+    with contextlib.suppress(InvalidStateError):
+        future.set_result(value)
+
+
+def _fail(future: Future[Any], exc: BaseException) -> None:
+    with contextlib.suppress(InvalidStateError):
+        future.set_exception(exc)
 
 
 class TenantRisk:
@@ -222,16 +235,16 @@ class TenantRisk:
         self._engine = None
 
     # -- the group-commit writer ---------------------------------------------------------------
-    def submit(
+    def enqueue(
         self,
         events: list[Event],
         key_id: str | None,
         request_id: str | None,
-        timeout: float = 30.0,
         *,
         fields: Sequence[str] | None = None,
-    ) -> list[Answer]:
-        """Score ``events`` in order; returns once their decisions are committed.
+    ) -> Future[list[Answer]]:
+        """Queue ``events`` for scoring, in order; the future resolves once their decisions are
+        committed (an async caller awaits it without holding a thread).
 
         An event stamped further in the future than ``risk_max_clock_skew_seconds`` is refused
         before anything is counted: a wrong clock must not make the customer's real payments
@@ -248,7 +261,19 @@ class TenantRisk:
                 )
         work = _Work(events, key_id, request_id, fields=list(fields) if fields else None)
         self._queue.put(work)
-        return work.future.result(timeout=timeout)
+        return work.future
+
+    def submit(
+        self,
+        events: list[Event],
+        key_id: str | None,
+        request_id: str | None,
+        timeout: float = 30.0,
+        *,
+        fields: Sequence[str] | None = None,
+    ) -> list[Answer]:
+        """Score ``events`` in order; returns once their decisions are committed."""
+        return self.enqueue(events, key_id, request_id, fields=fields).result(timeout=timeout)
 
     def call(self, fn: Any, timeout: float = 60.0) -> Any:
         """Run ``fn(self)`` on the writer thread (rule publish, labels): no race with scoring."""
@@ -275,9 +300,9 @@ class TenantRisk:
                 return
             if hasattr(first, "call"):
                 try:
-                    first.future.set_result(first.call(self))
+                    _settle(first.future, first.call(self))
                 except BaseException as exc:
-                    first.future.set_exception(exc)
+                    _fail(first.future, exc)
                 continue
             group = [first]
             size = len(first.events)
@@ -314,7 +339,7 @@ class TenantRisk:
                 ]
                 if exc.status >= 500 or not bad:
                     for work in group:
-                        work.future.set_exception(exc)
+                        _fail(work.future, exc)
                     return
                 work = bad[0]
                 index = next(i for i, e in enumerate(work.events) if e.event_id == culprit)
@@ -326,16 +351,16 @@ class TenantRisk:
                 if exc.field:
                     exc.field = f"{prefix}{exc.field}"
                     exc.params["field"] = exc.field
-                work.future.set_exception(exc)
+                _fail(work.future, exc)
                 group = [w for w in group if w is not work]
                 continue
             except BaseException as exc:
                 self.invalidate()
                 for work in group:
-                    work.future.set_exception(exc)
+                    _fail(work.future, exc)
                 return
             for work, answer in zip(group, answers, strict=True):
-                work.future.set_result(answer)
+                _settle(work.future, answer)
             return
 
     def _commit(self, group: Sequence[_Work]) -> list[list[Answer]]:

@@ -3,6 +3,7 @@ them, and work alerts and cases."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -158,15 +159,24 @@ async def _scorer(
 FastScorer = Annotated[Principal, Depends(_scorer)]
 
 
-def _submit(request: Request, principal: Principal, events: list[Event]) -> list[service.Answer]:
-    """In a worker thread: give the read transaction back, then wait for the group commit."""
+async def _decide(
+    request: Request, principal: Principal, events: list[Event]
+) -> list[service.Answer]:
+    """Give the read transaction back, queue the events and await the group commit: no thread
+    is held while the writer works."""
     assert principal.tenant_id
-    _release(request)
-    return (
+    session = getattr(request.state, "session", None)
+    if session is not None and session.in_transaction():
+        await run_in_threadpool(_release, request)  # a pooled connection: rollback is I/O
+    else:
+        _release(request)
+    future = (
         _hub(request)
         .tenant(principal.tenant_id)
-        .submit(events, principal.key_id, getattr(request.state, "request_id", None))
+        .enqueue(events, principal.key_id, getattr(request.state, "request_id", None))
     )
+    # Shielded: a client that goes away must not cancel work the writer may already commit.
+    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=30.0)
 
 
 @scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
@@ -177,7 +187,7 @@ async def score_event(
     rule hits and the top reasons, on the ledger. The event id is the idempotency key: a retry
     returns the stored decision (200) and is never counted twice."""
     event = body.event()
-    answer = (await run_in_threadpool(_submit, request, principal, [event]))[0]
+    answer = (await _decide(request, principal, [event]))[0]
     if answer.duplicate:
         response.status_code = status.HTTP_200_OK
     return _answers([answer])[0]
@@ -188,11 +198,11 @@ async def score_batch(body: BatchIn, request: Request, principal: FastScorer) ->
     """Up to 1,000 events in time order, scored as if one by one; all validated first (one bad
     event refuses the batch, naming ``events[i].field``)."""
 
-    def run() -> list[service.Answer]:  # up to 1,000 events: parsed off the event loop
-        events = [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
-        return _submit(request, principal, events)
+    def parse() -> list[Event]:  # up to 1,000 events: parsed off the event loop
+        return [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
 
-    return BatchOut(items=_answers(await run_in_threadpool(run)))
+    events = await run_in_threadpool(parse)
+    return BatchOut(items=_answers(await _decide(request, principal, events)))
 
 
 class EventRowOut(BaseModel):
