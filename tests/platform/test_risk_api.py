@@ -14,6 +14,7 @@ from finbrain.core.decision import Decision
 from finbrain.ledger import Verifier, check_receipt
 from finbrain.platform import risk as service
 from finbrain.platform.store.models import DecisionRow, RiskEvent, RiskLabel, RiskSnapshot
+from finbrain.risk.events import parse_event
 from tests.conftest import Platform
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -215,14 +216,14 @@ def test_restart_rebuilds_the_windows_from_snapshot_and_log(
     hub = service.RiskHub(platform.db, platform.settings)
     try:
         fresh = hub.tenant(tenant_id)
-        answer = fresh.submit([service.Event_from(event(10))], None, None)[0]
+        answer = fresh.submit([parse_event(event(10))], None, None)[0]
         features = answer.decision.reasons  # decided; now read its features from the log
         assert features
         with platform.db.tenant(tenant_id, write=False) as session:
             row = session.scalar(select(RiskEvent).where(RiskEvent.event_id == "E000010"))
             assert row is not None and row.body["features"]["cust_count_1d"] == 10
         # Replayed events are duplicates for the new hub too.
-        dup = fresh.submit([service.Event_from(event(3))], None, None)[0]
+        dup = fresh.submit([parse_event(event(3))], None, None)[0]
         assert dup.duplicate
     finally:
         hub.stop()
@@ -255,8 +256,8 @@ def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -
     hub = service.RiskHub(platform.db, platform.settings)
     try:
         tenant = hub.tenant(tenant_id)
-        good = service._Work([service.Event_from(event(6, customer="C3", minutes=70))], None, None)
-        bad = service._Work([service.Event_from(event(7, minutes=3))], None, None)
+        good = service._Work([parse_event(event(6, customer="C3", minutes=70))], None, None)
+        bad = service._Work([parse_event(event(7, minutes=3))], None, None)
         tenant.call(lambda t: t._write([bad, good]))
         assert good.future.result(timeout=10)[0].duplicate is False
         with pytest.raises(Exception, match="occurred_at"):

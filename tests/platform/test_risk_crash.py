@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from finbrain.platform import risk as service
 from finbrain.platform.store.models import RiskEvent, RiskSnapshot
+from finbrain.risk.events import parse_event
 from tests.conftest import Platform
 
 CUSTOMERS = 7
@@ -23,7 +24,8 @@ WRITER = r"""
 import sys
 from datetime import UTC, datetime, timedelta
 from finbrain.core.settings import Settings
-from finbrain.platform.risk import Event_from, RiskHub
+from finbrain.platform.risk import RiskHub
+from finbrain.risk.events import parse_event
 from finbrain.platform.store.database import Database
 
 settings = Settings(home=sys.argv[1], database_url=sys.argv[2], risk_snapshot_every=50)
@@ -35,7 +37,7 @@ while True:
     batch = []
     for _ in range(4):
         n += 1
-        batch.append(Event_from({
+        batch.append(parse_event({
             "event_id": f"K{n:07d}", "kind": "card", "currency": "CNY", "amount": "12.30",
             "occurred_at": (t0 + timedelta(seconds=n)).isoformat().replace("+00:00", "Z"),
             "customer_id": f"C{n % CUSTOMERS}", "card_id": f"card{n % CUSTOMERS}",
@@ -96,7 +98,7 @@ def test_sigkill_while_scoring_loses_nothing_and_counts_nothing_twice(
         assert all(a.duplicate for a in again)
         # One more event per customer: its 30-day count is exactly the stored ones plus itself.
         probes = [
-            service.Event_from(
+            parse_event(
                 {
                     "event_id": f"PROBE-{c}",
                     "kind": "card",
@@ -126,7 +128,7 @@ def _event(event_id: str) -> service.Event:
     from datetime import UTC, datetime, timedelta
 
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    return service.Event_from(
+    return parse_event(
         {
             "event_id": event_id,
             "kind": "card",

@@ -21,7 +21,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,7 +31,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject, utcnow
+from finbrain.core.decision import Decision, ModelRef, Subject, utcnow
 from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
@@ -46,7 +46,7 @@ from finbrain.platform.store.models import (
     RiskSnapshot,
 )
 from finbrain.risk.engine import Assessment, Model, RiskEngine
-from finbrain.risk.events import Event
+from finbrain.risk.events import Event, parse_event
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet
 
@@ -120,6 +120,7 @@ class _Work:
     key_id: str | None
     request_id: str | None
     fields: list[str] | None = None
+    call: Callable[[TenantRisk], Any] | None = None  # run on the writer thread instead
     future: Future[list[Answer]] = field(default_factory=Future)
 
 
@@ -183,7 +184,7 @@ class TenantRisk:
                 ).all()
                 if not rows:
                     break
-                engine.replay([Event_from(row.body["event"]) for row in rows])
+                engine.replay([parse_event(row.body["event"]) for row in rows])
                 seq = rows[-1].seq
                 replayed += len(rows)
             for event_id, is_fraud in labels.items():
@@ -275,11 +276,9 @@ class TenantRisk:
         """Score ``events`` in order; returns once their decisions are committed."""
         return self.enqueue(events, key_id, request_id, fields=fields).result(timeout=timeout)
 
-    def call(self, fn: Any, timeout: float = 60.0) -> Any:
+    def call(self, fn: Callable[[TenantRisk], Any], timeout: float = 60.0) -> Any:
         """Run ``fn(self)`` on the writer thread (rule publish, labels): no race with scoring."""
-        work = _Work([], None, None)
-        work.events = []
-        setattr(work, "call", fn)  # noqa: B010 — a private marker on this one work item
+        work = _Work([], None, None, call=fn)
         self._queue.put(work)
         return work.future.result(timeout=timeout)
 
@@ -298,7 +297,7 @@ class TenantRisk:
             first = self._next()
             if first is None:
                 return
-            if hasattr(first, "call"):
+            if first.call is not None:
                 try:
                     _settle(first.future, first.call(self))
                 except BaseException as exc:
@@ -311,7 +310,7 @@ class TenantRisk:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if nxt is None or hasattr(nxt, "call"):
+                if nxt is None or nxt.call is not None:
                     self._held = (nxt,)  # handled right after this group, in order
                     break
                 group.append(nxt)
@@ -521,12 +520,6 @@ class TenantRisk:
         return self._last_seq
 
 
-def Event_from(body: dict[str, Any]) -> Event:  # noqa: N802 — reads like a constructor
-    from finbrain.risk.events import parse_event
-
-    return parse_event(body)
-
-
 def _alert(
     session: Session, tenant_id: str, event: Event, decision: Decision, a: Assessment
 ) -> str:
@@ -675,10 +668,6 @@ def store_labels(
         else:
             row.is_fraud, row.source = is_fraud, source
     session.flush()
-
-
-def reason_text(code: str, zh: str, en: str) -> Reason:
-    return Reason(code=code, text=BilingualText(zh=zh, en=en))
 
 
 # -- rules: versions in the store, live in the engine -------------------------------------------
