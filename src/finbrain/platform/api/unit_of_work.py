@@ -243,3 +243,11 @@ class ReadOnlyUnitOfWorkRoute(UnitOfWorkRoute):
     """A route that authenticates in a read transaction and commits its work elsewhere."""
 
     writes_here = False
+
+
+def after_commit(session: Any, action: Callable[[], object]) -> None:
+    """Run ``action`` once the request's transaction has committed (never if it rolls back):
+    in-memory state (the risk engine) must only follow what the database kept."""
+    from sqlalchemy import event
+
+    event.listen(session, "after_commit", lambda _session: action(), once=True)

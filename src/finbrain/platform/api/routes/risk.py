@@ -23,6 +23,7 @@ from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.unit_of_work import (
     ReadOnlyUnitOfWorkRoute,
     UnitOfWorkRoute,
+    after_commit,
     authenticate,
     bearer,
     database,
@@ -280,24 +281,9 @@ def feed_labels(
     assert principal.tenant_id
     labels = [(item.event_id, item.is_fraud) for item in body.labels]
     service.store_labels(session, principal.tenant_id, labels, source="feed")
-    _feed_after_commit(request, session, principal.tenant_id, labels)
+    tenant = _hub(request).tenant(principal.tenant_id)
+    after_commit(session, lambda: tenant.label(labels))
     return LabelsOut(stored=len(labels))
-
-
-def _feed(request: Request, tenant_id: str | None, labels: list[tuple[str, bool]]) -> None:
-    assert tenant_id
-    _hub(request).tenant(tenant_id).label(labels)
-
-
-def _feed_after_commit(
-    request: Request, session: Any, tenant_id: str, labels: list[tuple[str, bool]]
-) -> None:
-    from sqlalchemy import event as sa_event
-
-    def fire(_session: Any) -> None:
-        _feed(request, tenant_id, labels)
-
-    sa_event.listen(session, "after_commit", fire, once=True)
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -328,14 +314,7 @@ def publish_rules(
     and the rule broken), then live without a restart."""
     assert principal.tenant_id
     row = service.publish_rules(session, principal.tenant_id, body.rules, principal.key_id)
-    tenant_id = principal.tenant_id
-
-    from sqlalchemy import event as sa_event
-
-    def fire(_session: Any) -> None:
-        _hub(request).tenant(tenant_id).reload_rules()
-
-    sa_event.listen(session, "after_commit", fire, once=True)
+    after_commit(session, _hub(request).tenant(principal.tenant_id).reload_rules)
     return RuleSetOut(
         version=row.version, digest=row.digest, published_at=row.created_at, body=row.body
     )
@@ -535,5 +514,6 @@ def close_case(
     """Close with a disposition; the case's events get the label, fed back to the engine."""
     assert principal.tenant_id
     case, labels = service.close(session, case_id, body.disposition, body.note, principal.key_id)
-    _feed_after_commit(request, session, principal.tenant_id, labels)
+    tenant = _hub(request).tenant(principal.tenant_id)
+    after_commit(session, lambda: tenant.label(labels))
     return _case(case)

@@ -7,17 +7,16 @@ two can be compared on the same traffic before a promotion.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy import event as sa_event
 
 from finbrain.core.errors import NotFoundError
 from finbrain.platform import registry
 from finbrain.platform.api.deps import IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.routes.credit import ModelOut
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.api.unit_of_work import UnitOfWorkRoute, after_commit
 from finbrain.platform.store.models import ModelVersion
 from finbrain.platform.tenancy import Principal
 
@@ -53,11 +52,7 @@ def promote(
     if found is None or found.tenant_id != principal.tenant_id or found.capability != "risk":
         raise NotFoundError(kind="model")
     row = registry.promote(session, model_id)
-    tenant_id = principal.tenant_id
-
-    def reload(_session: Any) -> None:
-        # The writer thread rebuilds the engine (snapshot + log) with the new champion.
-        request.app.state.risk.tenant(tenant_id).call(lambda tenant: tenant.invalidate())
-
-    sa_event.listen(session, "after_commit", reload, once=True)
+    # The writer thread rebuilds the engine (snapshot + log) with the new champion.
+    tenant = request.app.state.risk.tenant(principal.tenant_id)
+    after_commit(session, lambda: tenant.call(lambda t: t.invalidate()))
     return ModelOut.model_validate(row, from_attributes=True)
