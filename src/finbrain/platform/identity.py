@@ -117,19 +117,23 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def screening_decision(tenant_id: str, query: Query, result: ScreeningResult) -> Decision:
+def screening_reasons(result: ScreeningResult) -> list[Reason]:
+    """The reasons of a screening (the journey's screening step uses the same)."""
     if result.hits:
-        reasons = [hit_reason(hit, result.outcome) for hit in result.hits[:4]]
-    else:
-        reasons = [
-            Reason(
-                code="SCR-CLEAR",
-                text=BilingualText(
-                    zh=f"制裁名单筛查无命中（名单版本 {result.list_version[:12]}）",
-                    en=f"No sanctions-list hit (list version {result.list_version[:12]})",
-                ),
-            )
-        ]
+        return [hit_reason(hit, result.outcome) for hit in result.hits[:4]]
+    return [
+        Reason(
+            code="SCR-CLEAR",
+            text=BilingualText(
+                zh=f"制裁名单筛查无命中（名单版本 {result.list_version[:12]}）",
+                en=f"No sanctions-list hit (list version {result.list_version[:12]})",
+            ),
+        )
+    ]
+
+
+def screening_decision(tenant_id: str, query: Query, result: ScreeningResult) -> Decision:
+    reasons = screening_reasons(result)
     subject = Subject(type="customer", id=query.customer_id or f"screening-{new_id()}")
     return Decision.for_input(
         {

@@ -41,7 +41,7 @@ from finbrain.core.settings import Settings
 from finbrain.identity import names, validators
 from finbrain.identity.screening import ScreeningResult
 from finbrain.platform import credit, decisions, registry
-from finbrain.platform.identity import screening_index
+from finbrain.platform.identity import screening_index, screening_reasons
 from finbrain.platform.store.models import CardApplication
 
 Outcome = Literal["approve", "refer", "decline"]
@@ -207,20 +207,7 @@ def screening_step(
     tenant_id: str, subject: Subject, result: ScreeningResult
 ) -> tuple[Decision, Outcome]:
     outcome = SCREEN_OUTCOME[result.outcome]
-    if not result.hits:
-        reasons = [reason("SCR-CLEAR", version=result.list_version[:12])]
-    else:
-        code = "SCR-MATCH" if result.outcome == "match" else "SCR-POTENTIAL"
-        reasons = [
-            reason(
-                code,
-                feature=f"{hit.list_id}:{hit.entry_id}",
-                value=hit.entry_name,
-                weight=round(hit.score, 4),
-                explanation=(hit.explanation["zh"], hit.explanation["en"]),
-            )
-            for hit in result.hits[:4]
-        ]
+    reasons = screening_reasons(result)
     best = max((hit.score for hit in result.hits), default=0.0)
     inputs = {
         "list_version": result.list_version,
