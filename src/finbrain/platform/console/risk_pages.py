@@ -16,7 +16,7 @@ from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
 from finbrain.platform import decisions
 from finbrain.platform import risk as service
-from finbrain.platform.console.identity_pages import (
+from finbrain.platform.console.common import (
     ULID,
     error_text,
     guard,

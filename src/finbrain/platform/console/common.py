@@ -1,0 +1,76 @@
+"""Helpers shared by the console's page modules: the scope gate, error pages and texts, the
+one-shot flash message and money as people read it."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from finbrain.core.errors import FinbrainError
+from finbrain.core.i18n import Language, message
+from finbrain.core.money import Money
+from finbrain.platform.console.pages import _signed_in_or_login, language, render
+from finbrain.platform.scopes import grants
+from finbrain.platform.tenancy import Principal
+
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def guard(request: Request, scope: str) -> tuple[Principal, str] | Response:
+    """The signed-in key and bank name; the sign-in redirect, or a 403 page without ``scope``."""
+    signed = _signed_in_or_login(request)
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    if not principal.tenant_id or not grants(principal.scopes, scope):
+        return render(
+            request,
+            "error.html",
+            403,
+            error=message("FB-FORBIDDEN", language(request), scope=scope),
+            tenant_name=tenant_name,
+            principal=principal,
+        )
+    return principal, tenant_name
+
+
+def not_found(request: Request, principal: Principal, tenant_name: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        404,
+        error=message("ui.not_found", language(request)),
+        tenant_name=tenant_name,
+        principal=principal,
+    )
+
+
+def error_text(exc: FinbrainError, lang: Language) -> str:
+    """The catalogue message of an error, naming its field and rule."""
+    messages = getattr(exc, "messages", None)  # errors that carry their own zh/en text
+    if isinstance(messages, dict) and lang in messages:
+        return str(messages[lang])
+    text = message(exc.code, lang, **exc.params)
+    if exc.detail and exc.code == "FB-VALIDATION" and exc.detail not in text:
+        text = f"{text} {exc.detail}"
+    return text
+
+
+def set_flash(request: Request, kind: Literal["ok", "error"], text: str) -> None:
+    request.session["flash"] = {"kind": kind, "text": text}
+
+
+def take_flash(request: Request) -> dict[str, str] | None:
+    flash = request.session.pop("flash", None)
+    return flash if isinstance(flash, dict) else None
+
+
+def money_text(minor: int | None, currency: str) -> str:
+    if minor is None:
+        return "—"
+    amount = Money.from_minor(minor, currency).to_json()["amount"]
+    whole, _, cents = amount.partition(".")
+    return f"{int(whole):,}{'.' + cents if cents else ''} {currency}"
