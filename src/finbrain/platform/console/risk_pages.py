@@ -27,7 +27,7 @@ from finbrain.platform.console.common import (
 from finbrain.platform.console.pages import _db, language, render
 from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
-from finbrain.risk.features import default_feature_spec
+from finbrain.risk.features import extended_feature_spec
 
 router = APIRouter(prefix="/console/risk", include_in_schema=False)
 ROWS = 50  # events shown in the stream
@@ -166,8 +166,8 @@ def alerts_page(request: Request) -> Response:
 
 # -- one case ---------------------------------------------------------------------------------
 def _feature_texts(lang: Language) -> dict[str, str]:
-    """A readable name for every feature of the default set, built from its spec."""
-    spec = default_feature_spec()
+    """A readable name for every feature the engine computes, built from its spec."""
+    spec = extended_feature_spec()
     out: dict[str, str] = {}
     for w in spec["windows"]:
         who = _label(lang, "risk_key", "+".join(w["key"]))
