@@ -21,7 +21,7 @@ RESULTS = Path(__file__).parent / "results"
 METRICS = {
     "auc", "ks", "ap", "cp100", "f1", "precision", "recall", "accuracy", "iv", "qini",
     "uplift_at_30", "per_second", "p50_ms", "p95_ms", "p99_ms", "p999_ms", "seconds", "ratio",
-    "violations",
+    "violations", "late_sends",
 }  # fmt: skip
 
 

@@ -78,6 +78,24 @@ class Settings(BaseSettings):
         description="How far in the future an event's occurred_at may be (client clock skew) "
         "before it is refused.",
     )
+    risk_fast_lane: bool = Field(
+        default=True,
+        description="Score POST /v1/risk/events in the lean ASGI lane (same checks and answers, "
+        "a fraction of the framework's CPU); off sends it through the full application.",
+    )
+    risk_write_on_event_loop: bool = Field(
+        default=True,
+        description="Write scoring requests' group commits on the server's event loop (no "
+        "thread hand-over per group); off hands every group to the tenant's writer thread.",
+    )
+    gil_switch_interval_ms: float = Field(
+        default=0.5,
+        gt=0,
+        le=100,
+        description="How often (ms) a busy thread must hand the interpreter lock to a waiting "
+        "one, for the server process. Python's 5 ms default lets request handling starve the "
+        "risk writer: each database call it makes waits up to 5 ms to get the lock back.",
+    )
     warm_sanctions_index: bool = Field(
         default=True,
         description="Build the sanctions index in the background at start-up (seconds), so the "

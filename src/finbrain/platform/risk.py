@@ -15,6 +15,8 @@ engine is thrown away and rebuilt from the log.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
 import gc
 import json
@@ -144,6 +146,12 @@ class TenantRisk:
         self.settings = settings
         self.tenant_id = tenant_id
         self._queue: queue.Queue[_Work | None] = queue.Queue()
+        # Work brought by coroutines, written on their event loop (see ``_drain``).
+        self._inbox: collections.deque[_Work] = collections.deque()
+        self._draining: set[asyncio.AbstractEventLoop] = set()
+        self._draining_lock = threading.Lock()
+        # One owner of the engine and the writes at a time: the writer thread or a loop's drain.
+        self._lock = threading.Lock()
         self._held: tuple[_Work | None] | None = None  # a stop/call met while grouping
         self._engine: RiskEngine | None = None
         self._model_ref: ModelRef | None = None
@@ -232,6 +240,9 @@ class TenantRisk:
             self._engine = self._load()
         return self._engine
 
+    def loaded(self) -> bool:
+        return self._engine is not None
+
     def invalidate(self) -> None:
         self._engine = None
 
@@ -261,7 +272,18 @@ class TenantRisk:
                     max_skew_seconds=self.settings.risk_max_clock_skew_seconds,
                 )
         work = _Work(events, key_id, request_id, fields=list(fields) if fields else None)
-        self._queue.put(work)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or not self.settings.risk_write_on_event_loop:
+            self._queue.put(work)
+            return work.future
+        self._inbox.append(work)
+        with self._draining_lock:
+            if loop not in self._draining:
+                self._draining.add(loop)
+                loop.call_soon(self._drain, loop)
         return work.future
 
     def submit(
@@ -292,16 +314,59 @@ class TenantRisk:
             return held[0]
         return self._queue.get()
 
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Write, on the event loop itself, the work its requests queued since the last turn.
+
+        Handing each group to the writer thread costs more than the writing: the two threads
+        take turns on the interpreter lock, and every database call the writer makes gives the
+        lock up and waits for the loop's thread to hand it back (measured: a 0.3 ms commit
+        became 1-5 ms beside a busy loop). Here the requests of one loop turn form one group
+        commit with no hand-over. The writer thread keeps what would stall the loop: loading
+        the engine, rebuilding it after a failed group, snapshots, and anything that finds it
+        busy.
+        """
+        with self._draining_lock:
+            self._draining.discard(loop)
+        group: list[_Work] = []
+        while self._inbox:
+            try:
+                group.append(self._inbox.popleft())
+            except IndexError:  # another loop's drain took it
+                break
+        if not group:
+            return
+        if not self.loaded() or not self._lock.acquire(blocking=False):
+            for work in group:  # the writer thread takes them, in order, after what it does
+                self._queue.put(work)
+            return
+        try:
+            while group:
+                size, cut = 0, 0
+                while cut < len(group) and size < MAX_GROUP:
+                    size += len(group[cut].events)
+                    cut += 1
+                chunk, group = group[:cut], group[cut:]
+                self._write(chunk, inline=True)
+                if not self.loaded():  # a failed group: the writer thread rebuilds the engine
+                    for work in group:
+                        self._queue.put(work)
+                    return
+            if self._since_snapshot >= self.settings.risk_snapshot_every:
+                self._queue.put(_Work([], None, None, call=TenantRisk._maybe_snapshot))
+        finally:
+            self._lock.release()
+
     def _run(self) -> None:
         while True:
             first = self._next()
             if first is None:
                 return
             if first.call is not None:
-                try:
-                    _settle(first.future, first.call(self))
-                except BaseException as exc:
-                    _fail(first.future, exc)
+                with self._lock:
+                    try:
+                        _settle(first.future, first.call(self))
+                    except BaseException as exc:
+                        _fail(first.future, exc)
                 continue
             group = [first]
             size = len(first.events)
@@ -315,15 +380,17 @@ class TenantRisk:
                     break
                 group.append(nxt)
                 size += len(nxt.events)
-            self._write(group)
-            self._maybe_snapshot()
+            with self._lock:
+                self._write(group)
+                self._maybe_snapshot()
 
-    def _write(self, group: list[_Work]) -> None:
+    def _write(self, group: list[_Work], *, inline: bool = False) -> None:
         """Commit a group; a request whose event the windows refuse (too late) fails alone.
 
         The engine may already have counted the group's earlier events when one is refused,
         so it is rebuilt from the log (nothing of the group was committed) and the group is
-        written again without the refused request.
+        written again without the refused request — by the writer thread when ``inline`` (the
+        rebuild must not stall an event loop).
         """
         while group:
             try:
@@ -352,6 +419,10 @@ class TenantRisk:
                     exc.params["field"] = exc.field
                 _fail(work.future, exc)
                 group = [w for w in group if w is not work]
+                if inline:
+                    for rest in group:
+                        self._queue.put(rest)
+                    return
                 continue
             except BaseException as exc:
                 self.invalidate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +36,7 @@ from finbrain.platform.api.routes import (
     risk_models,
     tenants,
 )
+from finbrain.platform.api.scoring_lane import ScoringLane
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.risk import RiskHub
@@ -69,6 +71,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(fail_interrupted, database)
+        # The server is ours: the risk writer thread does many short database calls, each of
+        # which gives up the GIL and waits a whole switch interval to get it back.
+        sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         if settings.warm_sanctions_index:
             from finbrain.platform.identity import warm
 
@@ -141,6 +146,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     mount_console(app, settings)
 
+    if settings.risk_fast_lane:
+        app.add_middleware(ScoringLane, state=app.state)
     # Outermost first: request id wraps everything, so even a 413 carries it.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
