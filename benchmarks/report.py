@@ -51,8 +51,12 @@ NOTES["risk"] = (
     "dropping cards already caught), four weekly folds from 2018-07-04. lightgbm-handbook15 is "
     "the plain LightGBM on the handbook's 15 features reproduced in the same run; the "
     "handbook's tuned XGBoost is cited (published, not measured). ceiling-delayed-labels is an "
-    "oracle showing the best card precision the delayed labels allow. Speed rows: the in-process "
-    "engine, the same windows by SQL at decision time (the anchors' approach), HTTP under wrk."
+    "oracle showing the best card precision the delayed labels allow; ceiling-same-episode the "
+    "same oracle counting a compromised-terminal fraud only when a fraud of the same compromise "
+    "is already known. fraud_handbook_weekly: every weekly fold the data supports (training weeks "
+    "2018-05-09 to 2018-09-05, `benchmarks/risk.py --only quality --all-folds`; per-fold values "
+    "in the JSON). Speed rows: the in-process engine, the same windows by SQL at decision time "
+    "(the anchors' approach), HTTP under wrk."
 )
 NOTES["aml"] = (
     "AML typologies on IBM AMLSim (its export holds fan-in SAR schemes only): alerts against "
