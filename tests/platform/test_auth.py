@@ -150,3 +150,31 @@ def test_requests_are_attributed_and_keys_never_logged(
     text = caplog.text
     # fbk_<key id>_<secret>: the secret itself may contain "_", so split twice only.
     assert admin not in text and admin.split("_", 2)[2][:12] not in text
+
+
+def test_an_expired_key_is_read_again_by_one_request_while_the_others_wait_on_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Single flight: at expiry one request re-reads the key; the rest keep the previous answer
+    for at most the grace, so requests in flight never all hit the database at once."""
+    from finbrain.platform import tenancy
+    from finbrain.platform.tenancy import Principal
+
+    now = [1000.0]
+    monkeypatch.setattr(tenancy.time, "monotonic", lambda: now[0])
+    key = "fbk_single_flight_test_key"
+    principal = Principal(kind="tenant", key_id="K1", tenant_id="T1", scopes=("risk:score",))
+    tenancy.remember_principal(key, principal)
+    assert tenancy.cached_principal(key, claim=True) == principal  # fresh
+    now[0] += tenancy.AUTH_CACHE_TTL + 0.1
+    assert tenancy.cached_principal(key) is None  # expired, unclaimed: a check claims nothing
+    assert tenancy.cached_principal(key, claim=True) is None  # this caller owes the refresh
+    assert tenancy.cached_principal(key, claim=True) == principal  # the others wait on it
+    assert tenancy.cached_principal(key) == principal
+    now[0] += tenancy.AUTH_REFRESH_GRACE + 0.1  # the refresher never came back
+    assert tenancy.cached_principal(key, claim=True) is None  # another one takes it over
+    tenancy.remember_principal(key, principal)
+    assert tenancy.cached_principal(key) == principal
+    tenancy.forget_presented(key)  # a failed refresh drops the entry
+    assert tenancy.cached_principal(key, claim=True) is None
+    assert tenancy.cached_principal(key, claim=True) is None  # nothing stale is handed out

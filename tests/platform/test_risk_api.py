@@ -4,6 +4,7 @@ grouped into cases; dispositions fed back as labels; restart = snapshot + replay
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,8 +211,14 @@ def test_restart_rebuilds_the_windows_from_snapshot_and_log(
         json={"events": [event(i) for i in range(8, 10)]},
         headers=headers,
     )
-    with platform.db.tenant(tenant_id, write=False) as session:
-        assert session.scalar(select(func.count()).select_from(RiskSnapshot)) >= 1
+    # The snapshot is built by a separate process from the log: wait for it.
+    deadline = time.monotonic() + 90
+    while True:
+        with platform.db.tenant(tenant_id, write=False) as session:
+            if session.scalar(select(func.count()).select_from(RiskSnapshot)):
+                break
+        assert time.monotonic() < deadline, "no snapshot was built"
+        time.sleep(0.2)
     # A new process: a fresh hub over the same database.
     hub = service.RiskHub(platform.db, platform.settings)
     try:
@@ -272,3 +279,30 @@ def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -
     assert after.status_code == 201
     stream = platform.client.get("/v1/risk/events?limit=1", headers=headers).json()["items"]
     assert stream[0]["body"]["features"]["cust_count_1d"] == 2
+
+
+def test_a_snapshot_built_from_the_log_is_the_live_windows(platform: Platform) -> None:
+    """The builder process's snapshot (restore + replay of the committed log + labels) is the
+    very state of the live engine after the same events."""
+    from finbrain.platform import risk_snapshots
+
+    tenant_id, headers = _headers(platform)
+    first = [event(i, customer=f"C{i % 3}") for i in range(1, 30)]
+    platform.client.post("/v1/risk/events/batch", json={"events": first}, headers=headers)
+    assert risk_snapshots.build(platform.settings, tenant_id) is not None  # seq 29, from nothing
+    more = [event(i, customer=f"C{i % 3}") for i in range(30, 45)]
+    platform.client.post("/v1/risk/events/batch", json={"events": more}, headers=headers)
+    labelled = platform.client.post(
+        "/v1/risk/labels",
+        json={"labels": [{"event_id": "E000031", "is_fraud": True}]},
+        headers=headers,
+    )
+    assert labelled.status_code < 300, labelled.text
+    seq = risk_snapshots.build(platform.settings, tenant_id)  # from seq 29: replay + label
+    tenant = platform.client.app.state.risk.tenant(tenant_id)  # type: ignore[attr-defined]
+    live = tenant.call(lambda t: t.engine().snapshot())
+    with platform.db.tenant(tenant_id, write=False) as session:
+        stored = session.get(RiskSnapshot, (tenant_id, seq))
+        assert stored is not None
+        assert stored.state == live
+    assert risk_snapshots.build(platform.settings, tenant_id) is None  # nothing new

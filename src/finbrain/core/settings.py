@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         description="Scored events between snapshots of a tenant's risk windows: bounds the "
         "replay after a restart.",
     )
+    risk_snapshot_in_background: bool = Field(
+        default=True,
+        description="Build the periodic snapshots in a separate process from the event log "
+        "(the live engine never pauses); off takes them on the engine's own thread.",
+    )
     risk_max_clock_skew_seconds: int = Field(
         default=300,
         ge=0,
@@ -87,6 +92,12 @@ class Settings(BaseSettings):
         default=True,
         description="Write scoring requests' group commits on the server's event loop (no "
         "thread hand-over per group); off hands every group to the tenant's writer thread.",
+    )
+    risk_gc_freeze_every: int = Field(
+        default=2_000,
+        ge=0,
+        description="Scored events between freezes of the process's surviving objects out of "
+        "Python's cyclic collector (short collections, no 100 ms pauses); 0 turns it off.",
     )
     gil_switch_interval_ms: float = Field(
         default=0.5,

@@ -167,25 +167,48 @@ def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> A
     return key
 
 
-# Authentication cache: SHA-256 of a presented key -> (principal, monotonic expiry). A hit skips
-# the database entirely (the hot path of scoring). Entries live at most AUTH_CACHE_TTL seconds,
-# so a revocation or a suspension made by another process holds within a second; a revocation
-# made in this process drops the key's entries at once and again after its commit. Failures are
-# never cached.
+# Authentication cache: SHA-256 of a presented key -> (principal, monotonic expiry, monotonic
+# time a refresh was claimed or 0). A hit skips the database entirely (the hot path of scoring).
+# Entries are fresh for AUTH_CACHE_TTL seconds. When one expires, the first request to find it
+# so re-reads the key (it *claims* the refresh) while the others keep the previous answer for at
+# most AUTH_REFRESH_GRACE seconds: without this, every request in flight at the expiry (64 under
+# load) read the database at once and starved the connection pool. So a revocation or a
+# suspension made by another process holds within about two seconds; one made in this process
+# drops the key's entries at once and again after its commit. Failures are never cached, and a
+# failed refresh drops the entry.
 AUTH_CACHE_TTL = 1.0
+AUTH_REFRESH_GRACE = 1.0
 _AUTH_CACHE_MAX = 10_000
-_auth_cache: dict[str, tuple[Principal, float]] = {}
+_auth_cache: dict[str, tuple[Principal, float, float]] = {}
 _auth_lock = threading.Lock()
 
 
-def cached_principal(presented: str | None) -> Principal | None:
-    """The principal authenticated for this exact key less than a second ago, else None."""
+def cached_principal(presented: str | None, *, claim: bool = False) -> Principal | None:
+    """The principal cached for this exact key, else None (the caller reads the database).
+
+    With ``claim``, the first caller to find the entry expired gets None and owes the refresh
+    (``remember_principal`` or ``forget_presented``); until it delivers, within the grace, the
+    others get the previous principal. Without ``claim`` an expired entry whose refresh nobody
+    has claimed is None and nothing is claimed (a check that will not read the database).
+    """
     if not presented:
         return None
-    entry = _auth_cache.get(_hash(presented.strip()))
-    if entry is None or entry[1] < time.monotonic():
+    digest = _hash(presented.strip())
+    entry = _auth_cache.get(digest)
+    if entry is None:
         return None
-    return entry[0]
+    principal, fresh_until, claimed_at = entry
+    now = time.monotonic()
+    if now < fresh_until or (claimed_at and now - claimed_at < AUTH_REFRESH_GRACE):
+        return principal
+    if not claim:
+        return None
+    with _auth_lock:
+        current = _auth_cache.get(digest)
+        if current is not entry:  # refreshed or claimed meanwhile
+            return None if current is None else current[0]
+        _auth_cache[digest] = (principal, fresh_until, now)
+    return None
 
 
 def remember_principal(presented: str, principal: Principal) -> None:
@@ -193,13 +216,20 @@ def remember_principal(presented: str, principal: Principal) -> None:
     with _auth_lock:
         if len(_auth_cache) >= _AUTH_CACHE_MAX:
             _auth_cache.clear()
-        _auth_cache[digest] = (principal, time.monotonic() + AUTH_CACHE_TTL)
+        _auth_cache[digest] = (principal, time.monotonic() + AUTH_CACHE_TTL, 0.0)
+
+
+def forget_presented(presented: str | None) -> None:
+    """Drop the cached authentication of this presented key (its refresh failed)."""
+    if presented:
+        with _auth_lock:
+            _auth_cache.pop(_hash(presented.strip()), None)
 
 
 def forget_key(key_id: str) -> None:
     """Drop every cached authentication of ``key_id`` (on revocation)."""
     with _auth_lock:
-        for digest in [d for d, (p, _) in _auth_cache.items() if p.key_id == key_id]:
+        for digest in [d for d, (p, _, _) in _auth_cache.items() if p.key_id == key_id]:
             del _auth_cache[digest]
 
 

@@ -62,11 +62,15 @@ def authenticate(request: Request) -> Principal:
     session = request_session(request)
     presented = bearer(request)
     # A key authenticated less than a second ago needs no database read (tenancy's cache).
-    principal = tenancy.cached_principal(presented)
+    principal = tenancy.cached_principal(presented, claim=True)
     hit = principal is not None
     if principal is None:
         db.scope_platform(session)
-        principal = tenancy.authenticate(session, presented)
+        try:
+            principal = tenancy.authenticate(session, presented)
+        except BaseException:
+            tenancy.forget_presented(presented)  # a claimed refresh that failed
+            raise
         assert presented is not None  # authenticate refuses a missing key
         tenancy.remember_principal(presented, principal)
     request.app.state.rate_limiter.hit(principal.key_id)
