@@ -171,3 +171,18 @@ def test_fast_contributions_are_lightgbms_exactly(model: RiskModel, features) ->
         small.booster_.predict(matrix[:1], pred_contrib=True)[0],
     )
     assert not np.array_equal(small.contributions(matrix[0]), first)
+
+
+def test_small_batches_score_as_booster_predict_exactly(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
+    """The engine's calls (one row, micro-batches) skip the Python route: same bits."""
+    test = _test(features)
+    matrix = test[model.feature_names].to_numpy(dtype=np.float64)[:300]
+    reference = model.booster_.predict(matrix, num_threads=1)
+    assert np.array_equal(model.score(matrix), reference)  # 300 rows: the direct C call
+    for size in (1, 16, 64):
+        got = np.concatenate([model.score(matrix[k : k + size]) for k in range(0, 300, size)])
+        assert np.array_equal(got, reference)
+    assert np.array_equal(model.score(matrix[7]), reference[7:8])  # one row, 1-D
+    assert np.array_equal(model.score(np.asfortranarray(matrix[:16])), reference[:16])
+    many = np.tile(matrix, (4, 1))  # 1,200 rows: Booster.predict with the model's threads
+    assert np.array_equal(model.score(many), np.tile(reference, 4))

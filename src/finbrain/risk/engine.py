@@ -15,9 +15,9 @@ little more than over one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -41,6 +41,8 @@ EVENT_SCHEMA: dict[str, Literal["number", "string", "bool"]] = {
     "country": "string",
     "model_score": "number",
 }
+# Where a model's features sit in the engine's rows: all of them in order, or an index array.
+_Columns = slice | np.ndarray[Any, Any]
 
 
 class Model(Protocol):
@@ -86,10 +88,6 @@ def rule_schema(features: FeatureSet) -> dict[str, Literal["number", "string", "
     return schema
 
 
-def _clean(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
 class RiskEngine:
     def __init__(
         self,
@@ -111,7 +109,7 @@ class RiskEngine:
         self._columns = self._columns_of(model, "model")
         self._challenger_columns = self._columns_of(challenger, "challenger")
 
-    def _columns_of(self, model: Model | None, field: str) -> list[int] | None:
+    def _columns_of(self, model: Model | None, field: str) -> _Columns | None:
         """Where the model's features sit in the engine's rows (every one computed online)."""
         if model is None:
             return None
@@ -121,7 +119,10 @@ class RiskEngine:
                 field=f"{field}.feature_names", rule="computed_online", missing=", ".join(missing)
             )
         index = {name: i for i, name in enumerate(self.features.names)}
-        return [index[name] for name in model.feature_names]
+        positions = [index[name] for name in model.feature_names]
+        if positions == list(range(len(self.features.names))):
+            return slice(None)  # all of them, in order: a view, no copy
+        return np.array(positions, dtype=np.intp)
 
     # -- scoring ---------------------------------------------------------------------------------
     def assess(self, event: Event) -> Assessment:
@@ -131,54 +132,70 @@ class RiskEngine:
         """Assess events in order; each one's windows include the events before it."""
         if not events:
             return []
+        update = self.windows.update_row
         rows = []
         for event in events:
             try:
-                rows.append(self.windows.update_row(event))
+                rows.append(update(event))
             except ValidationError as exc:  # a late event: say which one (the caller isolates it)
                 exc.event_id = event.event_id  # type: ignore[attr-defined]
                 raise
-        matrix = np.asarray(rows, dtype=np.float64)
-        probabilities: list[float | None] = [None] * len(events)
-        if self.model is not None and self._columns is not None:
-            probabilities = [float(p) for p in self.model.score(matrix[:, self._columns])]
-        shadow: list[float | None] = [None] * len(events)
+        n = len(events)
+        model, columns = self.model, self._columns
+        matrix: np.ndarray[Any, Any] | None = None
+        probabilities: list[float | None] = [None] * n
+        if model is not None and columns is not None:
+            matrix = np.asarray(rows, dtype=np.float64)
+            probabilities = model.score(matrix[:, columns]).tolist()
+        shadow: list[float | None] = [None] * n
         if self.challenger is not None and self._challenger_columns is not None:
             # The challenger scores the same events in shadow: kept, never decides.
-            shadow = [float(p) for p in self.challenger.score(matrix[:, self._challenger_columns])]
-        rules = self.rulebook.current
+            if matrix is None:
+                matrix = np.asarray(rows, dtype=np.float64)
+            shadow = self.challenger.score(matrix[:, self._challenger_columns]).tolist()
+        # Rows holding a NaN (no value): only their features need cleaning to None.
+        with_nan: list[bool] = [True] * n if matrix is None else np.isnan(matrix).any(1).tolist()
+        rules = self.rulebook.current  # one version for the whole batch
         names = self.features.names
+        review, block = self.thresholds.review, self.thresholds.block
         out: list[Assessment] = []
         for i, event in enumerate(events):
-            values = dict(zip(names, rows[i], strict=True))
+            row = rows[i]
             p = probabilities[i]
-            context: dict[str, Any] = {
-                **values,
-                "amount": float(event.amount),
-                "kind": event.kind,
-                "currency": event.currency,
-                "channel": event.channel,
-                "mcc": event.mcc,
-                "country": event.country,
-                "model_score": None if p is None else p * MAX_SCORE,
-            }
+            model_points = None if p is None else p * MAX_SCORE
+            # NaN (no value) is None; NaN is the only value not equal to itself. The rules
+            # read None and NaN alike (missing), so the cleaned features are their context too.
+            features: dict[str, float | None] = (
+                dict(zip(names, [None if v != v else v for v in row], strict=True))
+                if with_nan[i]
+                else dict(zip(names, row, strict=True))
+            )
+            context: dict[str, Any] = features.copy()
+            context["amount"] = float(event.amount)
+            context["kind"] = event.kind
+            context["currency"] = event.currency
+            context["channel"] = event.channel
+            context["mcc"] = event.mcc
+            context["country"] = event.country
+            context["model_score"] = model_points
             outcome = rules.evaluate(context)
-            points = (0.0 if p is None else p * MAX_SCORE) + outcome.score
+            points = (0.0 if model_points is None else model_points) + outcome.score
             score = min(MAX_SCORE, max(0.0, points))
             action: Action = outcome.action
-            if score >= self.thresholds.block:
+            if score >= block:
                 action = "block"
-            elif score >= self.thresholds.review and action == "allow":
+            elif score >= review and action == "allow":
                 action = "review"
-            reasons = outcome.reasons()
-            if action != "allow" and self.model is not None and self._columns is not None:
-                reasons.extend(self.model.explain(matrix[i, self._columns], top=3))
+            reasons = outcome.reasons() if outcome.hits else []
+            if action != "allow" and model is not None and columns is not None:
+                assert matrix is not None
+                reasons.extend(model.explain(matrix[i, columns], top=3))
             if not reasons:
                 reasons = [_low_risk(score)]
             out.append(
                 Assessment(
                     event_id=event.event_id,
-                    features={k: _clean(v) for k, v in values.items()},
+                    features=features,
                     model_score=p,
                     score=score,
                     action=action,
@@ -215,10 +232,16 @@ class RiskEngine:
 
 
 def _low_risk(score: float) -> Reason:
+    return _low_risk_reason(f"{score:.0f}")
+
+
+@lru_cache(maxsize=2048)
+def _low_risk_reason(shown: str) -> Reason:
+    """One shared (frozen) reason per shown score: most events are allowed with one of these."""
     return Reason(
         code="RISK-LOW",
         text=BilingualText(
-            zh=f"风险评分 {score:.0f}，未触发规则", en=f"Risk score {score:.0f}; no rule fired"
+            zh=f"风险评分 {shown}，未触发规则", en=f"Risk score {shown}; no rule fired"
         ),
         contribution=0.0,
     )

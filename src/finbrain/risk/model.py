@@ -161,6 +161,41 @@ class _SingleRow:
             _LIB.LGBM_FastConfigFree(handle)
 
 
+_ONE_THREAD = ctypes.c_char_p(b"num_threads=1")
+
+
+def _c_vector(matrix: np.ndarray) -> np.ndarray:
+    """The one row of ``matrix`` as a C-contiguous float64 vector (no copy when it is one)."""
+    return np.ascontiguousarray(matrix, dtype=np.float64).reshape(-1)
+
+
+def _predict_mat(booster: lgb.Booster, matrix: np.ndarray) -> np.ndarray:
+    """Probabilities of a C-contiguous float64 matrix with one thread, by the C API call
+    ``Booster.predict`` makes (``LGBM_BoosterPredictForMat``, all iterations)."""
+    rows, ncol = matrix.shape
+    out = np.empty(rows, dtype=np.float64)
+    length = ctypes.c_int64(0)
+    _check(
+        _LIB.LGBM_BoosterPredictForMat(
+            booster._handle,
+            ctypes.c_void_p(matrix.ctypes.data),
+            ctypes.c_int(_C_FLOAT64),
+            ctypes.c_int32(rows),
+            ctypes.c_int32(ncol),
+            ctypes.c_int(1),  # row major
+            ctypes.c_int(_C_PREDICT_NORMAL),
+            ctypes.c_int(0),  # start iteration
+            ctypes.c_int(-1),  # all iterations
+            _ONE_THREAD,
+            ctypes.byref(length),
+            ctypes.c_void_p(out.ctypes.data),
+        )
+    )
+    if length.value != rows:
+        raise lgb.basic.LightGBMError(f"expected {rows} predictions, got {length.value}")
+    return out
+
+
 def _check(status: int) -> None:
     if status != 0:
         raise lgb.basic.LightGBMError(_LIB.LGBM_GetLastError().decode("utf-8"))
@@ -313,10 +348,21 @@ class RiskModel:
 
     def score(self, X: pd.DataFrame | np.ndarray, *, num_threads: int | None = None) -> np.ndarray:  # noqa: N803
         """P(fraud) per row, in [0, 1]. Small batches (under 1,000 rows, the online engine's)
-        use one thread: starting threads costs more than it saves there."""
+        use one thread: starting threads costs more than it saves there.
+
+        The online engine's calls (one event, or a micro-batch) skip the Python route of
+        ``Booster.predict``: one row goes to the single-row fast predictor, a few rows straight
+        to ``LGBM_BoosterPredictForMat`` — the same C++ predictor and parameters, so the same
+        numbers bit for bit (tested), minus the per-call predictor object, checks and copies."""
         matrix = self._matrix(X)
-        threads = num_threads or (1 if matrix.shape[0] < 1000 else self.num_threads)
-        return np.asarray(self.booster_.predict(matrix, num_threads=threads), dtype=np.float64)
+        rows = matrix.shape[0]
+        threads = num_threads or (1 if rows < 1000 else self.num_threads)
+        booster = self.booster_
+        if threads == 1 and 0 < rows < 1000 and booster.best_iteration <= 0:
+            if rows == 1:
+                return self._single_row(_C_PREDICT_NORMAL)(_c_vector(matrix))
+            return _predict_mat(booster, np.ascontiguousarray(matrix, dtype=np.float64))
+        return np.asarray(booster.predict(matrix, num_threads=threads), dtype=np.float64)
 
     def raw_score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:  # noqa: N803
         """The log-odds of fraud per row (what the TreeSHAP contributions add up to)."""
