@@ -810,7 +810,12 @@ def sql_at_decision_time(args: Any, data: SpeedData) -> list[dict[str, Any]]:
 # -- over HTTP: a separate uvicorn process, wrk as the load generator --------------------------
 WRK_LUA = r"""
 -- finbrain risk benchmark: POST /v1/risk/events, handbook card events in time order (one per
--- line of the file, without event_id), each sent with a unique event id.
+-- line of the file, without event_id and occurred_at), each sent with a unique event id and
+-- stamped with the current UTC time, as a live payment is (replayed at handbook time, a day of
+-- history would pass in 9 s and requests reordered in flight would be minutes late). The
+-- handbook's 5,000 cards and 10,000 terminals cannot pay 1,100 times a second in real time, so
+-- request k goes to population k mod 100 (its customer, card and terminal ids prefixed): the
+-- stream of a bank with 500,000 cards and 1 M terminals, each paying at a human pace.
 -- Pacing is open loop: with a target rate, every request takes the next slot of a fixed
 -- schedule (LuaJIT's clock), whatever the previous answers took; a send that finds no free
 -- connection at its slot is counted late (wrk then measures from the real send, so the late
@@ -819,6 +824,12 @@ local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } fb_timespec;
            int clock_gettime(int, fb_timespec *); ]]
 local ts = ffi.new("fb_timespec")
+local function utc_now()
+  ffi.C.clock_gettime(0, ts)  -- CLOCK_REALTIME
+  local sec = tonumber(ts.tv_sec)
+  local us = math.floor(tonumber(ts.tv_nsec) / 1000)
+  return os.date("!%Y-%m-%dT%H:%M:%S", sec) .. string.format(".%06dZ", us)
+end
 local function now_ms()
   ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
   return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
@@ -847,7 +858,12 @@ end
 function request()
   counter = counter + 1
   local rest = lines[(counter - 1) % #lines + 1]
-  local body = '{"event_id":"' .. prefix .. '-' .. counter .. '",' .. rest
+  local p = 'p' .. (counter % 100) .. '-'
+  rest = rest:gsub('"customer_id":"', '"customer_id":"' .. p)
+             :gsub('"card_id":"', '"card_id":"' .. p)
+             :gsub('"terminal_id":"', '"terminal_id":"' .. p)
+  local body = '{"event_id":"' .. prefix .. '-' .. counter .. '","occurred_at":"' ..
+    utc_now() .. '",' .. rest
   return wrk.format("POST", "/v1/risk/events", headers, body)
 end
 function done(summary, latency, requests)
@@ -886,7 +902,7 @@ def _wrk(url: str, script: Path, key: str, prefix: str, lines: Path, connections
 
 def _event_files(folder: Path, quick: bool) -> list[Path]:
     """Three consecutive slices of handbook events (warm-up, paced, unpaced) as JSON lines
-    without the opening brace and event id; each slice outlasts its run."""
+    without the opening brace, event id and time; each slice outlasts its run."""
     frame = _handbook_slice("2018-08-01", "2018-08-06" if quick else "2018-08-15")
     frame = frame.drop(columns=["is_fraud", "seq"])
     sizes = (8_000, 14_000, 20_000) if quick else (40_000, 40_000, 40_000)
@@ -897,7 +913,7 @@ def _event_files(folder: Path, quick: bool) -> list[Path]:
         with path.open("w") as out:
             for _, event in zip(range(size), events, strict=False):
                 body = event_json(event)
-                del body["event_id"]
+                del body["event_id"], body["occurred_at"]
                 out.write(json.dumps(body, separators=(",", ":"))[1:] + "\n")
         paths.append(path)
     return paths
@@ -943,7 +959,10 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
             "FINBRAIN_RATE_LIMIT_PER_SECOND": "1000000",
             "FINBRAIN_RATE_LIMIT_BURST": "1000000",
             "FINBRAIN_WARM_SANCTIONS_INDEX": "false",
-            "FINBRAIN_LOG_LEVEL": "WARNING",
+            # A dedicated scoring server: survivors frozen out of the collector every 2,000
+            # events (deploy.md); the server's memory is reported to show what that costs.
+            "FINBRAIN_RISK_GC_FREEZE_EVERY": "2000",
+            "FINBRAIN_LOG_LEVEL": os.environ.get("RISK_BENCH_SERVER_LOG", "WARNING"),
         }
         command = [sys.executable, "-m", "uvicorn", "--factory",
                    "finbrain.platform.api.app:create_app", "--host", "127.0.0.1",
@@ -959,6 +978,7 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
             files = _event_files(Path(home), args.quick)
             # Warm-up (unpaced): fills the windows with handbook history and the caches.
             _wrk(url, script, key.secret, "warm", files[0], 16, 0, 3 if args.quick else 20)
+            console.print(f"server memory after the warm-up: {_rss_mb(server.pid):,.0f} MB")
             runs = {
                 "http_single_events": (64, 1100, seconds, files[1]),
                 "http_single_events_unpaced": (16, 0, max(5, seconds // 3), files[2]),
@@ -968,11 +988,12 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
                 cpu = _cpu_seconds(server.pid)
                 got = _wrk(url, script, key.secret, task, lines, connections, rate, duration)
                 cpu = _cpu_seconds(server.pid) - cpu
+                rss = _rss_mb(server.pid)
                 if spy is not None:
                     spy.wait(timeout=60)
                 n = int(got["requests"])
                 pacing = f"open loop at {rate}/s" if rate else "unpaced"
-                note = f"wrk -c{connections}, {pacing}, {duration} s"
+                note = f"wrk -c{connections}, {pacing}, {duration} s; server {rss:,.0f} MB after"
                 results += [
                     row(task, "finbrain", "per_second", got["per_second"], n, note=note),
                     row(task, "finbrain", "p50_ms", got["p50_us"] / 1000, n),
@@ -993,12 +1014,24 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
                     f"{task:34s} {got['per_second']:8,.0f} decisions/s  p50 "
                     f"{got['p50_us'] / 1000:.2f} ms  p99 {got['p99_us'] / 1000:.2f} ms  p99.9 "
                     f"{got['p999_us'] / 1000:.2f} ms  errors {got['errors']}  server CPU "
-                    f"{cpu / max(n, 1) * 1000:.2f} ms/request  late {got['late']}  ({note})"
+                    f"{cpu / max(n, 1) * 1000:.2f} ms/request  late {got['late']}  server "
+                    f"memory {rss:,.0f} MB  ({note})"
                 )
         finally:
             server.terminate()
             server.wait(timeout=30)
     return results
+
+
+def _rss_mb(pid: int) -> float:
+    """The server's resident memory now (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -61,6 +61,7 @@ BODIES["/v1/risk/rules/backtest"] = {"rules": _RULES}
 BODIES["/v1/risk/cases/{case_id}/assign"] = {"assignee": "probe"}
 BODIES["/v1/risk/cases/{case_id}/comments"] = {"body": "probe"}
 BODIES["/v1/risk/models/{model_id}/promote"] = None
+BODIES["/v1/risk/models"] = {"name": "probe"}
 BODIES["/v1/risk/cases/{case_id}/close"] = {"disposition": "fraud", "note": "probe"}
 
 # Query strings that aim at the first tenant's log positions.

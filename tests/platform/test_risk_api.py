@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from finbrain.core.decision import Decision
+from finbrain.core.errors import FinbrainError
 from finbrain.ledger import Verifier, check_receipt
 from finbrain.platform import risk as service
 from finbrain.platform.store.models import DecisionRow, RiskEvent, RiskLabel, RiskSnapshot
@@ -245,7 +246,10 @@ def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -
         == 201
     )
     # An hour behind the newest event of its card: beyond the allowed lateness, not counted.
+    live = platform.client.app.state.risk.tenant(tenant_id)  # type: ignore[attr-defined]
+    engine = live.engine()
     late = platform.client.post("/v1/risk/events", json=event(2, minutes=1), headers=headers)
+    assert live.engine() is engine  # it changed nothing: no rebuild of the windows
     assert late.status_code == 422, late.text
     assert (late.json()["field"], late.json()["rule"]) == ("occurred_at", "within_allowed_lateness")
     assert late.json()["code"] == "FB-RISK-LATE-EVENT"
@@ -267,13 +271,25 @@ def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -
         bad = service._Work([parse_event(event(7, minutes=3))], None, None)
         tenant.call(lambda t: t._write([bad, good]))
         assert good.future.result(timeout=10)[0].duplicate is False
+        # ... and in a batch, the late request fails alone as well.
+        batch_bad = service._Work(
+            [parse_event(event(20, minutes=4)), parse_event(event(21, customer="C4", minutes=80))],
+            None,
+            None,
+        )
+        after = service._Work([parse_event(event(22, customer="C5", minutes=80))], None, None)
+        tenant.call(lambda t: t._write([batch_bad, after]))
+        assert after.future.result(timeout=10)[0].duplicate is False
+        with pytest.raises(FinbrainError) as refused:
+            batch_bad.future.result(timeout=10)
+        assert refused.value.field == "events[0].occurred_at"
         with pytest.raises(Exception, match="occurred_at"):
             bad.future.result(timeout=10)
     finally:
         hub.stop()
     with platform.db.tenant(tenant_id, write=False) as session:
         stored = set(session.scalars(select(RiskEvent.event_id)))
-    assert stored == {"E000001", "E000006"}
+    assert stored == {"E000001", "E000006", "E000022"}
     # The card's count is exact after all the refusals: only E1 before this one.
     after = platform.client.post("/v1/risk/events", json=event(8, minutes=80), headers=headers)
     assert after.status_code == 201

@@ -11,6 +11,14 @@ its stored decision and never reaches the windows again. The engine's state is a
 a replay of the log after it, so a crash between commit and memory loses nothing: on restart
 the log is the truth. If a transaction fails after the engine has counted its events, the
 engine is thrown away and rebuilt from the log.
+
+Who writes: one owner at a time holds the tenant's lock. Requests served by an event loop are
+written on that loop, a group per loop turn (``_drain``); the tenant's writer thread takes
+synchronous callers, rule and label updates, the engine's (re)loading and anything that finds
+the lock taken. Snapshots are built by a separate process from the log (``risk_snapshots``).
+Measured on 2 cores: this keeps p99 under 20 ms at 1,100 decisions/s, where the hand-over to a
+writer thread alone cost 1-5 ms per database call (the interpreter lock) and snapshots and full
+garbage collections stalled everything for 0.1-3 s.
 """
 
 from __future__ import annotations
@@ -127,6 +135,18 @@ class _Work:
     future: Future[list[Answer]] = field(default_factory=Future)
 
 
+def _named(exc: FinbrainError, work: _Work, index: int) -> FinbrainError:
+    """The refusal of ``work``'s event ``index``, its field named as the request named it."""
+    if work.fields:
+        prefix = work.fields[index]
+    else:
+        prefix = "" if len(work.events) == 1 else f"events[{index}]."
+    if exc.field and not exc.field.startswith(prefix):
+        exc.field = f"{prefix}{exc.field}"
+        exc.params["field"] = exc.field
+    return exc
+
+
 def _settle(future: Future[Any], value: Any) -> None:
     """Resolve a caller's future; one the caller gave up on (cancelled) is left alone, so a
     vanished client can never stop the writer."""
@@ -140,7 +160,7 @@ def _fail(future: Future[Any], exc: BaseException) -> None:
 
 
 class TenantRisk:
-    """One tenant's engine and its writer thread (the only code that touches the engine)."""
+    """One tenant's engine, its writer thread and the lock that makes one owner at a time."""
 
     def __init__(self, db: Database, settings: Settings, tenant_id: str) -> None:
         self.db = db
@@ -221,7 +241,7 @@ class TenantRisk:
         )
 
     def engine(self) -> RiskEngine:
-        """The live engine (loaded on first use). Only the writer thread mutates it."""
+        """The live engine (loaded on first use). Only the lock's holder mutates it."""
         if self._engine is None:
             self._engine = self._load()
         return self._engine
@@ -269,7 +289,13 @@ class TenantRisk:
         with self._draining_lock:
             if loop not in self._draining:
                 self._draining.add(loop)
-                loop.call_soon(self._drain, loop)
+                # A short wait gathers more requests into the group: a commit, a ledger
+                # signature and the lookups cost the same for one event as for twenty.
+                wait = self.settings.risk_group_wait_ms / 1000
+                if wait:
+                    loop.call_later(wait, self._drain, loop)
+                else:
+                    loop.call_soon(self._drain, loop)
         return work.future
 
     def submit(
@@ -397,15 +423,7 @@ class TenantRisk:
                     return
                 work = bad[0]
                 index = next(i for i, e in enumerate(work.events) if e.event_id == culprit)
-                prefix = (
-                    work.fields[index]
-                    if work.fields
-                    else ("" if len(work.events) == 1 else f"events[{index}].")
-                )
-                if exc.field:
-                    exc.field = f"{prefix}{exc.field}"
-                    exc.params["field"] = exc.field
-                _fail(work.future, exc)
+                _fail(work.future, _named(exc, work, index))
                 group = [w for w in group if w is not work]
                 if inline:
                     for rest in group:
@@ -418,10 +436,13 @@ class TenantRisk:
                     _fail(work.future, exc)
                 return
             for work, answer in zip(group, answers, strict=True):
-                _settle(work.future, answer)
+                if isinstance(answer, FinbrainError):
+                    _fail(work.future, answer)
+                else:
+                    _settle(work.future, answer)
             return
 
-    def _commit(self, group: Sequence[_Work]) -> list[list[Answer]]:
+    def _commit(self, group: Sequence[_Work]) -> list[list[Answer] | FinbrainError]:
         """One transaction for the whole group: its fresh events are assessed in one
         ``assess_many``, their decisions appended to the ledger in one batch (one head lock, one
         signed checkpoint) and their rows written with executemany inserts."""
@@ -441,7 +462,16 @@ class TenantRisk:
                     if event.event_id not in stored and event.event_id not in owner:
                         owner[event.event_id] = work
                         fresh.append(event)
-            assessments = engine.assess_many(fresh)
+            refused: dict[str, ValidationError] = {}
+            assessments = engine.assess_many(fresh, refused=refused)
+            if refused:
+                # A late event changed nothing in the windows. Alone in its request it fails
+                # alone and the rest commits; in a batch (all or nothing) the group is redone.
+                for work in group:
+                    hit = [e.event_id for e in work.events if e.event_id in refused]
+                    if hit and len(work.events) > 1:
+                        raise refused[hit[0]]
+                fresh = [e for e in fresh if e.event_id not in refused]
             bodies = [event_json(e) for e in fresh]
             made = [
                 to_decision(self.tenant_id, e, a, self._model_ref, body)
@@ -503,8 +533,12 @@ class TenantRisk:
                 self._last_seq = max(self._last_seq, last or 0)
             self._since_snapshot += len(fresh)
             self._since_freeze += len(fresh)
-            answers: list[list[Answer]] = []
+            answers: list[list[Answer] | FinbrainError] = []
             for work in group:
+                late = [e.event_id for e in work.events if e.event_id in refused]
+                if late and owner.get(late[0]) is work:
+                    answers.append(_named(refused[late[0]], work, 0))
+                    continue
                 out = []
                 for event in work.events:
                     if event.event_id in stored:
@@ -861,6 +895,75 @@ def train_model(frame: Any, *, holdout: float = 0.2) -> tuple[Any, dict[str, Any
         "features_digest": features.digest,
     }
     return model, metrics
+
+
+def log_frame(session: Session, limit: int) -> Any:
+    """The newest ``limit`` logged events, oldest first, in event-field columns with
+    ``is_fraud`` (1 = a stored fraud label, else 0) and ``seq``: what ``train_model`` reads."""
+    import numpy as np
+    import pandas as pd
+
+    rows = session.execute(
+        select(RiskEvent.event_id, RiskEvent.body).order_by(RiskEvent.seq.desc()).limit(limit)
+    ).all()
+    frauds = {
+        event_id
+        for event_id, is_fraud in session.execute(select(RiskLabel.event_id, RiskLabel.is_fraud))
+        if is_fraud
+    }
+    names = [n for n in Event.__dataclass_fields__ if n not in ("amount", "occurred_at")]
+    records = []
+    for event_id, body in reversed(rows):
+        fields = body["event"]
+        record: dict[str, Any] = {name: fields.get(name) for name in names}
+        record["amount"] = float(fields["amount"])
+        record["occurred_at"] = fields["occurred_at"]
+        record["is_fraud"] = int(event_id in frauds)
+        records.append(record)
+    columns = [*names, "amount", "occurred_at", "is_fraud"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601")
+    frame["seq"] = np.arange(len(frame), dtype=np.int64)
+    return frame
+
+
+MIN_TRAINING_FRAUDS = 20  # confirmed frauds, in both the fitting and the held-out part
+
+
+def training_work(db: Database, tenant_id: str, hub: RiskHub) -> Callable[..., dict[str, Any]]:
+    """The background job that trains a risk model on the tenant's own log and labels (the
+    case dispositions and ``POST /v1/risk/labels``), registers it and, once committed, makes
+    the engine take it: as the challenger in shadow, or as the champion when asked."""
+    from finbrain.platform.workers.jobs import Progress
+
+    def work(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        progress(10, "reading the event log and the labels")
+        with db.tenant(tenant_id, write=False) as session:
+            frame = log_frame(session, int(params["events"]))
+        holdout = float(params["holdout"])
+        cut = int(len(frame) * (1 - holdout))
+        parts = (frame["is_fraud"].iloc[:cut].sum(), frame["is_fraud"].iloc[cut:].sum())
+        if min(parts) < MIN_TRAINING_FRAUDS:
+            raise ValidationError(
+                field="labels",
+                rule="enough_confirmed_frauds",
+                needed=MIN_TRAINING_FRAUDS,
+                fitting=int(parts[0]),
+                held_out=int(parts[1]),
+            )
+        progress(30, f"features and fitting on {len(frame):,} events")
+        model, metrics = train_model(frame, holdout=holdout)
+        progress(90, "registering")
+        with db.tenant(tenant_id) as session:
+            row = register_model(session, tenant_id, model, metrics, str(params["name"]))
+            if params.get("promote"):
+                registry.promote(session, row.id)
+            result = {"model_id": row.id, "version": row.version, "status": row.status, **metrics}
+        # Committed: rebuild the engine with the new challenger (or champion).
+        hub.tenant(tenant_id).call(lambda t: t.invalidate())
+        return result
+
+    return work
 
 
 def register_model(

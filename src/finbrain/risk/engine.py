@@ -128,18 +128,31 @@ class RiskEngine:
     def assess(self, event: Event) -> Assessment:
         return self.assess_many([event])[0]
 
-    def assess_many(self, events: Sequence[Event]) -> list[Assessment]:
-        """Assess events in order; each one's windows include the events before it."""
-        if not events:
-            return []
+    def assess_many(
+        self, events: Sequence[Event], *, refused: dict[str, ValidationError] | None = None
+    ) -> list[Assessment]:
+        """Assess events in order; each one's windows include the events before it.
+
+        An event the windows refuse (too late) changes nothing. Without ``refused`` the refusal
+        is raised (naming the event); with it the refusal is recorded there by event id, the
+        event is left out of the answer and the others are assessed.
+        """
         update = self.windows.update_row
         rows = []
+        admitted: list[Event] = []
         for event in events:
             try:
                 rows.append(update(event))
-            except ValidationError as exc:  # a late event: say which one (the caller isolates it)
+            except ValidationError as exc:  # a late event: say which one
                 exc.event_id = event.event_id  # type: ignore[attr-defined]
-                raise
+                if refused is None:
+                    raise
+                refused[event.event_id] = exc
+                continue
+            admitted.append(event)
+        events = admitted
+        if not events:
+            return []
         n = len(events)
         model, columns = self.model, self._columns
         matrix: np.ndarray[Any, Any] | None = None

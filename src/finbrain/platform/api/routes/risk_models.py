@@ -1,4 +1,5 @@
-"""Risk model versions: list them, make one the champion (live in the engine without a restart).
+"""Risk model versions: train one on the tenant's own log and labels, list them, make one the
+champion (live in the engine without a restart).
 
 The champion scores every event; the newest other version, if any, is the challenger: it
 scores the same events in shadow (its score is kept with each event, never decides), so the
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from finbrain.core.errors import NotFoundError
 from finbrain.platform import registry
+from finbrain.platform import risk as service
 from finbrain.platform.api.deps import IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.routes.credit import ModelOut
+from finbrain.platform.api.routes.jobs import JobOut
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute, after_commit
 from finbrain.platform.store.models import ModelVersion
 from finbrain.platform.tenancy import Principal
+from finbrain.platform.workers import jobs
 
 router = APIRouter(
     prefix="/v1/risk/models",
@@ -28,6 +33,43 @@ router = APIRouter(
 )
 RuleAuthor = Annotated[Principal, Depends(require("risk:rules"))]
 Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+class TrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, description="the version's name")
+    events: int = Field(
+        default=200_000, ge=1_000, le=2_000_000, description="newest logged events to learn from"
+    )
+    holdout: float = Field(
+        default=0.2, ge=0.05, le=0.5, description="the newest share kept out to measure AP and AUC"
+    )
+    promote: bool = Field(
+        default=False,
+        description="make it the champion at once (else it scores in shadow as the challenger)",
+    )
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+def train(
+    body: TrainIn,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: Session,
+    principal: RuleAuthor,
+    _key: IdempotencyKey,
+) -> JobOut:
+    """Train a model on the tenant's logged events and their labels (case dispositions and
+    ``POST /v1/risk/labels``), with features from the same declarations the engine computes;
+    poll the job for the new version and its held-out AP and AUC."""
+    assert principal.tenant_id
+    job = jobs.create(session, principal.tenant_id, "risk.train", body.model_dump())
+    work = service.training_work(request.app.state.db, principal.tenant_id, request.app.state.risk)
+    # Runs after the response, i.e. after this request's transaction has committed the job.
+    background.add_task(jobs.run, request.app.state.db, principal.tenant_id, job.id, work)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobOut.model_validate(job, from_attributes=True)
 
 
 @router.get("", response_model=list[ModelOut])
