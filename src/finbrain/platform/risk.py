@@ -260,9 +260,12 @@ class TenantRisk:
         request_id: str | None,
         *,
         fields: Sequence[str] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> Future[list[Answer]]:
         """Queue ``events`` for scoring, in order; the future resolves once their decisions are
-        committed (an async caller awaits it without holding a thread).
+        committed (an async caller awaits it without holding a thread). A coroutine passes its
+        running ``loop``: the group is then written on that loop (``_drain``). It is passed,
+        never guessed: a thread may carry a loop that is not running it (Playwright's does).
 
         An event stamped further in the future than ``risk_max_clock_skew_seconds`` is refused
         before anything is counted: a wrong clock must not make the customer's real payments
@@ -278,10 +281,6 @@ class TenantRisk:
                     max_skew_seconds=self.settings.risk_max_clock_skew_seconds,
                 )
         work = _Work(events, key_id, request_id, fields=list(fields) if fields else None)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
         if loop is None or not self.settings.risk_write_on_event_loop:
             self._queue.put(work)
             return work.future

@@ -80,7 +80,10 @@ class ScoringLane:
             assert principal.tenant_id is not None
             event = item.event()
             future = self.state.risk.tenant(principal.tenant_id).enqueue(
-                [event], principal.key_id, scope["state"].get("request_id")
+                [event],
+                principal.key_id,
+                scope["state"].get("request_id"),
+                loop=asyncio.get_running_loop(),
             )
             # Shielded: a client that goes away must not cancel work the writer may commit.
             answers = await asyncio.wait_for(

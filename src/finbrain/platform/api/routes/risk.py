@@ -174,7 +174,12 @@ async def _decide(
     future = (
         _hub(request)
         .tenant(principal.tenant_id)
-        .enqueue(events, principal.key_id, getattr(request.state, "request_id", None))
+        .enqueue(
+            events,
+            principal.key_id,
+            getattr(request.state, "request_id", None),
+            loop=asyncio.get_running_loop(),
+        )
     )
     # Shielded: a client that goes away must not cancel work the writer may already commit.
     return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=30.0)
