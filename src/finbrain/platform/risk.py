@@ -63,6 +63,7 @@ from finbrain.risk.rules import RuleSet
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 512  # events per group commit
+DECIDE_WAIT = 30.0  # seconds a request waits for its group commit (only a stuck writer takes it)
 EVENTS = cast(Table, RiskEvent.__table__)
 _STORED_EVENTS = select(EVENTS.c.event_id, EVENTS.c.decision_id).where(
     EVENTS.c.tenant_id == bindparam("tenant"),
@@ -296,6 +297,15 @@ class TenantRisk:
                 else:
                     loop.call_soon(self._drain, loop)
         return work.future
+
+    async def decide(
+        self, events: list[Event], key_id: str | None, request_id: str | None
+    ) -> list[Answer]:
+        """Score ``events`` from a coroutine: written on its own event loop, awaited without
+        holding a thread. Shielded: a client that goes away must not cancel work the group
+        commit may already hold."""
+        future = self.enqueue(events, key_id, request_id, loop=asyncio.get_running_loop())
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), DECIDE_WAIT)
 
     def submit(
         self,
@@ -535,7 +545,7 @@ class TenantRisk:
             answers: list[list[Answer] | FinbrainError] = []
             for work in group:
                 late = [e.event_id for e in work.events if e.event_id in refused]
-                if late and owner.get(late[0]) is work:
+                if late:  # a single-event request (a batch with one was redone above)
                     answers.append(_named(refused[late[0]], work, 0))
                     continue
                 out = []
@@ -592,10 +602,11 @@ class TenantRisk:
 
         The windows hold hundreds of thousands of small containers; a full collection walks
         them all (100-400 ms pauses, measured), which is every tail latency there is. Frozen
-        objects are still freed by reference counting when the windows drop them; only a
-        reference cycle that dies after freezing would stay, and the hot path makes none (the
-        collection just before each freeze takes the ones already dead). Each pass walks only
-        what arrived since the last freeze: a few milliseconds.
+        objects are still freed by reference counting when the windows drop them; a reference
+        cycle that dies after its freeze is never freed (the collection just before each
+        freeze takes the ones already dead). Each pass walks only what arrived since the last
+        freeze: a few milliseconds. Off by default (``risk_gc_freeze_every``): for a dedicated
+        scoring server, whose memory is watched (deploy.md).
         """
         every = self.settings.risk_gc_freeze_every
         if not every or self._since_freeze < every:

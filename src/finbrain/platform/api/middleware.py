@@ -61,6 +61,20 @@ class RequestIdMiddleware:
             )
 
 
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands an application the body already read, then the rest."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimitMiddleware:
     """Refuses bodies over the limit with 413 before any handler reads them.
 
@@ -102,17 +116,7 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             if not msg.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         headers = dict(scope["headers"])

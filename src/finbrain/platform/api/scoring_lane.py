@@ -16,32 +16,23 @@ be switched off (``risk_fast_lane``); tests check both paths give the same answe
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pydantic
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finbrain.core.errors import FinbrainError, PermissionDeniedError
 from finbrain.platform import tenancy
 from finbrain.platform.api import problems
-from finbrain.platform.api.routes.risk import AnswerOut, EventIn
+from finbrain.platform.api.middleware import replay_body
+from finbrain.platform.api.routes.risk import AnswerOut, EventIn, answers_out
+from finbrain.platform.api.unit_of_work import bearer_of
 from finbrain.platform.ratelimit import MemoryRateLimiter
 from finbrain.platform.scopes import grants
 
 PATH = "/v1/risk/events"
-WAIT_SECONDS = 30.0  # as the route: the writer answers long before unless it is stuck
 _ANSWER = pydantic.TypeAdapter(AnswerOut)
-
-
-def _bearer(headers: dict[bytes, bytes]) -> str | None:
-    """The presented key, read exactly as ``unit_of_work.bearer`` reads it."""
-    header = headers.get(b"authorization", b"").decode("latin-1")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else header.strip()
 
 
 class ScoringLane:
@@ -60,17 +51,19 @@ class ScoringLane:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        principal = tenancy.cached_principal(_bearer(headers))
+        principal = tenancy.cached_principal(
+            bearer_of(headers.get(b"authorization", b"").decode("latin-1"))
+        )
         body = await _read(receive)
         if principal is None or not headers.get(b"content-type", b"").startswith(
             b"application/json"
         ):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         try:
             item = EventIn.model_validate_json(body)
         except pydantic.ValidationError:  # the application words the 422, field by field
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         scope.setdefault("state", {})["principal"] = principal  # for the access log
         try:
@@ -79,15 +72,9 @@ class ScoringLane:
                 raise PermissionDeniedError(rule="scope", scope="risk:score")
             assert principal.tenant_id is not None
             event = item.event()
-            future = self.state.risk.tenant(principal.tenant_id).enqueue(
-                [event],
-                principal.key_id,
-                scope["state"].get("request_id"),
-                loop=asyncio.get_running_loop(),
-            )
-            # Shielded: a client that goes away must not cancel work the writer may commit.
-            answers = await asyncio.wait_for(
-                asyncio.shield(asyncio.wrap_future(future)), timeout=WAIT_SECONDS
+            tenant = self.state.risk.tenant(principal.tenant_id)
+            answers = await tenant.decide(
+                [event], principal.key_id, scope["state"].get("request_id")
             )
         except FinbrainError as exc:
             await _problem(scope, receive, send, problems.on_finbrain_error, exc)
@@ -95,15 +82,8 @@ class ScoringLane:
         except Exception as exc:  # answered as the application answers any other failure
             await _problem(scope, receive, send, problems.on_unhandled, exc)
             return
-        answer = answers[0]
-        out = _ANSWER.dump_json(
-            AnswerOut(
-                event_id=answer.event_id,
-                duplicate=answer.duplicate,
-                case_id=answer.case_id,
-                decision=answer.decision,
-            )
-        )
+        answer = answers_out(answers)[0]
+        out = _ANSWER.dump_json(answer)
         await send(
             {
                 "type": "http.response.start",
@@ -127,19 +107,6 @@ async def _read(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _problem(

@@ -39,7 +39,11 @@ def database(request: Request) -> Database:
 
 
 def bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return bearer_of(request.headers.get("authorization"))
+
+
+def bearer_of(header: str | None) -> str | None:
+    """The key in an Authorization header (``Bearer <key>``, or the bare key)."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")

@@ -3,7 +3,6 @@ them, and work alerts and cases."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -108,7 +107,7 @@ class BatchOut(BaseModel):
     items: list[AnswerOut]
 
 
-def _answers(answers: list[service.Answer]) -> list[AnswerOut]:
+def answers_out(answers: list[service.Answer]) -> list[AnswerOut]:
     return [
         AnswerOut(
             event_id=a.event_id, duplicate=a.duplicate, case_id=a.case_id, decision=a.decision
@@ -171,18 +170,8 @@ async def _decide(
         await run_in_threadpool(_release, request)  # a pooled connection: rollback is I/O
     else:
         _release(request)
-    future = (
-        _hub(request)
-        .tenant(principal.tenant_id)
-        .enqueue(
-            events,
-            principal.key_id,
-            getattr(request.state, "request_id", None),
-            loop=asyncio.get_running_loop(),
-        )
-    )
-    # Shielded: a client that goes away must not cancel work the writer may already commit.
-    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=30.0)
+    tenant = _hub(request).tenant(principal.tenant_id)
+    return await tenant.decide(events, principal.key_id, getattr(request.state, "request_id", None))
 
 
 @scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
@@ -196,7 +185,7 @@ async def score_event(
     answer = (await _decide(request, principal, [event]))[0]
     if answer.duplicate:
         response.status_code = status.HTTP_200_OK
-    return _answers([answer])[0]
+    return answers_out([answer])[0]
 
 
 @scoring.post("/events/batch", response_model=BatchOut)
@@ -208,7 +197,7 @@ async def score_batch(body: BatchIn, request: Request, principal: FastScorer) ->
         return [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
 
     events = await run_in_threadpool(parse)
-    return BatchOut(items=_answers(await _decide(request, principal, events)))
+    return BatchOut(items=answers_out(await _decide(request, principal, events)))
 
 
 class EventRowOut(BaseModel):
