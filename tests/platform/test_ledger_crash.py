@@ -3,18 +3,12 @@ acknowledged decision is present and the whole log verifies."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 from sqlalchemy import select
 
 from finbrain.platform.ledger_audit import audit
 from finbrain.platform.store.models import DecisionRow
 from tests.conftest import Platform
+from tests.platform.helpers import kill_mid_write
 
 WRITER = r"""
 import sys
@@ -34,32 +28,7 @@ while True:
 
 def test_sigkill_while_appending_loses_nothing_acknowledged(platform: Platform) -> None:
     tenant_id, _ = platform.new_tenant()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            WRITER,
-            str(platform.settings.home),
-            platform.settings.effective_database_url,
-            tenant_id,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    acknowledged: list[str] = []
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    while len(acknowledged) < 150 and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        acknowledged.append(line.strip())
-    os.kill(proc.pid, signal.SIGKILL)  # mid-append, no clean shutdown
-    proc.wait(timeout=10)
-    acknowledged += [line.strip() for line in proc.stdout.read().splitlines() if line.strip()]
-    assert len(acknowledged) >= 150, "the writer did not get going"
+    acknowledged = kill_mid_write(platform, tenant_id, WRITER, want=150, seconds=60)
 
     with platform.db.tenant(tenant_id, write=False) as session:
         stored = set(session.scalars(select(DecisionRow.id)))

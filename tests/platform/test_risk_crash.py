@@ -3,13 +3,7 @@ restart no acknowledged event is lost, none is counted twice, and retries are du
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -17,6 +11,7 @@ from finbrain.platform import risk as service
 from finbrain.platform.store.models import RiskEvent, RiskSnapshot
 from finbrain.risk.events import parse_event
 from tests.conftest import Platform
+from tests.platform.helpers import kill_mid_write
 
 CUSTOMERS = 7
 
@@ -54,32 +49,7 @@ def test_sigkill_while_scoring_loses_nothing_and_counts_nothing_twice(
 ) -> None:  # type: ignore[no-untyped-def]
     tenant_id, _ = platform.new_tenant()
     monkeypatch.setattr(platform.settings, "risk_snapshot_every", 50)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            WRITER,
-            str(platform.settings.home),
-            platform.settings.effective_database_url,
-            tenant_id,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    acknowledged: list[str] = []
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 90
-    while len(acknowledged) < 200 and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        acknowledged.append(line.strip())
-    os.kill(proc.pid, signal.SIGKILL)  # mid-batch, no clean shutdown
-    proc.wait(timeout=10)
-    acknowledged += [line.strip() for line in proc.stdout.read().splitlines() if line.strip()]
-    assert len(acknowledged) >= 200, "the writer did not get going"
+    acknowledged = kill_mid_write(platform, tenant_id, WRITER, want=200, seconds=90)
 
     with platform.db.tenant(tenant_id, write=False) as session:
         rows = session.scalars(select(RiskEvent).order_by(RiskEvent.seq)).all()
