@@ -25,6 +25,7 @@ import numpy as np
 from finbrain.core.decision import BilingualText, Reason
 from finbrain.core.errors import ValidationError
 from finbrain.risk.events import Event
+from finbrain.risk.reasons import reason_catalogue
 from finbrain.risk.rules import RuleBook, RuleHit, RuleSet
 from finbrain.risk.windows import FeatureSet, OnlineWindows
 
@@ -251,10 +252,11 @@ def _low_risk(score: float) -> Reason:
 @lru_cache(maxsize=2048)
 def _low_risk_reason(shown: str) -> Reason:
     """One shared (frozen) reason per shown score: most events are allowed with one of these."""
+    template = reason_catalogue()["templates"]["low_risk"]
     return Reason(
         code="RISK-LOW",
         text=BilingualText(
-            zh=f"风险评分 {shown}，未触发规则", en=f"Risk score {shown}; no rule fired"
+            zh=template["zh"].format(score=shown), en=template["en"].format(score=shown)
         ),
         contribution=0.0,
     )

@@ -38,7 +38,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import lightgbm as lgb
@@ -48,6 +47,7 @@ import pandas as pd
 from finbrain.core.decision import BilingualText, Reason
 from finbrain.core.errors import ValidationError
 from finbrain.risk.features import extended_feature_set, extended_feature_spec
+from finbrain.risk.reasons import reason_catalogue
 from finbrain.risk.windows import FeatureSet
 
 __all__ = ["FORMAT", "RiskModel", "extended_feature_set", "extended_feature_spec", "reason_for"]
@@ -62,13 +62,6 @@ _C_FLOAT64 = 1
 _LIB: ctypes.CDLL = lgb.basic._LIB  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=1)
-def _catalogue() -> dict[str, Any]:
-    text = resources.files("finbrain.risk").joinpath("data/risk_reasons.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
 def _shown(value: Any) -> str | int | float | bool | None:
     if value is None or isinstance(value, str | bool | int):
         return value
@@ -81,7 +74,7 @@ def _shown(value: Any) -> str | int | float | bool | None:
 @lru_cache(maxsize=4096)
 def _reason_text(feature: str, shown_text: str | None) -> tuple[str, BilingualText]:
     """The code and zh/en text of a reason (cached: counts and rounded values repeat)."""
-    catalogue = _catalogue()
+    catalogue = reason_catalogue()
     known = catalogue["features"].get(feature)
     if known:
         code, zh_name, en_name = known["code"], known["zh"], known["en"]
