@@ -96,5 +96,5 @@ def promote(
     row = registry.promote(session, model_id)
     # The writer thread rebuilds the engine (snapshot + log) with the new champion.
     tenant = request.app.state.risk.tenant(principal.tenant_id)
-    after_commit(session, lambda: tenant.call(lambda t: t.invalidate()))
+    after_commit(session, tenant.rebuild)
     return ModelOut.model_validate(row, from_attributes=True)
