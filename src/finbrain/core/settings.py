@@ -88,12 +88,6 @@ class Settings(BaseSettings):
         description="Score POST /v1/risk/events in the lean ASGI lane (same checks and answers, "
         "a fraction of the framework's CPU); off sends it through the full application.",
     )
-    risk_engine_process: bool = Field(
-        default=False,
-        description="Run the tenants' risk engines in a process of their own beside the API "
-        "server's (spawned at start-up): scoring's HTTP half and engine half each get a core. "
-        "For a dedicated scoring server with a single API worker.",
-    )
     risk_write_on_event_loop: bool = Field(
         default=True,
         description="Write scoring requests' group commits on the server's event loop (no "

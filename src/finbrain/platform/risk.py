@@ -13,12 +13,13 @@ the log is the truth. If a transaction fails after the engine has counted its ev
 engine is thrown away and rebuilt from the log.
 
 Who writes: one owner at a time holds the tenant's lock. Requests served by an event loop are
-written on that loop, a group per loop turn (``_drain``); the tenant's writer thread takes
-synchronous callers, rule and label updates, the engine's (re)loading and anything that finds
-the lock taken. Snapshots are built by a separate process from the log (``risk_snapshots``).
-Measured on 2 cores: this keeps p99 under 20 ms at 1,100 decisions/s, where the hand-over to a
-writer thread alone cost 1-5 ms per database call (the interpreter lock) and snapshots and full
-garbage collections stalled everything for 0.1-3 s.
+staged on that loop, a group per loop turn (``_drain``), and flushed by the tenant's committer
+thread while the loop serves the next requests; the tenant's writer thread takes synchronous
+callers, rule and label updates, the engine's (re)loading and rebuilds. Snapshots are built by
+a separate process from the log (``risk_snapshots``). Measured on 2 cores: the hand-over of
+every group to a writer thread cost 1-5 ms per database call (the interpreter lock), waiting
+on each flush held the loop still most of the time, and snapshots and full garbage
+collections stalled everything for 0.1-3 s.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -60,9 +61,6 @@ from finbrain.risk.engine import Assessment, Model, RiskEngine
 from finbrain.risk.events import Event
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet
-
-if TYPE_CHECKING:
-    from finbrain.platform.risk_process import EngineProcessHub
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 512  # events per group commit
@@ -364,11 +362,11 @@ class TenantRisk:
         threads take turns on the interpreter lock, and every database call the writer makes
         gives the lock up and waits for the loop's thread to hand it back (measured: a 0.3 ms
         commit became 1-5 ms beside a busy loop). The commit alone is one such call, and the
-        longest: the flush of the write-ahead log took 5 ms a group under load, the loop stood
-        still for it, and that was most of the p99 (measured: the loop waited on flushes 60%
-        of the time at 1,100 decisions/s). So the loop stages the group (assess, ledger, rows)
-        and the committer thread flushes it while the loop serves the next requests; they form
-        the next group, staged once the flush is done (``_committed`` drains again).
+        longest: the flush of the write-ahead log, 1-20 ms a group under load (measured: the
+        loop stood still on flushes for an eighth of its time at 1,100 decisions/s). So the
+        loop stages the group (assess, ledger, rows) and the committer thread flushes it while
+        the loop serves the next requests; they form the next group, staged once the flush is
+        done (``_committed`` drains again).
 
         The writer thread keeps what would stall the loop: loading the engine, rebuilding it
         after a failed group, snapshots, rule and label updates. Work that finds the engine
@@ -1026,9 +1024,7 @@ def log_frame(session: Session, limit: int) -> Any:
 MIN_TRAINING_FRAUDS = 20  # confirmed frauds, in both the fitting and the held-out part
 
 
-def training_work(
-    db: Database, tenant_id: str, hub: RiskHub | EngineProcessHub
-) -> Callable[..., dict[str, Any]]:
+def training_work(db: Database, tenant_id: str, hub: RiskHub) -> Callable[..., dict[str, Any]]:
     """The background job that trains a risk model on the tenant's own log and labels (the
     case dispositions and ``POST /v1/risk/labels``), registers it and, once committed, makes
     the engine take it: as the challenger in shadow, or as the champion when asked."""

@@ -40,7 +40,6 @@ from finbrain.platform.api.scoring_lane import ScoringLane
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.risk import RiskHub
-from finbrain.platform.risk_process import EngineProcessHub
 from finbrain.platform.store.database import Database
 from finbrain.platform.workers.jobs import fail_interrupted
 
@@ -79,8 +78,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             from finbrain.platform.identity import warm
 
             warm(settings)
-        if isinstance(app.state.risk, EngineProcessHub):
-            await app.state.risk.start()
         ticker = asyncio.create_task(_checkpoint_ticker(database))
         gc.collect()
         gc.freeze()  # start-up objects live for the whole process: keep them out of every GC
@@ -88,10 +85,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             yield
         finally:
             ticker.cancel()
-            if isinstance(app.state.risk, EngineProcessHub):
-                await app.state.risk.aclose()
-            else:
-                await run_in_threadpool(app.state.risk.stop)
+            await run_in_threadpool(app.state.risk.stop)
             if db is None:  # we made it, we close it
                 database.dispose()
 
@@ -104,9 +98,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifespan=lifespan,
     )
     app.state.db = database
-    app.state.risk = (
-        EngineProcessHub(settings) if settings.risk_engine_process else RiskHub(database, settings)
-    )
+    app.state.risk = RiskHub(database, settings)
     app.state.settings = settings
     app.state.redis = None
     app.state.rate_limiter = MemoryRateLimiter(

@@ -29,7 +29,6 @@ from finbrain.platform.api.unit_of_work import (
 )
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.ratelimit import MemoryRateLimiter
-from finbrain.platform.risk_process import EngineProcessHub
 from finbrain.platform.scopes import grants
 from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
@@ -117,8 +116,8 @@ def answers_out(answers: list[service.Answer]) -> list[AnswerOut]:
     ]
 
 
-def _hub(request: Request) -> service.RiskHub | EngineProcessHub:
-    hub: service.RiskHub | EngineProcessHub = request.app.state.risk
+def _hub(request: Request) -> service.RiskHub:
+    hub: service.RiskHub = request.app.state.risk
     return hub
 
 
