@@ -1027,34 +1027,28 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
     return results
 
 
-def _family(pid: int, depth: int = 9) -> list[int]:
-    """The server and its descendants down to ``depth`` (its engine process, a snapshot
-    builder): Linux /proc."""
-    found, todo = [], [(pid, 0)]
+def _family(pid: int) -> list[int]:
+    """The server and its descendants (a snapshot builder): Linux /proc."""
+    found, todo = [], [pid]
     while todo:
-        current, level = todo.pop()
+        current = todo.pop()
         found.append(current)
-        if level == depth:
-            continue
         for children in Path(f"/proc/{current}/task").glob("*/children"):
             with contextlib.suppress(OSError):
-                todo += [(int(child), level + 1) for child in children.read_text().split()]
+                todo += [int(child) for child in children.read_text().split()]
     return found
 
 
 def _rss_mb(pid: int) -> float:
-    """The resident memory of the server's long-lived processes now (0 off Linux): the API's
-    and the engine's; a snapshot builder's (short-lived, the engine's child) is left out."""
-    total = 0.0
-    for member in _family(pid, depth=1):
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
+    """The server process's resident memory now (Linux /proc; 0 elsewhere). A snapshot builder
+    (a short-lived child) is not counted: its CPU is, in ``_cpu_seconds``."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _cpu_seconds(pid: int) -> float:
