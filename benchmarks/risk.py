@@ -963,9 +963,9 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
             "FINBRAIN_RATE_LIMIT_PER_SECOND": "1000000",
             "FINBRAIN_RATE_LIMIT_BURST": "1000000",
             "FINBRAIN_WARM_SANCTIONS_INDEX": "false",
-            # A dedicated scoring server: survivors frozen out of the collector every 2,000
+            # A dedicated scoring server: survivors frozen out of the collector every 500
             # events (deploy.md); the server's memory is reported to show what that costs.
-            "FINBRAIN_RISK_GC_FREEZE_EVERY": "2000",
+            "FINBRAIN_RISK_GC_FREEZE_EVERY": os.environ.get("RISK_BENCH_GC_FREEZE_EVERY", "500"),
             "FINBRAIN_LOG_LEVEL": os.environ.get("RISK_BENCH_SERVER_LOG", "WARNING"),
         }
         command = [sys.executable, "-m", "uvicorn", "--factory",

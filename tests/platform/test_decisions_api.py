@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from finbrain.core.errors import ConflictError
+from finbrain.platform import decisions
+from finbrain.platform.store.models import DecisionRow, LedgerHead
 from tests.conftest import Platform
 from tests.platform.helpers import add_decisions
 
@@ -46,3 +53,17 @@ def test_scope_decisions_read_suffices(platform: Platform) -> None:
     add_decisions(platform.db, tenant_id, 2)
     r = platform.client.get("/v1/decisions", headers={"Authorization": f"Bearer {reader}"})
     assert r.status_code == 200 and len(r.json()["items"]) == 2
+
+
+def test_a_minted_batch_skips_the_lookup_but_never_stores_an_id_twice(platform: Platform) -> None:
+    """``record_many(minted=True)`` (the risk scoring path) skips the query for stored ids; a
+    repeated id is still refused by the primary key, and nothing of the batch is written."""
+    tenant_id, _ = platform.new_tenant()
+    made = add_decisions(platform.db, tenant_id, 2)
+    again = made[1].model_copy(update={"receipt": None})
+    for minted, error in ((False, ConflictError), (True, IntegrityError)):
+        with pytest.raises(error), platform.db.tenant(tenant_id) as session:
+            decisions.record_many(session, [again], settings=platform.settings, minted=minted)
+    with platform.db.tenant(tenant_id, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(DecisionRow)) == 2
+        assert session.scalar(select(LedgerHead.size)) == 2  # the ledger did not grow

@@ -46,11 +46,15 @@ def record_many(
     request_id: str | None = None,
     key_ids: Sequence[str | None] | None = None,
     request_ids: Sequence[str | None] | None = None,
+    minted: bool = False,
 ) -> list[Decision]:
     """Store decisions of one tenant and append them to its ledger as one batch.
 
     ``key_id``/``request_id`` name the caller of the whole batch; ``key_ids``/``request_ids``
     (one per decision) name each decision's own caller when a batch gathers many requests.
+    ``minted``: the caller made these decisions just now (fresh ULIDs), so the lookup for ids
+    already stored is skipped (a query per batch on the scoring path); the primary key still
+    refuses a duplicate, failing the whole transaction.
     """
     if not batch:
         return []
@@ -65,7 +69,7 @@ def record_many(
     ):
         raise ValidationError(field="tenant_id", rule="own_tenant")
     ids = [d.id for d in batch]
-    if len(set(ids)) != len(ids) or _any_stored(session, ids):
+    if len(set(ids)) != len(ids) or (not minted and _any_stored(session, ids)):
         raise ConflictError(field="id", rule="unique")
     ledger = TenantLedger(session, tenant_id, settings)
     entries = [d.ledger_entry() for d in batch]

@@ -188,7 +188,6 @@ class TenantRisk:
         self._engine: RiskEngine | None = None
         self._model_ref: ModelRef | None = None
         self._challenger_ref: ModelRef | None = None
-        self._last_seq = 0
         self._since_snapshot = 0
         self._since_freeze = 0
         self._builder: BaseProcess | None = None  # the snapshot builder process, if one runs
@@ -216,8 +215,7 @@ class TenantRisk:
             if snap is not None:
                 engine.restore(snap.state)
                 seq = snap.seq
-            seq, replayed = snapshots.replay_log(session, seq, engine.replay, engine.label)
-        self._last_seq = seq
+            replayed = snapshots.replay_log(session, seq, engine.replay, engine.label)[1]
         self._since_snapshot = replayed
         log.info("risk engine of %s ready: replayed %d events", self.tenant_id, replayed)
         # The loaded windows are long-lived: move them out of the collector's view so full
@@ -575,6 +573,7 @@ class TenantRisk:
                 settings=self.settings,
                 key_ids=[w.key_id for w in owners],
                 request_ids=[w.request_id for w in owners],
+                minted=True,
             )
             recorded = {e.event_id: d for e, d in zip(fresh, done, strict=True)}
         cases: dict[str, str] = {}
@@ -616,9 +615,6 @@ class TenantRisk:
                 decision = recorded[event.event_id]
                 cases[event.event_id] = _alert(session, self.tenant_id, event, decision, a)
         session.flush()
-        if fresh:
-            last = connection.execute(_LAST_SEQ, {"tenant": self.tenant_id}).scalar()
-            self._last_seq = max(self._last_seq, last or 0)
         self._since_snapshot += len(fresh)
         self._since_freeze += len(fresh)
         answers: list[list[Answer] | FinbrainError] = []
@@ -717,9 +713,12 @@ class TenantRisk:
         engine = self.engine()
         blob = engine.snapshot()
         with self.db.tenant(self.tenant_id) as session:
-            snapshots.store(session, self.tenant_id, self._last_seq, engine.features.digest, blob)
+            # The windows hold every committed event (the lock's holder has no group in
+            # flight), so the snapshot is the state after the log's last row.
+            seq = session.execute(_LAST_SEQ, {"tenant": self.tenant_id}).scalar() or 0
+            snapshots.store(session, self.tenant_id, seq, engine.features.digest, blob)
         self._since_snapshot = 0
-        return self._last_seq
+        return seq
 
 
 def _alert(
