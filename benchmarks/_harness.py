@@ -69,6 +69,22 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def cpu_calibration_ms(repeats: int = 7) -> float:
+    """The median time of a fixed pure-Python loop on this machine, in ms (lower is faster).
+
+    Results written on different machines are only comparable through it: the development
+    machines here differ by more than 2x per core from one session to the next (measured).
+    """
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 1)
+
+
 def write_results(area: str, quick: bool, results: list[dict[str, Any]]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{area}.json"
@@ -77,6 +93,7 @@ def write_results(area: str, quick: bool, results: list[dict[str, Any]]) -> Path
         "quick": quick,
         "python": platform.python_version(),
         "machine": f"{platform.machine()} {platform.system()}",
+        "cpu_calibration_ms": cpu_calibration_ms(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results": results,
     }

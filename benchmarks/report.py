@@ -121,7 +121,13 @@ def main() -> None:
             )
         lines += [
             "",
-            f"Python {data['python']}, {data.get('machine', '')}, {data.get('date', '')}.",
+            f"Python {data['python']}, {data.get('machine', '')}, {data.get('date', '')}"
+            + (
+                f"; CPU calibration {data['cpu_calibration_ms']} ms (a fixed pure-Python loop, "
+                "lower is faster: compare machines by it)."
+                if "cpu_calibration_ms" in data
+                else "."
+            ),
             "",
         ]
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
