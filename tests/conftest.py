@@ -165,8 +165,7 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platfor
     try:
         yield p
     finally:
-        p.client.close()
-        p.db.dispose()
+        _close(p)
 
 
 @pytest.fixture
@@ -175,8 +174,15 @@ def sqlite_platform(tmp_path: Path) -> Iterator[Platform]:
     try:
         yield p
     finally:
-        p.client.close()
-        p.db.dispose()
+        _close(p)
+
+
+def _close(p: Platform) -> None:
+    """What the server's shutdown does (the risk writers and snapshot followers stop), then
+    the client and the database."""
+    p.client.app.state.risk.stop()  # type: ignore[attr-defined]
+    p.client.close()
+    p.db.dispose()
 
 
 @dataclass

@@ -322,3 +322,27 @@ def test_a_snapshot_built_from_the_log_is_the_live_windows(platform: Platform) -
         assert stored is not None
         assert stored.state == live
     assert risk_snapshots.build(platform.settings, tenant_id) is None  # nothing new
+
+
+def test_the_follower_keeps_snapshots_of_the_live_windows(platform: Platform) -> None:
+    """The follower restores once and then only replays what is new: each of its snapshots is
+    the live engine's windows at that point, labels included."""
+    from finbrain.platform import risk_snapshots
+
+    tenant_id, headers = _headers(platform)
+    tenant = platform.client.app.state.risk.tenant(tenant_id)  # type: ignore[attr-defined]
+    follower = risk_snapshots.Follower(platform.settings, tenant_id)
+    try:
+        for first, last, labelled in ((1, 30, "E000007"), (30, 45, "E000031")):
+            batch = [event(i, customer=f"C{i % 3}") for i in range(first, last)]
+            platform.client.post("/v1/risk/events/batch", json={"events": batch}, headers=headers)
+            label = {"labels": [{"event_id": labelled, "is_fraud": True}]}
+            assert platform.client.post("/v1/risk/labels", json=label, headers=headers).is_success
+            assert follower.catch_up() == last - first and follower.catch_up() == 0
+            seq = follower.snapshot()
+            live = tenant.call(lambda t: t.engine().snapshot())
+            with platform.db.tenant(tenant_id, write=False) as session:
+                stored = session.get(RiskSnapshot, (tenant_id, seq))
+                assert stored is not None and stored.state == live
+    finally:
+        follower.close()

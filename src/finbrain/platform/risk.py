@@ -190,7 +190,7 @@ class TenantRisk:
         self._challenger_ref: ModelRef | None = None
         self._since_snapshot = 0
         self._since_freeze = 0
-        self._builder: BaseProcess | None = None  # the snapshot builder process, if one runs
+        self._follower: BaseProcess | None = None  # the snapshot follower process, once started
         self._commits: ThreadPoolExecutor | None = None  # flushes the groups loops stage
         self._in_flight = False  # a staged group is being committed (the lock is held)
         self._waiting: set[asyncio.AbstractEventLoop] = set()  # loops that found it in flight
@@ -334,6 +334,9 @@ class TenantRisk:
         self._thread.join(timeout=10)
         if self._commits is not None:
             self._commits.shutdown(wait=True)
+        if self._follower is not None and self._follower.is_alive():
+            self._follower.terminate()  # a snapshot it was storing is rolled back: no harm
+            self._follower.join(timeout=10)
 
     def _next(self) -> _Work | None:
         if self._held is not None:
@@ -696,17 +699,17 @@ class TenantRisk:
         gc.freeze()
 
     def _maybe_snapshot(self) -> None:
-        """Every ``risk_snapshot_every`` events, a snapshot: built by a separate process from the
-        log (``risk_snapshots``) unless ``risk_snapshot_in_background`` is off; one at a time."""
+        """Every ``risk_snapshot_every`` events, a snapshot: by the tenant's follower process
+        (``risk_snapshots``), started here the first time and again if it died, unless
+        ``risk_snapshot_in_background`` is off (then by this thread)."""
         if self._since_snapshot < self.settings.risk_snapshot_every or self._engine is None:
             return
         if not self.settings.risk_snapshot_in_background:
             self.snapshot()
             return
-        if self._builder is not None and self._builder.is_alive():
-            return  # the running one will do; the count goes on
-        self._builder = snapshots.start_builder(self.settings, self.tenant_id)
         self._since_snapshot = 0
+        if self._follower is None or not self._follower.is_alive():
+            self._follower = snapshots.start_follower(self.settings, self.tenant_id)
 
     def snapshot(self) -> int:
         """A snapshot of the live windows now, by this thread (at shutdown, or on request)."""
