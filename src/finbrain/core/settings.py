@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(
         default="FULL", description="SQLite synchronous pragma: FULL survives power loss."
     )
+    sqlite_cache_mb: int = Field(
+        default=64,
+        ge=2,
+        le=65536,
+        description="SQLite page cache per connection, in MB (SQLite's own default is 2 MB, "
+        "too small for the platform's indexes once they grow).",
+    )
     redis_url: str | None = Field(default=None, description="redis://host:6379/0 for scale-out.")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -71,6 +71,10 @@ def _sqlite_pragmas(settings: Settings) -> Any:
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # SQLite's default page cache is 2 MB per connection: once the indexes outgrow it,
+        # every insert reads its pages back from the OS (measured: the scoring server slowed
+        # as its database grew, p50 20 -> 45 ms over 90 s at 1,000/s; 64 MB cured it).
+        cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_cache_mb * 1024}")
         cursor.close()
 
     return on_connect
