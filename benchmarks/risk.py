@@ -1020,14 +1020,10 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
                     f"{got_all[-1]['rss']:,.0f} MB after"
                 )
 
-                def stat(key: str, scale: float = 1.0) -> tuple[float, float]:
-                    values = [g[key] / scale for g in got_all]  # noqa: B023 - used right away
-                    return statistics.median(values), max(values) - min(values)
-
-                rate_med, _ = stat("per_second")
-                p50, _ = stat("p50_us", 1000)
-                p99, p99_spread = stat("p99_us", 1000)
-                p999, p999_spread = stat("p999_us", 1000)
+                rate_med, _ = _median_spread(got_all, "per_second")
+                p50, _ = _median_spread(got_all, "p50_us", 1000)
+                p99, p99_spread = _median_spread(got_all, "p99_us", 1000)
+                p999, p999_spread = _median_spread(got_all, "p999_us", 1000)
                 results += [
                     row(task, "finbrain", "per_second", rate_med, n, note=note),
                     row(task, "finbrain", "p50_ms", p50, n),
@@ -1055,6 +1051,12 @@ def http_single_events(args: Any, model: RiskModel) -> list[dict[str, Any]]:
             server.terminate()
             server.wait(timeout=30)
     return results
+
+
+def _median_spread(runs: list[dict[str, Any]], key: str, scale: float = 1.0) -> tuple[float, float]:
+    """The median of ``key`` over repeated runs, and its spread (max - min)."""
+    values = [run[key] / scale for run in runs]
+    return statistics.median(values), max(values) - min(values)
 
 
 def _family(pid: int) -> list[int]:

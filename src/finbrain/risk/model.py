@@ -128,7 +128,7 @@ class _SingleRow:
                 ctypes.c_int(-1),  # all iterations
                 ctypes.c_int(_C_FLOAT64),
                 ctypes.c_int32(ncol),
-                ctypes.c_char_p(b"num_threads=1"),
+                _ONE_THREAD,
                 ctypes.byref(self._handle),
             )
         )
