@@ -25,6 +25,7 @@ from multiprocessing.process import BaseProcess
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from finbrain.core.memory import collector_paused
 from finbrain.core.settings import Settings
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import RiskEvent, RiskLabel, RiskSnapshot
@@ -71,13 +72,14 @@ def replay_log(
     """Feed the log's events after ``after`` to ``apply`` in log order, then every stored label
     to ``label``; returns (last seq, events replayed)."""
     seq, replayed = after, 0
-    while True:
-        events, seq = log_page(session, seq)
-        if not events:
-            break
-        apply(events)
-        replayed += len(events)
-    apply_labels(session, label)
+    with collector_paused():
+        while True:
+            events, seq = log_page(session, seq)
+            if not events:
+                break
+            apply(events)
+            replayed += len(events)
+        apply_labels(session, label)
     return seq, replayed
 
 
@@ -118,16 +120,17 @@ class Follower:
         """Replay the log after ``seq`` (up to ``upto``, at most ``pages`` pages); returns how
         many events were replayed."""
         replayed = 0
-        while pages is None or pages > 0:
-            with self.db.tenant(self.tenant_id, write=False) as session:
-                events, self.seq = log_page(session, self.seq, upto)
-            if not events:
-                break
-            for event in events:
-                self.windows.update_row(event)
-            replayed += len(events)
-            if pages is not None:
-                pages -= 1
+        with collector_paused():
+            while pages is None or pages > 0:
+                with self.db.tenant(self.tenant_id, write=False) as session:
+                    events, self.seq = log_page(session, self.seq, upto)
+                if not events:
+                    break
+                for event in events:
+                    self.windows.update_row(event)
+                replayed += len(events)
+                if pages is not None:
+                    pages -= 1
         self.pending += replayed
         return replayed
 
