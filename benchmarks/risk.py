@@ -1160,10 +1160,45 @@ def replay_1_75m(args: Any, model: RiskModel) -> list[dict[str, Any]]:
     return [
         row(task, "finbrain", "seconds", seconds, n),
         row(task, "finbrain", "per_second", n / seconds, n),
+        *restart(args, engine, n),
     ]
 
 
-SPEED_TASKS = ("engine_inprocess", "sql_at_decision_time", "http_single_events", "replay_1_75m")
+def restart(args: Any, engine: RiskEngine, n: int) -> list[dict[str, Any]]:
+    """What a restart pays for the windows after the whole replay (the log's end state): a
+    snapshot of them (the follower's work) and its restore (the server's start), medians of
+    three."""
+    saved, restored = [], []
+    blob = b""
+    for _ in range(3):
+        t0 = time.perf_counter()
+        blob = engine.snapshot()
+        saved.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        RiskEngine(engine.features, default_rules(), None).restore(blob)
+        restored.append(time.perf_counter() - t0)
+        gc.collect()  # the restored copy, outside the timings
+    suffix = "" if not args.quick else "_slice"
+    mb = len(blob) / 1e6
+    console.print(
+        f"{'restart' + suffix:34s} snapshot {statistics.median(saved):.2f} s ({mb:.1f} MB), "
+        f"restore {statistics.median(restored):.2f} s"
+    )
+    return [
+        row(f"restart_snapshot{suffix}", "finbrain", "seconds", statistics.median(saved), n,
+            max(saved) - min(saved), note=f"{mb:.1f} MB (zlib JSON), medians of 3"),
+        row(f"restart_restore{suffix}", "finbrain", "seconds", statistics.median(restored), n,
+            max(restored) - min(restored), note="medians of 3"),
+    ]  # fmt: skip
+
+
+SPEED_TASKS = (
+    "engine_inprocess",
+    "sql_at_decision_time",
+    "http_single_events",
+    "replay_1_75m",
+    "restart_",
+)
 
 
 def _is_speed(result: dict[str, Any]) -> bool:
