@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.canonical import canonical_json
@@ -15,9 +15,12 @@ from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
+from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.models import DecisionRow
 
 DECISIONS = cast(Table, DecisionRow.__table__)
+# Every column: a decision row is written whole, once.
+_INSERT = BulkInsert(DECISIONS, tuple(DECISIONS.c.keys()))
 
 
 def record(
@@ -91,8 +94,8 @@ def record_many(
         )
         row["receipt"] = _receipt_json(receipt)
         rows.append(row)
-    # A Core executemany: the ORM's bulk path adds nothing for these immutable rows.
-    session.connection().execute(insert(DECISIONS), rows)
+    # One executemany: the ORM's bulk path adds nothing for these immutable rows.
+    _INSERT.execute(session.connection(), rows)
     return done
 
 

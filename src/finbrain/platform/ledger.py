@@ -30,6 +30,7 @@ from finbrain.ledger.hashing import EMPTY_ROOT, HASH_SIZE
 from finbrain.ledger.note import Checkpoint, Note, NoteError, Signer, Verifier
 from finbrain.ledger.receipt import encode_proof
 from finbrain.ledger.tree import MerkleLog
+from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
     LedgerCheckpoint,
@@ -45,6 +46,10 @@ LEAVES = cast(Table, LedgerLeaf.__table__)
 NODES = cast(Table, LedgerNode.__table__)
 HEADS = cast(Table, LedgerHead.__table__)
 CHECKPOINTS = cast(Table, LedgerCheckpoint.__table__)
+_INSERT_LEAVES = BulkInsert(
+    LEAVES, ("tenant_id", "leaf_index", "entry", "leaf_hash", "decision_id", "created_at")
+)
+_INSERT_NODES = BulkInsert(NODES, ("tenant_id", "level", "idx", "hash"))
 _HEAD_FOR_UPDATE = (
     select(HEADS.c.size).where(HEADS.c.tenant_id == bindparam("tenant")).with_for_update()
 )
@@ -311,11 +316,11 @@ class TenantLedger:
                 }
             )
         connection = self.session.connection()
-        # Core executemany inserts: the ORM's unit of work adds nothing for immutable rows.
-        connection.execute(insert(LEAVES), rows)
+        # Executemany inserts: the ORM's unit of work adds nothing for immutable rows.
+        _INSERT_LEAVES.execute(connection, rows)
         if self.store.new_nodes:
-            connection.execute(
-                insert(NODES),
+            _INSERT_NODES.execute(
+                connection,
                 [
                     {"tenant_id": self.tenant_id, "level": lv, "idx": i, "hash": h}
                     for lv, i, h in self.store.new_nodes

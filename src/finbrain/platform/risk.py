@@ -40,7 +40,7 @@ from importlib import resources
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import Decision, ModelRef, Subject, utcnow
@@ -48,6 +48,7 @@ from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, Va
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
 from finbrain.platform import risk_snapshots as snapshots
+from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
     RiskAlert,
@@ -66,6 +67,19 @@ log = logging.getLogger(__name__)
 MAX_GROUP = 512  # events per group commit
 DECIDE_WAIT = 30.0  # seconds a request waits for its group commit (only a stuck writer takes it)
 EVENTS = cast(Table, RiskEvent.__table__)
+_INSERT_EVENTS = BulkInsert(
+    EVENTS,
+    (
+        "tenant_id",
+        "event_id",
+        "occurred_at",
+        "body",
+        "decision_id",
+        "outcome",
+        "score",
+        "created_at",
+    ),
+)
 _STORED_EVENTS = select(EVENTS.c.event_id, EVENTS.c.decision_id).where(
     EVENTS.c.tenant_id == bindparam("tenant"),
     EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
@@ -611,8 +625,8 @@ class TenantRisk:
                 }
             )
         if rows:
-            # Core executemany, in log order: seq follows the order the engine applied them.
-            connection.execute(insert(EVENTS), rows)
+            # One executemany, in log order: seq follows the order the engine applied them.
+            _INSERT_EVENTS.execute(connection, rows)
         for event, a in zip(fresh, assessments, strict=True):
             if a.action != "allow":
                 decision = recorded[event.event_id]
