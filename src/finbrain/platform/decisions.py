@@ -19,8 +19,9 @@ from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.models import DecisionRow
 
 DECISIONS = cast(Table, DecisionRow.__table__)
-# Every column: a decision row is written whole, once.
-_INSERT = BulkInsert(DECISIONS, tuple(DECISIONS.c.keys()))
+# Every column: a decision row is written whole, once. Its JSON (reasons, receipt) is in the
+# canonical ledger entry or made of it: finite numbers only.
+_INSERT = BulkInsert(DECISIONS, tuple(DECISIONS.c.keys()), canonical_json_columns=True)
 
 
 def record(

@@ -67,6 +67,8 @@ log = logging.getLogger(__name__)
 MAX_GROUP = 512  # events per group commit
 DECIDE_WAIT = 30.0  # seconds a request waits for its group commit (only a stuck writer takes it)
 EVENTS = cast(Table, RiskEvent.__table__)
+# The body's event and features are the decision's canonical input; its scores are the
+# models' probabilities: finite numbers only.
 _INSERT_EVENTS = BulkInsert(
     EVENTS,
     (
@@ -79,6 +81,7 @@ _INSERT_EVENTS = BulkInsert(
         "score",
         "created_at",
     ),
+    canonical_json_columns=True,
 )
 _STORED_EVENTS = select(EVENTS.c.event_id, EVENTS.c.decision_id).where(
     EVENTS.c.tenant_id == bindparam("tenant"),
