@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -661,3 +662,39 @@ def test_the_generated_kernel_holds_no_user_text() -> None:
     bad = op._groups[0].__class__(("customer_id); import os; (",), (), (), (), False, False, 0)
     with pytest.raises(ValueError, match="not an event field"):
         generate((bad,), [], {}, 0, frozenset({"customer_id"}), {})
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda b: b.update(ts=list(reversed(b["ts"]))) if len(b["ts"]) > 1 else b.update(ts=[]),
+        lambda b: b.update(amt=[str(x) for x in b["amt"]]),
+        lambda b: b.update(ts=[x + 0.5 for x in b["ts"]]),
+        lambda b: b.update(amt=b["amt"][:-1]),
+        lambda b: b.update(vals=b["vals"][:-1] if b["vals"] else [[1]]),
+        lambda b: b.update(lab=[True for _ in b["lab"]]) if "lab" in b else b.update(ts=[]),
+        lambda b: b.update(eid=b["eid"][:-1]) if "eid" in b else b.update(ts=[]),
+    ],
+    ids=[
+        "unsorted",
+        "text_amounts",
+        "float_times",
+        "short_amounts",
+        "value_columns",
+        "bool_labels",
+        "short_ids",
+    ],
+)
+def test_restore_refuses_inconsistent_buffers(tamper: Callable[[dict[str, Any]], None]) -> None:
+    """A snapshot whose columns disagree is refused whole, never half restored."""
+    import json
+    import zlib
+
+    rows = [(5, "c1", "t1", "d1", 100, i == 0) for i in range(6)]
+    doc = json.loads(zlib.decompress(_snapshot_after(_stream(rows))))
+    for items in doc["groups"]:  # every buffer: the labelled ones, those with values, the rest
+        for item in items:
+            tamper(item)
+    with pytest.raises(ValidationError) as info:
+        OnlineWindows.restore(SMALL, zlib.compress(json.dumps(doc).encode()))
+    assert (info.value.field, info.value.rule) == ("snapshot", "consistent_buffers")

@@ -626,28 +626,38 @@ class OnlineWindows:
         op.seq = int(doc["seq"])
         if len(doc["groups"]) != len(op._groups):
             raise ValidationError(field="snapshot", rule="group_count")
+        where = op._where
         for plan, items, buffers in zip(op._groups, doc["groups"], op._state, strict=True):
+            # Per buffer only what differs: a restart restores hundreds of thousands of them.
+            pair = len(plan.key) > 1
+            labelled = plan.need_label
+            fields = len(plan.value_fields)
             for item in items:
                 raw = item["k"]
-                key = tuple(raw) if len(plan.key) > 1 else raw
-                buf = Buffer(plan)
-                buf.ts = [int(x) for x in item["ts"]]
-                buf.amt = [int(x) for x in item["amt"]]
-                buf.vals = [list(v) for v in item["vals"]]
-                if plan.need_label:
-                    buf.lab = [int(x) for x in item["lab"]]
-                    buf.eid = list(item["eid"])
+                key = tuple(raw) if pair else raw
+                ts, amt, vals = item["ts"], item["amt"], item["vals"]
+                n = len(ts)
+                # Fresh lists from json.loads: kept as they are once their shapes and types
+                # are checked (a set of the element types is built in C).
                 if (
-                    not buf.ts
-                    or len(buf.amt) != len(buf.ts)
-                    or len(buf.vals) != len(plan.value_fields)
-                    or any(len(v) != len(buf.ts) for v in buf.vals)
-                    or buf.ts != sorted(buf.ts)
-                    or (plan.need_label and not len(buf.lab) == len(buf.eid) == len(buf.ts))
+                    not n
+                    or len(amt) != n
+                    or len(vals) != fields
+                    or any(len(v) != n for v in vals)
+                    or not _INTS.issuperset(map(type, ts))
+                    or not _INTS.issuperset(map(type, amt))
+                    or ts != sorted(ts)
                 ):
                     raise ValidationError(field="snapshot", rule="consistent_buffers")
-                for at, eid in zip(buf.ts, buf.eid, strict=False):
-                    register(op._where, eid, (at, buf))
+                buf = Buffer(plan)
+                buf.ts, buf.amt, buf.vals = ts, amt, vals
+                if labelled:
+                    lab, eids = item["lab"], item["eid"]
+                    if not len(lab) == len(eids) == n or not _INTS.issuperset(map(type, lab)):
+                        raise ValidationError(field="snapshot", rule="consistent_buffers")
+                    buf.lab, buf.eid = lab, eids
+                    for at, eid in zip(ts, eids, strict=True):
+                        register(where, eid, (at, buf))
                 prev = item["prev"]
                 buf.prev_ts = None if prev is None else int(prev)
                 buf.limit = int(item["lim"])
@@ -772,6 +782,7 @@ class OnlineWindows:
 
 # Format 2: raw columns only (derived structures are rebuilt), plus each buffer's trim point.
 _SNAPSHOT_FORMAT = "finbrain.risk.windows/2"
+_INTS = frozenset({int})  # the element type of a snapshot's time, amount and label columns
 _RATIO, _DIFF, _SINCE, _HOUR, _NIGHT, _WEEKEND = range(6)
 
 

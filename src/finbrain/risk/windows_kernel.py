@@ -106,18 +106,21 @@ class GroupPlan:
     need_label: bool
     horizon_us: int  # entries older than newest - horizon are never read again
     pointers: int = field(init=False)  # frames, then positive delays (Buffer.ptr)
+    positive_delays: tuple[int, ...] = field(init=False)  # see ``delays``
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pointers", len(self.frames) + len(delays(self)))
+        found: list[int] = []
+        for fr in self.frames:
+            if fr.delay_us and fr.delay_us not in found:
+                found.append(fr.delay_us)
+        object.__setattr__(self, "positive_delays", tuple(found))
+        object.__setattr__(self, "pointers", len(self.frames) + len(found))
 
 
-def delays(plan: GroupPlan) -> list[int]:
-    """The group's positive frame delays, in frame order: each keeps a ``hi`` pointer."""
-    out: list[int] = []
-    for fr in plan.frames:
-        if fr.delay_us and fr.delay_us not in out:
-            out.append(fr.delay_us)
-    return out
+def delays(plan: GroupPlan) -> tuple[int, ...]:
+    """The group's positive frame delays, in frame order: each keeps a ``hi`` pointer (worked
+    out once per plan: ``rebuild`` asks for every buffer a restore makes)."""
+    return plan.positive_delays
 
 
 class Buffer:
