@@ -346,3 +346,32 @@ def test_the_follower_keeps_snapshots_of_the_live_windows(platform: Platform) ->
                 assert stored is not None and stored.state == live
     finally:
         follower.close()
+
+
+def test_a_request_that_gives_up_leaves_its_group_whole(sqlite_platform: Platform) -> None:
+    """Coroutines await their answers on the loop (``decide``): one that gives up before its
+    group is written only drops its own wait. Its event is still decided once, and the other
+    requests of the group get their answers."""
+    import asyncio
+
+    tenant_id, _ = sqlite_platform.new_tenant()
+    hub = service.RiskHub(sqlite_platform.db, sqlite_platform.settings)
+
+    async def scenario() -> list[Any]:
+        tenant = hub.tenant(tenant_id)
+        await tenant.decide([parse_event(event(1))], None, None)  # the engine is loaded
+        calls = [tenant.decide([parse_event(event(n))], None, f"req-{n}") for n in (2, 3, 4)]
+        tasks = [asyncio.ensure_future(c) for c in calls]
+        await asyncio.sleep(0)  # all three are in the inbox, none written (the group waits)
+        tasks[1].cancel()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        two, three, four = asyncio.run(scenario())
+    finally:
+        hub.stop()
+    assert isinstance(three, asyncio.CancelledError)
+    assert two[0].event_id == "E000002" and four[0].event_id == "E000004"
+    with sqlite_platform.db.tenant(tenant_id, write=False) as session:
+        stored = session.scalars(select(RiskEvent.event_id).order_by(RiskEvent.seq)).all()
+    assert stored == ["E000001", "E000002", "E000003", "E000004"]
