@@ -154,10 +154,10 @@ def _ready(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or _BEYOND_BMP.search(key) is None):
                 raise _SlowPathError
-            kind = type(item)
-            if kind is str or item is None or kind is bool:
+            item_kind = type(item)
+            if item_kind is str or item is None or item_kind is bool:
                 out[key] = item
-            elif kind is float:
+            elif item_kind is float:
                 out[key] = _number(item)
             else:
                 out[key] = _ready(item)

@@ -260,7 +260,7 @@ class TenantRisk:
             if snap is not None:
                 engine.restore(snap.state)
                 seq = snap.seq
-            replayed = snapshots.replay_log(session, seq, engine.replay, engine.label)[1]
+            replayed = snapshots.replay_log(session, seq, engine.replay, engine.label)
         self._since_snapshot = replayed
         log.info("risk engine of %s ready: replayed %d events", self.tenant_id, replayed)
         # The loaded windows are long-lived: move them out of the collector's view so full
@@ -362,11 +362,10 @@ class TenantRisk:
         its waiter: its events stay in the group, which answers the others as usual."""
         loop = asyncio.get_running_loop()
         self.check_clocks(events)
-        work = _Work(events, key_id, request_id, waiter=loop.create_future())
-        assert work.waiter is not None
-        self._put(work, loop)
+        waiter: asyncio.Future[list[Answer]] = loop.create_future()
+        self._put(_Work(events, key_id, request_id, waiter=waiter), loop)
         async with asyncio.timeout(DECIDE_WAIT):
-            return await work.waiter
+            return await waiter
 
     def submit(
         self,

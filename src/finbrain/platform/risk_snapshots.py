@@ -68,9 +68,9 @@ def replay_log(
     after: int,
     apply: Callable[[Sequence[Event]], None],
     label: Callable[[str, bool], object],
-) -> tuple[int, int]:
+) -> int:
     """Feed the log's events after ``after`` to ``apply`` in log order, then every stored label
-    to ``label``; returns (last seq, events replayed)."""
+    to ``label``; returns how many events were replayed."""
     seq, replayed = after, 0
     with collector_paused():
         while True:
@@ -80,7 +80,7 @@ def replay_log(
             apply(events)
             replayed += len(events)
         apply_labels(session, label)
-    return seq, replayed
+    return replayed
 
 
 def store(session: Session, tenant_id: str, seq: int, digest: str, blob: bytes) -> None:

@@ -106,7 +106,9 @@ class GroupPlan:
     need_label: bool
     horizon_us: int  # entries older than newest - horizon are never read again
     pointers: int = field(init=False)  # frames, then positive delays (Buffer.ptr)
-    positive_delays: tuple[int, ...] = field(init=False)  # see ``delays``
+    # The positive frame delays, in frame order: each keeps a ``hi`` pointer (worked out once
+    # per plan: ``rebuild`` needs them for every buffer a restore makes).
+    positive_delays: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         found: list[int] = []
@@ -115,12 +117,6 @@ class GroupPlan:
                 found.append(fr.delay_us)
         object.__setattr__(self, "positive_delays", tuple(found))
         object.__setattr__(self, "pointers", len(self.frames) + len(found))
-
-
-def delays(plan: GroupPlan) -> tuple[int, ...]:
-    """The group's positive frame delays, in frame order: each keeps a ``hi`` pointer (worked
-    out once per plan: ``rebuild`` asks for every buffer a restore makes)."""
-    return plan.positive_delays
 
 
 class Buffer:
@@ -221,7 +217,7 @@ def rebuild(buf: Buffer, plan: GroupPlan, start: int) -> None:
         buf.hi[k] = hi
     nf = len(plan.frames)
     ends = {0: len(ts)}
-    for j, delay in enumerate(delays(plan)):
+    for j, delay in enumerate(plan.positive_delays):
         ends[delay] = buf.ptr[nf + j] = bisect_left(ts, newest - delay)
     for f, fr in enumerate(plan.frames):
         buf.ptr[f] = bisect_left(ts, newest - fr.delay_us - fr.span_us, 0, ends[fr.delay_us])
@@ -493,7 +489,7 @@ def _group_lines(gi: int, g: GroupPlan, arg: dict[str, str], scale: str) -> list
     nf = len(g.frames)
     if g.pointers:
         out.append(f"P = {b}.ptr")
-    for j, delay in enumerate(delays(g)):
+    for j, delay in enumerate(g.positive_delays):
         var = f"h{j + 1}"
         hi_of[delay] = var
         # The new entry is at t >= t - delay, so ts[h] exists.
