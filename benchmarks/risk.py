@@ -1060,7 +1060,7 @@ def _median_spread(runs: list[dict[str, Any]], key: str, scale: float = 1.0) -> 
 
 
 def _family(pid: int) -> list[int]:
-    """The server and its descendants (a snapshot builder): Linux /proc."""
+    """The server and its descendants (the snapshot follower): Linux /proc."""
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -1072,8 +1072,8 @@ def _family(pid: int) -> list[int]:
 
 
 def _rss_mb(pid: int) -> float:
-    """The server process's resident memory now (Linux /proc; 0 elsewhere). A snapshot builder
-    (a short-lived child) is not counted: its CPU is, in ``_cpu_seconds``."""
+    """The server process's resident memory now (Linux /proc; 0 elsewhere). The snapshot
+    follower (a child process) is not counted: its CPU is, in ``_cpu_seconds``."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
