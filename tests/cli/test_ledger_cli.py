@@ -148,3 +148,46 @@ def test_witness_process_cosigns_and_refuses_a_fork(live: LiveServer, tmp_path: 
     assert r.exit_code == 3 and "FORK" in r.output, r.output
     evidence = list((tmp_path / "forks").glob("fork-*.json"))
     assert evidence and "\n8\n" in json.loads(evidence[0].read_text())["cosigned_note"]
+
+
+def test_witness_records_nothing_until_its_cosignature_is_accepted(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """Run before the bank trusts its key, the platform refuses the cosignature (422): the
+    witness must say so and keep no state, so that once trusted it co-signs that checkpoint."""
+    p = live.platform
+    tenant_id, admin = p.new_tenant()
+    client_key = p.client.post(
+        "/v1/keys",
+        json={"label": "pbc", "scopes": ["ledger:read", "ledger:witness"]},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).json()["secret"]
+    add_decisions(p.db, tenant_id, 4)
+    checkpoint_due_logs(p.db)
+    state = tmp_path / "state.json"
+    args = ["witness", "--log", live.url, "--api-key", client_key, "--name", "pbc.example/w"]
+    args += ["--key-file", str(tmp_path / "w.key"), "--state", str(state), "--once"]
+
+    untrusted = runner.invoke(app, args)
+    assert untrusted.exit_code == 1 and "poll failed" in untrusted.output, untrusted.output
+    assert not state.exists() or json.loads(state.read_text()) == {}
+    assert "cosignature" in untrusted.output  # the problem's field, not only "HTTP Error 422"
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "up to date" not in again.output, again.output
+
+    vkey = next(
+        line.split("witness key: ")[1]
+        for line in untrusted.output.splitlines()
+        if "witness key:" in line
+    ).strip()
+    r = p.client.post(
+        "/v1/ledger/witnesses", json={"vkey": vkey}, headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert r.status_code == 201, r.text
+    trusted = runner.invoke(app, args)
+    assert trusted.exit_code == 0 and "cosigned size 4" in trusted.output, trusted.output
+    assert json.loads(state.read_text())  # recorded only now
+    cp = p.client.get("/v1/ledger/checkpoint", headers={"Authorization": f"Bearer {admin}"})
+    assert cp.json()["cosigned_by"] == ["pbc.example/w"]
+    last = runner.invoke(app, args)
+    assert last.exit_code == 0 and "up to date" in last.output, last.output

@@ -77,3 +77,18 @@ def test_refuses_unsigned_unknown_or_shrinking(tmp_path: Path) -> None:
         witness.add_checkpoint(
             stranger.sign_note(Checkpoint("other.log", 1, log.root(1)).text()), 0, []
         )
+
+
+def test_cosign_changes_no_state_until_recorded(tmp_path: Path) -> None:
+    """The log may refuse the cosignature (an untrusted witness, a network error): the witness
+    records a checkpoint as co-signed only once the caller says it was accepted."""
+    log, key, witness, _ = make(tmp_path)
+    log.extend([b"a", b"b", b"c"])
+    pending = witness.cosign(signed(log, key), 0, [])
+    assert pending.size == 3 and pending.origin == ORIGIN
+    assert witness.state.get(ORIGIN) is None and not (tmp_path / "state.json").exists()
+    again = witness.cosign(signed(log, key), 0, [])  # still from size 0: nothing was recorded
+    witness.record(again)
+    assert witness.state.get(ORIGIN) == (3, signed(log, key))
+    restarted = WitnessState(tmp_path / "state.json")
+    assert restarted.get(ORIGIN) == (3, signed(log, key))

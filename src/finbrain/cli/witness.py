@@ -23,7 +23,30 @@ from rich.console import Console
 out = Console(stderr=True)
 
 
+class PollError(ValueError):
+    """The log answered with an error (its problem+json's detail, field and rule)."""
+
+
+def _problem_text(error: urllib.error.HTTPError) -> str:
+    try:
+        problem = json.loads(error.read())
+    except (ValueError, OSError):
+        return f"HTTP {error.code}"
+    if not isinstance(problem, dict):
+        return f"HTTP {error.code}"
+    parts = [f"HTTP {error.code}", str(problem.get("detail") or problem.get("title") or "")]
+    named = [f"{k}={problem[k]}" for k in ("code", "field", "rule") if problem.get(k)]
+    return ": ".join(p for p in parts if p) + (f" ({', '.join(named)})" if named else "")
+
+
 def _request(base: str, key: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    try:
+        return _send(base, key, path, body)
+    except urllib.error.HTTPError as error:
+        raise PollError(f"{path.split('?')[0]}: {_problem_text(error)}") from None
+
+
+def _send(base: str, key: str, path: str, body: dict[str, Any] | None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(  # noqa: S310 - the operator chooses the log URL
         base.rstrip("/") + path,
@@ -73,7 +96,7 @@ def witness_once(base: str, api_key: str, witness: Any, evidence_dir: Path) -> s
         )
         proof = [base64.b64decode(p) for p in got["proof"]]
     try:
-        line = witness.add_checkpoint(cp["note"], held_size, proof)
+        cosignature = witness.cosign(cp["note"], held_size, proof)
     except StaleSizeError:
         return "stale"
     except ForkDetectedError as fork:
@@ -82,7 +105,15 @@ def witness_once(base: str, api_key: str, witness: Any, evidence_dir: Path) -> s
         path.write_text(json.dumps(fork.evidence.__dict__, indent=2))
         out.print(f"[red]FORK[/red] {fork} — evidence in {path}", highlight=False)
         raise
-    _request(base, api_key, "/v1/ledger/cosignatures", {"size": cp["size"], "cosignature": line})
+    # Recorded only once the log took the cosignature: a refusal (this witness not yet trusted,
+    # a network error) leaves the state as it was, and the next poll co-signs again.
+    _request(
+        base,
+        api_key,
+        "/v1/ledger/cosignatures",
+        {"size": cp["size"], "cosignature": cosignature.line},
+    )
+    witness.record(cosignature)
     return f"cosigned size {cp['size']}"
 
 

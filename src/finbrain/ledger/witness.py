@@ -76,6 +76,16 @@ class WitnessState:
         Path(tmp).replace(self.path)
 
 
+@dataclass(frozen=True)
+class Cosignature:
+    """A checked and co-signed checkpoint, not yet recorded as co-signed."""
+
+    origin: str
+    size: int
+    note: str  # the log's signed checkpoint
+    line: str  # the witness's cosignature line to attach to it
+
+
 class Witness:
     def __init__(self, signer: Signer, logs: dict[str, Verifier], state: WitnessState) -> None:
         self.signer = signer
@@ -85,7 +95,22 @@ class Witness:
     def add_checkpoint(
         self, note_text: str, old_size: int, proof: list[bytes], now: int | None = None
     ) -> str:
-        """Check and co-sign; returns the cosignature line to attach to the note."""
+        """Check, co-sign and record at once; returns the cosignature line to attach to the note.
+
+        A witness that hands its cosignature to the log over a network uses :meth:`cosign`
+        and :meth:`record` instead, so that a refused cosignature leaves no trace."""
+        cosignature = self.cosign(note_text, old_size, proof, now)
+        self.record(cosignature)
+        return cosignature.line
+
+    def record(self, cosignature: Cosignature) -> None:
+        """Remember the checkpoint as the last one co-signed (once the log took the line)."""
+        self.state.put(cosignature.origin, cosignature.size, cosignature.note)
+
+    def cosign(
+        self, note_text: str, old_size: int, proof: list[bytes], now: int | None = None
+    ) -> Cosignature:
+        """Check and co-sign without recording; raises WitnessError (or a fork) on refusal."""
         try:
             origin = Note.parse(note_text).text.split("\n", 1)[0]
         except NoteError as exc:
@@ -112,5 +137,5 @@ class Witness:
                 raise ForkDetectedError(
                     ForkEvidence(origin, held[1], note_text, str(exc))
                 ) from None
-        self.state.put(origin, checkpoint.size, note_text)
-        return self.signer.cosign(checkpoint.text(), now if now is not None else int(time.time()))
+        line = self.signer.cosign(checkpoint.text(), now if now is not None else int(time.time()))
+        return Cosignature(origin, checkpoint.size, note_text, line)
