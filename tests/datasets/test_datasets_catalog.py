@@ -21,6 +21,12 @@ NO_SHIP = {
     "atec",
     "afqmc",
     "bq",
+    "sba_case",
+    "sba_national",
+    "cumcm2020c",
+    "eastmoney_funds",
+    "fund_cum_nav",
+    "us_mutualfunds",
 }
 
 

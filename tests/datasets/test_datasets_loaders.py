@@ -164,6 +164,99 @@ def check_bq(frame: pd.DataFrame) -> None:
     assert len(frame) == 10_000
 
 
+def check_sba_case(frame: pd.DataFrame) -> None:
+    assert frame.shape == (2_101, 35)
+    _int_target(frame["Default"], 686)  # 33%
+    assert ((frame["MIS_Status"] == "CHGOFF") == (frame["Default"] == 1)).all()
+    assert is_bool_dtype(frame["Selected"]) and int(frame["Selected"].sum()) == 1_051
+    assert _is_utc(frame["ApprovalDate"]) and _is_utc(frame["DisbursementDate"])
+    # SAS day numbers: every approval date falls in its federal fiscal year (October start)
+    approved = frame["ApprovalDate"].dt
+    assert ((approved.year + (approved.month >= 10)) == frame["ApprovalFY"]).all()
+    assert frame["ApprovalFY"].between(1989, 2012).all()
+    assert frame["Term"].dtype == "int64"  # kept on purpose; the docstring warns about the leak
+    assert frame["GrAppv"].dtype == "float64" and frame["GrAppv"].min() > 0
+    assert _is_category(frame["State"]) and _is_category(frame["RevLineCr"])
+    assert frame["Name"].notna().all() and is_string_dtype(frame["Name"])
+
+
+def check_sba_national(frame: pd.DataFrame) -> None:
+    # 22,427 loans in the file; the 119 without a recorded outcome are left out
+    assert len(frame) == 22_427 - 119
+    _int_target(frame["Default"], 4_693)  # CHGOFF, 21%
+    assert set(frame["MIS_Status"].cat.categories) == {"CHGOFF", "P I F"}
+    assert _is_utc(frame["ApprovalDate"]) and _is_utc(frame["ChgOffDate"])
+    charged_off = frame["ChgOffDate"].dropna()
+    assert charged_off.min() >= pd.Timestamp("1985-01-01", tz="UTC")
+    assert charged_off.max() <= pd.Timestamp("2015-01-01", tz="UTC")
+    assert (frame["ApprovalFY"].value_counts().head(3).index.tolist()) == [2005, 1997, 2004]
+    assert frame["DisbursementGross"].dtype == "float64" and frame["SBA_Appv"].min() > 0
+    assert _is_category(frame["UrbanRural"]) and frame["Term"].dtype == "int64"
+
+
+def check_polish_bankruptcy(tables: dict[str, pd.DataFrame]) -> None:
+    assert set(tables) == {"1year", "5year"}
+    for horizon, rows, bankrupt in (("1year", 7_027, 271), ("5year", 5_910, 410)):
+        frame = tables[horizon]
+        assert frame.shape == (rows, 65)
+        assert list(frame.columns) == [*(f"Attr{i}" for i in range(1, 65)), "class"]
+        _int_target(frame["class"], bankrupt)
+        assert all(is_float_dtype(frame[f"Attr{i}"]) for i in range(1, 65))
+        assert frame["Attr24"].isna().any()  # '?' in the file
+        assert frame.attrs["descriptions"]["Attr1"] == "net profit / total assets"
+
+
+def check_cumcm2020c(tables: dict[str, pd.DataFrame]) -> None:
+    assert set(tables) == {"firms", "invoices", "firms_without_history"}
+    firms = tables["firms"]
+    assert len(firms) == 123 and firms["企业代号"].is_unique
+    _int_target(firms["是否违约"], 27)
+    rating = firms["信誉评级"]
+    assert rating.cat.ordered and list(rating.cat.categories) == ["A", "B", "C", "D"]
+    assert firms.loc[rating == "D", "是否违约"].all()  # all 24 D-rated firms defaulted
+    invoices = tables["invoices"]
+    assert len(invoices) == 373_431
+    assert set(invoices["企业代号"].unique()) == set(firms["企业代号"])
+    assert list(invoices["方向"].cat.categories) == ["进项", "销项"]
+    assert set(invoices["发票状态"].cat.categories) == {"有效发票", "作废发票"}
+    assert _is_utc(invoices["开票日期"])
+    assert invoices["开票日期"].min() >= pd.Timestamp("2016-10-01", tz="UTC")
+    assert invoices["开票日期"].max() < pd.Timestamp("2020-03-01", tz="UTC")
+    assert invoices["价税合计"].dtype == "float64"
+    others = tables["firms_without_history"]
+    assert len(others) == 302 and not set(others["企业代号"]) & set(firms["企业代号"])
+    assert "是否违约" not in others.columns and not others["企业名称"].str.endswith(" ").any()
+
+
+def check_eastmoney_funds(frame: pd.DataFrame) -> None:
+    assert list(frame.columns) == ["code", "abbr", "name", "type", "pinyin"]
+    assert len(frame) == 11_007 and frame["code"].is_unique
+    assert frame["code"].str.fullmatch(r"\d{6}").all()  # leading zeros kept
+    assert frame.loc[0, "name"] == "华夏成长混合"
+    counts = frame["type"].value_counts()
+    assert (counts["混合型"], counts["债券型"], counts["货币型"]) == (4_153, 2_341, 692)
+
+
+def check_fund_cum_nav(frame: pd.DataFrame) -> None:
+    assert frame.shape == (3_535, 7) and frame.columns.name == "fund_code"
+    assert "002001" in frame.columns and "240020" in frame.columns
+    assert _is_utc(frame.index) and frame.index.is_monotonic_increasing and frame.index.is_unique
+    assert frame.index[0] == pd.Timestamp("2004-01-02", tz="UTC")
+    # the README says "to 2018-06-26": the file's one later day sits among its 2012 rows
+    assert frame.index[-1] == pd.Timestamp("2018-06-27", tz="UTC")
+    assert all(is_float_dtype(dtype) for dtype in frame.dtypes)
+    assert frame["002001"].notna().all() and frame["240020"].isna().any()
+
+
+def check_us_mutualfunds(frame: pd.DataFrame) -> None:
+    assert frame.shape == (349, 96) and frame["fund_symbol"].is_unique
+    assert frame["morningstar_risk_rating"].dtype == "int64"
+    assert frame["morningstar_risk_rating"].between(1, 5).all()
+    assert _is_utc(frame["inception_date"])
+    first = frame.set_index("fund_symbol").loc["AAAAX", "inception_date"]
+    assert first == pd.Timestamp("2007-07-30", tz="UTC")  # an Excel serial day in the file
+
+
 def _prices(columns: int, first: str, last: str) -> Callable[[pd.DataFrame], None]:
     def check(frame: pd.DataFrame) -> None:
         assert frame.shape[1] == columns
@@ -275,6 +368,13 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "name_bench": check_name_bench,
     "yente_candidates": check_yente_candidates,
     "merkle_vectors": check_merkle_vectors,
+    "sba_case": check_sba_case,
+    "sba_national": check_sba_national,
+    "polish_bankruptcy": check_polish_bankruptcy,
+    "cumcm2020c": check_cumcm2020c,
+    "eastmoney_funds": check_eastmoney_funds,
+    "fund_cum_nav": check_fund_cum_nav,
+    "us_mutualfunds": check_us_mutualfunds,
 }
 
 HAVE_ODFPY = importlib.util.find_spec("odf") is not None

@@ -56,6 +56,13 @@ from finbrain.datasets.identity import (
 from finbrain.datasets.ledger import load_merkle_vectors
 from finbrain.datasets.marketing import load_bank_marketing, load_hillstrom
 from finbrain.datasets.profile import load_cc_general, load_churn
+from finbrain.datasets.sme import (
+    load_cumcm2020c,
+    load_polish_bankruptcy,
+    load_sba_case,
+    load_sba_national,
+)
+from finbrain.datasets.wealth import load_eastmoney_funds, load_fund_cum_nav, load_us_mutualfunds
 
 __all__ = [
     "DatasetInfo",
@@ -72,7 +79,10 @@ __all__ = [
     "load_cc_general",
     "load_churn",
     "load_clinc150",
+    "load_cumcm2020c",
+    "load_eastmoney_funds",
     "load_fraud_handbook",
+    "load_fund_cum_nav",
     "load_german",
     "load_hillstrom",
     "load_hmeq",
@@ -82,7 +92,10 @@ __all__ = [
     "load_nlupp",
     "load_ofac_alt_2025",
     "load_ofac_sdn_2022",
+    "load_polish_bankruptcy",
     "load_pyportfolioopt_prices",
+    "load_sba_case",
+    "load_sba_national",
     "load_skfolio_factors",
     "load_skfolio_ftse100",
     "load_skfolio_sp500",
@@ -91,6 +104,7 @@ __all__ = [
     "load_taiwan",
     "load_uk_fcdo",
     "load_un_2018",
+    "load_us_mutualfunds",
     "load_yente_candidates",
     "verified_path",
 ]
