@@ -17,7 +17,7 @@ from finbrain.core.errors import CurrencyMismatchError, ValidationError
 
 # ISO 4217 minor units for the currencies a bank on this platform meets; others may be registered.
 MINOR_UNITS: dict[str, int] = {
-    "CNY": 2, "HKD": 2, "MOP": 1, "TWD": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KRW": 0,
+    "CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KRW": 0,
     "SGD": 2, "AUD": 2, "CAD": 2, "CHF": 2, "NZD": 2, "THB": 2, "MYR": 2, "IDR": 2, "VND": 0,
     "RUB": 2, "INR": 2, "AED": 2, "SAR": 2, "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
     "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0,
