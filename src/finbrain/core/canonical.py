@@ -19,6 +19,13 @@ common shapes take a fast path:
 
 Anything else (a float in exponent notation, an unsupported type) is handed to the ``rfc8785``
 reference package, so the bytes are those it produces, byte for byte.
+
+What JCS cannot carry exactly is refused, not approximated: an integer beyond ±(2^53 - 1)
+(``MAX_SAFE_INTEGER``: JCS numbers are IEEE doubles, so 2^53 + 1 would be digested as 2^53 and
+two different inputs would share a digest) and a NaN or an infinity. ``canonical_json`` raises a
+:class:`~finbrain.core.errors.ValidationError` naming the value's path (``features.amount``,
+``items.3.n``) with the rule ``safe_integer`` or ``finite_number``; ``check_canonical`` runs the
+same check at an input's edge, under the field name the caller gave it (a 422, never a 500).
 """
 
 from __future__ import annotations
@@ -32,13 +39,16 @@ from typing import Any
 
 import rfc8785
 
+from finbrain.core.errors import ValidationError
+
 _orjson: ModuleType | None
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - the pure-Python writer is exact too, only slower
     _orjson = None
 
-_INT_MAX = 2**53 - 1
+MAX_SAFE_INTEGER = 2**53 - 1  # ECMAScript's Number.MAX_SAFE_INTEGER
+_INT_MAX = MAX_SAFE_INTEGER
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -188,8 +198,53 @@ def canonical_json(value: Any) -> bytes:
                 raise _SlowPathError from None
         return _fast(value)
     except _SlowPathError:
-        result: bytes = rfc8785.dumps(_plain(value))
+        try:
+            result: bytes = rfc8785.dumps(_plain(value))
+        except (rfc8785.IntegerDomainError, rfc8785.FloatDomainError):
+            check_canonical(value)  # names the value's path and the rule
+            raise  # pragma: no cover - check_canonical finds what the reference refused
         return result
+
+
+def _refusal(value: Any) -> str | None:
+    """The rule a scalar breaks for canonical JSON, or None."""
+    kind = type(value)
+    if kind is int or (isinstance(value, int) and not isinstance(value, bool)):
+        return None if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else "safe_integer"
+    if isinstance(value, float) and value - value != 0.0:  # NaN and the infinities
+        return "finite_number"
+    return None
+
+
+def _unsafe(value: Any, path: list[str]) -> str | None:
+    """The rule the first unsafe number in ``value`` breaks (its path left in ``path``)."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return _refusal(value)
+    for key, item in items:
+        path.append(str(key))
+        rule = _unsafe(item, path)
+        if rule is not None:
+            return rule
+        path.pop()
+    return None
+
+
+def check_canonical(value: Any, field: str = "") -> None:
+    """Refuse what canonical JSON cannot carry exactly: an integer beyond ±``MAX_SAFE_INTEGER``
+    (rule ``safe_integer``) or a NaN or infinite float (rule ``finite_number``), naming its path
+    under ``field`` (``check_canonical(features, "features")`` → ``features.credit_amount``)."""
+    path: list[str] = [field] if field else []
+    rule = _unsafe(value, path)
+    if rule is not None:
+        raise ValidationError(
+            field=".".join(path) or "value",
+            rule=rule,
+            **({"limit": MAX_SAFE_INTEGER} if rule == "safe_integer" else {}),
+        )
 
 
 def digest(value: Any) -> str:

@@ -19,6 +19,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 from sqlalchemy.orm import Session
 
+from finbrain.core.canonical import check_canonical
 from finbrain.core.decision import Decision, ModelRef, Subject
 from finbrain.core.errors import ValidationError
 from finbrain.core.settings import Settings
@@ -203,6 +204,9 @@ def _decide(
     """One applicant's decision with the given model (not yet recorded)."""
     if not APPLICANT_ID.fullmatch(applicant_id):
         raise ValidationError(field=f"{field}applicant_id", rule="bank_reference_1_to_128")
+    # Every feature, known to the model or not, is in the input digest: refuse what canonical
+    # JSON cannot carry exactly (an integer beyond 2^53 - 1, a NaN) before anything is scored.
+    check_canonical(features, f"{field}features")
     try:
         if model.kind == "gbm":
             pd_value, reasons = _gbm(model.digest, model.artifact).explain_record(features)
