@@ -12,6 +12,7 @@ QUICK  ?=
 help:
 	@echo "make demo            platform + console with a demo bank on http://127.0.0.1:8000"
 	@echo "make test            the whole test suite (PostgreSQL/Redis/Chromium tests included)"
+	@echo "make test-fast       the inner loop: no slow or browser tests (< 3 min)"
 	@echo "make lint            ruff + mypy"
 	@echo "make bench AREA=x    benchmarks/x.py -> benchmarks/results/x.json (QUICK=1: < 1 min)"
 
@@ -40,6 +41,13 @@ serve: env
 
 test: env-dev
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the slow tests and the browser tests (under 3 minutes).
+test-fast: env-dev
+	$(BIN)/python -m pytest -m "not slow and not e2e" -q
+
+typecheck: env-dev
+	$(BIN)/mypy
 
 lint: env-dev
 	$(BIN)/ruff check src tests benchmarks

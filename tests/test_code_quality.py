@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -15,10 +17,12 @@ def _run(*args: str) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_ruff_lint_and_format() -> None:
     _run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks")
     _run(str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks")
 
 
+@pytest.mark.slow
 def test_mypy_strict() -> None:
     _run(str(BIN / "mypy"))

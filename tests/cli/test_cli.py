@@ -76,6 +76,7 @@ def test_errors_are_clear_and_exit_nonzero() -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_demo_sets_up_and_rotates_its_key() -> None:
     first = run("demo", "--no-serve")
     assert "/console/" in first and "/docs" in first

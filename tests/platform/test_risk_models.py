@@ -20,6 +20,7 @@ def trained() -> tuple[Any, dict[str, Any]]:
     return service.train_model(frame_from_handbook(raw))
 
 
+@pytest.mark.slow
 def test_promoted_models_score_live(platform: Platform, trained: Any) -> None:
     model, metrics = trained
     assert metrics["auc"] > 0.8 and 0 < metrics["ap"] <= 1
@@ -69,6 +70,7 @@ def test_promoted_models_score_live(platform: Platform, trained: Any) -> None:
     assert r.status_code == 404
 
 
+@pytest.mark.slow
 def test_a_model_is_trained_on_the_tenants_own_log_and_labels(platform: Platform) -> None:
     """Two days of handbook payments scored live, their frauds labelled (as dispositions
     would), then ``POST /v1/risk/models``: the job fits on the log with the engine's own

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -70,6 +71,7 @@ def _fuzzer(strategy: Any, headers: dict[str, str], stateful: bool) -> Callable[
     return run  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
     platform = make_platform("sqlite", tmp_path, None)
     try:

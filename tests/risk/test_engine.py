@@ -109,6 +109,7 @@ def _reference(engine: RiskEngine, events: list[Event]) -> list[Assessment]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [1, 16, 64])
 def test_assessments_equal_the_reference_exactly(
     stream: tuple[list[Event], list[Event], pd.DataFrame], model: RiskModel, size: int
