@@ -83,10 +83,16 @@ def test_screen_a_name_and_see_the_hit_explained(
     assert browser_errors == [REFUSED]
     browser_errors.clear()
 
-    # A date the browser would not send (posted by hand with the page's own session).
+    # A date the browser would not send (posted by hand with the page's own session and token).
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     bad = page.context.request.post(
         f"{live.url}/console/screening",
-        form={"name": "Kim Jong Un", "birth_date": "1984-13-40", "kind": "person"},
+        form={
+            "name": "Kim Jong Un",
+            "birth_date": "1984-13-40",
+            "kind": "person",
+            "csrf_token": token or "",
+        },
     )
     assert bad.status == 422 and "birth_date" in bad.text() and "iso_date" in bad.text()
 

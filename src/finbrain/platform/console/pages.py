@@ -23,6 +23,7 @@ from finbrain.ledger.note import NoteError
 from finbrain.ledger.receipt import check_receipt, encode_proof
 from finbrain.ledger.verify import ProofError
 from finbrain.platform import decisions, tenancy
+from finbrain.platform.console import csrf
 from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.scopes import grants
 from finbrain.platform.store.database import Database
@@ -90,7 +91,10 @@ def render(
         return value if message(key, lang) == key else message(key, lang)
 
     response = templates.TemplateResponse(
-        request, template, {"t": t, "label": label, "lang": lang, **context}, status_code=status
+        request,
+        template,
+        {"t": t, "label": label, "lang": lang, "csrf_token": csrf.token(request), **context},
+        status_code=status,
     )
     response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = "no-store"
@@ -137,6 +141,7 @@ def login(request: Request, api_key: str = Form(default="", max_length=200)) -> 
         )
     request.session.clear()
     request.session["key_id"] = principal.key_id
+    csrf.rotate(request)  # the visitor's token is not the signed-in session's
     return RedirectResponse(url="/console/decisions", status_code=303)
 
 
