@@ -6,11 +6,14 @@ its row in ``risk_events``, its ``Decision`` and its ledger entry has committed.
 concurrent requests share one transaction (group commit), which is what lets a single SQLite
 file take thousands of decisions a second with ``synchronous=FULL``.
 
-Exactly once: ``event_id`` is unique per tenant. A retried or replayed event is answered with
-its stored decision and never reaches the windows again. The engine's state is a snapshot plus
-a replay of the log after it, so a crash between commit and memory loses nothing: on restart
-the log is the truth. If a transaction fails after the engine has counted its events, the
-engine is thrown away and rebuilt from the log.
+Exactly once: ``event_id`` is unique per tenant and is the event's idempotency key. A retried or
+replayed event (the same id and the same event: every field equal once parsed, amounts by value
+and times by instant) is answered with its stored decision and never reaches the windows again;
+the same id with another event is refused (409, ``event_id``, rule ``same_body_for_same_id``)
+and changes nothing, whether the first one is stored or in the same group commit. The engine's
+state is a snapshot plus a replay of the log after it, so a crash between commit and memory loses
+nothing: on restart the log is the truth. If a transaction fails after the engine has counted
+its events, the engine is thrown away and rebuilt from the log.
 
 Who writes: one owner at a time holds the tenant's lock. Requests served by an event loop are
 staged on that loop, a group per loop turn (``_drain``), and flushed by the tenant's committer
@@ -59,7 +62,7 @@ from finbrain.platform.store.models import (
     RiskRuleSet,
 )
 from finbrain.risk.engine import Assessment, Model, RiskEngine
-from finbrain.risk.events import Event
+from finbrain.risk.events import Event, parse_event
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet
 
@@ -83,10 +86,11 @@ _INSERT_EVENTS = BulkInsert(
     ),
     canonical_json_columns=True,
 )
-_STORED_EVENTS = select(EVENTS.c.event_id, EVENTS.c.decision_id).where(
+_STORED_EVENTS = select(EVENTS.c.event_id, EVENTS.c.decision_id, EVENTS.c.body).where(
     EVENTS.c.tenant_id == bindparam("tenant"),
     EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
 )
+SAME_BODY = "same_body_for_same_id"
 _LAST_SEQ = select(func.max(EVENTS.c.seq)).where(EVENTS.c.tenant_id == bindparam("tenant"))
 
 
@@ -166,6 +170,27 @@ def _named(exc: FinbrainError, work: _Work, index: int) -> FinbrainError:
         exc.field = f"{prefix}{exc.field}"
         exc.params["field"] = exc.field
     return exc
+
+
+def _clash(events: Sequence[Event], first: dict[str, Event]) -> int | None:
+    """The index of the first of ``events`` whose id stands for another event (in ``first``, or
+    earlier in ``events`` itself), else None."""
+    own: dict[str, Event] = {}
+    for index, event in enumerate(events):
+        earlier = first.get(event.event_id) or own.get(event.event_id)
+        if earlier is not None and earlier != event:
+            return index
+        own.setdefault(event.event_id, event)
+    return None
+
+
+def _reused() -> ConflictError:
+    return ConflictError(
+        "this event_id was already used for another event: a retry must send the same event, "
+        "and a new event needs a new id",
+        field="event_id",
+        rule=SAME_BODY,
+    )
 
 
 def _settle(future: Future[Any], value: Any) -> None:
@@ -595,13 +620,24 @@ class TenantRisk:
         # (and RLS on PostgreSQL): the ORM's per-statement work is the larger cost here.
         connection = session.connection()
         ids = [e.event_id for w in group for e in w.events]
-        stored: dict[str, str] = dict(
-            connection.execute(_STORED_EVENTS, {"tenant": self.tenant_id, "ids": ids}).all()
-        )
+        stored: dict[str, str] = {}
+        # The event each id stands for: the stored one, else the first request's in this group.
+        first: dict[str, Event] = {}
+        for event_id, decision_id, body in connection.execute(
+            _STORED_EVENTS, {"tenant": self.tenant_id, "ids": ids}
+        ):  # rows only for ids already used: retries, or an id reused for another event
+            stored[event_id] = decision_id
+            first[event_id] = parse_event(body["event"])
+        conflicts: dict[int, FinbrainError] = {}  # request (its place in group) -> refusal
         fresh: list[Event] = []
         owner: dict[str, _Work] = {}  # the first request that brought each fresh event
-        for work in group:
+        for place, work in enumerate(group):
+            clash = _clash(work.events, first)
+            if clash is not None:  # the whole request is refused (a batch: all or nothing)
+                conflicts[place] = _named(_reused(), work, clash)
+                continue
             for event in work.events:
+                first.setdefault(event.event_id, event)
                 if event.event_id not in stored and event.event_id not in owner:
                     owner[event.event_id] = work
                     fresh.append(event)
@@ -675,7 +711,10 @@ class TenantRisk:
         self._since_snapshot += len(fresh)
         self._since_freeze += len(fresh)
         answers: list[list[Answer] | FinbrainError] = []
-        for work in group:
+        for place, work in enumerate(group):
+            if place in conflicts:
+                answers.append(conflicts[place])
+                continue
             late = [e.event_id for e in work.events if e.event_id in refused]
             if late:  # a single-event request (a batch with one was redone above)
                 answers.append(_named(refused[late[0]], work, 0))
@@ -906,6 +945,36 @@ def close(
     labels = [(event_id, is_fraud) for event_id in events]
     store_labels(session, case.tenant_id, labels, source="case")
     return case, labels
+
+
+def feed_labels(session: Session, tenant_id: str, labels: Sequence[tuple[str, bool]]) -> None:
+    """Store labels fed by the bank (chargebacks, confirmed fraud): all of them, or none when
+    one names an event this tenant never scored (a typo would otherwise be kept silently and
+    never reach a window). The refusal names the first such label and lists them."""
+    ids = list(dict.fromkeys(event_id for event_id, _ in labels))
+    known: set[str] = set()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        known.update(
+            session.scalars(
+                select(RiskEvent.event_id).where(
+                    RiskEvent.tenant_id == tenant_id, RiskEvent.event_id.in_(chunk)
+                )
+            )
+        )
+    missing = [event_id for event_id in ids if event_id not in known]
+    if missing:
+        index = next(i for i, (event_id, _) in enumerate(labels) if event_id not in known)
+        shown = ", ".join(missing[:20]) + (
+            f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        )
+        raise ValidationError(
+            f"{len(missing)} label(s) name events never scored: {shown}; nothing was stored",
+            field=f"labels[{index}].event_id",
+            rule="scored_event",
+            missing=len(missing),
+        )
+    store_labels(session, tenant_id, labels, source="feed")
 
 
 def store_labels(

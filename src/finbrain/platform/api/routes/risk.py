@@ -271,10 +271,11 @@ def feed_labels(
     body: LabelsIn, request: Request, session: Session, principal: Investigator
 ) -> LabelsOut:
     """Confirmed fraud / not-fraud (e.g. chargebacks): stored, and fed to the windows that
-    count labelled fraud (with their delay)."""
+    count labelled fraud (with their delay). All or nothing: a label for an event this tenant
+    never scored is refused (422 naming ``labels[i].event_id``, the detail listing them)."""
     assert principal.tenant_id
     labels = [(item.event_id, item.is_fraud) for item in body.labels]
-    service.store_labels(session, principal.tenant_id, labels, source="feed")
+    service.feed_labels(session, principal.tenant_id, labels)
     tenant = _hub(request).tenant(principal.tenant_id)
     after_commit(session, lambda: tenant.label(labels))
     return LabelsOut(stored=len(labels))
