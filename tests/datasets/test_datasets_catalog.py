@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import finbrain.datasets as ds
-from finbrain.datasets import files
+from finbrain.datasets import bundle, files
 
 # The README's no-ship marks.
 NO_SHIP = {
@@ -67,7 +67,21 @@ def test_catalog_files_are_pinned_and_cover_the_data(real_dir: Path) -> None:
 def test_bundle_holds_only_shippable_data() -> None:
     bundled = resources.files("finbrain.datasets").joinpath("bundled")
     names = sorted(entry.name for entry in bundled.iterdir() if entry.name != "__pycache__")
-    assert names == ["ATTRIBUTION.md", "germancredit.csv.gz"]
+    lists = sorted(entry.name for entry in bundle.BUNDLED.values())
+    assert names == sorted(["ATTRIBUTION.md", "germancredit.csv.gz", *lists])
     assert ds.catalog()["german"].shippable
+    # Each bundled list belongs to a shippable catalog row, under that row's licence.
+    for relpath, entry in bundle.BUNDLED.items():
+        owners = [
+            info
+            for info in ds.catalog().values()
+            if any(fnmatchcase(relpath, pattern) for pattern in info.files)
+        ]
+        assert len(owners) == 1 and owners[0].shippable, relpath
+        assert owners[0].licence == entry.licence, relpath
     attribution = bundled.joinpath("ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "CC BY 4.0" in attribution and "UCI" in attribution
+    for needed in ("OFAC", "public domain", "Open Government Licence", "United Nations"):
+        assert needed in attribution, needed
+    for entry in bundle.BUNDLED.values():
+        assert entry.name in attribution and entry.sha256 in attribution, entry.name

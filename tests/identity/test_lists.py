@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finbrain.core.errors import ValidationError
+from finbrain.core.settings import reset_settings
 from finbrain.identity.lists import (
     LIST_IDS,
     ListEntry,
@@ -199,3 +201,16 @@ def test_bad_list_ids_name_the_field_and_rule() -> None:
         diff_lists(by_list("un"), by_list("uk_fcdo"))
     assert caught.value.rule == "same_list"
     assert set(LIST_IDS) == {lst.list_id for lst in real_lists()}
+
+
+def test_without_the_data_folder_the_bundled_lists_give_the_same_versions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A pip-installed finbrain has no data folder: it screens against the lists it ships."""
+    expected = {lst.list_id: lst.version for lst in real_lists()}
+    monkeypatch.setenv("FINBRAIN_DATA_DIR", str(tmp_path / "no-data-here"))
+    reset_settings()
+    try:
+        assert {lst.list_id: lst.version for lst in load_lists()} == expected
+    finally:
+        reset_settings()

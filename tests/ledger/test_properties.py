@@ -118,3 +118,120 @@ def test_bad_sizes_are_refused() -> None:
         log.root(6)
     with pytest.raises(ValueError):
         log.consistency_proof(4, 3)
+
+
+EXHAUSTIVE = 130
+
+
+@pytest.fixture(scope="module")
+def log130() -> tuple[MerkleLog, list[bytes]]:
+    return build(EXHAUSTIVE)
+
+
+def test_every_consistency_proof_between_sizes_up_to_130_verifies(
+    log130: tuple[MerkleLog, list[bytes]],
+) -> None:
+    """All 8,515 pairs 1 <= m <= n <= 130, not a sample: a verifier that walks one level too far
+    (``sn >>= 2``) refuses only some pairs (13 -> 14 among them), which 60 random ones miss."""
+    log, _ = log130
+    roots = [log.root(size) for size in range(EXHAUSTIVE + 1)]
+    checked = 0
+    for n in range(1, EXHAUSTIVE + 1):
+        for m in range(1, n + 1):
+            proof = log.consistency_proof(m, n)
+            verify_consistency(m, n, roots[m], roots[n], proof)
+            if m < n:
+                # The proof is bound to its sizes: read for the next old size it fails.
+                with pytest.raises(ProofError):
+                    verify_consistency(m + 1, n, roots[m + 1], roots[n], proof)
+            checked += 1
+    assert checked == EXHAUSTIVE * (EXHAUSTIVE + 1) // 2
+
+
+def test_every_inclusion_proof_in_trees_up_to_130_verifies(
+    log130: tuple[MerkleLog, list[bytes]],
+) -> None:
+    log, leaves = log130
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    for size in range(1, EXHAUSTIVE + 1):
+        root = log.root(size)
+        for index in range(size):
+            verify_inclusion(index, size, hashes[index], log.inclusion_proof(index, size), root)
+
+
+# --------------------------------------------------------------------------------------------
+# Each refusal, with the reason it gives.
+
+
+def test_inclusion_refusals_say_what_did_not_hold(log130: tuple[MerkleLog, list[bytes]]) -> None:
+    log, leaves = log130
+    leaf, root, proof = leaf_hash(leaves[5]), log.root(13), log.inclusion_proof(5, 13)
+    verify_inclusion(5, 13, leaf, proof, root)
+    cases: list[tuple[str, tuple[int, int, bytes, list[bytes], bytes]]] = [
+        ("leaf index 13 is outside a tree of size 13", (13, 13, leaf, proof, root)),
+        ("leaf index -1 is outside a tree of size 13", (-1, 13, leaf, proof, root)),
+        ("leaf index 0 is outside a tree of size 0", (0, 0, leaf, [], EMPTY_ROOT)),
+        ("hash of 31 bytes, expected 32", (5, 13, leaf[:31], proof, root)),
+        ("hash of 33 bytes, expected 32", (5, 13, leaf, [*proof[:-1], proof[-1] + b"!"], root)),
+        ("hash of 31 bytes, expected 32", (5, 13, leaf, proof, root[:31])),
+        ("inclusion proof is too long", (5, 13, leaf, [*proof, root], root)),
+        ("inclusion proof is too short", (5, 13, leaf, proof[:-1], root)),
+        (
+            "leaf 5 is not included in the tree of size 13 with this root",
+            (5, 13, leaf_hash(leaves[6]), proof, root),
+        ),
+    ]
+    for message, args in cases:
+        with pytest.raises(ProofError) as info:
+            verify_inclusion(*args)
+        assert str(info.value) == message
+    # A one-leaf tree: the leaf is the root, the proof is empty, and a leaf of the wrong size
+    # is named as such rather than as a mismatch.
+    verify_inclusion(0, 1, leaf_hash(leaves[0]), [], log.root(1))
+    with pytest.raises(ProofError, match=r"^hash of 31 bytes, expected 32$"):
+        verify_inclusion(0, 1, log.root(1)[:31], [], log.root(1))
+    with pytest.raises(ProofError, match=r"^inclusion proof is too long$"):
+        verify_inclusion(0, 1, leaf_hash(leaves[0]), [root], log.root(1))
+
+
+def test_consistency_refusals_say_what_did_not_hold(
+    log130: tuple[MerkleLog, list[bytes]],
+) -> None:
+    log, _ = log130
+    old, new, proof = log.root(13), log.root(14), log.consistency_proof(13, 14)
+    r8, p8 = log.root(8), log.consistency_proof(8, 14)
+    r21, p21 = log.root(21), log.consistency_proof(13, 21)
+    cases: list[tuple[str, tuple[int, int, bytes, bytes, list[bytes]]]] = [
+        ("sizes out of order: 14 > 13", (14, 13, new, old, proof)),
+        ("sizes out of order: -1 > 14", (-1, 14, old, new, proof)),
+        ("consistency from the empty tree proves nothing", (0, 14, EMPTY_ROOT, new, [])),
+        ("consistency from the empty tree proves nothing", (0, 0, EMPTY_ROOT, EMPTY_ROOT, [])),
+        ("proof between equal sizes must be empty", (14, 14, new, new, proof)),
+        ("different roots for the same size: the log forked", (14, 14, old, new, [])),
+        ("hash of 31 bytes, expected 32", (13, 14, old[:31], new, proof)),
+        ("hash of 31 bytes, expected 32", (13, 14, old, new[:31], proof)),
+        ("hash of 31 bytes, expected 32", (13, 14, old, new, [proof[0][:31], *proof[1:]])),
+        ("consistency proof is empty", (13, 14, old, new, [])),
+        ("consistency proof is too long", (13, 14, old, new, [*proof, old])),
+        ("consistency proof is too long", (8, 14, r8, new, [*p8, old])),
+        ("consistency proof is too short", (13, 21, old, r21, p21[:-1])),
+        ("consistency proof is too short", (8, 21, r8, r21, log.consistency_proof(8, 21)[:-1])),
+        (
+            "proof does not match the root of the old tree (size 13)",
+            (13, 14, log.root(12), new, proof),
+        ),
+        (
+            "proof does not match the root of the new tree (size 14)",
+            (13, 14, old, log.root(15), proof),
+        ),
+        (
+            "proof does not match the root of the new tree (size 14)",
+            (8, 14, r8, log.root(15), p8),
+        ),
+    ]
+    for message, args in cases:
+        with pytest.raises(ProofError) as info:
+            verify_consistency(*args)
+        assert str(info.value) == message, args[:2]
+    verify_consistency(14, 14, new, new, [])
+    verify_consistency(8, 14, r8, new, p8)

@@ -1,6 +1,8 @@
 """KYC and sanctions-screening data: OFAC, UK and UN lists and OpenSanctions name benchmarks.
 
 These are **old snapshots**, for building and testing name matching, never for live screening.
+The four lists ship inside finbrain (``bundled/``, see its ATTRIBUTION.md): without the data folder
+their loaders read the bundled copies, checked against the same SHA-256 digests.
 Names are kept exactly as published (no case folding, no transliteration); a name such as "NA"
 is text, never a missing value. Dates are tz-aware UTC at midnight.
 """
@@ -24,7 +26,8 @@ from finbrain.datasets._frames import (
     read_verified_csv,
     utc,
 )
-from finbrain.datasets.files import expand, verified_path
+from finbrain.datasets.bundle import data_bytes
+from finbrain.datasets.files import expand
 
 __all__ = [
     "OFAC_ADD_COLUMNS",
@@ -62,7 +65,7 @@ _DOS_EOF = b"\x1a"  # some OFAC files end with a Ctrl-Z end-of-file byte: not a 
 def _read_ofac(
     relpath: str, columns: tuple[str, ...], int_columns: tuple[str, ...]
 ) -> pd.DataFrame:
-    raw = verified_path(relpath).read_bytes().rstrip(b"\r\n" + _DOS_EOF)
+    raw = data_bytes(relpath).rstrip(b"\r\n" + _DOS_EOF)
     dtypes: dict[str, str] = dict.fromkeys(columns, TEXT)
     dtypes.update(dict.fromkeys(int_columns, "int64"))
     return pd.read_csv(
@@ -138,7 +141,7 @@ def load_uk_fcdo() -> pd.DataFrame:
             package="odfpy",
         )
     relpath = "identity/uk_fcdo_2025/uk_sanctions_list_2025-08-11.ods"
-    frame = pd.read_excel(verified_path(relpath), engine="odf", dtype=str)
+    frame = pd.read_excel(io.BytesIO(data_bytes(relpath)), engine="odf", dtype=str)
     frame.columns = [str(column).strip() for column in frame.columns]
     frame = frame.rename(columns=_UK_COLUMNS)[list(_UK_COLUMNS.values())]
     # The spreadsheet's cells carry layout whitespace around each value.
@@ -204,7 +207,8 @@ def load_un_2018() -> pd.DataFrame:
     """
     # The file is checksum-pinned, and ElementTree neither fetches external entities nor, with
     # expat 2.4.1 or newer, expands entity bombs.
-    root = ET.parse(verified_path("identity/un_2018/consolidated.xml")).getroot()  # noqa: S314
+    raw = data_bytes("identity/un_2018/consolidated.xml")
+    root = ET.fromstring(raw)  # noqa: S314
     rows = [_un_row(node, "individual") for node in root.iterfind("INDIVIDUALS/INDIVIDUAL")]
     rows += [_un_row(node, "entity") for node in root.iterfind("ENTITIES/ENTITY")]
     frame = pd.DataFrame(rows)

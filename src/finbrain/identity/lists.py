@@ -12,6 +12,7 @@ the same version and any change to any field gives a new one (what re-screening 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import unicodedata
@@ -26,7 +27,7 @@ import pandas as pd
 
 from finbrain.core.errors import ValidationError
 from finbrain.datasets import identity as sources
-from finbrain.datasets.files import verified_path
+from finbrain.datasets.bundle import data_bytes
 
 __all__ = [
     "LIST_IDS",
@@ -591,7 +592,7 @@ def _uk_rows() -> list[_UkRow]:
     builds a DOM of the whole document and takes several seconds; streaming ``content.xml`` takes
     well under one and gives the same cells (stripped of layout whitespace, as the loader does).
     """
-    with zipfile.ZipFile(verified_path(_UK_FILE)) as archive:
+    with zipfile.ZipFile(io.BytesIO(data_bytes(_UK_FILE))) as archive:
         content = archive.read("content.xml")
     root = ET.fromstring(content)  # noqa: S314 - checksum-pinned file, no external entities
     table = next(root.iter(f"{_ODS_TABLE}table"))
@@ -727,7 +728,8 @@ def _un_entry(node: ET.Element, person: bool) -> ListEntry:
 def _un_list() -> SanctionsList:
     # The loader's frame lacks documents, alias quality and addresses, so the checksum-pinned
     # file is read here directly. ElementTree fetches no external entities (see the loader).
-    root = ET.parse(verified_path("identity/un_2018/consolidated.xml")).getroot()  # noqa: S314
+    raw = data_bytes("identity/un_2018/consolidated.xml")
+    root = ET.fromstring(raw)  # noqa: S314
     entries = [_un_entry(n, True) for n in root.iterfind("INDIVIDUALS/INDIVIDUAL")]
     entries += [_un_entry(n, False) for n in root.iterfind("ENTITIES/ENTITY")]
     published = (root.get("dateGenerated") or "")[:10] or None
