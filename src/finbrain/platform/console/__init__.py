@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from finbrain.core.i18n import message
 from finbrain.core.settings import Settings
 from finbrain.platform.console import csrf
+from finbrain.platform.console.flash import FlashStore
 
 
 def mount_console(app: FastAPI, settings: Settings) -> None:
@@ -24,6 +25,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     for pages in (router, identity_pages.router, risk_pages.router):
         app.include_router(pages, dependencies=[Depends(csrf.protect)])
     app.add_exception_handler(csrf.CrossSiteRequestError, _refused)
+    app.state.console_flashes = FlashStore()
     # The session cookie holds the key id and the CSRF token only (signed, HttpOnly), never the
     # key nor any message; the key's validity is re-checked on every page, so a revoked key is
     # signed out at once.

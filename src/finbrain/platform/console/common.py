@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from finbrain.core.errors import FinbrainError
 from finbrain.core.i18n import Language, message
 from finbrain.core.money import Money
+from finbrain.platform.console.flash import FlashStore
 from finbrain.platform.console.pages import _signed_in_or_login, language, render
 from finbrain.platform.scopes import grants
 from finbrain.platform.tenancy import Principal
@@ -60,12 +61,18 @@ def error_text(exc: FinbrainError, lang: Language) -> str:
 
 
 def set_flash(request: Request, kind: Literal["ok", "error"], text: str) -> None:
-    request.session["flash"] = {"kind": kind, "text": text}
+    """A message for the next page; the session holds its id only (flash.py)."""
+    store: FlashStore = request.app.state.console_flashes
+    take_flash(request)  # an earlier message nobody saw gives way
+    request.session["flash"] = store.put(kind, text)
 
 
 def take_flash(request: Request) -> dict[str, str] | None:
-    flash = request.session.pop("flash", None)
-    return flash if isinstance(flash, dict) else None
+    flash_id = request.session.pop("flash", None)
+    if not isinstance(flash_id, str):
+        return None
+    store: FlashStore = request.app.state.console_flashes
+    return store.take(flash_id)
 
 
 def money_text(minor: int | None, currency: str) -> str:
