@@ -21,6 +21,7 @@ from finbrain.platform.store.models import CardApplication
 from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 from tests.e2e.test_identity_pages import thin_file
+from tests.platform.helpers import add_decisions
 
 pytestmark = pytest.mark.e2e
 
@@ -167,3 +168,17 @@ def test_a_form_on_an_expired_session_gets_a_page_that_says_so(
     browser_errors.clear()
     sign_in(page, live, key)
     page.wait_for_url("**/console/decisions")
+
+
+def test_htmx_requests_carry_the_token_header(page: Any, live: LiveServer) -> None:
+    """htmx takes the token from hx-headers on <body>: a future htmx POST needs no more."""
+    tenant_id, key = live.platform.new_tenant()
+    add_decisions(live.platform.db, tenant_id, 60)
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token
+    with page.expect_request(lambda r: "cursor=" in r.url) as sent:
+        page.click("[data-testid=load-more]")
+    assert sent.value.headers.get("x-csrf-token") == token
+    assert sent.value.headers.get("hx-request") == "true"
