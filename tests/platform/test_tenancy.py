@@ -1,0 +1,287 @@
+"""Tenancy's refusals: a real key id with a wrong secret, a suspended tenant, bad names and
+scopes, another tenant's key; each is refused with the rule it broke, over the API where a
+client meets it and in the service where the API is not the only caller."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from finbrain.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    FinbrainError,
+    NotFoundError,
+    ValidationError,
+)
+from finbrain.platform import tenancy
+from finbrain.platform.store.models import ApiKey, OperatorKey, Tenant
+from tests.conftest import Platform
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def wrong_secret(key: str) -> str:
+    """The same kind and key id with another secret of the same shape."""
+    head, secret = key[: len("fbk_") + 26 + 1], key[len("fbk_") + 26 + 1 :]
+    assert len(secret) == 43
+    return head + ("A" if secret[0] != "A" else "B") + secret[1:]
+
+
+def assert_unknown_key(response: object) -> None:
+    r = response
+    assert r.status_code == 401, r.text  # type: ignore[attr-defined]
+    body = r.json()  # type: ignore[attr-defined]
+    assert (body["code"], body["rule"]) == ("FB-UNAUTHENTICATED", "known_key")
+    assert r.headers["www-authenticate"].startswith("Bearer")  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------
+# over the API
+
+
+def test_a_tenant_key_id_with_a_wrong_secret_is_refused(platform: Platform) -> None:
+    _, admin = platform.new_tenant()
+    assert platform.client.get("/v1/me", headers=bearer(admin)).status_code == 200
+    forged = wrong_secret(admin)
+    assert forged != admin and forged.split("_")[1] == admin.split("_")[1]
+    for path in ("/v1/me", "/v1/decisions", "/v1/keys"):
+        assert_unknown_key(platform.client.get(path, headers=bearer(forged)))
+    # Once more after the real key was cached by its use: the cache is keyed by the whole key.
+    assert platform.client.get("/v1/me", headers=bearer(admin)).status_code == 200
+    assert_unknown_key(platform.client.get("/v1/me", headers=bearer(forged)))
+
+
+def test_an_operator_key_id_with_a_wrong_secret_is_refused(platform: Platform) -> None:
+    operator = platform.operator_secret
+    assert platform.client.get("/v1/tenants", headers=bearer(operator)).status_code == 200
+    forged = wrong_secret(operator)
+    assert forged.startswith("fbo_") and forged != operator
+    assert_unknown_key(platform.client.get("/v1/tenants", headers=bearer(forged)))
+    r = platform.client.post("/v1/tenants", json={"name": "伪造银行"}, headers=bearer(forged))
+    assert_unknown_key(r)
+    with platform.db.platform() as session:
+        assert session.scalar(select(Tenant.id).where(Tenant.name == "伪造银行")) is None
+
+
+def test_a_key_presented_as_the_other_kind_is_refused(platform: Platform) -> None:
+    _, admin = platform.new_tenant()
+    # A tenant key dressed as an operator key must not reach the operator's table, and the
+    # operator's key dressed as a tenant key must not reach the tenants'.
+    assert_unknown_key(platform.client.get("/v1/tenants", headers=bearer("fbo_" + admin[4:])))
+    as_tenant = "fbk_" + platform.operator_secret[4:]
+    assert_unknown_key(platform.client.get("/v1/me", headers=bearer(as_tenant)))
+
+
+def test_a_suspended_tenants_keys_stop_working(platform: Platform) -> None:
+    tenant_id, admin = platform.new_tenant()
+    other_id, other = platform.new_tenant()
+    with platform.db.platform() as session:
+        session.get(Tenant, tenant_id).status = "suspended"  # type: ignore[union-attr]
+    r = platform.client.get("/v1/me", headers=bearer(admin))
+    assert r.status_code == 401
+    assert (r.json()["code"], r.json()["rule"]) == ("FB-TENANT-SUSPENDED", "tenant_active")
+    r = platform.client.post(
+        "/v1/keys", json={"label": "x", "scopes": ["credit:score"]}, headers=bearer(admin)
+    )
+    assert r.status_code == 401
+    # Another tenant is not affected, and the tenant's keys work again once it is reactivated.
+    assert platform.client.get("/v1/me", headers=bearer(other)).json()["tenant_id"] == other_id
+    with platform.db.platform() as session:
+        session.get(Tenant, tenant_id).status = "active"  # type: ignore[union-attr]
+    assert platform.client.get("/v1/me", headers=bearer(admin)).json()["tenant_id"] == tenant_id
+
+
+# --------------------------------------------------------------------------------------------
+# in the service
+
+
+def _refusal(call: object) -> FinbrainError:
+    assert callable(call)
+    with pytest.raises(FinbrainError) as info:
+        call()
+    return info.value
+
+
+def test_authenticate_names_each_rule(platform: Platform) -> None:
+    tenant_id, admin = platform.new_tenant()
+    with platform.db.platform() as session:
+        for presented, rule in [
+            (None, "bearer_key_required"),
+            ("", "bearer_key_required"),
+            ("fbk_short", "key_format"),
+            ("fbx_" + admin[4:], "key_format"),
+            (admin + "A", "key_format"),
+            (wrong_secret(admin), "known_key"),
+            (wrong_secret(platform.operator_secret), "known_key"),
+            ("fbk_01ARZ3NDEKTSV4RRFFQ69G5FAV_" + "A" * 43, "known_key"),
+            ("fbo_01ARZ3NDEKTSV4RRFFQ69G5FAV_" + "A" * 43, "known_key"),
+        ]:
+            error = _refusal(lambda p=presented: tenancy.authenticate(session, p))
+            assert isinstance(error, AuthenticationError), presented
+            assert (error.code, error.rule) == ("FB-UNAUTHENTICATED", rule), presented
+        # Surrounding blanks are forgiven, as a header copied from a terminal has them.
+        principal = tenancy.authenticate(session, f"  {admin}\n")
+        assert principal.kind == "tenant" and principal.tenant_id == tenant_id
+        assert principal.scopes == ("admin",) and not principal.is_operator
+        key_id = admin.split("_")[1]
+        assert principal.key_id == key_id
+        operator = tenancy.authenticate(session, platform.operator_secret)
+        assert operator.is_operator and operator.tenant_id is None and operator.scopes == ()
+        assert operator.key_id == platform.operator_secret.split("_")[1]
+
+
+def test_revoked_keys_of_both_kinds_are_refused_in_the_service(platform: Platform) -> None:
+    _, admin = platform.new_tenant()
+    with platform.db.platform() as session:
+        operator_key = tenancy.create_operator_key(session, label="second")
+        assert operator_key.label == "second" and operator_key.tenant_id is None
+        tenancy.revoke_key(session, admin.split("_")[1])
+        tenancy.revoke_key(session, operator_key.id)
+    with platform.db.platform() as session:
+        for presented in (admin, operator_key.secret):
+            error = _refusal(lambda p=presented: tenancy.authenticate(session, p))
+            assert isinstance(error, AuthenticationError)
+            assert error.status == 401 and error.rule is not None
+        assert tenancy.has_operator_key(session)  # the platform's first operator key is live
+
+
+def test_has_operator_key_counts_only_live_keys(platform: Platform) -> None:
+    with platform.db.platform() as session:
+        assert tenancy.has_operator_key(session)
+        for op in session.scalars(select(OperatorKey)).all():
+            tenancy.revoke_key(session, op.id)
+        assert not tenancy.has_operator_key(session)
+
+
+def test_tenant_names_are_checked_and_unique(platform: Platform) -> None:
+    with platform.db.platform() as session:
+        for name in ("", "   ", "x" * 201):
+            error = _refusal(lambda n=name: tenancy.create_tenant(session, n))
+            assert isinstance(error, ValidationError)
+            assert (error.field, error.rule) == ("name", "length_1_to_200")
+        tenant = tenancy.create_tenant(session, "y" * 200)
+        assert (tenant.name, tenant.status) == ("y" * 200, "active")
+        assert tenancy.create_tenant(session, "z").name == "z"
+        error = _refusal(lambda: tenancy.create_tenant(session, "y" * 200))
+        assert isinstance(error, ConflictError)
+        assert (error.field, error.rule) == ("name", "unique")
+        assert tenancy.get_tenant(session, tenant.id) is tenant
+        error = _refusal(lambda: tenancy.get_tenant(session, "01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+        assert isinstance(error, NotFoundError) and error.params == {"kind": "tenant"}
+
+
+def test_scopes_are_checked_and_kept_in_order(platform: Platform) -> None:
+    assert tenancy.check_scopes(["risk:score", "credit:score", "risk:score"]) == (
+        "risk:score",
+        "credit:score",
+    )
+    error = _refusal(lambda: tenancy.check_scopes(["credit:score", "root", "sudo"]))
+    assert isinstance(error, ValidationError)
+    assert (error.field, error.rule) == ("scopes", "known_scope")
+    assert "['root', 'sudo']" in str(error.detail)
+    tenant_id, _ = platform.new_tenant()
+    with platform.db.platform() as session:
+        error = _refusal(
+            lambda: tenancy.create_key(session, tenant_id, label="x", scopes=[], created_by="t")
+        )
+        assert isinstance(error, ValidationError)
+        assert (error.field, error.rule) == ("scopes", "non_empty")
+        error = _refusal(
+            lambda: tenancy.create_key(
+                session, "01ARZ3NDEKTSV4RRFFQ69G5FAV", label="x", created_by="t"
+            )
+        )
+        assert isinstance(error, NotFoundError)
+        issued = tenancy.create_key(
+            session,
+            tenant_id,
+            label="loans",
+            scopes=["credit:score", "credit:score"],
+            created_by="ops",
+        )
+        assert (issued.tenant_id, issued.scopes, issued.label) == (
+            tenant_id,
+            ("credit:score",),
+            "loans",
+        )
+        assert issued.secret.startswith(f"fbk_{issued.id}_")
+        row = session.get(ApiKey, issued.id)
+        assert row is not None
+        assert (row.tenant_id, row.label, row.scopes, row.created_by) == (
+            tenant_id,
+            "loans",
+            ["credit:score"],
+            "ops",
+        )
+        assert row.revoked_at is None and row.created_at is not None
+        assert tenancy.authenticate(session, issued.secret).scopes == ("credit:score",)
+
+
+def test_a_key_is_revoked_only_within_its_own_tenant(platform: Platform) -> None:
+    tenant_id, admin = platform.new_tenant()
+    other_id, _ = platform.new_tenant()
+    key_id = admin.split("_")[1]
+    with platform.db.platform() as session:
+        error = _refusal(lambda: tenancy.revoke_key(session, key_id, tenant_id=other_id))
+        assert isinstance(error, NotFoundError) and error.params == {"kind": "key"}
+        error = _refusal(lambda: tenancy.revoke_key(session, "01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+        assert isinstance(error, NotFoundError)
+        # An operator key is not a tenant's to revoke.
+        operator_id = platform.operator_secret.split("_")[1]
+        error = _refusal(lambda: tenancy.revoke_key(session, operator_id, tenant_id=tenant_id))
+        assert isinstance(error, NotFoundError)
+        assert tenancy.authenticate(session, admin).tenant_id == tenant_id
+        revoked = tenancy.revoke_key(session, key_id, tenant_id=tenant_id)
+        first = revoked.revoked_at
+        assert first is not None
+        # Revoking twice keeps the first time.
+        assert tenancy.revoke_key(session, key_id, tenant_id=tenant_id).revoked_at == first
+    assert platform.client.get("/v1/me", headers=bearer(admin)).status_code == 401
+
+
+def test_revocation_drops_the_cached_authentication_at_once(platform: Platform) -> None:
+    _, admin = platform.new_tenant()
+    _, other = platform.new_tenant()
+    assert platform.client.get("/v1/me", headers=bearer(admin)).status_code == 200
+    assert platform.client.get("/v1/me", headers=bearer(other)).status_code == 200
+    assert tenancy.cached_principal(admin) is not None
+    with platform.db.platform() as session:
+        tenancy.revoke_key(session, admin.split("_")[1])
+        assert tenancy.cached_principal(admin) is None  # dropped before the commit
+    assert tenancy.cached_principal(admin) is None  # and again after it
+    assert tenancy.cached_principal(other) is not None  # another key keeps its entry
+    assert platform.client.get("/v1/me", headers=bearer(admin)).status_code == 401
+
+
+def test_tenants_and_keys_are_listed_page_by_page(platform: Platform) -> None:
+    made = sorted(platform.new_tenant()[0] for _ in range(5))
+    with platform.db.platform() as session:
+        every = [t.id for t in tenancy.list_tenants(session, limit=200)[0]]
+        assert every == sorted(every) and set(made) <= set(every)
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = tenancy.list_tenants(session, limit=2, cursor=cursor)
+            assert len(page) <= 2
+            seen += [t.id for t in page]
+            if cursor is None:
+                break
+        assert seen == every
+        page, cursor = tenancy.list_tenants(session, limit=len(every))
+        assert len(page) == len(every) and cursor is None
+        for bad in (0, 10_000):
+            assert isinstance(
+                _refusal(lambda b=bad: tenancy.list_tenants(session, limit=b)), ValidationError
+            )
+        tenant_id = made[0]
+        first = tenancy.create_key(session, tenant_id, label="a", created_by="t")
+        second = tenancy.create_key(session, tenant_id, label="b", created_by="t")
+        listed = [k.id for k in tenancy.list_keys(session, tenant_id)]
+        assert set(listed) >= {first.id, second.id} and listed == sorted(listed)
+        assert all(k.tenant_id == tenant_id for k in tenancy.list_keys(session, tenant_id))
+        assert first.id not in [k.id for k in tenancy.list_keys(session, made[1])]
+        error = _refusal(lambda: tenancy.list_keys(session, "01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+        assert isinstance(error, NotFoundError)
