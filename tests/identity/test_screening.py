@@ -14,9 +14,13 @@ from finbrain.core.errors import ValidationError
 from finbrain.identity.lists import ListEntry, SanctionsList
 from finbrain.identity.names import InvalidNameError
 from finbrain.identity.screening import (
+    DEFAULT_POLICY,
+    AllowDecision,
     Customer,
     SanctionsIndex,
+    ScreeningPolicy,
     ScreeningResult,
+    passes,
     rescreen,
 )
 from tests.identity.test_lists import by_list, real_lists
@@ -80,10 +84,15 @@ def test_chinese_named_designee_by_han_and_by_pinyin(index: SanctionsIndex) -> N
     assert ("un", "QDi.268") in {(h.list_id, h.entry_id) for h in pinyin.hits}
 
 
-def test_han_to_pinyin_match_needs_corroboration(index: SanctionsIndex) -> None:
+def test_han_to_pinyin_match_without_corroboration_is_a_potential_match(
+    index: SanctionsIndex,
+) -> None:
     # OFAC SDN 16318 ZHANG, Lei (DOB 03 Jan 1976) is listed only in pinyin.
     alone = index.screen("张磊")
-    assert hit_for(alone, "ofac_sdn", "16318") is None
+    hit = next(h for h in alone.hits if (h.list_id, h.entry_id) == ("ofac_sdn", "16318"))
+    assert alone.outcome == "potential_match"
+    assert hit.name_match.cross_script and hit.reasons[0].code == "SCR-CROSS-SCRIPT"
+    assert {r.code for r in hit.reasons} >= {"SCR-CROSS-SCRIPT", "SCR-DOB-NOT-GIVEN"}
     corroborated = index.screen("张磊", birth_date="1976-01-03")
     hit = corroborated.hits[0]
     assert (hit.list_id, hit.entry_id) == ("ofac_sdn", "16318")
@@ -95,12 +104,74 @@ def test_han_to_pinyin_match_needs_corroboration(index: SanctionsIndex) -> None:
     assert hit_for(index.screen("張磊", birth_date="1976-01-03"), "ofac_sdn", "16318")
 
 
-def test_contradicting_birth_date_drops_the_hit(index: SanctionsIndex) -> None:
+@pytest.mark.parametrize(
+    ("name", "entry_id"),
+    [("李方伟", "11447"), ("李方偉", "11447"), ("马晓红", "20565"), ("周建书", "20566")],
+)
+def test_han_names_of_pinyin_listed_people_are_never_clear(
+    index: SanctionsIndex, name: str, entry_id: str
+) -> None:
+    # Issue 15: these came back "clear" without a birth date (cross-script cap).
+    for birth_date in (None, "1990-01-01"):
+        result = index.screen(name, birth_date=birth_date)
+        assert result.outcome == "potential_match"
+        assert hit_for(result, "ofac_sdn", entry_id) is not None
+
+
+def test_contradicting_birth_date_lowers_priority_but_never_clears(index: SanctionsIndex) -> None:
     plain = index.screen("Abboud Abdul Latif Hassan Al-Zomor")
     wrong = index.screen("Abboud Abdul Latif Hassan Al-Zomor", birth_date="1960-05-05")
     assert (plain.hits[0].entry_id, plain.hits[0].list_id) == ("2677", "ofac_sdn")
-    assert hit_for(wrong, "ofac_sdn", "2677") is None
-    assert wrong.outcome == "clear"
+    hit = next(h for h in wrong.hits if h.entry_id == "2677")
+    assert wrong.outcome == "potential_match"
+    assert hit.name_score == plain.hits[0].name_score and hit.score < plain.hits[0].score
+    conflict = next(r for r in hit.reasons if r.code == "SCR-DOB-CONFLICT")
+    assert "1960-05-05" in conflict.en and "1947-04-19" in conflict.en
+    assert "1960-05-05" in conflict.zh
+    # Issue 15: an exact listed name with a misstated birth date.
+    assert index.screen("Li Fangwei", birth_date="1990-01-01").outcome == "potential_match"
+
+
+def test_attribute_weighted_policy_is_an_explicit_opt_in(index: SanctionsIndex) -> None:
+    weighted = ScreeningPolicy(mode="attribute_weighted")
+    wrong = index.screen(
+        "Abboud Abdul Latif Hassan Al-Zomor", birth_date="1960-05-05", policy=weighted
+    )
+    assert hit_for(wrong, "ofac_sdn", "2677") is None and wrong.outcome == "clear"
+    assert wrong.policy == "attribute_weighted"
+    assert index.screen("张磊", policy=weighted).outcome == "clear"
+    assert index.policy == DEFAULT_POLICY and DEFAULT_POLICY.mode == "name_decides"
+    with pytest.raises(ValidationError) as caught:
+        ScreeningPolicy(mode="lenient")  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.rule) == ("policy.mode", "one_of")
+
+
+def test_only_a_recorded_allow_decision_clears_a_hit(index: SanctionsIndex) -> None:
+    entry = next(e for e in index.entries if (e.list_id, e.entry_id) == ("ofac_sdn", "11447"))
+    decision = AllowDecision(
+        name="李方伟",
+        list_id="ofac_sdn",
+        entry_id="11447",
+        decided_by="officer-7",
+        record="decision 01J0000000000000000000000",
+        entry_digest=entry.digest,
+    )
+    result = index.screen("李方偉", allow=[decision])  # traditional: the same name
+    hit = next(h for h in result.hits if h.entry_id == "11447")
+    assert hit.allowed and hit.reasons[0].code == "SCR-ALLOWLISTED"
+    assert "officer-7" in hit.reasons[0].en
+    assert result.outcome == ("clear" if all(h.allowed for h in result.hits) else "potential_match")
+    # Another name, or a changed entry, is not covered.
+    assert not index.screen("马晓红", allow=[decision]).hits[0].allowed
+    stale = replace(decision, entry_digest="0" * 64)
+    assert index.screen("李方伟", allow=[stale]).outcome == "potential_match"
+    with pytest.raises(ValidationError) as caught:
+        replace(decision, record=" ")
+    assert caught.value.field == "allow.record"
+
+
+def test_scores_are_compared_rounded() -> None:
+    assert passes(0.7999999, 0.80) and passes(0.80, 0.80) and not passes(0.79994, 0.80)
 
 
 def test_document_number_lifts_a_weak_name(index: SanctionsIndex) -> None:
@@ -214,8 +285,9 @@ def test_rescreen_reports_only_what_the_list_change_did(un_index: SanctionsIndex
     old_score, new_score = ri.old_score, ri.new_score
     assert ri.change == "score_changed" and old_score is not None
     assert new_score is not None and new_score < old_score  # month/day now contradict
-    # Nobody else is touched (c-han's 王建国 is cross-script without a birth date).
-    assert {c.customer_id for c in changes} == {"c-new", "c-haq", "c-ri"}
+    # 王建国 meets WANG JIANGUO across scripts: a new (potential) hit too. Nobody else is touched.
+    assert found[("c-han", "TEST.001")].change == "new_hit"
+    assert {c.customer_id for c in changes} == {"c-new", "c-haq", "c-ri", "c-han"}
     # The same answer as screening everyone against both full indexes.
     for customer in _customers():
         before = un_index.screen(customer.name, birth_date=customer.birth_date, limit=50)

@@ -3,14 +3,23 @@
 ``SanctionsIndex.build(lists)`` prepares every listed name and alias once and files it under its
 blocking keys (``PreparedName.keys``). A screening prepares the query, gathers the variants that
 share a key with it, ranks them by how rare the shared keys are, and compares only the best few
-hundred: it never scans the list. The name score is then combined with corroboration:
+hundred: it never scans the list.
 
-* date of birth: agreement raises the score, contradiction lowers it hard (a common name with
-  the wrong birth date is the typical false positive);
+The outcome policy (``ScreeningPolicy``; see docs/screening.md) decides what a hit is. Under the
+default, ``name_decides``, the *name* decides whether there is a hit: every entry whose name
+score reaches the threshold is a hit, whatever the secondary attributes say. Those attributes
+set the hit's priority and can confirm it, never clear it:
+
+* date of birth: agreement raises the priority; a contradiction lowers it and is named in the
+  reasons (a birth date can be misstated: a sanctioned person must not evade by lying about it);
 * nationality: agreement raises it a little, contradiction lowers it a little;
 * document number: an exact match makes the hit near-certain whatever the name;
-* a Han <-> pinyin (cross-script) name match never passes the threshold on its own: a pinyin
-  spelling fits many different Han names, so it needs a matching birth date or document.
+* a Han <-> Latin or cross-romanisation match that no birth date or document confirms is a
+  potential match that needs review, with that reason.
+
+The outcome is ``match`` (strong and corroborated), ``potential_match`` (a hit a person must
+review) or ``clear`` (no name reached the threshold, or a person's recorded allow-list decision
+covers every hit). ``attribute_weighted``, the earlier behaviour, is kept as an explicit opt-in.
 
 Lists change; ``rescreen`` re-screens customers against only the entries that changed.
 """
@@ -25,6 +34,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -43,16 +54,23 @@ from finbrain.identity.names import InvalidNameError, NameMatch, PreparedName, c
 
 __all__ = [
     "CONFIRMED_THRESHOLD",
+    "DEFAULT_POLICY",
+    "AllowDecision",
     "Customer",
     "Hit",
+    "HitReason",
     "InvalidNameError",
     "RescreenChange",
     "SanctionsIndex",
+    "ScreeningPolicy",
     "ScreeningResult",
+    "passes",
     "rescreen",
 ]
 
 Outcome = Literal["clear", "potential_match", "match"]
+PolicyMode = Literal["name_decides", "attribute_weighted"]
+_POLICY_MODES: tuple[str, ...] = get_args(PolicyMode)
 QueryKind = Literal["person", "entity", "any"]
 Evidence = Literal["match", "mismatch", "unknown"]
 _QUERY_KINDS: tuple[str, ...] = get_args(QueryKind)
@@ -88,6 +106,92 @@ _LIST_NAMES_ZH = {
 }
 _EVIDENCE_ZH = {"match": "一致", "mismatch": "不一致", "unknown": "未知"}
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+SCORE_DIGITS = 4  # every score is compared with its threshold at this many decimals
+
+
+def passes(score: float, threshold: float) -> bool:
+    """``score >= threshold`` on rounded values: 0.79999997 against 0.80 passes, as displayed."""
+    return round(score, SCORE_DIGITS) >= round(threshold, SCORE_DIGITS)
+
+
+@dataclass(frozen=True)
+class ScreeningPolicy:
+    """What turns name evidence and secondary attributes into an outcome (docs/screening.md).
+
+    ``name_decides`` (the default, and the safe one): a name at or above ``threshold`` is a hit
+    whatever the birth date, nationality or script say; those only order the hits, name their
+    conflicts in the reasons, and confirm a ``match`` (``confirmed_threshold`` with a full birth
+    date or a document). ``attribute_weighted`` is the earlier behaviour: contradicting
+    attributes and the cross-script cap can push a strong name below the threshold, so a
+    misstated birth date clears a listed name. It exists for comparison and must be chosen.
+    """
+
+    mode: PolicyMode = "name_decides"
+    confirmed_threshold: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.mode not in _POLICY_MODES:
+            raise ValidationError(
+                f"policy mode must be one of {', '.join(_POLICY_MODES)}",
+                field="policy.mode",
+                rule="one_of",
+            )
+        if not 0.0 < self.confirmed_threshold <= 1.0:
+            raise ValidationError(
+                "confirmed threshold must be in (0, 1]",
+                field="policy.confirmed_threshold",
+                rule="range",
+            )
+
+
+DEFAULT_POLICY = ScreeningPolicy()
+
+
+@dataclass(frozen=True)
+class AllowDecision:
+    """A person's recorded decision that a screened party is not a listed entry (false positive).
+
+    It clears that one hit for that one name: ``name`` is compared after normalisation, and when
+    ``entry_digest`` is given (``ListEntry.digest`` at decision time) the decision lapses as
+    soon as the listed entry changes. ``record`` is where the decision was recorded (the ledger
+    decision id or receipt); a decision without a person and a record is refused.
+    """
+
+    name: str
+    list_id: str
+    entry_id: str
+    decided_by: str
+    record: str
+    entry_digest: str | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        for label in ("name", "list_id", "entry_id", "decided_by", "record"):
+            if not str(getattr(self, label)).strip():
+                raise ValidationError(
+                    f"an allow-list decision needs {label}", field=f"allow.{label}", rule="required"
+                )
+
+
+@dataclass(frozen=True)
+class HitReason:
+    """One reason of a hit: a stable code and its zh/en text (catalogue: screening_reasons.json)."""
+
+    code: str
+    zh: str
+    en: str
+
+
+@cache
+def _reason_templates() -> dict[str, dict[str, str]]:
+    path = resources.files("finbrain.identity").joinpath("data/screening_reasons.json")
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def _reason(code: str, **params: Any) -> HitReason:
+    template = _reason_templates()[code]
+    return HitReason(code, template["zh"].format(**params), template["en"].format(**params))
 
 
 @dataclass(frozen=True)
@@ -104,6 +208,11 @@ class Hit:
     programs: tuple[str, ...] = ()
     # The listed values behind each corroboration (e.g. dob "1980" vs "1980-02-03").
     evidence: dict[str, str] = field(default_factory=dict)
+    # The name evidence alone (after the weak-alias factor); ``score`` adds corroboration and
+    # is the hit's priority.
+    name_score: float = 0.0
+    reasons: tuple[HitReason, ...] = ()
+    allowed: bool = False  # covered by a person's recorded allow-list decision
 
 
 @dataclass(frozen=True)
@@ -114,6 +223,7 @@ class ScreeningResult:
     candidates_considered: int
     outcome: Outcome
     threshold: float = DEFAULT_THRESHOLD
+    policy: PolicyMode = "name_decides"
 
 
 @dataclass(frozen=True)
@@ -265,24 +375,25 @@ def _document_evidence(query: str | None, entry: ListEntry) -> tuple[Evidence, s
 def _score(
     name_score: float,
     match: NameMatch,
-    weak: bool,
     dob: tuple[Evidence, float, str],
     nationality: tuple[Evidence, float, str],
     document: tuple[Evidence, str],
     threshold: float,
+    cap_cross_script: bool,
 ) -> float:
-    score = name_score * (WEAK_ALIAS_FACTOR if weak else 1.0) + dob[1] + nationality[1]
+    """The hit's priority: the name score moved by corroboration (clipped, rounded)."""
+    score = name_score + dob[1] + nationality[1]
     if document[0] == "mismatch":
         score += DOCUMENT_CONTRADICTS
-    if match.cross_script and dob[0] != "match" and document[0] != "match":
-        # A pinyin spelling fits many Han names: without a birth date or document it must not
-        # reach the threshold the caller chose, however close the romanisation is.
+    if cap_cross_script and match.cross_script and dob[0] != "match" and document[0] != "match":
+        # attribute_weighted only: a pinyin spelling fits many Han names, so without a birth
+        # date or document it may not reach the threshold (this is what hid 李方伟 / Li Fangwei).
         score = min(score, threshold - 0.01)
     if document[0] == "match":
         # The same passport / national ID number is near-proof even when the name is spelled
         # differently (transliteration, alias not on the list).
         score = max(score, 0.96 + 0.04 * name_score)
-    return round(min(1.0, max(0.0, score)), 4)
+    return round(min(1.0, max(0.0, score)), SCORE_DIGITS)
 
 
 def _explanation(
@@ -371,9 +482,14 @@ class SanctionsIndex:
     """Every name variant of the given lists, prepared once and filed under its blocking keys."""
 
     def __init__(
-        self, lists: Sequence[SanctionsList], variants: Sequence[_Variant], skipped: int = 0
+        self,
+        lists: Sequence[SanctionsList],
+        variants: Sequence[_Variant],
+        skipped: int = 0,
+        policy: ScreeningPolicy = DEFAULT_POLICY,
     ) -> None:
         self.lists: tuple[SanctionsList, ...] = tuple(lists)
+        self.policy = policy  # the outcome policy screen() uses unless given one
         self.entries: tuple[ListEntry, ...] = tuple(e for lst in self.lists for e in lst.entries)
         self._variants: tuple[_Variant, ...] = tuple(variants)
         self.skipped_names = skipped  # list names the name module rejects (e.g. no letters)
@@ -456,7 +572,7 @@ class SanctionsIndex:
         variants = [
             _Variant(remap[v.entry], v.prepared, v.weak) for v in self._variants if v.entry in remap
         ]
-        return SanctionsIndex(lists, variants)
+        return SanctionsIndex(lists, variants, policy=self.policy)
 
     # persistence (JSON, never pickle) -----------------------------------------------------------
 
@@ -550,7 +666,11 @@ class SanctionsIndex:
         id_number: str | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         limit: int = 10,
+        policy: ScreeningPolicy | None = None,
+        allow: Iterable[AllowDecision] = (),
     ) -> ScreeningResult:
+        """Screen one party. ``policy`` defaults to the index's (``name_decides`` unless set);
+        ``allow`` holds people's recorded allow-list decisions (``AllowDecision``)."""
         if not 0.0 < threshold <= 1.0:
             raise ValidationError("threshold must be in (0, 1]", field="threshold", rule="range")
         if limit < 1:
@@ -563,7 +683,7 @@ class SanctionsIndex:
             nationality=_nationality(nationality),
             id_number=_id_number(id_number),
         )
-        return self._screen(query, threshold, limit)
+        return self._screen(query, threshold, limit, policy or self.policy, tuple(allow))
 
     def _shortlist(self, query: _Query, positions: list[int]) -> list[int]:
         """The candidates worth a full compare(), by a C-speed string similarity.
@@ -588,7 +708,14 @@ class SanctionsIndex:
         scored.sort(reverse=True)
         return [position for _, position in scored[:MAX_COMPARED]]
 
-    def _screen(self, query: _Query, threshold: float, limit: int) -> ScreeningResult:
+    def _screen(
+        self,
+        query: _Query,
+        threshold: float,
+        limit: int,
+        policy: ScreeningPolicy = DEFAULT_POLICY,
+        allow: tuple[AllowDecision, ...] = (),
+    ) -> ScreeningResult:
         positions = self._shortlist(query, self._candidates(query))
         forced_entries: set[int] = set()
         if query.id_number is not None:
@@ -596,9 +723,11 @@ class SanctionsIndex:
             forced_entries.update(self._documents.get(query.id_number, ()))
             for forced in forced_entries:
                 positions.extend(self._variants_of.get(forced, ()))
-        # Per entry, the best-scoring name variant; explanations only for the hits returned.
-        best: dict[int, tuple[float, int, NameMatch, tuple[Any, ...]]] = {}
+        # Per entry, the best name variant (hits first, then by priority); explanations only
+        # for the hits returned.
+        best: dict[int, tuple[tuple[bool, float, float], int, NameMatch, tuple[Any, ...]]] = {}
         compared_entries: set[int] = set()
+        name_decides = policy.mode == "name_decides"
         for position in dict.fromkeys(positions):
             variant = self._variants[position]
             entry = self.entries[variant.entry]
@@ -606,29 +735,43 @@ class SanctionsIndex:
             match = compare(query.prepared, variant.prepared)
             if match.score <= 0.0 and variant.entry not in forced_entries:
                 continue
+            name_score = round(
+                match.score * (WEAK_ALIAS_FACTOR if variant.weak else 1.0), SCORE_DIGITS
+            )
             dob = _dob_evidence(query.birth_date, entry.birth_dates)
             nat = _nationality_evidence(query.nationality, entry)
             doc = _document_evidence(query.id_number, entry)
-            score = _score(match.score, match, variant.weak, dob, nat, doc, threshold)
+            score = _score(name_score, match, dob, nat, doc, threshold, not name_decides)
+            if name_decides:
+                # The name decides whether this is a hit; corroboration only sets its priority.
+                is_hit = passes(name_score, threshold) or doc[0] == "match"
+            else:
+                is_hit = passes(score, threshold)
+            rank = (is_hit, score, name_score)
             current = best.get(variant.entry)
-            if current is None or score > current[0]:
-                best[variant.entry] = (score, position, match, (dob, nat, doc))
+            if current is None or rank > current[0]:
+                best[variant.entry] = (rank, position, match, (dob, nat, doc))
         ranked = sorted(
-            (item for item in best.items() if item[1][0] >= threshold),
+            (item for item in best.items() if item[1][0][0]),
             key=lambda item: (
-                -item[1][0],
+                -item[1][0][1],
+                -item[1][0][2],
                 self.entries[item[0]].list_id,
                 self.entries[item[0]].entry_id,
             ),
         )[:limit]
-        hits = [self._hit(query, e, *found) for e, found in ranked]
+        hits = [
+            self._hit(query, e, rank[1], rank[2], position, match, found, threshold, policy, allow)
+            for e, (rank, position, match, found) in ranked
+        ]
         return ScreeningResult(
             query=query.prepared.original,
             list_version=self.version,
             hits=hits,
             candidates_considered=len(compared_entries),
-            outcome=_outcome(hits),
+            outcome=_outcome(hits, policy),
             threshold=threshold,
+            policy=policy.mode,
         )
 
     def _hit(
@@ -636,18 +779,32 @@ class SanctionsIndex:
         query: _Query,
         entry_position: int,
         score: float,
+        name_score: float,
         position: int,
         match: NameMatch,
         found: tuple[Any, ...],
+        threshold: float,
+        policy: ScreeningPolicy,
+        allow: tuple[AllowDecision, ...],
     ) -> Hit:
         entry = self.entries[entry_position]
-        matched = self._variants[position].prepared.original
+        variant = self._variants[position]
+        matched = variant.prepared.original
         dob, nat, doc = found
         evidence = {
             "dob": (dob[0], dob[2]),
             "nationality": (nat[0], nat[2]),
             "identifier": (doc[0], doc[1]),
         }
+        decision = _allowed_by(query, entry, allow)
+        reasons = _hit_reasons(
+            query, match, name_score, score, evidence, variant.weak, threshold, policy
+        )
+        if decision is not None:
+            allowed = _reason(
+                "SCR-ALLOWLISTED", decided_by=decision.decided_by, record=decision.record
+            )
+            reasons = (allowed, *reasons)
         return Hit(
             list_id=entry.list_id,
             entry_id=entry.entry_id,
@@ -662,18 +819,99 @@ class SanctionsIndex:
             ),
             programs=entry.programs,
             evidence={k: v[1] for k, v in evidence.items()},
+            name_score=name_score,
+            reasons=reasons,
+            allowed=decision is not None,
         )
 
 
-def _outcome(hits: Sequence[Hit]) -> Outcome:
-    if not hits:
+def _allowed_by(
+    query: _Query, entry: ListEntry, allow: tuple[AllowDecision, ...]
+) -> AllowDecision | None:
+    for decision in allow:
+        if (decision.list_id, decision.entry_id) != (entry.list_id, entry.entry_id):
+            continue
+        if decision.entry_digest is not None and decision.entry_digest != entry.digest:
+            continue  # the listed entry changed since the decision: it no longer applies
+        try:
+            decided = prepare(decision.name, kind=query.prepared.kind).normalised
+        except InvalidNameError:
+            continue
+        if decided == query.prepared.normalised:
+            return decision
+    return None
+
+
+def _corroborated(corroboration: Mapping[str, str], evidence: Mapping[str, str]) -> bool:
+    # A birth year is shared by too many namesakes: only a full date or a document confirms.
+    full_date = corroboration["dob"] == "match" and len(evidence.get("dob", "")) == 10
+    return full_date or corroboration["identifier"] == "match"
+
+
+def _hit_reasons(
+    query: _Query,
+    match: NameMatch,
+    name_score: float,
+    score: float,
+    evidence: Mapping[str, tuple[str, str]],
+    weak: bool,
+    threshold: float,
+    policy: ScreeningPolicy,
+) -> tuple[HitReason, ...]:
+    """Why this is a hit and what the secondary attributes said, most important first."""
+    status = {k: v[0] for k, v in evidence.items()}
+    detail = {k: v[1] for k, v in evidence.items()}
+    corroborated = _corroborated(status, detail)
+    out: list[HitReason] = []
+    shown = f"{name_score:.2f}"
+    if corroborated and passes(score, policy.confirmed_threshold) and status["dob"] != "mismatch":
+        out.append(_reason("SCR-CONFIRMED", name_score=shown))
+    elif match.cross_script:
+        out.append(_reason("SCR-CROSS-SCRIPT", rule=match.rule))
+    elif match.rule == "romanisation":
+        steps = "; ".join(f"{a} ↔ {b}" for a, b in match.matched[:6])
+        out.append(_reason("SCR-ROMANISATION", steps=steps))
+    elif match.rule == "translation":
+        steps = "; ".join(f"{a} ↔ {b}" for a, b in match.matched[:6])
+        out.append(_reason("SCR-TRANSLATION", steps=steps))
+    else:
+        out.append(_reason("SCR-NAME-STRONG", name_score=shown, threshold=f"{threshold:.2f}"))
+    if status["identifier"] == "match":
+        out.append(_reason("SCR-DOC-MATCH", detail=detail["identifier"]))
+    elif status["identifier"] == "mismatch":
+        out.append(_reason("SCR-DOC-CONFLICT"))
+    if status["dob"] == "match":
+        out.append(_reason("SCR-DOB-MATCH", detail=detail["dob"]))
+    elif status["dob"] == "mismatch":
+        out.append(_reason("SCR-DOB-CONFLICT", query=query.birth_date, detail=detail["dob"]))
+    else:
+        out.append(
+            _reason("SCR-DOB-NOT-GIVEN" if query.birth_date is None else "SCR-DOB-NOT-LISTED")
+        )
+    if status["nationality"] == "match":
+        out.append(_reason("SCR-NAT-MATCH", detail=detail["nationality"]))
+    elif status["nationality"] == "mismatch":
+        out.append(
+            _reason("SCR-NAT-CONFLICT", query=query.nationality, detail=detail["nationality"])
+        )
+    if weak:
+        out.append(_reason("SCR-WEAK-ALIAS"))
+    if policy.mode == "attribute_weighted":
+        out.append(_reason("SCR-POLICY-ATTRIBUTES"))
+    return tuple(out)
+
+
+def _outcome(hits: Sequence[Hit], policy: ScreeningPolicy = DEFAULT_POLICY) -> Outcome:
+    counted = [hit for hit in hits if not hit.allowed]
+    if not counted:
         return "clear"
-    for hit in hits:
+    for hit in counted:
         c = hit.corroboration
-        # A birth year is shared by too many namesakes: only a full date or a document confirms.
-        full_date = c["dob"] == "match" and len(hit.evidence.get("dob", "")) == 10
-        corroborated = full_date or c["identifier"] == "match"
-        if hit.score >= CONFIRMED_THRESHOLD and corroborated and c["dob"] != "mismatch":
+        if (
+            passes(hit.score, policy.confirmed_threshold)
+            and _corroborated(c, hit.evidence)
+            and c["dob"] != "mismatch"
+        ):
             return "match"
     return "potential_match"
 
@@ -712,6 +950,7 @@ def rescreen(
     old_index: SanctionsIndex,
     new_index: SanctionsIndex,
     threshold: float = DEFAULT_THRESHOLD,
+    policy: ScreeningPolicy | None = None,
 ) -> list[RescreenChange]:
     """What a list update changes for these customers, screening only the changed entries.
 
@@ -725,6 +964,7 @@ def rescreen(
         return []
     small_new = new_index.subset(changed.new)
     small_old = old_index.subset(changed.old)
+    chosen = policy or new_index.policy
     out: list[RescreenChange] = []
     for customer in customers:
         kind = _query_kind(customer.kind)
@@ -737,10 +977,12 @@ def rescreen(
         )
         limit = max(1, len(changed.new) + len(changed.old))
         before = {
-            (h.list_id, h.entry_id): h for h in small_old._screen(query, threshold, limit).hits
+            (h.list_id, h.entry_id): h
+            for h in small_old._screen(query, threshold, limit, chosen).hits
         }
         after = {
-            (h.list_id, h.entry_id): h for h in small_new._screen(query, threshold, limit).hits
+            (h.list_id, h.entry_id): h
+            for h in small_new._screen(query, threshold, limit, chosen).hits
         }
         for key in sorted(before.keys() | after.keys()):
             old_hit, new_hit = before.get(key), after.get(key)
