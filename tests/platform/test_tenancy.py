@@ -285,3 +285,198 @@ def test_tenants_and_keys_are_listed_page_by_page(platform: Platform) -> None:
         assert first.id not in [k.id for k in tenancy.list_keys(session, made[1])]
         error = _refusal(lambda: tenancy.list_keys(session, "01ARZ3NDEKTSV4RRFFQ69G5FAV"))
         assert isinstance(error, NotFoundError)
+
+
+def test_a_tenant_name_lost_in_a_race_is_a_conflict_not_a_crash(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests create the same name at once: both find it free, one insert fails."""
+    with platform.db.platform() as session:
+        tenancy.create_tenant(session, "并发银行")
+    with platform.db.platform() as session:
+        monkeypatch.setattr(session, "scalar", lambda *_a, **_k: None)  # the check saw no row
+        error = _refusal(lambda: tenancy.create_tenant(session, "并发银行"))
+        assert isinstance(error, ConflictError)
+        assert (error.field, error.rule) == ("name", "unique")
+        assert error.detail == "a tenant named '并发银行' exists"
+        monkeypatch.undo()
+        # The failed insert was rolled back to its savepoint: the session goes on.
+        assert tenancy.create_tenant(session, "另一家银行").status == "active"
+
+
+def test_a_conflicting_name_is_named_in_the_detail(platform: Platform) -> None:
+    with platform.db.platform() as session:
+        tenancy.create_tenant(session, "Bank A")
+        error = _refusal(lambda: tenancy.create_tenant(session, "Bank A"))
+        assert isinstance(error, ConflictError)
+        assert error.detail == "a tenant named 'Bank A' exists"
+        tenant = tenancy.create_tenant(session, "Bank B")
+        assert tenant.created_at is not None and len(tenant.id) == 26
+
+
+def test_issued_keys_carry_what_they_were_made_with(platform: Platform) -> None:
+    with platform.db.platform() as session:
+        operator = tenancy.create_operator_key(session, label="backup")
+        assert (operator.tenant_id, operator.scopes, operator.label) == (None, (), "backup")
+        assert operator.secret.startswith(f"fbo_{operator.id}_")
+        assert len(operator.secret) == len("fbo_") + 26 + 1 + 43
+        stored = session.get(OperatorKey, operator.id)
+        assert stored is not None and stored.label == "backup"
+        assert stored.secret_hash != operator.secret and len(stored.secret_hash) == 64
+
+
+def test_revoked_keys_name_the_rule(platform: Platform) -> None:
+    _, admin = platform.new_tenant()
+    with platform.db.platform() as session:
+        operator = tenancy.create_operator_key(session)
+        tenancy.revoke_key(session, admin.split("_")[1])
+        tenancy.revoke_key(session, operator.id)
+    with platform.db.platform() as session:
+        for presented in (admin, operator.secret):
+            error = _refusal(lambda p=presented: tenancy.authenticate(session, p))
+            assert (error.code, error.rule) == ("FB-KEY-REVOKED", "not_revoked")
+
+
+def test_a_suspended_tenant_is_refused_in_the_service(platform: Platform) -> None:
+    tenant_id, admin = platform.new_tenant()
+    with platform.db.platform() as session:
+        session.get(Tenant, tenant_id).status = "closed"  # type: ignore[union-attr]
+    with platform.db.platform() as session:
+        error = _refusal(lambda: tenancy.authenticate(session, admin))
+        assert (error.code, error.rule, error.status) == (
+            "FB-TENANT-SUSPENDED",
+            "tenant_active",
+            401,
+        )
+
+
+def test_revocation_drops_an_entry_cached_before_the_commit(platform: Platform) -> None:
+    """A request that authenticates between the revocation and its commit caches the key once
+    more; the commit drops it again."""
+    _, admin = platform.new_tenant()
+    with platform.db.platform() as session:
+        principal = tenancy.authenticate(session, admin)
+        tenancy.revoke_key(session, principal.key_id)
+        tenancy.remember_principal(admin, principal)  # the request in between
+        assert tenancy.cached_principal(admin) == principal
+    assert tenancy.cached_principal(admin) is None
+
+
+def test_listing_follows_the_ids_not_the_insertion_order(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ids handed out in descending order: a listing that forgot its ORDER BY shows them so.
+    ids = iter(f"01ZZZZZZZZZZZZZZZZZZZZZ{n:03d}" for n in range(999, 0, -1))
+    monkeypatch.setattr(tenancy, "new_id", lambda: next(ids))
+    with platform.db.platform() as session:
+        made = [tenancy.create_tenant(session, f"Ordered {i}").id for i in range(6)]
+        keys = [
+            tenancy.create_key(session, made[0], label=str(i), created_by="t") for i in range(4)
+        ]
+    assert made == sorted(made, reverse=True)
+    with platform.db.platform() as session:
+        listed = [k.id for k in tenancy.list_keys(session, made[0])]
+        assert listed == sorted(k.id for k in keys)
+        page, cursor = tenancy.list_tenants(session, limit=3)
+        everyone = [t.id for t in tenancy.list_tenants(session, limit=100)[0]]
+        assert everyone == sorted(everyone) and everyone[-6:] == sorted(made)
+        assert [t.id for t in page] == everyone[:3] and cursor is not None
+        rest, end = tenancy.list_tenants(session, limit=100, cursor=cursor)
+        assert [t.id for t in rest] == everyone[3:] and end is None
+
+
+def test_tenants_are_listed_fifty_at_a_time_by_default(platform: Platform) -> None:
+    with platform.db.platform() as session:
+        for i in range(51):
+            tenancy.create_tenant(session, f"Bank {i:02d}")
+        page, cursor = tenancy.list_tenants(session)
+        assert len(page) == 50 and cursor is not None
+
+
+# --------------------------------------------------------------------------------------------
+# the authentication cache
+
+
+def test_a_cache_entry_is_fresh_until_its_expiry_and_a_claim_lasts_the_grace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [5000.0]
+    monkeypatch.setattr(tenancy.time, "monotonic", lambda: now[0])
+    key = "fbk_cache_boundary_test"
+    principal = tenancy.Principal(kind="tenant", key_id="K", tenant_id="T", scopes=("admin",))
+    tenancy.remember_principal(key, principal)
+    now[0] += tenancy.AUTH_CACHE_TTL  # exactly at the expiry: no longer fresh
+    assert tenancy.cached_principal(key) is None
+    assert tenancy.cached_principal(key, claim=True) is None  # claimed now
+    now[0] += tenancy.AUTH_REFRESH_GRACE  # exactly at the end of the grace: over
+    assert tenancy.cached_principal(key) is None
+    tenancy.forget_presented(key)
+
+
+def test_an_unclaimed_expired_entry_is_never_handed_out_even_early_in_the_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.5]  # monotonic clocks may start near zero
+    monkeypatch.setattr(tenancy.time, "monotonic", lambda: now[0])
+    key = "fbk_cache_early_clock_test"
+    principal = tenancy.Principal(kind="tenant", key_id="K", tenant_id="T")
+    tenancy.remember_principal(key, principal)
+    now[0] = 0.5 + tenancy.AUTH_CACHE_TTL + 0.1
+    assert tenancy.cached_principal(key) is None
+    assert tenancy.cached_principal(key, claim=True) is None
+    tenancy.forget_presented(key)
+
+
+class _RacingLock:
+    """A lock under which another request has just changed the entry (``change`` runs on
+    entry), as a concurrent refresh or failure would."""
+
+    def __init__(self, change: object) -> None:
+        self.change = change
+
+    def __enter__(self) -> None:
+        assert callable(self.change)
+        self.change()
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def test_a_claim_that_loses_a_race_takes_the_winners_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr(tenancy.time, "monotonic", lambda: now[0])
+    key = "fbk_cache_race_test"
+    old = tenancy.Principal(kind="tenant", key_id="K", tenant_id="T", scopes=("old",))
+    new = tenancy.Principal(kind="tenant", key_id="K", tenant_id="T", scopes=("new",))
+    tenancy.remember_principal(key, old)
+    now[0] += tenancy.AUTH_CACHE_TTL + 0.5
+    # Another request refreshed the entry meanwhile: its answer is taken, nothing is claimed.
+    digest = tenancy._hash(key)
+    refreshed = (new, now[0] + tenancy.AUTH_CACHE_TTL, 0.0)
+    monkeypatch.setattr(
+        tenancy, "_auth_lock", _RacingLock(lambda: tenancy._auth_cache.update({digest: refreshed}))
+    )
+    assert tenancy.cached_principal(key, claim=True) == new
+    assert tenancy._auth_cache[digest] is refreshed
+    # Another request's refresh failed meanwhile and dropped the entry: None, nothing cached.
+    tenancy._auth_cache[digest] = (old, now[0] - 1, 0.0)
+    monkeypatch.setattr(
+        tenancy, "_auth_lock", _RacingLock(lambda: tenancy._auth_cache.pop(digest, None))
+    )
+    assert tenancy.cached_principal(key, claim=True) is None
+    assert digest not in tenancy._auth_cache
+
+
+def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tenancy, "_AUTH_CACHE_MAX", 3)
+    monkeypatch.setattr(tenancy, "_auth_cache", {})
+    principal = tenancy.Principal(kind="operator", key_id="O")
+    for i in range(3):
+        tenancy.remember_principal(f"fbo_bound_{i}", principal)
+    assert len(tenancy._auth_cache) == 3
+    tenancy.remember_principal("fbo_bound_3", principal)  # full: the cache starts over
+    assert len(tenancy._auth_cache) == 1
+    assert tenancy.cached_principal("fbo_bound_3") == principal
+    assert tenancy.cached_principal("fbo_bound_0") is None

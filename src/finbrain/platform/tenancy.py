@@ -102,9 +102,11 @@ def create_tenant(session: Session, name: str) -> Tenant:
     if session.scalar(select(Tenant.id).where(Tenant.name == name)) is not None:
         raise ConflictError(f"a tenant named {name!r} exists", field="name", rule="unique")
     tenant = Tenant(id=new_id(), name=name, status="active", created_at=utcnow())
-    session.add(tenant)
     try:
+        # Added inside the savepoint: a name lost in a race is rolled back with it and leaves
+        # nothing pending, so the caller's session goes on.
         with session.begin_nested():
+            session.add(tenant)
             session.flush()
     except IntegrityError:
         raise ConflictError(
