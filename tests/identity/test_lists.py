@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -214,3 +215,22 @@ def test_without_the_data_folder_the_bundled_lists_give_the_same_versions(
         assert {lst.list_id: lst.version for lst in load_lists()} == expected
     finally:
         reset_settings()
+
+
+def test_list_files_name_every_file_each_list_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The saved screening index is keyed on these files' digests: none may be missing."""
+    from finbrain.datasets import identity as sources
+    from finbrain.identity import lists
+
+    for list_id in LIST_IDS:
+        read: list[str] = []
+
+        def recording(relpath: str, real: Any = lists.data_bytes, read: list[str] = read) -> bytes:
+            read.append(relpath)
+            return bytes(real(relpath))
+
+        with monkeypatch.context() as patched:
+            patched.setattr(lists, "data_bytes", recording)
+            patched.setattr(sources, "data_bytes", recording)
+            load_list(list_id)
+        assert sorted(read) == sorted(lists.LIST_FILES[list_id]), list_id

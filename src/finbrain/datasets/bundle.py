@@ -21,13 +21,14 @@ from types import MappingProxyType
 
 from finbrain.core.errors import DatasetChecksumError, DatasetMissingError
 from finbrain.datasets.files import (
+    checksums,
     normalise_relpath,
     optional_data_dir,
     sha256_bytes,
     verified_path,
 )
 
-__all__ = ["BUNDLED", "BundledFile", "bundled_bytes", "data_bytes"]
+__all__ = ["BUNDLED", "BundledFile", "bundled_bytes", "data_bytes", "source_digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +109,23 @@ def data_bytes(relpath: str) -> bytes:
     if name not in BUNDLED or (root is not None and (root / name).is_file()):
         return verified_path(name).read_bytes()
     return bundled_bytes(name)
+
+
+def source_digest(relpath: str) -> str:
+    """The pinned SHA-256 of the copy :func:`data_bytes` would read, without reading it.
+
+    The data folder's ``SHA256SUMS`` entry when the folder has the file, else the bundle's pin:
+    what a cache built from the file keys on.
+    """
+    name = normalise_relpath(relpath)
+    root = optional_data_dir()
+    if name in BUNDLED and (root is None or not (root / name).is_file()):
+        return BUNDLED[name].sha256
+    pinned = checksums(root).get(name)
+    if pinned is None:
+        raise DatasetChecksumError(
+            f"Dataset file {name} has no entry in SHA256SUMS: refusing a file whose content is "
+            "not pinned.",
+            path=name,
+        )
+    return pinned

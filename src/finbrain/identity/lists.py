@@ -30,6 +30,7 @@ from finbrain.datasets import identity as sources
 from finbrain.datasets.bundle import data_bytes
 
 __all__ = [
+    "LIST_FILES",
     "LIST_IDS",
     "EntryKind",
     "ListDiff",
@@ -46,6 +47,17 @@ __all__ = [
 ListId = Literal["ofac_sdn", "uk_fcdo", "un"]
 EntryKind = Literal["person", "entity", "vessel", "aircraft", "unknown"]
 LIST_IDS: tuple[ListId, ...] = get_args(ListId)
+#: The data files each list is read from (paths in the data folder; all of them ship bundled).
+#: ``load_list("ofac_sdn", newer_aliases=True)`` also reads ``identity/ofac_alt_2025/alt.csv``.
+LIST_FILES: Mapping[str, tuple[str, ...]] = {
+    "ofac_sdn": (
+        "identity/ofac_sdn_2022/sdn.csv",
+        "identity/ofac_sdn_2022/alt.csv",
+        "identity/ofac_sdn_2022/add.csv",
+    ),
+    "uk_fcdo": ("identity/uk_fcdo_2025/uk_sanctions_list_2025-08-11.ods",),
+    "un": ("identity/un_2018/consolidated.xml",),
+}
 _KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
 
 

@@ -2,13 +2,17 @@
 screened customers so that a new list version re-screens them. Screenings are decisions on the
 ledger: a bank can prove later which list version cleared a customer.
 
-The sanctions index is shared by every tenant (the lists are public) and built once per process
-from the data directory; it is warmed in the background when the API starts.
+The sanctions index is shared by every tenant (the lists are public). It is built from the lists
+(the data directory's copies, else the ones bundled with finbrain) once per list version and
+code, saved under ``FINBRAIN_HOME/cache`` and loaded by every later process (the API at start,
+``finbrain screen``, the demo); it is warmed in the background when the API starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +22,10 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import BilingualText, Decision, Reason, Subject, new_id, utcnow
-from finbrain.core.errors import DatasetError, ServiceUnavailableError
+from finbrain.core.errors import DatasetError, FinbrainError, ServiceUnavailableError
 from finbrain.core.settings import Settings
-from finbrain.identity import lists
+from finbrain.datasets.bundle import source_digest
+from finbrain.identity import lists, screening
 from finbrain.identity.screening import Hit, SanctionsIndex, ScreeningResult
 from finbrain.platform import decisions
 from finbrain.platform.store.models import ScreenedCustomer
@@ -32,8 +37,49 @@ _lock = threading.Lock()
 _indexes: dict[str, SanctionsIndex] = {}
 
 
+_CACHE_FORMAT = b"finbrain sanctions index cache 1\n"
+
+
+def index_cache_path(settings: Settings) -> Path:
+    """Where the index of the current lists and code is saved: the name is a digest of every
+    source file's pinned SHA-256 and of the code that reads the lists and prepares the names,
+    so a new list file or a new matcher gives a new file (never a stale index)."""
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    for list_id in LIST_IDS:
+        for relpath in lists.LIST_FILES[list_id]:
+            digest.update(f"{list_id}\t{relpath}\t{source_digest(relpath)}\n".encode())
+    for module in (lists, screening):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(screening._names_digest().encode())
+    return settings.home / "cache" / f"sanctions-index-{digest.hexdigest()[:24]}.json.gz"
+
+
+def _load_saved(path: Path) -> SanctionsIndex | None:
+    if not path.is_file():
+        return None
+    try:
+        return SanctionsIndex.load(path)
+    except (FinbrainError, OSError, EOFError, ValueError, KeyError, TypeError, IndexError):
+        log.warning("saved sanctions index %s is unreadable: rebuilding it", path, exc_info=True)
+        return None
+
+
+def _save(index: SanctionsIndex, path: Path) -> None:
+    """Keep the index for later processes (best effort: a read-only home only costs time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A name of this process's own: two processes saving at once never mix their bytes.
+        mine = index.save(path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}"))
+        mine.replace(path)
+        for old in path.parent.glob("sanctions-index-*.json.gz"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not save the sanctions index to %s", path, exc_info=True)
+
+
 def screening_index(settings: Settings) -> SanctionsIndex:
-    """The OFAC + UK + UN index for this data directory, built on first use."""
+    """The OFAC + UK + UN index: from memory, else the saved file, else built (and saved)."""
     key = str(Path(settings.data_dir).resolve()) if settings.data_dir else ""
     index = _indexes.get(key)
     if index is not None:
@@ -42,15 +88,19 @@ def screening_index(settings: Settings) -> SanctionsIndex:
         index = _indexes.get(key)
         if index is None:
             try:
-                index = SanctionsIndex.build(lists.load_lists(LIST_IDS))
+                path = index_cache_path(settings)
+                index = _load_saved(path)
+                if index is None:
+                    index = SanctionsIndex.build(lists.load_lists(LIST_IDS))
+                    _save(index, path)
+                    log.info("sanctions index built: version %s", index.version[:12])
             except DatasetError as exc:
                 raise ServiceUnavailableError(
-                    "the sanctions lists are not in the data directory",
+                    "the sanctions lists are neither in the data directory nor bundled",
                     field="data_dir",
                     rule="sanctions_lists_present",
                 ) from exc
             _indexes[key] = index
-            log.info("sanctions index built: version %s", index.version[:12])
     return index
 
 
