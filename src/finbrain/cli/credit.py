@@ -40,6 +40,36 @@ def _read(source: str) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
 
 
+ProtectedOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--protected",
+        help="A column the model may never use as a feature (repeat for more); it is reported in "
+        "the fairness check. Default: sex and marital status (a built-in dataset's own columns); "
+        "a list given here replaces the default, so name those too.",
+    ),
+]
+MonitorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--monitor",
+        help="A feature to keep but check for fairness (repeat for more). Default: age (and a "
+        "built-in dataset's other watched columns).",
+    ),
+]
+
+
+def _fairness_lists(
+    data: str, protected: list[str] | None, monitor: list[str] | None
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The exclusion and monitoring lists: as given, else the built-in dataset's defaults."""
+    from finbrain.credit.protected import MONITORED_BY_DATASET, PROTECTED_BY_DATASET
+
+    excluded = tuple(protected) if protected else PROTECTED_BY_DATASET.get(data)
+    watched = tuple(monitor) if monitor else MONITORED_BY_DATASET.get(data)
+    return excluded, watched
+
+
 def _fail(exc: FinbrainError) -> None:
     err.print(f"[red]error[/red] {exc.code}: {exc}", highlight=False)
     raise typer.Exit(code=2)
@@ -55,8 +85,12 @@ def train(
     kind: Annotated[
         str, typer.Option(help="scorecard or gbm (LightGBM challenger).")
     ] = "scorecard",
+    protected: ProtectedOption = None,
+    monitor: MonitorOption = None,
 ) -> None:
-    """Fit a scorecard or GBM (70/30 stratified), register it, optionally promote it."""
+    """Fit a scorecard or GBM (70/30 stratified), register it, optionally promote it.
+
+    Sex and marital status are never features unless --protected names another list."""
     from finbrain.platform import credit, registry
     from finbrain.platform.store.database import Database
 
@@ -64,13 +98,19 @@ def train(
     column = target or BUILTIN.get(data)
     if column is None or column not in frame.columns:
         raise typer.BadParameter(f"target column {column!r} not in the data", param_hint="--target")
+    excluded, watched = _fairness_lists(data, protected, monitor)
     db = Database(get_settings())
     try:
         with out.status("training…"):
+            features, labels = frame.drop(columns=[column]), frame[column]
             if kind == "gbm":
-                gbm, metrics = credit.train_gbm(frame.drop(columns=[column]), frame[column])
+                gbm, metrics = credit.train_gbm(
+                    features, labels, protected=excluded, monitored=watched
+                )
             else:
-                card, metrics, html = credit.train(frame.drop(columns=[column]), frame[column])
+                card, metrics, html = credit.train(
+                    features, labels, protected=excluded, monitored=watched
+                )
         with db.tenant(tenant) as session:
             if kind == "gbm":
                 row = credit.register_gbm(session, tenant, gbm, metrics, name)
@@ -89,6 +129,8 @@ def train(
         f"{metrics['ks']:.4f}  features {len(metrics['features'])}"
         + ("  [green]champion[/green]" if promote else "")
     )
+    if metrics["protected"]:
+        out.print(f"protected, not features: {', '.join(metrics['protected'])}", highlight=False)
 
 
 @app.command("report")
@@ -96,13 +138,16 @@ def report(
     data: Annotated[str, typer.Argument(help="german | taiwan | hmeq | lendingclub | FILE")],
     out_file: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")],
     target: Annotated[str | None, typer.Option(help="Target column (1 = bad).")] = None,
-    protected: Annotated[str | None, typer.Option(help="Attribute for the fairness check.")] = None,
+    protected: ProtectedOption = None,
+    monitor: MonitorOption = None,
     title: Annotated[str, typer.Option(help="Report title.")] = "Scorecard",
     language: Annotated[str, typer.Option(help="zh or en.")] = "en",
 ) -> None:
-    """Fit a scorecard (70/30 stratified) and write its self-contained HTML report."""
+    """Fit a scorecard (70/30 stratified) and write its self-contained HTML report, with a
+    fairness check across every protected and monitored attribute."""
     from sklearn.model_selection import train_test_split
 
+    from finbrain.credit.protected import monitored_columns
     from finbrain.credit.report import build_report
     from finbrain.credit.scorecard import Scorecard
 
@@ -111,12 +156,14 @@ def report(
     if column is None or column not in frame.columns:
         raise typer.BadParameter(f"target column {column!r} not in the data", param_hint="--target")
     features, labels = frame.drop(columns=[column]), frame[column].to_numpy()
+    excluded, watched = _fairness_lists(data, protected, monitor)
     try:
         x_train, x_test, y_train, y_test = train_test_split(
             features, labels, test_size=0.3, stratify=labels, random_state=42
         )
         with out.status("fitting and writing the report…"):
-            card = Scorecard().fit(x_train, y_train)
+            card = Scorecard(protected=excluded).fit(x_train, y_train)
+            monitored = monitored_columns(features.columns, watched)
             html = build_report(
                 card,
                 x_train,
@@ -124,7 +171,7 @@ def report(
                 x_test,
                 y_test,
                 title=title,
-                protected=protected,
+                protected=[*card.protected_, *(c for c in monitored if c not in card.protected_)],
                 language=language,
             )
     except FinbrainError as exc:

@@ -17,12 +17,17 @@ import pandas as pd
 from finbrain.core.decision import Reason
 from finbrain.core.errors import ValidationError
 from finbrain.credit.categories import category_keys
+from finbrain.credit.protected import protected_columns
 from finbrain.credit.reasons import reason
 
 MAX_REASONS = 4
 
 
 class GBMChallenger:
+    """LightGBM with monotone constraints. ``protected`` as for the scorecard: ``None`` leaves
+    out sex and marital status (:mod:`finbrain.credit.protected`), ``()`` nothing; the columns
+    left out are ``protected_`` and are saved with the model."""
+
     def __init__(
         self,
         *,
@@ -35,6 +40,7 @@ class GBMChallenger:
         subsample: float = 0.8,
         colsample: float = 0.8,
         random_state: int = 0,
+        protected: Sequence[str] | None = None,
     ) -> None:
         self.features = features
         self.monotone = monotone
@@ -45,6 +51,7 @@ class GBMChallenger:
         self.subsample = subsample
         self.colsample = colsample
         self.random_state = random_state
+        self.protected = protected
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:  # noqa: N803
         missing = [f for f in self.features_ if f not in X.columns]
@@ -62,7 +69,18 @@ class GBMChallenger:
         target = np.asarray(y, dtype=float)
         if not set(np.unique(target)) <= {0.0, 1.0} or len(np.unique(target)) != 2:
             raise ValidationError(field="y", rule="binary_target")
-        self.features_ = list(self.features or X.columns)
+        self.protected_ = protected_columns(X.columns, self.protected)
+        if self.features:
+            named = [f for f in self.features if f in self.protected_]
+            if named:
+                raise ValidationError(
+                    f"{named[0]} is a protected attribute and cannot be a feature",
+                    field=named[0],
+                    rule="not_protected",
+                )
+            self.features_ = list(self.features)
+        else:
+            self.features_ = [f for f in X.columns if f not in self.protected_]
         self.categories_ = {
             f: sorted(category_keys(X[f].dropna()).unique().tolist())
             for f in self.features_
@@ -149,6 +167,7 @@ def to_json(model: GBMChallenger) -> str:
             "features": model.features_,
             "categories": model.categories_,
             "monotone_constraints": model.monotone_constraints_,
+            "protected": list(getattr(model, "protected_", [])),
             "lightgbm": model.to_text(),
         },
         ensure_ascii=False,
@@ -165,5 +184,6 @@ def from_json(text: str) -> GBMChallenger:
     model.features_ = list(data["features"])
     model.categories_ = {k: list(v) for k, v in data["categories"].items()}
     model.monotone_constraints_ = dict(data["monotone_constraints"])
+    model.protected_ = list(data.get("protected", []))
     model.booster_ = lgb.Booster(model_str=data["lightgbm"])
     return model

@@ -66,6 +66,7 @@ def to_json(scorecard: Scorecard) -> str:
             "base_odds": scorecard.base_odds,
             "factor": scorecard.factor_,
             "offset": scorecard.offset_,
+            "protected": list(getattr(scorecard, "protected_", [])),
             "features": [cf.to_dict() for cf in scorecard.compiled_.values()],
         },
         ensure_ascii=False,
@@ -82,4 +83,6 @@ def from_json(text: str) -> Scorecard:
     card.factor_, card.offset_ = data["factor"], data["offset"]
     card.compiled_ = {f["name"]: CompiledFeature(**f) for f in data["features"]}
     card.selected_ = list(card.compiled_)
+    # Documents written before the list was recorded name no protected attributes.
+    card.protected_ = list(data.get("protected", []))
     return card

@@ -3,14 +3,16 @@ offline (SR 11-7 / JR/T 0221 style). Charts are inline SVG drawn here: no script
 
 Sections: model card, discrimination (ROC, KS, score distributions), calibration by decile,
 stability (PSI/CSI development vs hold-out), IV ranking and every feature's bins with WoE,
-the points table, a fairness check of approval rates across a declared protected attribute
-(with the four-fifths adverse-impact ratio), and the reason catalogue used for declines.
+the points table, a fairness check of approval rates across each protected attribute (by default
+the ones the scorecard was kept from using; with the four-fifths adverse-impact ratio), and the
+reason catalogue used for declines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from importlib import resources
@@ -119,17 +121,49 @@ def _histograms(score_good: np.ndarray, score_bad: np.ndarray) -> str:
     )
 
 
+_BANDS = 4  # a numeric attribute (age) is reported in quartile bands
+_MAX_GROUPS = 10
+
+
+def _bands(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Quartile bands of a numeric attribute: each value's band label, and the labels in order."""
+    numbers = values.astype(float)
+    edges = np.unique(np.quantile(numbers.dropna(), np.linspace(0, 1, _BANDS + 1)))
+    if pd.api.types.is_integer_dtype(values.dtype):
+        edges = np.unique(np.round(edges))
+    labels = [
+        f"[{lo:g}, {hi:g}{']' if i == len(edges) - 2 else ')'}"
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges))
+    ]
+    position = np.searchsorted(edges, numbers.to_numpy(), side="right") - 1
+    index = np.clip(position, 0, len(labels) - 1)
+    band = np.array(labels, dtype=object)[index]
+    band[numbers.isna().to_numpy()] = "missing"
+    return band, [*labels, "missing"]
+
+
 def fairness(
     frame: pd.DataFrame, approved: np.ndarray, attribute: str | None
 ) -> tuple[list[dict[str, Any]], float | None]:
     """Approval rate per group of a protected attribute and the adverse-impact ratio
-    (lowest rate / highest rate; below 0.8 fails the four-fifths rule)."""
+    (lowest rate / highest rate; below 0.8 fails the four-fifths rule). A numeric attribute
+    with many values (age) is grouped in quartile bands."""
     if not attribute or attribute not in frame.columns:
         return [], None
-    groups = frame[attribute].astype(str).to_numpy()
-    rows = []
-    for group in sorted(set(groups)):
+    column = frame[attribute]
+    numeric = pd.api.types.is_numeric_dtype(column.dtype) and not (
+        pd.api.types.is_bool_dtype(column.dtype) or isinstance(column.dtype, pd.CategoricalDtype)
+    )
+    if numeric and column.nunique() > _MAX_GROUPS:
+        groups, order = _bands(column)
+    else:
+        groups = column.astype(str).to_numpy()
+        order = sorted(set(groups))
+    rows: list[dict[str, Any]] = []
+    for group in order:
         mask = groups == group
+        if not mask.any():
+            continue
         rows.append(
             {
                 "group": group,
@@ -142,6 +176,18 @@ def fairness(
     return rows, ratio
 
 
+def fairness_checks(
+    frame: pd.DataFrame, approved: np.ndarray, attributes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """:func:`fairness` for each attribute present in ``frame``: attribute, groups, impact."""
+    checks = []
+    for attribute in attributes:
+        groups, impact = fairness(frame, approved, attribute)
+        if groups:
+            checks.append({"attribute": attribute, "groups": groups, "impact": impact})
+    return checks
+
+
 def build_report(
     card: Scorecard,
     X_train: pd.DataFrame,  # noqa: N803
@@ -150,10 +196,12 @@ def build_report(
     y_test: Any,
     *,
     title: str = "Scorecard",
-    protected: str | None = None,
+    protected: str | Sequence[str] | None = None,
     approve_below_pd: float = 0.15,
     language: str = "en",
 ) -> str:
+    """The HTML report. ``protected``: the attributes whose approval rates the fairness section
+    compares; by default the ones the scorecard left out of its features (``protected_``)."""
     y_tr, y_te = np.asarray(y_train, dtype=float), np.asarray(y_test, dtype=float)
     s_tr, s_te = card.score(X_train), card.score(X_test)
     fpr, tpr, _ = roc_curve(y_te, -s_te)
@@ -167,7 +215,11 @@ def build_report(
     deciles = pd.qcut(pd.Series(pd_test).rank(method="first"), 10, labels=False)
     cal = pd.DataFrame({"pd": pd_test, "bad": y_te, "d": deciles}).groupby("d").mean()
     approved = pd_test < approve_below_pd
-    groups, impact = fairness(X_test, approved, protected)
+    if protected is None:
+        attributes = list(getattr(card, "protected_", []))
+    else:
+        attributes = [protected] if isinstance(protected, str) else list(protected)
+    checks = fairness_checks(X_test, approved, attributes)
     psi = score_psi(s_tr, s_te)
     csi = []
     for name, cf in card.compiled_.items():
@@ -245,9 +297,8 @@ def build_report(
         features=features,
         csi=csi,
         points=card.table(language).to_dict(orient="records"),
-        protected=protected,
-        groups=groups,
-        impact=impact,
+        fairness_checks=checks,
+        protected_features=list(getattr(card, "protected_", [])),
         approve_below_pd=approve_below_pd,
         reasons=[feature_info(f) for f in card.selected_],
         isfinite=math.isfinite,

@@ -24,6 +24,7 @@ from finbrain.core.decision import Reason
 from finbrain.core.errors import ValidationError
 from finbrain.credit.binning import OptimalBinning
 from finbrain.credit.categories import category_key
+from finbrain.credit.protected import protected_columns
 from finbrain.credit.reasons import feature_info, reason
 
 MAX_REASONS = 4
@@ -128,7 +129,13 @@ class ScoreResult:
 
 class Scorecard:
     """Fit with ``fit(X, y)`` (y: 1 = bad). scikit-learn style: parameters in ``__init__``,
-    learned state with a trailing underscore."""
+    learned state with a trailing underscore.
+
+    ``protected``: columns never used as features. ``None`` (the default) leaves out sex and
+    marital status (:mod:`finbrain.credit.protected`); ``()`` leaves out nothing. The columns
+    left out are ``protected_`` after fitting and travel with the exported scorecard; naming one
+    of them in ``features`` is refused.
+    """
 
     def __init__(
         self,
@@ -146,6 +153,7 @@ class Scorecard:
         base_score: float = 600.0,
         base_odds: float = 50.0,
         C: float = 0.1,  # noqa: N803 - scikit-learn's name for the regularisation strength
+        protected: Sequence[str] | None = None,
     ) -> None:
         self.features = features
         self.categorical = categorical
@@ -160,6 +168,7 @@ class Scorecard:
         self.base_score = base_score
         self.base_odds = base_odds
         self.C = C
+        self.protected = protected
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: Any, sample_weight: Any = None) -> Scorecard:  # noqa: N803
@@ -174,7 +183,19 @@ class Scorecard:
             raise ValidationError(field="y", rule="binary_target")
         if self.pdo <= 0 or self.base_odds <= 0:
             raise ValidationError(field="pdo", rule="positive")
-        features = list(self.features) if self.features is not None else list(X.columns)
+        self.protected_ = protected_columns(X.columns, self.protected)
+        if self.features is not None:
+            features = list(self.features)
+            named = [f for f in features if f in self.protected_]
+            if named:
+                raise ValidationError(
+                    f"{named[0]} is a protected attribute and cannot be a feature (pass "
+                    "protected=() or a list without it to use it knowingly)",
+                    field=named[0],
+                    rule="not_protected",
+                )
+        else:
+            features = [f for f in X.columns if f not in self.protected_]
         missing = [f for f in features if f not in X.columns]
         if missing:
             raise ValidationError(
@@ -189,7 +210,7 @@ class Scorecard:
             or pd.api.types.is_bool_dtype(X[f].dtype)
         }
         self.binners_: dict[str, OptimalBinning] = {}
-        self.dropped_: dict[str, str] = {}
+        self.dropped_: dict[str, str] = dict.fromkeys(self.protected_, "protected attribute")
         for f in features:
             binner = OptimalBinning(
                 name=f,

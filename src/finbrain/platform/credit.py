@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +28,12 @@ from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
 from finbrain.credit.export import from_json, to_json
-from finbrain.credit.report import build_report
+from finbrain.credit.protected import (
+    MONITORED_BY_DATASET,
+    PROTECTED_BY_DATASET,
+    monitored_columns,
+)
+from finbrain.credit.report import build_report, fairness_checks
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.models import ModelVersion
@@ -79,19 +85,46 @@ def _measured(
     }
 
 
+def _fairness(
+    x_test: pd.DataFrame,
+    pd_test: np.ndarray,
+    policy: dict[str, float] | None,
+    attributes: list[str],
+) -> dict[str, float | None]:
+    """The model card's fairness line: four-fifths adverse-impact ratio of approval per
+    attribute on the hold-out (None where no group has 20 applicants)."""
+    approved = pd_test < (policy or DEFAULT_POLICY)["approve_below_pd"]
+    return {
+        check["attribute"]: None if check["impact"] is None else round(check["impact"], 4)
+        for check in fairness_checks(x_test, approved, attributes)
+    }
+
+
+def _watched(columns: Any, protected_: list[str], monitored: Sequence[str] | None) -> list[str]:
+    """The attributes a model's fairness is reported for: the excluded ones, then the monitored."""
+    return [*protected_, *(c for c in monitored_columns(columns, monitored) if c not in protected_)]
+
+
 def train(
     X: pd.DataFrame,  # noqa: N803
     y: Any,
     *,
     policy: dict[str, float] | None = None,
     random_state: int = 42,
-    protected: str | None = None,
+    protected: Sequence[str] | None = None,
+    monitored: Sequence[str] | None = None,
     **params: Any,
 ) -> tuple[Scorecard, dict[str, Any], str]:
     """Fit on 70%, measure on the held-out 30% (stratified): the card, its metrics and its HTML
-    development report."""
+    development report.
+
+    ``protected``: columns the scorecard may not use (``None``: sex and marital status, see
+    :mod:`finbrain.credit.protected`); ``monitored``: features kept but watched (``None``: age).
+    Both get a fairness check in the report, and the model card records ``protected`` and each
+    attribute's adverse-impact ratio (``fairness``)."""
     target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
-    card = Scorecard(**params).fit(x_train, y_train)
+    card = Scorecard(protected=protected, **params).fit(x_train, y_train)
+    watched = _watched(X.columns, card.protected_, monitored)
     report = build_report(
         card,
         x_train,
@@ -100,7 +133,7 @@ def train(
         y_test,
         title=f"Scorecard ({len(X)} applicants)",
         approve_below_pd=(policy or DEFAULT_POLICY)["approve_below_pd"],
-        protected=protected,
+        protected=watched,
     )
     metrics = _measured(
         target,
@@ -110,6 +143,8 @@ def train(
         policy,
         features=card.selected_,
         iv={f: round(card.iv_[f], 4) for f in card.selected_},
+        protected=card.protected_,
+        fairness=_fairness(x_test, card.predict_proba(x_test), policy, watched),
     )
     return card, metrics, report
 
@@ -120,18 +155,24 @@ def train_gbm(
     *,
     policy: dict[str, float] | None = None,
     random_state: int = 42,
+    protected: Sequence[str] | None = None,
+    monitored: Sequence[str] | None = None,
 ) -> tuple[GBMChallenger, dict[str, Any]]:
-    """The LightGBM challenger, fitted and measured on the same 70/30 protocol."""
+    """The LightGBM challenger, fitted and measured on the same 70/30 protocol, with the same
+    protected attributes left out and recorded as for :func:`train`."""
     target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
-    model = GBMChallenger().fit(x_train, y_train)
+    model = GBMChallenger(protected=protected).fit(x_train, y_train)
+    risk = model.predict_proba(x_test)
     metrics = _measured(
         target,
         y_test,
-        model.predict_proba(x_test),
+        risk,
         len(x_train),
         policy,
         features=model.features_,
         monotone_constraints=model.monotone_constraints_,
+        protected=model.protected_,
+        fairness=_fairness(x_test, risk, policy, _watched(X.columns, model.protected_, monitored)),
     )
     return model, metrics
 
@@ -292,11 +333,15 @@ def training_work(db: Any, tenant_id: str) -> Any:
 
     def work(params: dict[str, Any], progress: Any) -> dict[str, Any]:
         progress(10, "loading data")
+        protected, monitored = params.get("protected"), None
         if params.get("dataset"):
             frame = datasets.load(params["dataset"])
             assert isinstance(frame, pd.DataFrame)
             frame = frame.drop(columns=["ID"], errors="ignore")
             target = params.get("target") or BUILTIN_TARGETS[params["dataset"]]
+            if protected is None:  # the dataset's own sex and marital-status columns
+                protected = PROTECTED_BY_DATASET.get(params["dataset"])
+            monitored = MONITORED_BY_DATASET.get(params["dataset"])
         else:
             frame = pd.DataFrame(params["rows"])
             target = params["target"]
@@ -304,7 +349,12 @@ def training_work(db: Any, tenant_id: str) -> Any:
             raise ValidationError(field="target", rule="column_present")
         progress(30, "binning and fitting")
         if params.get("kind") == "gbm":
-            model, gbm_metrics = train_gbm(frame.drop(columns=[target]), frame[target])
+            model, gbm_metrics = train_gbm(
+                frame.drop(columns=[target]),
+                frame[target],
+                protected=protected,
+                monitored=monitored,
+            )
             progress(85, "registering")
             with db.tenant(tenant_id) as session:
                 row = register_gbm(session, tenant_id, model, gbm_metrics, params["name"])
@@ -321,6 +371,8 @@ def training_work(db: Any, tenant_id: str) -> Any:
         card, metrics, report = train(
             frame.drop(columns=[target]),
             frame[target],
+            protected=protected,
+            monitored=monitored,
             max_n_bins=params.get("max_n_bins", 6),
             min_bin_size=params.get("min_bin_size", 0.05),
         )

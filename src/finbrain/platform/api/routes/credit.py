@@ -94,6 +94,13 @@ class TrainRequest(BaseModel):
     )
     target: str | None = Field(default=None, max_length=100)
     kind: Literal["scorecard", "gbm"] = "scorecard"
+    protected: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="Columns the model may never use as features; they are reported in the "
+        "fairness check and recorded on the model card. Default: sex and marital status "
+        "(for a built-in dataset, its own columns for them); [] excludes nothing.",
+    )
     promote: bool = False
     max_n_bins: int = Field(default=6, ge=2, le=20)
     min_bin_size: float = Field(default=0.05, ge=0.01, le=0.5)
