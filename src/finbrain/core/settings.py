@@ -88,7 +88,8 @@ class Settings(BaseSettings):
         default=300,
         ge=0,
         description="How far in the future an event's occurred_at may be (client clock skew) "
-        "before it is refused.",
+        "before it is refused. Lateness is judged against the server's clock, so an event "
+        "ahead of it by less than this cannot make other clients' events late.",
     )
     risk_fast_lane: bool = Field(
         default=True,

@@ -279,7 +279,9 @@ class TenantRisk:
             rules = RuleSet.from_dict(rules_row.body) if rules_row else default_rules()
             model, self._model_ref = self._champion(session)
             challenger, self._challenger_ref = self._challenger(session)
-            engine = RiskEngine(features, rules, model, challenger=challenger)
+            engine = RiskEngine(
+                features, rules, model, challenger=challenger, max_clock_skew=self._skew()
+            )
             snap = snapshots.latest(session, features.digest)
             seq = 0
             if snap is not None:
@@ -322,6 +324,9 @@ class TenantRisk:
             id=row.name, version=str(row.version), digest=row.digest
         )
 
+    def _skew(self) -> timedelta:
+        return timedelta(seconds=self.settings.risk_max_clock_skew_seconds)
+
     def engine(self) -> RiskEngine:
         """The live engine (loaded on first use). Only the lock's holder mutates it."""
         if self._engine is None:
@@ -350,8 +355,10 @@ class TenantRisk:
         never guessed: a thread may carry a loop that is not running it (Playwright's does).
 
         An event stamped further in the future than ``risk_max_clock_skew_seconds`` is refused
-        before anything is counted: a wrong clock must not make the customer's real payments
-        look late. ``fields`` names each event in errors (``events[3].`` in a batch).
+        before anything is counted, and lateness is judged against the server's clock when the
+        group is staged (a key's newest event counts no later than it): a client whose clock
+        runs fast cannot make anyone's payments look late. ``fields`` names each event in errors
+        (``events[3].`` in a batch).
         """
         self.check_clocks(events, fields)
         work = _Work(events, key_id, request_id, fields=list(fields) if fields else None)
@@ -642,7 +649,9 @@ class TenantRisk:
                     owner[event.event_id] = work
                     fresh.append(event)
         refused: dict[str, ValidationError] = {}
-        assessments = engine.assess_many(fresh, refused=refused)
+        # The server's clock, not the newest event's, judges lateness (see finbrain.risk.windows)
+        now = utcnow()
+        assessments = engine.assess_many(fresh, refused=refused, now=now)
         if refused:
             # A late event changed nothing in the windows. Alone in its request it fails
             # alone and the rest commits; in a batch (all or nothing) the group is redone.
@@ -671,7 +680,6 @@ class TenantRisk:
             recorded = {e.event_id: d for e, d in zip(fresh, done, strict=True)}
         cases: dict[str, str] = {}
         rows: list[dict[str, Any]] = []
-        now = utcnow()
         for event, a, body in zip(fresh, assessments, bodies, strict=True):
             decision = recorded[event.event_id]
             rows.append(

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
 from sqlalchemy import func, select
@@ -111,8 +112,12 @@ class Follower:
         with self.db.tenant(tenant_id, write=False) as session:
             snap = latest(session, self.features.digest)
             state, self.seq = (snap.state, snap.seq) if snap is not None else (None, 0)
+        # The live engine's skew: it sets the buffers' horizon, so the windows stay the same.
+        skew = timedelta(seconds=settings.risk_max_clock_skew_seconds)
         self.windows = (
-            OnlineWindows.restore(self.features, state) if state else OnlineWindows(self.features)
+            OnlineWindows.restore(self.features, state, max_clock_skew=skew)
+            if state
+            else OnlineWindows(self.features, max_clock_skew=skew)
         )
         self.pending = 0  # events replayed since the last snapshot this follower stored
 
@@ -127,7 +132,7 @@ class Follower:
                 if not events:
                     break
                 for event in events:
-                    self.windows.update_row(event)
+                    self.windows.update_row(event, admitted=True)  # the log: admitted before
                 replayed += len(events)
                 if pages is not None:
                     pages -= 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
@@ -98,9 +99,14 @@ class RiskEngine:
         *,
         thresholds: Thresholds | None = None,
         challenger: Model | None = None,
+        allowed_lateness: timedelta = timedelta(minutes=5),
+        max_clock_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self.features = features
-        self.windows = OnlineWindows(features)
+        self.max_clock_skew = max_clock_skew
+        self.windows = OnlineWindows(
+            features, allowed_lateness=allowed_lateness, max_clock_skew=max_clock_skew
+        )
         self.schema = rule_schema(features)
         self.rulebook = RuleBook(self.schema)
         self.rulebook.publish(rules)
@@ -130,20 +136,29 @@ class RiskEngine:
         return self.assess_many([event])[0]
 
     def assess_many(
-        self, events: Sequence[Event], *, refused: dict[str, ValidationError] | None = None
+        self,
+        events: Sequence[Event],
+        *,
+        refused: dict[str, ValidationError] | None = None,
+        now: datetime | None = None,
     ) -> list[Assessment]:
         """Assess events in order; each one's windows include the events before it.
 
-        An event the windows refuse (too late) changes nothing. Without ``refused`` the refusal
-        is raised (naming the event); with it the refusal is recorded there by event id, the
-        event is left out of the answer and the others are assessed.
+        ``now`` is the server's clock: lateness is judged against it, so a client whose clock
+        runs fast cannot make other clients' events late, and an event stamped beyond the
+        allowed skew ahead of it is refused (see :mod:`finbrain.risk.windows`). Without it the
+        events' own times set the pace (a backtest).
+
+        An event the windows refuse (too late, or too far ahead) changes nothing. Without
+        ``refused`` the refusal is raised (naming the event); with it the refusal is recorded
+        there by event id, the event is left out of the answer and the others are assessed.
         """
         update = self.windows.update_row
         rows = []
         admitted: list[Event] = []
         for event in events:
             try:
-                rows.append(update(event))
+                rows.append(update(event, now))
             except ValidationError as exc:  # a late event: say which one
                 exc.event_id = event.event_id  # type: ignore[attr-defined]
                 if refused is None:
@@ -223,10 +238,11 @@ class RiskEngine:
 
     # -- state -----------------------------------------------------------------------------------
     def replay(self, events: Sequence[Event]) -> None:
-        """Count events already decided (restart): windows only, no rules, no model."""
+        """Count events already decided (restart): windows only, no rules, no model, and no
+        lateness check (they were admitted, against whatever clock then)."""
         update = self.windows.update_row
         for event in events:
-            update(event)
+            update(event, admitted=True)
 
     def label(self, event_id: str, is_fraud: bool) -> bool:
         return self.windows.label(event_id, is_fraud)
@@ -239,7 +255,9 @@ class RiskEngine:
         return self.windows.snapshot()
 
     def restore(self, blob: bytes) -> None:
-        self.windows = OnlineWindows.restore(self.features, blob)
+        self.windows = OnlineWindows.restore(
+            self.features, blob, max_clock_skew=self.max_clock_skew
+        )
 
     def context_schema(self) -> Mapping[str, str]:
         return dict(self.schema)

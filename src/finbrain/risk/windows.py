@@ -33,6 +33,17 @@ most ``allowed_lateness`` (default 5 minutes) is inserted in time order. Its own
 values of every event that arrives after it, equal the SQL's over the final table; only events
 that were scored before it arrived (and occurred after it) saw their windows without it (they were
 decided then). An event later than that raises :class:`LateEventError` and changes nothing.
+
+Whose clock: every client stamps its own events, and a clock that runs fast must not make other
+clients' events late (one card's payment stamped five minutes ahead on a shared terminal would
+otherwise refuse every other customer's payment of the last minutes there). A server passes its
+own clock as ``now``: the newest event of a key then counts only up to ``now``, so no client can
+push the watermark past the server's time, and an event stamped more than ``max_clock_skew``
+(default 5 minutes) ahead of ``now`` is refused itself (``not_in_the_future``) and changes
+nothing. The skew is part of every buffer's horizon, so the values stay exact. Without ``now``
+(a backtest, a replay of historical data) the stream's own times set the pace, as above; a log of
+events admitted before is replayed with ``admitted=True``, without the lateness check, and
+rebuilds the same windows whatever clock admitted them.
 """
 
 from __future__ import annotations
@@ -416,14 +427,24 @@ class OnlineWindows:
     """
 
     def __init__(
-        self, features: FeatureSet, *, allowed_lateness: timedelta = timedelta(minutes=5)
+        self,
+        features: FeatureSet,
+        *,
+        allowed_lateness: timedelta = timedelta(minutes=5),
+        max_clock_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self.features = features
         self.names = features.names
         self.lateness_us = _micros(allowed_lateness)
         if self.lateness_us < 0:
             raise ValidationError(field="allowed_lateness", rule="non_negative_duration")
-        self._groups, self._derived = _compile(features, self.lateness_us)
+        self.max_clock_skew_us = _micros(max_clock_skew)
+        if self.max_clock_skew_us < 0:
+            raise ValidationError(field="max_clock_skew", rule="non_negative_duration")
+        self._max_skew = max_clock_skew
+        # A late event may be behind the server's clock while its key's newest event is up to
+        # the skew ahead of it: buffers keep both in reach.
+        self._groups, self._derived = _compile(features, self.lateness_us + self.max_clock_skew_us)
         self._blank: list[float] = [_NAN] * len(self.names)
         self._state: list[dict[Any, Buffer]] = [{} for _ in self._groups]
         self._getters = [_attr_getter(g.key) for g in self._groups]
@@ -460,12 +481,27 @@ class OnlineWindows:
 
     # -- public API -------------------------------------------------------------------------
 
-    def update(self, event: Event) -> dict[str, float]:
-        """Add ``event``; its feature values by name (windows include the event)."""
-        return dict(zip(self.names, self.update_row(event), strict=True))
+    def update(
+        self, event: Event, now: datetime | None = None, *, admitted: bool = False
+    ) -> dict[str, float]:
+        """Add ``event``; its feature values by name (windows include the event).
 
-    def update_row(self, event: Event) -> list[float]:
+        ``now`` is the server's clock (see the module's docstring): lateness is judged against
+        no watermark later than it, and an event more than ``max_clock_skew`` ahead of it is
+        refused. ``admitted``: the event was admitted before (a replay of the log), so it is
+        inserted without the lateness check."""
+        return dict(zip(self.names, self.update_row(event, now, admitted=admitted), strict=True))
+
+    def update_row(
+        self, event: Event, now: datetime | None = None, *, admitted: bool = False
+    ) -> list[float]:
         """Like :meth:`update`, as a list in ``features.names`` order (no dict built)."""
+        if now is not None and event.occurred_at - now > self._max_skew:
+            raise ValidationError(
+                field="occurred_at",
+                rule="not_in_the_future",
+                max_skew_seconds=self.max_clock_skew_us / 1e6,
+            )
         out = self._fast_event(event)
         if out is not None:
             self.seq += 1
@@ -474,7 +510,13 @@ class OnlineWindows:
         keys = [get(event) for get in self._getters]
         values = [get(event) for get in self._value_getters]
         return self._ingest(
-            epoch_micros(event.occurred_at), event.amount_units, keys, values, event.event_id
+            epoch_micros(event.occurred_at),
+            event.amount_units,
+            keys,
+            values,
+            event.event_id,
+            cap=None if now is None else epoch_micros(now),
+            check=not admitted,
         )
 
     def peek(self, event: Event) -> dict[str, float]:
@@ -516,7 +558,10 @@ class OnlineWindows:
         t = epoch_micros(now)
         dropped = 0
         for group, buffers in zip(self._groups, self._state, strict=True):
-            stale = [k for k, b in buffers.items() if b.ts[-1] < t - group.horizon_us]
+            # The skew in the horizon covers a key whose newest event is ahead of the clock;
+            # a key quiet since before ``now - span - delay - lateness`` is read by nothing.
+            quiet = group.horizon_us - self.max_clock_skew_us
+            stale = [k for k, b in buffers.items() if b.ts[-1] < t - quiet]
             for k in stale:
                 buf = buffers.pop(k)
                 if group.need_label:
@@ -593,6 +638,7 @@ class OnlineWindows:
             "format": _SNAPSHOT_FORMAT,
             "digest": self.features.digest,
             "lateness_us": self.lateness_us,
+            "skew_us": self.max_clock_skew_us,
             "seq": self.seq,
             "groups": groups,
         }
@@ -601,13 +647,20 @@ class OnlineWindows:
         return zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 1)
 
     @classmethod
-    def restore(cls, features: FeatureSet, blob: bytes) -> OnlineWindows:
-        """The operator saved by :meth:`snapshot`; refuses a snapshot of another feature set."""
+    def restore(
+        cls, features: FeatureSet, blob: bytes, *, max_clock_skew: timedelta | None = None
+    ) -> OnlineWindows:
+        """The operator saved by :meth:`snapshot`; refuses a snapshot of another feature set.
+
+        ``max_clock_skew``: the skew from now on (default: the snapshot's own; five minutes for
+        a snapshot saved before the skew was recorded)."""
         with collector_paused():
-            return cls._restore(features, blob)
+            return cls._restore(features, blob, max_clock_skew)
 
     @classmethod
-    def _restore(cls, features: FeatureSet, blob: bytes) -> OnlineWindows:
+    def _restore(
+        cls, features: FeatureSet, blob: bytes, max_clock_skew: timedelta | None = None
+    ) -> OnlineWindows:
         try:
             doc = json.loads(zlib.decompress(blob))
         except (zlib.error, ValueError, TypeError):
@@ -622,7 +675,13 @@ class OnlineWindows:
             )
         if doc.get("digest") != features.digest:
             raise ValidationError(field="snapshot", rule="same_feature_set_digest")
-        op = cls(features, allowed_lateness=timedelta(microseconds=int(doc["lateness_us"])))
+        if max_clock_skew is None:
+            max_clock_skew = timedelta(microseconds=int(doc.get("skew_us", 300_000_000)))
+        op = cls(
+            features,
+            allowed_lateness=timedelta(microseconds=int(doc["lateness_us"])),
+            max_clock_skew=max_clock_skew,
+        )
         op.seq = int(doc["seq"])
         if len(doc["groups"]) != len(op._groups):
             raise ValidationError(field="snapshot", rule="group_count")
@@ -688,13 +747,22 @@ class OnlineWindows:
         keys: Sequence[Any],
         vals: Sequence[tuple[Any, ...]],
         eid: Any,
+        cap: int | None = None,
+        check: bool = True,
     ) -> list[float]:
-        """Insert an event in time order on every key (the path of out-of-order events)."""
+        """Insert an event in time order on every key (the path of out-of-order events).
+
+        ``cap``: the server's clock (µs); a key's newest event counts no later than it."""
         state = self._state
         # Check lateness on every key before touching anything: a refused event changes nothing.
-        for gi, key in enumerate(keys):
+        for gi, key in enumerate(keys if check else ()):
             buf = None if key is None else state[gi].get(key)
-            if buf is not None and t < buf.ts[-1] - self.lateness_us:
+            if buf is None:
+                continue
+            newest = buf.ts[-1]
+            if cap is not None and newest > cap:
+                newest = cap
+            if t < newest - self.lateness_us:
                 raise LateEventError(
                     field="occurred_at",
                     rule="within_allowed_lateness",
