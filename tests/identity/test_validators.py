@@ -376,10 +376,19 @@ def test_every_single_substitution_of_a_uscc_is_detected() -> None:
 # bank card
 
 
+def _reference_luhn(number: str) -> bool:
+    """ISO/IEC 7812-1 Annex B, written here from the definition rather than taken from the
+    code under test: from the right, every second digit is doubled and its digits summed."""
+    total = 0
+    for position, digit in enumerate(int(c) for c in reversed(number)):
+        total += sum(divmod(digit * 2, 10)) if position % 2 == 1 else digit
+    return total % 10 == 0
+
+
 def _luhn_complete(prefix: str, length: int) -> str:
     body = prefix + "0" * (length - len(prefix) - 1)
     for last in string.digits:
-        if v._luhn_ok(body + last):
+        if _reference_luhn(body + last):
             return body + last
     raise AssertionError("unreachable")
 
@@ -662,3 +671,365 @@ def test_country_table_covers_iso_3166() -> None:
     assert len(by_numeric) == len(by_alpha3) >= 249
     assert by_numeric["682"].alpha3 == "SAU"
     assert by_alpha3["KAZ"].name_zh == "哈萨克斯坦"
+
+
+# --------------------------------------------------------------------------------------------
+# published numbers, checked without the code's own check-digit helpers
+
+# Test card numbers the networks and payment processors publish (Luhn-valid by construction).
+PUBLISHED_CARDS = [
+    ("4111111111111111", "Visa"),
+    ("4012888888881881", "Visa"),
+    ("4222222222222", "Visa"),  # the 13-digit Visa test number
+    ("5555555555554444", "Mastercard"),
+    ("5105105105105100", "Mastercard"),
+    ("2223003122003222", "Mastercard"),  # a 2-series Mastercard
+    ("378282246310005", "Amex"),
+    ("371449635398431", "Amex"),
+    ("378734493671000", "Amex"),
+    ("6011111111111117", None),  # Discover: not a network in the BIN table
+    ("6011000990139424", None),
+    ("3530111333300000", "JCB"),
+    ("3566002020360505", "JCB"),
+    ("6200000000000005", "UnionPay"),
+    ("6200000000000047", "UnionPay"),
+    ("6205500000000000004", "UnionPay"),  # 19 digits
+    ("30569309025904", None),  # Diners Club, 14 digits
+]
+
+
+@pytest.mark.parametrize(("number", "scheme"), PUBLISHED_CARDS)
+def test_published_test_cards_pass_luhn(number: str, scheme: str | None) -> None:
+    assert _reference_luhn(number)
+    card = parse_bank_card(number)
+    assert card.luhn_ok is True
+    assert (card.scheme, card.length, card.bin) == (scheme, len(number), number[:6])
+    assert card.masked == number[:6] + "*" * (len(number) - 10) + number[-4:]
+    result = check("card", number)
+    assert result.valid and result.details["luhn_ok"] is True
+    warnings = result.details["warnings"]
+    assert isinstance(warnings, list)
+    assert [w["rule"] for w in warnings] == ["bin_unknown"]  # a test number has no issuer
+    assert warnings[0]["en"] == f"The card BIN {number[:6]} is not in the issuer table."
+
+
+@pytest.mark.parametrize(("number", "scheme"), PUBLISHED_CARDS)
+def test_every_single_digit_error_in_a_published_card_fails_luhn(
+    number: str, scheme: str | None
+) -> None:
+    """Luhn catches every single-digit substitution and every adjacent transposition except
+    09 <-> 90; the soft check must report each of them."""
+    for position in range(len(number)):
+        for digit in string.digits:
+            if digit == number[position]:
+                continue
+            changed = number[:position] + digit + number[position + 1 :]
+            assert parse_bank_card(changed).luhn_ok is False, changed
+    for position in range(len(number) - 1):
+        a, b = number[position], number[position + 1]
+        if a == b or {a, b} == {"0", "9"}:
+            continue
+        swapped = number[:position] + b + a + number[position + 2 :]
+        assert parse_bank_card(swapped).luhn_ok is False, swapped
+        result = check("card", swapped)
+        assert result.valid and result.details["luhn_ok"] is False
+        warnings = result.details["warnings"]
+        assert isinstance(warnings, list) and warnings[0]["rule"] == "luhn"
+
+
+def test_luhn_agrees_with_the_definition_on_every_short_number() -> None:
+    for n in range(100_000):
+        digits = f"{n:05d}"
+        assert v._luhn_ok(digits) == _reference_luhn(digits), digits
+
+
+# GB 11643-1999 §7.2: weights 2^(17-i) mod 11 and the check character by remainder.
+GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+GB11643_CHECK = {0: "1", 1: "0", 2: "X", 3: "9", 4: "8", 5: "7", 6: "6", 7: "5", 8: "4", 9: "3"}
+GB11643_CHECK[10] = "2"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.digits, min_size=17, max_size=17))
+def test_id_check_digit_follows_the_standards_table(body: str) -> None:
+    total = sum(int(c) * w for c, w in zip(body, GB11643_WEIGHTS, strict=True))
+    assert mod11_2_check_digit(body) == GB11643_CHECK[total % 11]
+
+
+@pytest.mark.parametrize(
+    ("number", "born", "sex"),
+    [
+        ("11010519491231002X", date(1949, 12, 31), "F"),  # the standard's own example
+        ("440524198001010013", date(1980, 1, 1), "M"),
+        ("320311197001010019", date(1970, 1, 1), "M"),
+        ("51010420000229002X", date(2000, 2, 29), "F"),
+    ],
+)
+def test_resident_ids_with_check_digits_from_the_table(number: str, born: date, sex: str) -> None:
+    body = number[:17]
+    total = sum(int(c) * w for c, w in zip(body, GB11643_WEIGHTS, strict=True))
+    assert GB11643_CHECK[total % 11] == number[17]
+    rid = parse_resident_id(number, today=TODAY)
+    assert (rid.number, rid.birth_date, rid.sex, rid.kind) == (number, born, sex, "resident")
+    assert rid.region_code == number[:6]
+    wrong = body + ("0" if number[17] != "0" else "1")
+    assert _rule(lambda: parse_resident_id(wrong, today=TODAY)) == "check_digit"
+
+
+# GB 32100-2015: weights 3^i mod 31 over the 31 characters without I, O, Z, S and V.
+GB32100_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
+def test_uscc_check_character_follows_the_standard(body: str) -> None:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, GB32100_WEIGHTS, strict=True))
+    assert v.uscc_check_char(body) == USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def test_the_readme_uscc_example() -> None:
+    parsed = parse_social_credit_code("91110000100003962Y")
+    assert (parsed.region_code, parsed.region_name) == ("110000", "北京市")
+    assert parsed.organisation_code == "100003962"
+    assert check("uscc", "91110000100003962Y").valid
+    assert _rule(lambda: parse_social_credit_code("91110000100003962X")) == "check_digit"
+
+
+# GB 11714-1997: weights 3 7 9 10 5 8 4 2; check = 11 - sum mod 11, 10 -> X, 11 -> 0.
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.digits + string.ascii_uppercase, min_size=8, max_size=8))
+def test_organisation_code_check_character_follows_the_standard(body: str) -> None:
+    values = [int(c) if c.isdigit() else ord(c) - ord("A") + 10 for c in body]
+    check_value = (
+        11 - sum(a * w for a, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    )
+    expected = {10: "X", 11: "0"}.get(check_value, str(check_value))
+    assert v.org_code_check_char(body) == expected
+
+
+def test_legacy_foreign_card_check_digit_follows_icao_9303() -> None:
+    # 7-3-1 weights, letters A=10 ... Z=35, sum mod 10.
+    body = "KAZ11009012310"
+    values = [int(c) if c.isdigit() else ord(c) - ord("A") + 10 for c in body]
+    total = sum(a * (7, 3, 1)[i % 3] for i, a in enumerate(values))
+    assert v._mrz_check_digit(body) == str(total % 10) == "5"
+
+
+# --------------------------------------------------------------------------------------------
+# every refusal names its field and its rule, in words a person can act on
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "rule", "en"),
+    [
+        (parse_resident_id, "", "empty", "The identity number is empty."),
+        (
+            parse_resident_id,
+            "1101051949123100",
+            "length",
+            "The identity number must have 18 characters (15 for the legacy forms); it has 16.",
+        ),
+        (
+            parse_resident_id,
+            "x" * 65,
+            "length",
+            "The identity number must have 18 characters (15 for the legacy forms); it has 65.",
+        ),
+        (
+            parse_resident_id,
+            "000000194912310020",
+            "region_code",
+            "The address code 000000 is not a valid province-level division code (GB/T 2260) "
+            "or does not fit the document type.",
+        ),
+        (
+            parse_resident_id,
+            "9" + "11" + "000" + "19771107" + "0221",
+            "nationality_code",
+            "The nationality code 000 is not in GB/T 2659 / ISO 3166-1.",
+        ),
+        (
+            parse_resident_id,
+            "110105194902300020",
+            "birth_date",
+            "The birth date code is not a real calendar date between 1 January 1900 and today.",
+        ),
+        (
+            parse_resident_id,
+            "110105194912310021",
+            "check_digit",
+            "The check digit does not match (GB 11643, ISO 7064 MOD 11-2); "
+            "a digit was probably mistyped.",
+        ),
+        (
+            parse_social_credit_code,
+            "9152000021443414",
+            "length",
+            "The unified social credit code must have 18 characters; it has 16.",
+        ),
+        (
+            parse_social_credit_code,
+            "B1520000214434146R",
+            "department_code",
+            "The registration department code B (1st character) is not valid.",
+        ),
+        (
+            parse_social_credit_code,
+            "95520000214434146R",
+            "category_code",
+            "The organisation category code 5 (2nd character) is not one that department 9 issues.",
+        ),
+        (
+            parse_social_credit_code,
+            "91990000214434146R",
+            "region_code",
+            "The registering authority's division code 990000 (characters 3-8) is not valid "
+            "(GB/T 2260).",
+        ),
+        (
+            parse_social_credit_code,
+            "91520000214434147R",
+            "org_code_check",
+            "The embedded organisation code (characters 9-17, GB 11714) fails its own check "
+            "character.",
+        ),
+        (
+            parse_social_credit_code,
+            "91110000100003962X",
+            "check_digit",
+            "The check character (18th, GB 32100 MOD 31) does not match.",
+        ),
+        (
+            parse_bank_card,
+            "62220212345",
+            "length",
+            "The bank card number must have 12 to 19 digits; it has 11.",
+        ),
+        (
+            parse_bank_card,
+            "6222 0212 3456 789A",
+            "charset",
+            "The bank card number may contain digits only (spaces or hyphens may group them).",
+        ),
+        (
+            parse_mobile,
+            "+44 7911 123456",
+            "country",
+            "This is not a mainland China (+86) number; its country code is +44.",
+        ),
+        (
+            parse_mobile,
+            "+86 10 6552 9988",
+            "not_mobile",
+            "This is a fixed-line or other kind of number, not a mobile number.",
+        ),
+        (
+            parse_mobile,
+            "1380013800",
+            "invalid_number",
+            "This is not an allocated mainland China number range.",
+        ),
+        (
+            parse_mobile,
+            "1" * 65,
+            "length",
+            "The mobile number is too long (65 characters).",
+        ),
+    ],
+)
+def test_refusals_name_the_field_and_the_rule(
+    parse: Callable[..., object], raw: str, rule: str, en: str
+) -> None:
+    with pytest.raises(IdentityRuleError) as caught:
+        parse(raw, field="applicant.document")
+    error = caught.value
+    assert (error.field, error.rule, error.status) == ("applicant.document", rule, 422)
+    assert error.params["field"] == "applicant.document" and error.params["rule"] == rule
+    assert str(error) == f"{en} field=applicant.document rule={rule}"
+    assert error.messages["en"] == error.detail == en
+    assert error.messages["zh"] and error.messages["zh"] != en
+    assert "{" not in error.messages["zh"] + error.messages["en"]  # every placeholder filled
+
+
+def test_zh_messages_carry_the_same_facts() -> None:
+    with pytest.raises(IdentityRuleError) as caught:
+        parse_resident_id("1101051949123100")
+    assert caught.value.messages["zh"] == "证件号码应为 18 位（旧版为 15 位），实际为 16 位。"
+    assert caught.value.field == "id_number"
+    with pytest.raises(IdentityRuleError) as caught:
+        parse_mobile("+44 7911 123456")
+    assert caught.value.messages["zh"] == "不是中国大陆（+86）的号码，国家代码为 +44。"
+    assert caught.value.field == "mobile"
+    assert caught.value.kind == "mobile"
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "field", "rule"),
+    [
+        ("id", "110105194912310021", "id_number", "check_digit"),
+        ("uscc", "91110000100003962X", "uscc", "check_digit"),
+        ("card", "62220212345", "card_number", "length"),
+        ("mobile", "010-6552-9988", "mobile", "not_mobile"),
+    ],
+)
+def test_check_names_the_field_and_rule_and_gives_both_languages(
+    kind: str, raw: str, field: str, rule: str
+) -> None:
+    result = check(kind, raw)  # type: ignore[arg-type]
+    assert (result.kind, result.valid, result.field, result.rule) == (kind, False, field, rule)
+    assert result.details == {}
+    parsers: dict[str, Callable[..., object]] = {
+        "id": parse_resident_id,
+        "uscc": parse_social_credit_code,
+        "card": parse_bank_card,
+        "mobile": parse_mobile,
+    }
+    with pytest.raises(IdentityRuleError) as caught:
+        parsers[kind](raw)
+    assert result.messages == caught.value.messages
+    assert caught.value.field == field
+
+
+# --------------------------------------------------------------------------------------------
+# mobiles: every form a customer types, and each carrier's ranges
+
+
+@pytest.mark.parametrize(
+    ("raw", "national", "carrier"),
+    [
+        ("13012345678", "13012345678", "China Unicom"),
+        ("18912345678", "18912345678", "China Telecom"),
+        ("19912345678", "19912345678", "China Telecom"),
+        ("+8613800138000", "13800138000", "China Mobile"),
+        ("8613800138000", "13800138000", "China Mobile"),
+        ("008613800138000", "13800138000", "China Mobile"),
+        ("(138) 0013-8000", "13800138000", "China Mobile"),
+        ("１３８ ００１３ ８０００", "13800138000", "China Mobile"),
+    ],
+)
+def test_mobile_carriers_and_forms(raw: str, national: str, carrier: str) -> None:
+    mobile = parse_mobile(raw)
+    assert (mobile.e164, mobile.national, mobile.carrier) == ("+86" + national, national, carrier)
+    assert mobile.masked() == "+86" + national[:3] + "****" + national[-4:]
+    result = check("mobile", raw)
+    assert result.valid and result.details == {
+        "masked": mobile.masked(),
+        "carrier": carrier,
+        "warnings": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("4008123123", "not_mobile"),  # a 400 service number
+        ("+86 400 810 8888", "not_mobile"),
+        ("95588", "invalid_number"),  # a bank's short number
+        ("138001380001", "invalid_number"),
+        ("1380013800", "invalid_number"),
+        ("  --  ", "empty"),
+        ("138 0013 8000 ext", "charset"),
+    ],
+)
+def test_more_mobile_refusals(raw: str, rule: str) -> None:
+    assert _rule(lambda: parse_mobile(raw)) == rule
