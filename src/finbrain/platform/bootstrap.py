@@ -165,18 +165,26 @@ def ensure_demo_identity(db: Database, tenant_id: str) -> int:
     return made
 
 
-DEMO_RISK_MODEL = "handbook-gbm"
+DEMO_RISK_MODEL = "simulated-gbm"
+DEMO_RISK_CUSTOMERS = 1000
+DEMO_RISK_DAYS = 28
 
 
-def ensure_demo_risk(db: Database, tenant_id: str, *, events: int = 3000) -> str | None:
-    """A fraud model trained on six weeks of the Fraud-Detection-Handbook data (read from the
-    data directory, never shipped), made champion; then a few days of simulated card payments
-    (the handbook's generative process, written here) scored live so the risk pages have a
-    stream, alerts and cases. Without the data directory the model is trained on simulated
-    history instead."""
+def ensure_demo_risk(
+    db: Database,
+    tenant_id: str,
+    *,
+    events: int = 3000,
+    train_customers: int = DEMO_RISK_CUSTOMERS,
+    train_days: int = DEMO_RISK_DAYS,
+) -> str | None:
+    """A fraud model trained on card payments from finbrain's own simulator (the Fraud Detection
+    Handbook's published generative process, written here: nothing is read from the data
+    directory, so an installed package shows the same demo), made champion; then a few days of
+    simulated payments scored live so the risk pages have a stream, alerts and cases."""
     from datetime import UTC, datetime, timedelta
 
-    from finbrain.core.errors import DatasetError, NotFoundError
+    from finbrain.core.errors import NotFoundError
     from finbrain.datasets import simulator
     from finbrain.platform import registry
     from finbrain.platform import risk as service
@@ -190,17 +198,16 @@ def ensure_demo_risk(db: Database, tenant_id: str, *, events: int = 3000) -> str
         except NotFoundError:
             label = None
     if label is None:
-        try:
-            from finbrain.datasets import load_fraud_handbook
-
-            raw = load_fraud_handbook()
-            raw = raw[(raw["TX_DATETIME"] >= "2018-06-01") & (raw["TX_DATETIME"] < "2018-07-13")]
-            source = "handbook 2018-06-01..07-12"
-        except DatasetError:
-            raw = simulator.simulate(n_customers=2000, n_terminals=4000, days=42, seed=SEED)
-            source = "simulated 42 days"
+        raw = simulator.simulate(
+            n_customers=train_customers,
+            n_terminals=2 * train_customers,
+            days=train_days,
+            seed=SEED,
+        )
         model, metrics = service.train_model(frame_from_handbook(raw))
-        metrics["source"] = source
+        metrics["source"] = (
+            f"finbrain.datasets.simulator, {train_customers} customers, {train_days} days"
+        )
         with db.tenant(tenant_id) as session:
             row = service.register_model(session, tenant_id, model, metrics, DEMO_RISK_MODEL)
             registry.promote(session, row.id)
