@@ -93,6 +93,7 @@ def screen(
 ) -> None:
     """Screen a name against OFAC SDN, UK FCDO and UN lists (Han/pinyin aware), with reasons."""
     from finbrain.core.settings import get_settings
+    from finbrain.identity.validators import check_birth_date
     from finbrain.platform.identity import hit_json, screening_index
 
     try:
@@ -102,6 +103,7 @@ def screen(
                 birth = date.fromisoformat(dob)
             except ValueError:
                 raise ValidationError(field="dob", rule="iso_date_yyyy_mm_dd") from None
+            check_birth_date(birth, field="dob")  # not in the future, not before 1900
         if kind not in ("person", "entity", "any"):
             raise ValidationError(field="kind", rule="one_of_person_entity_any")
         result = screening_index(get_settings()).screen(

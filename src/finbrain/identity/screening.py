@@ -51,6 +51,7 @@ from finbrain.identity.lists import (
     normalise_identifier,
 )
 from finbrain.identity.names import InvalidNameError, NameMatch, PreparedName, compare, prepare
+from finbrain.identity.validators import check_birth_date
 
 __all__ = [
     "CONFIRMED_THRESHOLD",
@@ -267,10 +268,15 @@ class _Variant:
 
 
 def _birth_date(value: str | date | None) -> str | None:
-    """ISO date, possibly partial ("1980", "1980-02"); anything else names the field and rule."""
+    """ISO date, possibly partial ("1980", "1980-02"); anything else names the field and rule.
+
+    The range is the one of every birth date in finbrain (``validators.birth_date_rule``): not
+    in the future, not before 1900-01-01; a partial date is judged by its first day (for the
+    future) and its year (for the lower bound)."""
     if value is None:
         return None
     if isinstance(value, date):
+        check_birth_date(value)
         return value.isoformat()[:10]
     text = str(value).strip()
     found = _ISO_DATE.fullmatch(text)
@@ -280,11 +286,10 @@ def _birth_date(value: str | date | None) -> str | None:
         )
     year, month, day = found.groups()
     try:
-        date(int(year), int(month or 1), int(day or 1))
+        first_day = date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         raise ValidationError("no such calendar date", field="birth_date", rule="date") from None
-    if int(year) < 1850 or date(int(year), int(month or 1), int(day or 1)) > date.today():
-        raise ValidationError("birth date out of range", field="birth_date", rule="date")
+    check_birth_date(first_day)  # "1899-12" starts before 1900-01-01; "9999" after today
     return text
 
 

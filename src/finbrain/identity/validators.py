@@ -76,7 +76,11 @@ WARNINGS: dict[str, tuple[str, ...]] = {
 
 # Birth dates are judged by the calendar in China, not the server's zone.
 _CHINA = ZoneInfo("Asia/Shanghai")
-_MIN_BIRTH = date(1900, 1, 1)
+# The earliest birth date finbrain takes anywhere (at most about 126 years old in 2026): the
+# oldest people alive were born after it, and every earlier date seen in practice is a typo or a
+# placeholder (1800-01-01, 0001-01-01).
+MIN_BIRTH_DATE = date(1900, 1, 1)
+_MIN_BIRTH = MIN_BIRTH_DATE
 # Anything longer than this is not one of our numbers; refuse before normalising it.
 _MAX_INPUT = 64
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
@@ -392,12 +396,37 @@ def _today(today: date | None) -> date:
     return today if today is not None else datetime.now(_CHINA).date()
 
 
+def birth_date_rule(born: date, today: date | None = None) -> str | None:
+    """The rule ``born`` breaks as a person's birth date, or None: ``not_in_future`` (after
+    ``today``, China's calendar by default) or ``not_before_1900`` (before ``MIN_BIRTH_DATE``).
+    The one rule for every birth date that enters finbrain."""
+    if born > _today(today):
+        return "not_in_future"
+    if born < MIN_BIRTH_DATE:
+        return "not_before_1900"
+    return None
+
+
+def check_birth_date(born: date, *, field: str = "birth_date", today: date | None = None) -> date:
+    """``born`` if it is a possible birth date (``birth_date_rule``), else a ValidationError
+    naming ``field`` and the rule."""
+    rule = birth_date_rule(born, today)
+    if rule is not None:
+        raise ValidationError(
+            f"a birth date must be from {MIN_BIRTH_DATE.isoformat()} to today",
+            field=field,
+            rule=rule,
+            earliest=MIN_BIRTH_DATE.isoformat(),
+        )
+    return born
+
+
 def _birth_date(year: int, month: int, day: int, today: date, field: str) -> date:
     try:
         born = date(year, month, day)
     except ValueError:
         raise _fail("id", "birth_date", field) from None
-    if born < _MIN_BIRTH or born > today:
+    if birth_date_rule(born, today) is not None:
         raise _fail("id", "birth_date", field)
     return born
 
@@ -516,7 +545,7 @@ def _foreign_legacy(text: str, field: str, today: date) -> ResidentId:
             candidate = date(century + yy, month, day_)
         except ValueError:  # 29 February exists in 2000 but not in 1900
             continue
-        if _MIN_BIRTH <= candidate <= today:
+        if birth_date_rule(candidate, today) is None:
             options.append(candidate)
     if not options:
         raise _fail("id", "birth_date", field)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, ValidationError
 from finbrain.core.i18n import message
 from finbrain.core.money import Money
+from finbrain.identity.validators import check_birth_date
 from finbrain.platform import decisions, identity
 from finbrain.platform.console.common import (
     ULID,
@@ -97,8 +98,7 @@ def screening_submit(
                 born = date.fromisoformat(form["birth_date"])
             except ValueError:
                 raise ValidationError(field="birth_date", rule="iso_date") from None
-            if born > date.today():
-                raise ValidationError(field="birth_date", rule="not_in_future")
+            check_birth_date(born)  # the one rule: not in the future, not before 1900
         if form["nationality"] and len(form["nationality"]) < 2:
             raise ValidationError(field="nationality", rule="min_length", limit=2)
         with _db(request).tenant(principal.tenant_id) as session:
