@@ -88,3 +88,21 @@ def test_screening_refuses_impossible_birth_dates(index, value: object, rule: st
 def test_screening_takes_partial_and_full_dates_in_range(index) -> None:  # type: ignore[no-untyped-def]
     for value in ("1960", "1960-04", "1960-04-02", date(1900, 1, 1), "1900"):
         assert index.screen("Ivan Petrov", birth_date=value).hits
+
+
+def test_a_stored_impossible_birth_date_does_not_stop_a_rescreen(index) -> None:  # type: ignore[no-untyped-def]
+    """Customers remembered before the rule (a date object was taken unchecked) are
+    re-screened without that birth date; the others as usual."""
+    from finbrain.identity.lists import ListEntry, SanctionsList
+    from finbrain.identity.screening import Customer, SanctionsIndex, rescreen
+
+    added = ListEntry("un", "T.2", "person", "Maria Gonzalez")
+    old = index.entries
+    new_index = SanctionsIndex.build([SanctionsList.of("un", [*old, added])])
+    customers = [
+        Customer("c-bad", "Maria Gonzalez", birth_date=date(9999, 12, 31)),
+        Customer("c-old", "Maria Gonzalez", birth_date="1800-01-01"),
+        Customer("c-ok", "Maria Gonzalez", birth_date="1970-01-01"),
+    ]
+    changes = rescreen(customers, index, new_index)
+    assert {c.customer_id for c in changes} == {"c-bad", "c-old", "c-ok"}
