@@ -461,6 +461,10 @@ def _names_digest() -> str:
     package = Path(_names.__file__).parent
     for path in sorted(package.glob("*.py")):
         sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    # The romanisation and translation tables are part of what a prepared name is.
+    data = package.parent / "data"
+    for path in sorted(data.glob("names_*")) + sorted(data.glob("surnames*")):
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
     return sha.hexdigest()
 
 
@@ -705,17 +709,25 @@ class SanctionsIndex:
 
         compare() explains itself and costs ~100 us; rapidfuzz's token-set ratio costs ~1 us and
         is generous (a subset of tokens scores 100), so it only removes candidates that share a
-        blocking key but little else. Han and mixed-script candidates always go through: their
-        similarity lives in romanisations that a plain string ratio cannot see.
+        blocking key but little else. Han and mixed-script candidates, and Latin spellings of a
+        Chinese or Korean name in another romanisation, always go through: their similarity
+        lives in romanisations that a plain string ratio cannot see.
         """
         if len(positions) <= MAX_COMPARED:
             return positions
         text = query.prepared.normalised
+        q = query.prepared
         scored: list[tuple[float, int]] = []
         for position in positions:
             prepared = self._variants[position].prepared
             if prepared.script != "latin" or query.prepared.script != "latin":
                 scored.append((101.0, position))
+                continue
+            if (q.zh_syllables and prepared.zh_syllables) or (
+                q.ko_syllables and prepared.ko_syllables
+            ):
+                # Another romanisation of a Chinese / Korean name (Hsiao-hung / Xiaohong).
+                scored.append((100.5, position))
                 continue
             similarity = fuzz.token_set_ratio(text, prepared.normalised)
             if similarity >= PREFILTER_SIMILARITY:

@@ -59,6 +59,149 @@ def build(data_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- every Latin spelling of a Mandarin syllable, for Latin <-> Latin linking -------------------
+
+ROMANISATION_OUT = OUT.with_name("names_romanisation.tsv")
+ROMANISATION_HEADER = """\
+# Latin spellings of Chinese syllables -> the Hanyu Pinyin syllables they can stand for.
+# columns: spelling<TAB>system<TAB>pinyin syllables (toneless, u-umlaut as v, space-separated)
+#   <TAB>the GB 2312 characters (simplified) the spelling writes in that system
+# Two spellings are linked when they write a common character (a Cantonese and a Mandarin
+# spelling that only share a Mandarin reading through different characters are not); the
+# pinyin column gives the coarser blocking keys.
+# systems and sources:
+#   pinyin      Hanyu Pinyin: every reading pypinyin 0.55 gives a GB 2312 character (MIT);
+#               lv is also written lu and lyu
+#   wade_giles  pypinyin's own pinyin -> Wade-Giles table (pypinyin.style.wadegiles, MIT), written
+#               as passports and lists do: no apostrophes, no umlauts (ch'uan -> chuan)
+#   tongyong    Tongyong Pinyin (Taiwan, 2002) and
+#   mps2        Mandarin Phonetic Symbols II (Taiwan, 1986): the published correspondence with
+#               Hanyu Pinyin written as rules in _build_tables.tongyong / .mps2
+#   cantonese   Hong Kong Government romanisation and Jyutping of the GB 2312 level-1 characters
+#               (3,755 common characters) in names_cantonese.tsv, each spelling mapped to the
+#               Mandarin readings of the characters it spells
+# regenerate with: python -m finbrain.identity.names._build_tables --romanisation
+"""
+
+
+def _gb2312_chars(level1_only: bool) -> list[str]:
+    chars = []
+    last_row = 0xD7 if level1_only else 0xF7
+    for row in range(0xB0, last_row + 1):
+        for cell in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes([row, cell]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return chars
+
+
+def tongyong(p: str) -> str:
+    """Hanyu Pinyin syllable (u-umlaut as v) -> Tongyong Pinyin, toneless."""
+    apical = {"zhi": "jhih", "chi": "chih", "shi": "shih", "ri": "rih", "zi": "zih",
+              "ci": "cih", "si": "sih"}  # fmt: skip
+    if p in apical:
+        return apical[p]
+    whole = {"wen": "wun", "weng": "wong", "yong": "yong", "you": "you"}
+    if p in whole:
+        return whole[p]
+    initial = next((i for i in ("zh", "ch", "sh") if p.startswith(i)), p[:1] if p[:1] in
+                   "bpmfdtnlgkhjqxzcsryw" else "")  # fmt: skip
+    final = p[len(initial) :]
+    if initial in ("j", "q", "x") and final.startswith("u"):
+        final = "yu" + final[1:]
+    final = final.replace("v", "yu")
+    if final == "iong":
+        final = "yong"
+    elif final == "iu":
+        final = "iou"
+    elif final == "ui":
+        final = "uei"
+    elif final == "eng" and initial in ("b", "p", "m", "f"):
+        final = "ong"
+    initial = {"zh": "jh", "q": "c", "x": "s"}.get(initial, initial)
+    return initial + final
+
+
+def mps2(p: str) -> str:
+    """Hanyu Pinyin syllable (u-umlaut as v) -> Mandarin Phonetic Symbols II, toneless."""
+    apical = {"zhi": "jr", "chi": "chr", "shi": "shr", "ri": "r", "zi": "tz", "ci": "tsz",
+              "si": "sz"}  # fmt: skip
+    if p in apical:
+        return apical[p]
+    if p == "yong":
+        return "yung"
+    initial = next((i for i in ("zh", "ch", "sh") if p.startswith(i)), p[:1] if p[:1] in
+                   "bpmfdtnlgkhjqxzcsryw" else "")  # fmt: skip
+    final = p[len(initial) :]
+    if initial in ("j", "q", "x", "y") and final.startswith("u"):
+        final = "iu" + final[1:] if initial != "y" else final
+    final = final.replace("v", "iu")
+    final = {"ong": "ung", "iong": "iung", "iu": "iou", "ui": "uei", "un": "uen", "ao": "au",
+             "iao": "iau"}.get(final, final)  # fmt: skip
+    if initial == "y" and final == "u":
+        return "yu"
+    initial = {"zh": "j", "q": "ch", "x": "sh", "z": "tz", "c": "ts"}.get(initial, initial)
+    return initial + final
+
+
+def build_romanisation() -> str:
+    from pypinyin import Style, pinyin
+    from pypinyin.style.wadegiles import to_wade_glides
+
+    table: dict[str, dict[str, set[str]]] = {}
+    chars_of: dict[str, dict[str, set[str]]] = {}
+    by_reading: dict[str, set[str]] = {}
+
+    def add(spelling: str, system: str, syllable: str, chars: set[str]) -> None:
+        if spelling and spelling.isalpha():
+            table.setdefault(spelling, {}).setdefault(system, set()).add(syllable)
+            chars_of.setdefault(spelling, {}).setdefault(system, set()).update(chars)
+
+    readings: dict[str, list[str]] = {}
+    syllables: set[str] = set()
+    for char in _gb2312_chars(level1_only=False):
+        found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+        values = [r.replace("ü", "v") for r in (found[0] if found else []) if r.isalpha()]
+        values = [v for v in values if any(c in "aeiouv" for c in v)]
+        readings[char] = values
+        syllables.update(values)
+        for value in values:
+            by_reading.setdefault(value, set()).add(char)
+    for syllable in sorted(syllables):
+        spellings = [syllable]
+        chars = by_reading[syllable]
+        if "v" in syllable:
+            spellings = [syllable.replace("v", "u"), syllable, syllable.replace("v", "yu")]
+        for spelling in spellings:
+            add(spelling, "pinyin", syllable, chars)
+        wg = to_wade_glides(syllable).replace("'", "").replace("ü", "u").replace("v", "u")
+        add(wg, "wade_giles", syllable, chars)
+        add(tongyong(syllable), "tongyong", syllable, chars)
+        add(mps2(syllable), "mps2", syllable, chars)
+    cantonese: dict[str, tuple[str, ...]] = {}
+    for line in OUT.read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            char, hk, jyutping = line.split("\t")
+            cantonese[char] = (*hk.split(), *jyutping.split())
+    for char in _gb2312_chars(level1_only=True):
+        for spelling in cantonese.get(char, ()):
+            for syllable in readings.get(char, ()):
+                add(spelling, "cantonese", syllable, {char})
+    lines = [ROMANISATION_HEADER.rstrip("\n")]
+    for spelling in sorted(table):
+        for system in ("pinyin", "wade_giles", "tongyong", "mps2", "cantonese"):
+            if system in table[spelling]:
+                pinyin_column = " ".join(sorted(table[spelling][system]))
+                written = "".join(sorted(chars_of[spelling][system]))
+                lines.append(f"{spelling}\t{system}\t{pinyin_column}\t{written}")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    OUT.write_text(build(Path(sys.argv[1])), encoding="utf-8")
-    print(f"wrote {OUT}")
+    if sys.argv[1:] == ["--romanisation"]:
+        ROMANISATION_OUT.write_text(build_romanisation(), encoding="utf-8")
+        print(f"wrote {ROMANISATION_OUT}")
+    else:
+        OUT.write_text(build(Path(sys.argv[1])), encoding="utf-8")
+        print(f"wrote {OUT}")

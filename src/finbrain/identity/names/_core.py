@@ -12,7 +12,7 @@ from typing import Any, Literal
 from rapidfuzz.distance import Levenshtein
 
 from finbrain.core.errors import ValidationError
-from finbrain.identity.names import _han
+from finbrain.identity.names import _han, _romanise
 from finbrain.identity.names._text import (
     HAN_LEGAL_FORMS,
     HAN_TITLES,
@@ -28,6 +28,9 @@ from finbrain.identity.names._text import (
 
 MAX_LENGTH = 500
 CROSS_SCRIPT_CAP = 0.85  # Han ↔ Latin without corroboration is weaker evidence than Han ↔ Han
+# Two Latin spellings of one Chinese / Korean name in different romanisations: every syllable
+# agrees, but a syllable key stands for several characters, so it is a hit to review.
+ROMANISATION_SCORE = 0.88
 Script = Literal["han", "latin", "mixed", "other"]
 Kind = Literal["person", "entity", "any"]
 
@@ -110,6 +113,10 @@ class PreparedName:
     latin: tuple[str, ...] = field(default=(), repr=False)
     weights: tuple[float, ...] = field(default=(), repr=False)
     traditional: str = field(default="", repr=False)
+    # Latin (or Hangul) tokens read as a Chinese / Korean name: per token, its syllable
+    # segmentations (names._romanise); empty when the name is none.
+    zh_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
+    ko_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,15 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         tokens_out = tuple(latin_tokens)
     if latin_tokens:
         keys |= _latin_keys(tuple(latin_tokens))
+    zh_parse: _romanise.Parse = ()
+    ko_parse: _romanise.Parse = ()
+    if kind != "entity" and latin_tokens and not han_chars:
+        zh_parse = _romanise.parse(tuple(latin_tokens), "zh")
+        ko_parse = _romanise.parse(tuple(latin_tokens), "ko")
+        keys |= _romanise.blocking_keys(zh_parse, "zh") if zh_parse else set()
+        keys |= _romanise.blocking_keys(ko_parse, "ko") if ko_parse else set()
+    if syllables and kind != "entity":
+        keys |= _romanise.han_blocking_keys(dict(syllables)["pinyin"])
     normalised = " ".join(part for part in (han_chars, " ".join(latin_tokens)) if part)
     original_han = "".join(c for c in unicodedata.normalize("NFKC", name) if is_han(c))
     return PreparedName(
@@ -252,6 +268,8 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         latin=tuple(latin_tokens),
         weights=tuple(_weight(t) for t in latin_tokens),
         traditional=original_han,
+        zh_syllables=zh_parse,
+        ko_syllables=ko_parse,
     )
 
 
@@ -263,7 +281,20 @@ def _none(cross: bool = False) -> NameMatch:
 
 
 def compare(query: PreparedName, candidate: PreparedName) -> NameMatch:
-    """Score how likely two prepared names name the same party, and say why (0..1)."""
+    """Score how likely two prepared names name the same party, and say why (0..1).
+
+    Scores are rounded to 6 decimals, so that 0.85 - 0.05 is 0.8, not 0.7999999999999999.
+    """
+    found = _compare(query, candidate)
+    rounded = round(found.score, 6)
+    if rounded != found.score:
+        return NameMatch(
+            rounded, found.rule, found.cross_script, found.system, found.matched, found.explanation
+        )
+    return found
+
+
+def _compare(query: PreparedName, candidate: PreparedName) -> NameMatch:
     if query.han and candidate.han:
         return _han_han(query, candidate)
     if query.han and candidate.latin:
@@ -271,8 +302,39 @@ def compare(query: PreparedName, candidate: PreparedName) -> NameMatch:
     if candidate.han and query.latin:
         return _han_latin(candidate, query, flipped=True)
     if query.latin and candidate.latin:
-        return _latin_latin(query, candidate)
+        found = _latin_latin(query, candidate)
+        if found.score < 0.95:
+            linked = _romanised(query, candidate)
+            if linked is not None and linked.score > found.score:
+                return linked
+        return found
     return _none()
+
+
+def _romanised(q: PreparedName, c: PreparedName) -> NameMatch | None:
+    """Two Latin (or Hangul) spellings of one Chinese or Korean name (names._romanise)."""
+    for family, a, b in (
+        ("zh", q.zh_syllables, c.zh_syllables),
+        ("ko", q.ko_syllables, c.ko_syllables),
+    ):
+        if not (a and b):
+            continue
+        pairs = _romanise.link(a, b, family)
+        if pairs is None:
+            continue
+        if all(x == y for x, y in pairs):
+            # The same syllables, only split into words differently (Xiaohong / Xiao Hong).
+            text = _explain("same_syllables", spelling=" ".join(x for x, _ in pairs))
+            return NameMatch(0.97, "same_syllables", False, None, pairs, text)
+        steps_en, steps_zh = _romanise.describe(pairs, family)
+        cross = q.script != c.script
+        system = "korean" if family == "ko" else "chinese"
+        text = {
+            "en": _explain("romanisation", steps=steps_en)["en"],
+            "zh": _explain("romanisation", steps=steps_zh)["zh"],
+        }
+        return NameMatch(ROMANISATION_SCORE, "romanisation", cross, system, pairs, text)
+    return None
 
 
 def match(a: str, b: str) -> NameMatch:
@@ -372,6 +434,20 @@ def _han_latin(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatc
             return NameMatch(
                 CROSS_SCRIPT_CAP - 0.05, "mixed_romanisation", True, "mixed", pairs, text
             )
+    # Any other romanisation the syllable table knows (Tongyong, MPS II, mixed per syllable).
+    if lat.zh_syllables:
+        pinyin_sets = dict(h.syllables).get("pinyin", ())
+        found = _romanise.link_han(pinyin_sets, h.surname_length, lat.zh_syllables)
+        if found is not None:
+            pairs = _pairs(h, found)
+            if flipped:
+                pairs = tuple((b, a) for a, b in pairs)
+            steps_en, steps_zh = _romanise.describe_han(found, h.han, pinyin_sets)
+            text = {
+                "en": _explain("romanisation", steps=steps_en)["en"],
+                "zh": _explain("romanisation", steps=steps_zh)["zh"],
+            }
+            return NameMatch(CROSS_SCRIPT_CAP - 0.03, "romanisation", True, "chinese", pairs, text)
     # The given name alone ("Xiao Ming" for 王小明) is not enough to name a person.
     given_sets = dict(h.syllables).get("pinyin", ())[h.surname_length :]
     if given_sets and _segments("".join(lat.latin), given_sets) is not None:

@@ -1,0 +1,347 @@
+"""Chinese and Korean names in any Latin spelling, linked through syllable keys.
+
+A Latin name is split into syllables of a romanisation (every segmentation a token allows, the
+fewest syllables first), and each syllable stands for the set of *keys* it can spell:
+
+* Chinese (``zh``): the Hanyu Pinyin syllables (``names_romanisation.tsv``: pinyin, Wade-Giles,
+  Tongyong, MPS2, Hong Kong Government Cantonese and Jyutping spellings). ``hsiao`` (Wade-Giles),
+  ``xiao`` (pinyin) and ``siu`` (Cantonese) all stand for ``xiao``, so Ma Hsiao-hung,
+  Ma Xiaohong and Ma Siu-hung meet without Han characters on either side.
+* Korean (``ko``): the Hangul syllables (``names_korean.json``: Revised Romanization and
+  McCune-Reischauer with common passport variants). ``cheol`` (RR) and ``chol`` (MR) both stand
+  for 철; a Hangul name is its own key.
+
+Two names link when, in some order (family name first, or moved there from the end), they have
+the same number of syllables, every aligned pair shares a key, and each starts with a family
+name of that language. Each step is named for the explanation: "Wade-Giles hsiao ↔ pinyin xiao".
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from functools import cache, lru_cache
+from importlib import resources
+
+from finbrain.identity.names._han import pinyin_readings
+
+FAMILIES = ("zh", "ko")
+MAX_SEGMENTATIONS = 6  # per token
+MAX_COMBINATIONS = 16  # per name order
+MAX_KEYS = 256  # blocking keys per name and family
+_MAX_SPELLING = 7
+SYSTEM_LABELS = {
+    "pinyin": ("Hanyu Pinyin", "汉语拼音"),
+    "wade_giles": ("Wade-Giles", "威妥玛拼音"),
+    "tongyong": ("Tongyong Pinyin", "通用拼音"),
+    "mps2": ("MPS II", "注音二式"),
+    "cantonese": ("Cantonese", "粤语拼音"),
+    "korean": ("Korean", "韩文罗马字"),
+}
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_FINALS = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ",
+           "ㄿ", "ㅀ", "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ",
+           "ㅎ")  # fmt: skip
+
+Parse = tuple[tuple[tuple[str, ...], ...], ...]  # per token, its segmentations
+
+
+def _data(name: str) -> str:
+    return resources.files("finbrain.identity").joinpath(f"data/{name}").read_text("utf-8")
+
+
+def is_hangul(char: str) -> bool:
+    return _HANGUL_FIRST <= ord(char) <= _HANGUL_LAST
+
+
+@cache
+def _zh_table() -> tuple[
+    dict[str, dict[str, frozenset[str]]], dict[str, dict[str, frozenset[str]]]
+]:
+    """Spelling -> system -> (the pinyin syllables, the characters) it spells in that system."""
+    pinyin: dict[str, dict[str, frozenset[str]]] = {}
+    chars: dict[str, dict[str, frozenset[str]]] = {}
+    for line in _data("names_romanisation.tsv").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        spelling, system, syllables, written = line.split("\t")
+        pinyin.setdefault(spelling, {})[system] = frozenset(syllables.split())
+        chars.setdefault(spelling, {})[system] = frozenset(written)
+    return pinyin, chars
+
+
+def _zh_systems() -> dict[str, dict[str, frozenset[str]]]:
+    return _zh_table()[1]
+
+
+@cache
+def _zh_keys() -> dict[str, frozenset[str]]:
+    """Spelling -> the pinyin syllables it can stand for (blocking keys, Han readings)."""
+    return {s: frozenset().union(*systems.values()) for s, systems in _zh_table()[0].items()}
+
+
+@cache
+def _zh_chars() -> dict[str, frozenset[str]]:
+    """Spelling -> the characters it can write (two spellings link through a shared one)."""
+    return {s: frozenset().union(*systems.values()) for s, systems in _zh_table()[1].items()}
+
+
+@cache
+def _zh_surnames() -> frozenset[str]:
+    """Pinyin of every family name in surnames.tsv (compound ones joined: ouyang)."""
+    out: set[str] = set()
+    for line in _data("surnames.tsv").splitlines():
+        if not line or line.startswith("#") or line.startswith("surname\t"):
+            continue
+        _surname, _rank, readings = line.split("\t")
+        out.update(r.replace("ü", "v") for r in readings.split())
+    return frozenset(out)
+
+
+@cache
+def _korean() -> dict[str, object]:
+    data: dict[str, object] = json.loads(_data("names_korean.json"))
+    return data
+
+
+@cache
+def _ko_keys() -> dict[str, frozenset[str]]:
+    """Spelling -> the Hangul syllables it can spell (a Hangul syllable spells itself)."""
+    data = _korean()
+    initials: dict[str, list[str]] = data["initials"]  # type: ignore[assignment]
+    vowels: dict[str, list[str]] = data["vowels"]  # type: ignore[assignment]
+    finals: dict[str, list[str]] = data["finals"]  # type: ignore[assignment]
+    table: dict[str, set[str]] = {}
+    for i, initial in enumerate(_INITIALS):
+        for v, vowel in enumerate(_VOWELS):
+            for final, final_spellings in finals.items():
+                f = _FINALS.index(final)
+                syllable = chr(_HANGUL_FIRST + (i * 21 + v) * 28 + f)
+                table.setdefault(syllable, set()).add(syllable)
+                for a, b, c in itertools.product(initials[initial], vowels[vowel], final_spellings):
+                    table.setdefault(a + b + c, set()).add(syllable)
+    surnames: dict[str, list[str]] = data["surnames"]  # type: ignore[assignment]
+    for hangul, spellings in surnames.items():
+        if len(hangul) == 1:
+            for spelling in spellings:
+                table.setdefault(spelling, set()).add(hangul)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@cache
+def _ko_surnames() -> frozenset[str]:
+    surnames: dict[str, list[str]] = _korean()["surnames"]  # type: ignore[assignment]
+    return frozenset(surnames)
+
+
+def _keys(family: str) -> dict[str, frozenset[str]]:
+    return _zh_keys() if family == "zh" else _ko_keys()
+
+
+def _link_keys(family: str) -> dict[str, frozenset[str]]:
+    return _zh_chars() if family == "zh" else _ko_keys()
+
+
+@lru_cache(maxsize=131072)
+def segmentations(token: str, family: str) -> tuple[tuple[str, ...], ...]:
+    """Every way to spell ``token`` as syllables of the family, fewest syllables first."""
+    if family == "ko" and token and all(is_hangul(c) for c in token):
+        return (tuple(token),)
+    table = _keys(family)
+    found: list[tuple[str, ...]] = []
+
+    def walk(pos: int, path: tuple[str, ...]) -> None:
+        if len(found) >= 4 * MAX_SEGMENTATIONS:
+            return
+        if pos == len(token):
+            found.append(path)
+            return
+        for end in range(min(len(token), pos + _MAX_SPELLING), pos, -1):
+            piece = token[pos:end]
+            if piece in table:
+                walk(end, (*path, piece))
+
+    walk(0, ())
+    found.sort(key=len)
+    return tuple(found[:MAX_SEGMENTATIONS])
+
+
+def parse(tokens: tuple[str, ...], family: str) -> Parse:
+    """Per token, its segmentations; () when a token is no name in this family."""
+    if not tokens or len(tokens) > 4:
+        return ()
+    if family == "ko" and len(tokens) == 1 and all(is_hangul(c) for c in tokens[0]):
+        hangul = tokens[0]  # 김정은: family name first, written without a space
+        cut = 2 if len(hangul) >= 3 and hangul[:2] in _ko_surnames() else 1
+        tokens = (hangul[:cut], hangul[cut:]) if len(hangul) > cut else (hangul,)
+    out = []
+    for token in tokens:
+        if not token.isalpha():
+            return ()
+        found = segmentations(token, family)
+        if not found:
+            return ()
+        out.append(found)
+    shortest = sum(len(options[0]) for options in out)
+    if not 2 <= shortest <= 5:
+        return ()
+    return tuple(out)
+
+
+def _orders(parsed: Parse) -> list[Parse]:
+    orders = [parsed]
+    if len(parsed) > 1:
+        orders.append((parsed[-1], *parsed[:-1]))
+    return orders
+
+
+def _surname_ok(first: tuple[str, ...], family: str) -> bool:
+    """The first token of an order must be a family name: one syllable, or a compound one."""
+    keys = _keys(family)
+    if family == "zh":
+        if len(first) == 1:
+            return bool(keys[first[0]] & _zh_surnames())
+        if len(first) == 2:
+            return any(a + b in _zh_surnames() for a in keys[first[0]] for b in keys[first[1]])
+        return False
+    if len(first) == 1:
+        return bool(keys[first[0]] & _ko_surnames())
+    if len(first) == 2:
+        return any(a + b in _ko_surnames() for a in keys[first[0]] for b in keys[first[1]])
+    return False
+
+
+def _flat(order: Parse, family: str) -> list[tuple[str, ...]]:
+    """The order's syllable sequences whose first token is a family name (capped)."""
+    out = []
+    for combination in itertools.product(*order):
+        if _surname_ok(combination[0], family):
+            out.append(tuple(s for token in combination for s in token))
+            if len(out) >= MAX_COMBINATIONS:
+                break
+    return out
+
+
+def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
+    """The aligned syllables of two parsed names, when every pair shares a key."""
+    keys = _link_keys(family)
+    for order_a in _orders(a):
+        seqs_a = _flat(order_a, family)
+        if not seqs_a:
+            continue
+        for order_b in _orders(b):
+            for seq_b in _flat(order_b, family):
+                for seq_a in seqs_a:
+                    if len(seq_a) == len(seq_b) and all(
+                        keys[x] & keys[y] for x, y in zip(seq_a, seq_b, strict=True)
+                    ):
+                        return tuple(zip(seq_a, seq_b, strict=True))
+    return None
+
+
+def link_han(
+    han_sets: tuple[frozenset[str], ...], surname_length: int, latin: Parse
+) -> tuple[str, ...] | None:
+    """The Latin syllables, one per Han character, when each spells one of its readings."""
+    keys = _zh_keys()
+    for order in _orders(latin):
+        for seq in _flat(order, "zh"):
+            if len(seq) == len(han_sets) and all(
+                keys[s] & readings for s, readings in zip(seq, han_sets, strict=True)
+            ):
+                return seq
+    del surname_length
+    return None
+
+
+def blocking_keys(parsed: Parse, family: str) -> set[str]:
+    """Keys a cross-romanisation twin also gets: syllable count, family name, first given."""
+    keys = _keys(family)
+    surnames = _zh_surnames() if family == "zh" else _ko_surnames()
+    out: set[str] = set()
+    for order in _orders(parsed):
+        for seq in _flat(order, family):
+            if len(seq) < 2:
+                continue
+            first = keys[seq[0]] & surnames or keys[seq[0]]
+            for s, g in itertools.product(sorted(first), sorted(keys[seq[1]])):
+                out.add(f"r{family}:{len(seq)}:{s}|{g}")
+                if len(out) >= MAX_KEYS:
+                    return out
+    return out
+
+
+def han_blocking_keys(han_sets: tuple[frozenset[str], ...]) -> set[str]:
+    """The same keys for a Han name, from its pinyin readings (surname reading first)."""
+    if len(han_sets) < 2:
+        return set()
+    out: set[str] = set()
+    known = _zh_keys()
+    first = [s for s in han_sets[0] if s in known]
+    second = [s for s in han_sets[1] if s in known]
+    for s, g in itertools.product(sorted(first), sorted(second)):
+        for a, b in itertools.product(known[s], known[g]):
+            out.add(f"rzh:{len(han_sets)}:{a}|{b}")
+            if len(out) >= MAX_KEYS:
+                return out
+    return out
+
+
+def systems_of(spelling: str, key: frozenset[str], *, chars: bool = False) -> list[str]:
+    """The Chinese romanisation systems in which ``spelling`` spells one of ``key`` (pinyin
+    syllables, or characters with ``chars``)."""
+    table = _zh_table()[1 if chars else 0]
+    return [s for s, v in table.get(spelling, {}).items() if v & key]
+
+
+def describe(pairs: tuple[tuple[str, str], ...], family: str) -> tuple[str, str]:
+    """Each differing syllable pair named by its systems, in en and zh."""
+    keys = _link_keys(family)
+    en: list[str] = []
+    zh: list[str] = []
+    for a, b in pairs:
+        if a == b:
+            continue
+        shared = keys[a] & keys[b]
+        if family == "ko":
+            hangul = "/".join(sorted(shared)[:3])
+            en.append(f"{a} ↔ {b} ({hangul})")
+            zh.append(f"{a} ↔ {b}（{hangul}）")
+            continue
+        # The pair of systems under which the two spellings write the most characters in
+        # common (chou is pinyin for 抽 and Wade-Giles for 周; next to jhou it is the latter).
+        table = _zh_table()[1]
+        ranked = sorted(
+            (
+                (len(ca & cb), sa == sb, sa, sb)
+                for sa, ca in table.get(a, {}).items()
+                for sb, cb in table.get(b, {}).items()
+            ),
+            key=lambda t: (-t[0], t[1]),
+        )
+        _n, _same, best_a, best_b = ranked[0] if ranked else (0, True, "pinyin", "pinyin")
+        la, lb = SYSTEM_LABELS[best_a], SYSTEM_LABELS[best_b]
+        common = table[a][best_a] & table[b][best_b] if ranked else shared
+        example = "".join(sorted(common)[:2])
+        en.append(f"{la[0]} {a} ↔ {lb[0]} {b} ({example})")
+        zh.append(f"{la[1]} {a} ↔ {lb[1]} {b}（{example}）")
+    return "; ".join(en), "；".join(zh)
+
+
+def describe_han(
+    seq: tuple[str, ...], han: str, han_sets: tuple[frozenset[str], ...]
+) -> tuple[str, str]:
+    """Each Latin syllable named by its system against its Han character, in en and zh."""
+    en: list[str] = []
+    zh: list[str] = []
+    for spelling, char, readings in zip(seq, han, han_sets, strict=True):
+        shared = _zh_keys()[spelling] & readings
+        # The character's most common reading among those the spelling stands for.
+        reading = next((r for r in pinyin_readings(char) if r in shared), min(shared, default="?"))
+        systems = systems_of(spelling, frozenset([reading])) or ["pinyin"]
+        label = SYSTEM_LABELS[systems[0]]
+        en.append(f"{label[0]} {spelling} ↔ {char} ({reading})")
+        zh.append(f"{label[1]} {spelling} ↔ {char}（{reading}）")
+    return "; ".join(en), "；".join(zh)

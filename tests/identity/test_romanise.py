@@ -1,0 +1,67 @@
+"""Latin <-> Latin (and Hangul) linking of Chinese and Korean names across romanisations."""
+
+from __future__ import annotations
+
+import pytest
+
+from finbrain.identity.names import _romanise, match, prepare
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "named"),
+    [
+        ("Ma Hsiao-hung", "MA, Xiaohong", "Wade-Giles hsiao ↔ Hanyu Pinyin xiao"),
+        ("Mao Tse-tung", "Mao Zedong", "Wade-Giles tse ↔ Hanyu Pinyin ze"),
+        ("Ma Siu-hung", "MA Xiaohong", "Cantonese siu ↔ Hanyu Pinyin xiao"),
+        ("Chou Chien-shu", "ZHOU, Jianshu", "Wade-Giles chou ↔ Hanyu Pinyin zhou"),
+        ("Jhou Jian-shu", "Chou Chien-shu", "Tongyong Pinyin jhou ↔ Wade-Giles chou"),
+        ("Lo Chuan-hsu", "LUO, Chuanxu", "Wade-Giles hsu ↔ Hanyu Pinyin xu"),
+        ("KIM, Yong Chol", "Gim Yeong-cheol", "chol ↔ cheol"),
+        ("Kim Jong Un", "김정은", "jong ↔ 정"),
+    ],
+)
+def test_spellings_of_one_name_meet_and_each_step_is_named(a: str, b: str, named: str) -> None:
+    found = match(a, b)
+    assert found.rule == "romanisation" and found.score >= 0.8
+    assert named in found.explanation["en"]
+    assert found.explanation["zh"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Ma Hsiao-hung", "Ma Hsiao-ming"),  # another given name
+        ("Yi Je-seon", "KING, Sam"),  # Cantonese readings of different characters
+        ("Chou Chien-shu", "Chou Chien"),  # a syllable missing
+        ("Maria Lopez", "Ma Lopez"),
+        ("Hung Chin-hua", "HUANG, Jinhua"),  # hung is never huang
+    ],
+)
+def test_other_names_do_not_link(a: str, b: str) -> None:
+    assert match(a, b).rule != "romanisation"
+
+
+def test_han_meets_taiwanese_spellings() -> None:
+    for latin in ("Ma Shiau-hung", "Ma Siao-hong"):  # MPS II, Tongyong
+        found = match("马晓红", latin)
+        assert found.rule == "romanisation" and found.cross_script and found.score == 0.82
+
+
+def test_same_syllables_split_differently_is_no_review_case() -> None:
+    assert match("Xiao Hong Ma", "Ma Xiaohong").score >= 0.95
+
+
+def test_blocking_keys_are_shared_across_systems() -> None:
+    wade = prepare("Ma Hsiao-hung", kind="person").keys
+    pinyin = prepare("MA, Xiaohong", kind="person").keys
+    han = prepare("马晓红", kind="person").keys
+    assert {k for k in wade & pinyin if k.startswith("rzh:")}
+    assert {k for k in han & wade if k.startswith("rzh:")}
+    # Organisations are not read as personal names.
+    assert not prepare("Hong Kong Electronics", kind="entity").zh_syllables
+
+
+def test_a_name_that_is_no_chinese_or_korean_name_is_not_parsed() -> None:
+    assert _romanise.parse(("john", "smith"), "zh") == ()
+    assert _romanise.parse(("john", "smith"), "ko") == ()
+    assert _romanise.parse(("ma",), "zh") == ()  # one syllable is no full name
