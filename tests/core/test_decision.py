@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
+from ulid import ULID
 
 from finbrain.core.canonical import canonical_json, digest
 from finbrain.core.decision import BilingualText, Decision, Reason, Subject
@@ -43,12 +45,29 @@ def test_decimal_keeps_digits_in_canonical_form() -> None:
     assert canonical_json({"x": Decimal("12345678901234567.89")}) == b'{"x":"12345678901234567.89"}'
 
 
-def test_decision_round_trips_and_ids_sort_by_time() -> None:
-    first, second = _decision(), _decision()
-    assert first.id < second.id or first.created_at <= second.created_at
+def test_decision_round_trips_through_json() -> None:
+    first = _decision()
     again = Decision.model_validate_json(first.model_dump_json())
-    assert again == first
+    assert again == first and again is not first
+    assert again.model_dump() == first.model_dump()
+    assert again.created_at == first.created_at and again.created_at.tzinfo is not None
+    assert again.reasons[0].text.zh == "额度使用率高" and again.reasons[0].value == 0.93
+    assert again != _decision()  # another decision: its own id and time
     assert "receipt" not in first.ledger_entry()
+
+
+def test_decision_ids_sort_by_creation_time() -> None:
+    made = []
+    for _ in range(5):
+        made.append(_decision())
+        time.sleep(0.002)  # a ULID orders by millisecond; within one its order is random
+    ids = [d.id for d in made]
+    assert len(set(ids)) == 5
+    assert ids == sorted(ids)
+    for decision in made:
+        # The id carries its creation time to the millisecond.
+        stamp = ULID.from_str(decision.id).datetime
+        assert abs(stamp - decision.created_at) < timedelta(seconds=1)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import inspect
 import json
 import math
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -718,15 +717,42 @@ def test_default_rules_on_a_typical_and_a_suspicious_event() -> None:
     assert "0.6" in next(h for h in hot.hits if h.rule_id == "R-TERM-COMPROMISED").reason["en"]
 
 
-def test_fifty_rules_evaluate_in_microseconds() -> None:
-    """A loose guard against interpreting per event: the report gives the measured figure."""
+def test_fifty_rules_fire_like_the_rules_they_copy() -> None:
+    """Fifty rules (three copies of the starters under new ids, as the rules benchmark runs
+    them): each copy fires exactly when its original does, in rule order, and the outcome adds
+    up the same way. The speed of this set is measured by benchmarks/risk_rules.py."""
     base = load_default_rules()
     rules = [Rule(**{**r.__dict__, "id": f"{r.id}-{k}"}) for k in range(3) for r in base.rules][:50]
-    compiled = compile_rules(RuleSet(1, tuple(rules), base.schema))
-    ctx = {"amount": 40.0, "channel": "pos", "hour": 14, "cust_count_1h": 1}
-    n = 2000
-    started = time.perf_counter()
-    for _ in range(n):
-        compiled.evaluate(ctx)
-    per_event = (time.perf_counter() - started) / n
-    assert per_event < 200e-6, per_event
+    fifty = compile_rules(RuleSet(1, tuple(rules), base.schema))
+    single = compile_rules(base)
+    calm = {
+        "amount": 40.0,
+        "channel": "pos",
+        "mcc": "5411",
+        "country": "CN",
+        "home_country": "CN",
+        "hour": 14,
+        "is_weekend": False,
+        "account_age_days": 900,
+        "cust_count_1h": 1,
+        "cust_count_1d": 3,
+        "cust_sum_amount_1d": 120.0,
+        "cust_avg_amount_30d": 45.0,
+        "cust_terminals_1d": 2,
+        "cust_distinct_countries_1d": 1,
+        "secs_since_cust_prev": 5000.0,
+        "term_count_1d": 30,
+        "term_risk_7d": 0.0,
+    }
+    hot = calm | {"term_risk_7d": 0.6, "amount": 900.0, "hour": 3, "cust_count_1h": 9}
+    for context in (calm, hot, {"amount": 40.0, "channel": "pos"}):
+        one, many = single.evaluate(context), fifty.evaluate(context)
+        fired = {h.rule_id for h in one.hits}
+        shadow = {h.rule_id for h in one.shadow_hits}
+        copies = [r.id for r in rules]
+        assert [h.rule_id for h in many.hits] == [c for c in copies if c[:-2] in fired]
+        assert [h.rule_id for h in many.shadow_hits] == [c for c in copies if c[:-2] in shadow]
+        assert many.action == one.action and many.errors == one.errors == []
+        assert many.tags == one.tags
+        assert many.score == min(1000.0, sum(h.score for h in many.hits))
+    assert fifty.evaluate(hot).hits and fifty.evaluate(hot).action == "block"
