@@ -12,7 +12,7 @@ from typing import Any, Literal
 from rapidfuzz.distance import Levenshtein
 
 from finbrain.core.errors import ValidationError
-from finbrain.identity.names import _han, _romanise
+from finbrain.identity.names import _han, _orgs, _romanise
 from finbrain.identity.names._text import (
     HAN_LEGAL_FORMS,
     HAN_TITLES,
@@ -31,6 +31,8 @@ CROSS_SCRIPT_CAP = 0.85  # Han ↔ Latin without corroboration is weaker evidenc
 # Two Latin spellings of one Chinese / Korean name in different romanisations: every syllable
 # agrees, but a syllable key stands for several characters, so it is a hit to review.
 ROMANISATION_SCORE = 0.88
+# A Chinese organisation name translated into English and matched: a hit to review at most.
+TRANSLATION_CAP = 0.9
 Script = Literal["han", "latin", "mixed", "other"]
 Kind = Literal["person", "entity", "any"]
 
@@ -117,6 +119,8 @@ class PreparedName:
     # segmentations (names._romanise); empty when the name is none.
     zh_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
     ko_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
+    # A Chinese organisation name rendered in English (names._orgs), prepared as Latin tokens.
+    org_english: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,18 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         keys |= _romanise.blocking_keys(ko_parse, "ko") if ko_parse else set()
     if syllables and kind != "entity":
         keys |= _romanise.han_blocking_keys(dict(syllables)["pinyin"])
+    org_english: list[tuple[str, ...]] = []
+    if (
+        han_chars
+        and kind != "person"
+        and (kind == "entity" or legal or _orgs.has_org_word(han_chars))
+    ):
+        for rendering in _orgs.translations(han_chars):
+            folded = [fold_token(w) for w in base_clean(rendering).split()]
+            words = strip_legal_forms(folded, entity=True)[0]
+            if words:
+                org_english.append(tuple(words))
+                keys |= _latin_keys(tuple(words))
     normalised = " ".join(part for part in (han_chars, " ".join(latin_tokens)) if part)
     original_han = "".join(c for c in unicodedata.normalize("NFKC", name) if is_han(c))
     return PreparedName(
@@ -270,6 +286,7 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         traditional=original_han,
         zh_syllables=zh_parse,
         ko_syllables=ko_parse,
+        org_english=tuple(org_english),
     )
 
 
@@ -397,6 +414,44 @@ def _orders(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 def _han_latin(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatch:
+    found = _han_latin_name(h, lat, flipped=flipped)
+    if h.org_english and found.score < TRANSLATION_CAP:
+        translated = _translated(h, lat, flipped=flipped)
+        if translated is not None and translated.score > found.score:
+            return translated
+    return found
+
+
+def _translated(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatch | None:
+    """A Chinese organisation name against an English one, after translation (names._orgs)."""
+    best: tuple[float, tuple[str, ...], NameMatch] | None = None
+    for words in h.org_english:
+        rendered = PreparedName(
+            original=" ".join(words),
+            normalised=" ".join(words),
+            script="latin",
+            kind="entity",
+            tokens=words,
+            romanisations=(),
+            keys=frozenset(),
+            legal_forms=lat.legal_forms,  # the Chinese legal form was translated with the name
+            latin=words,
+            weights=tuple(_weight(t) for t in words),
+        )
+        found = _latin_latin(rendered, lat)
+        if best is None or found.score > best[0]:
+            best = (found.score, words, found)
+    if best is None or best[0] <= 0.0:
+        return None
+    score, words, found = best
+    pairs = found.matched
+    if flipped:
+        pairs = tuple((b, a) for a, b in pairs)
+    text = _explain("translation", han=h.han, english=" ".join(words), latin=" ".join(lat.latin))
+    return NameMatch(min(score, TRANSLATION_CAP), "translation", True, "translation", pairs, text)
+
+
+def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatch:
     latin_text = " ".join(lat.latin)
     orders = _orders(lat.latin)
     for system, sets in h.syllables:
