@@ -53,7 +53,7 @@ def test_tenant_and_key_lifecycle() -> None:
         new_key = KEY.findall(out.replace("\n", ""))[0]
         key_id = new_key.split("_")[1]
         run("keys", "revoke", key_id)
-        with db.platform() as session, pytest.raises(Exception, match=r"FB-KEY-REVOKED|revoked"):
+        with db.platform() as session, pytest.raises(Exception, match=r"known_key"):
             tenancy.authenticate(session, new_key)
     finally:
         db.dispose()
@@ -93,7 +93,7 @@ def test_demo_sets_up_and_rotates_its_key() -> None:
     try:
         with db.platform() as session:
             assert tenancy.authenticate(session, key2[0]).scopes == ("admin",)
-            with pytest.raises(Exception, match=r"revoked|REVOKED"):
+            with pytest.raises(Exception, match=r"known_key"):  # revoked: as never issued
                 tenancy.authenticate(session, key1[0])
     finally:
         db.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import threading
@@ -31,6 +32,8 @@ from finbrain.core.errors import (
 from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
 from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
 from finbrain.platform.store.models import ApiKey, OperatorKey, Tenant
+
+log = logging.getLogger(__name__)
 
 _KEY = re.compile(
     r"^fb(?P<kind>[ko])_(?P<id>[0-9A-HJKMNP-TV-Z]{26})_(?P<secret>[A-Za-z0-9_\-]{43})$"
@@ -235,8 +238,17 @@ def forget_key(key_id: str) -> None:
             del _auth_cache[digest]
 
 
+def _revoked(kind: str, key_id: str) -> AuthenticationError:
+    """A revoked key is refused exactly as a key never issued (``known_key``): a distinct answer
+    would tell whoever holds a guessed or leaked key that it once existed. The operator's log
+    keeps the difference."""
+    log.info("a revoked %s key was presented: %s", kind, key_id)
+    return AuthenticationError(rule="known_key")
+
+
 def authenticate(session: Session, presented: str | None) -> Principal:
-    """The principal behind a presented key; 401 for anything unknown, malformed or revoked."""
+    """The principal behind a presented key; 401 for anything unknown, malformed or revoked
+    (a revoked key is answered as an unknown one)."""
     if not presented:
         raise AuthenticationError(rule="bearer_key_required")
     match = _KEY.match(presented.strip())
@@ -248,13 +260,13 @@ def authenticate(session: Session, presented: str | None) -> Principal:
         if op is None or not hmac.compare_digest(op.secret_hash, digest):
             raise AuthenticationError(rule="known_key")
         if op.revoked_at is not None:
-            raise AuthenticationError(code="FB-KEY-REVOKED", rule="not_revoked")
+            raise _revoked("operator", op.id)
         return Principal(kind="operator", key_id=op.id)
     key = session.get(ApiKey, match["id"])
     if key is None or not hmac.compare_digest(key.secret_hash, digest):
         raise AuthenticationError(rule="known_key")
     if key.revoked_at is not None:
-        raise AuthenticationError(code="FB-KEY-REVOKED", rule="not_revoked")
+        raise _revoked("tenant", key.id)
     tenant = session.get(Tenant, key.tenant_id)
     if tenant is None or tenant.status != "active":
         raise AuthenticationError(code="FB-TENANT-SUSPENDED", rule="tenant_active")
