@@ -87,6 +87,13 @@ class PayloadTooLargeError(FinbrainError):
     status = 413
 
 
+class UnsupportedMediaTypeError(FinbrainError):
+    """A body sent with a media type the endpoint does not read (JSON endpoints: 415)."""
+
+    code = "FB-UNSUPPORTED-MEDIA-TYPE"
+    status = 415
+
+
 class RateLimitedError(FinbrainError):
     code = "FB-RATE-LIMITED"
     status = 429

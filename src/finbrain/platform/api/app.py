@@ -22,7 +22,11 @@ from finbrain.core.errors import FinbrainError
 from finbrain.core.i18n import LANGUAGES, message
 from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
-from finbrain.platform.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from finbrain.platform.api.middleware import (
+    BodyLimitMiddleware,
+    JsonContentTypeMiddleware,
+    RequestIdMiddleware,
+)
 from finbrain.platform.api.routes import (
     applications,
     credit,
@@ -148,6 +152,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     if settings.risk_fast_lane:
         app.add_middleware(ScoringLane, state=app.state)
+    # A JSON endpoint sent a body that is not declared JSON: 415, before any lane reads it.
+    app.add_middleware(JsonContentTypeMiddleware, openapi=app.openapi)
     # Outermost first: request id wraps everything, so even a 413 carries it.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

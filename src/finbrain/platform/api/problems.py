@@ -198,6 +198,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Not found (also for another tenant's objects)",
         409: "Conflict (e.g. Idempotency-Key reused with another body)",
         413: "Body too large",
+        415: "The body is not declared JSON (Content-Type: application/json)",
         422: "Validation failed: each field and the rule it broke",
         429: "Rate limited",
     }.items()
