@@ -1033,3 +1033,172 @@ def test_mobile_carriers_and_forms(raw: str, national: str, carrier: str) -> Non
 )
 def test_more_mobile_refusals(raw: str, rule: str) -> None:
     assert _rule(lambda: parse_mobile(raw)) == rule
+
+
+# --------------------------------------------------------------------------------------------
+# what check() reports for a valid number, field by field
+
+ID_VALID = {"zh": "证件号码有效。", "en": "The identity number is valid."}
+UNKNOWN_COUNTY_110199 = {
+    "rule": "region_county_unknown",
+    "zh": "地址码 110199 的省份有效，但县级代码不在行政区划代码表中（可能是未收录的新旧代码），"
+    "请人工核对。",
+    "en": "The province of address code 110199 is valid but the county code is not in the "
+    "division code table (possibly a code missing from it); please check by hand.",
+}
+
+
+def _id_details(masked: str, kind: str, region: str, name: str | None, **rest: object) -> dict:
+    province = rest.pop("province_name", name)
+    return {
+        "masked": masked,
+        "id_kind": kind,
+        "region_code": region,
+        "region_name": name,
+        "province_name": province,
+        "birth_date": rest.pop("birth_date"),
+        "sex": rest.pop("sex"),
+        "nationality": rest.pop("nationality", None),
+        "warnings": rest.pop("warnings", []),
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "details"),
+    [
+        (
+            "11010519491231002X",
+            _id_details(
+                "110105********002X",
+                "resident",
+                "110105",
+                "北京市朝阳区",
+                province_name="北京市",
+                birth_date="1949-12-31",
+                sex="F",
+            ),
+        ),
+        (
+            "110105491231002",
+            _id_details(
+                "110105********002X",
+                "legacy15",
+                "110105",
+                "北京市朝阳区",
+                province_name="北京市",
+                birth_date="1949-12-31",
+                sex="F",
+            ),
+        ),
+        (
+            "932682198501010017",
+            _id_details(
+                "932682********0017",
+                "foreign_permanent",
+                "320000",
+                "江苏省",
+                birth_date="1985-01-01",
+                sex="M",
+                nationality="SAU",
+            ),
+        ),
+        (
+            "KAZ110090123105",
+            _id_details(
+                "KAZ110*****3105",
+                "foreign_permanent_legacy",
+                "110000",
+                "北京市",
+                birth_date="1990-12-31",
+                sex="F",
+                nationality="KAZ",
+            ),
+        ),
+        (
+            "810000198002290046",
+            _id_details(
+                "810000********0046",
+                "hk_macau_permit",
+                "810000",
+                "香港特别行政区",
+                birth_date="1980-02-29",
+                sex="F",
+            ),
+        ),
+        (
+            "110199198001010016",
+            _id_details(
+                "110199********0016",
+                "resident",
+                "110199",
+                None,
+                province_name="北京市",
+                birth_date="1980-01-01",
+                sex="M",
+                warnings=[UNKNOWN_COUNTY_110199],
+            ),
+        ),
+    ],
+)
+def test_check_reports_every_fact_of_a_valid_id(raw: str, details: dict) -> None:
+    result = check("id", raw)
+    assert (result.kind, result.valid, result.field, result.rule) == ("id", True, "id_number", None)
+    assert result.messages == ID_VALID
+    assert result.details == details
+
+
+MARKET_REGULATION = {
+    "zh": "市场监督管理（原工商）",
+    "en": "market regulation (formerly industry and commerce)",
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "name"),
+    [
+        ("91110000100003962Y", "110000", "北京市"),
+        ("91100000100003962T", "100000", "中华人民共和国（国家级登记机关）"),
+    ],
+)
+def test_check_reports_every_fact_of_a_valid_uscc(raw: str, region: str, name: str) -> None:
+    result = check("uscc", raw)
+    assert (result.valid, result.field, result.rule) == (True, "uscc", None)
+    assert result.messages == {
+        "zh": "统一社会信用代码有效。",
+        "en": "The unified social credit code is valid.",
+    }
+    assert result.details == {
+        "code": raw,
+        "department": "9",
+        "department_names": MARKET_REGULATION,
+        "category": "1",
+        "category_names": {"zh": "企业", "en": "enterprise"},
+        "region_code": region,
+        "region_name": name,
+        "organisation_code": "100003962",
+        "warnings": [],
+    }
+
+
+def test_check_reports_every_fact_of_a_valid_card() -> None:
+    result = check("card", "6222 0200 0000 0000 000")
+    assert (result.valid, result.field, result.rule) == (True, "card_number", None)
+    assert result.messages == {
+        "zh": "银行卡号格式有效。",
+        "en": "The bank card number is well formed.",
+    }
+    assert result.details == {
+        "masked": "622202*********0000",
+        "length": 19,
+        "luhn_ok": True,
+        "bin": "622202",
+        "issuer_zh": "中国工商银行",
+        "issuer_en": "Industrial and Commercial Bank of China",
+        "scheme": "UnionPay",
+        "card_type": "debit",
+        "warnings": [],
+    }
+    assert check("mobile", "13800138000").messages == {
+        "zh": "手机号码有效。",
+        "en": "The mobile number is valid.",
+    }
