@@ -202,7 +202,10 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
                 break
     latin_tokens = [fold_token(w) for w in other_words]
     latin_tokens = strip_titles(merge_initials(latin_tokens))
-    latin_tokens, latin_legal = strip_legal_forms(latin_tokens, entity=kind == "entity")
+    if kind == "person":
+        latin_legal: frozenset[str] = frozenset()  # a person has no legal form (Lung-Pao)
+    else:
+        latin_tokens, latin_legal = strip_legal_forms(latin_tokens, entity=kind == "entity")
     legal = legal | latin_legal
     if han_chars and not (scripts - {"han"}):
         script: Script = "han"

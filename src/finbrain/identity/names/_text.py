@@ -211,10 +211,10 @@ def strip_titles(tokens: list[str]) -> list[str]:
     return tokens
 
 
-# Legal forms that are also ordinary name syllables (Wang Na, Pan Ao, Ko Sa): only removed from
-# names that are known to be organisations or that carry an organisation word.
+# Legal forms that are also ordinary name syllables (Wang Na, Pan Ao, Ko Sa, Lung-pao): only removed
+# from names that are known to be organisations or that carry an organisation word.
 _AMBIGUOUS_FORMS = frozenset(
-    ["na", "ao", "as", "sa", "ab", "co", "pt", "sl", "oy", "kk", "kg", "lp", "ag"]
+    ["na", "ao", "as", "sa", "ab", "co", "pt", "sl", "oy", "kk", "kg", "lp", "ag", "pao", "zao"]
 )
 ORG_WORDS = frozenset(
     [
