@@ -8,6 +8,11 @@ Tasks:
 - ``zh_name_pairs``: ``benchmarks/data/zh_name_pairs.csv`` from scripts/build_zh_name_pairs.py
   (Han ↔ Han, Han ↔ pinyin/Wade-Giles/Cantonese, homophones, same-surname non-matches), at the
   threshold chosen on name_bench and at finbrain's fixed screening threshold ``THRESHOLD``.
+- ``list_pairs_{dev,test}``: Chinese and Korean name pairs from the sanctions lists' own spellings
+  (``benchmarks/data/list_name_pairs.csv`` from scripts/build_list_name_pairs.py: not circular,
+  no finbrain table wrote them). finbrain at its screening threshold 0.80 (rounded scores);
+  rapidfuzz token_sort_ratio at the threshold best on ``dev``, applied to ``test``. Scope
+  ``variant`` (spelling variants and Han <-> Latin) and, apart, every alias pair.
 - ``compare_latency``: p50 of one compare() on prepared names, in microseconds (as ms).
 """
 
@@ -28,16 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._harness import arguments, row, write_results
 from finbrain.datasets.identity import load_name_bench
 from finbrain.identity.names import compare, prepare
+from finbrain.identity.screening import passes
 
 console = Console()
 THRESHOLD = 0.7  # the screening threshold finbrain documents; zh pairs are judged at it too
 ZH_PAIRS = Path(__file__).parent / "data" / "zh_name_pairs.csv"
+LIST_PAIRS = Path(__file__).parent / "data" / "list_name_pairs.csv"
+SCREENING_THRESHOLD = 0.80
 
 
 def prf(scores: list[float], labels: list[bool], threshold: float) -> tuple[float, float, float]:
-    tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
-    fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
-    fn = sum(1 for s, y in zip(scores, labels, strict=True) if s < threshold and y)
+    # Rounded as the screening compares them (0.7999999 passes 0.80).
+    hit = [passes(s, threshold) for s in scores]
+    tp = sum(1 for h, y in zip(hit, labels, strict=True) if h and y)
+    fp = sum(1 for h, y in zip(hit, labels, strict=True) if h and not y)
+    fn = sum(1 for h, y in zip(hit, labels, strict=True) if not h and y)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -126,6 +136,49 @@ def zh_pairs(rows: list[dict[str, Any]], bench_threshold: float) -> None:
         if (score >= THRESHOLD) != label:
             errors[record["category"]] = errors.get(record["category"], 0) + 1
     console.print(f"zh errors by category at {THRESHOLD}: {errors}")
+
+
+def list_pairs(rows: list[dict[str, Any]]) -> None:
+    with LIST_PAIRS.open(encoding="utf-8") as handle:
+        records = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    linkable = ("variant", "han_latin", "same_surname", "other_person")
+    ours = {
+        r["pair_id"]: compare(
+            prepare(r["name1"], kind="person"), prepare(r["name2"], kind="person")
+        ).score
+        for r in records
+    }
+    baseline = {
+        r["pair_id"]: fuzz.token_sort_ratio(r["name1"], r["name2"], processor=str.lower) / 100.0
+        for r in records
+    }
+    for scope, wanted in (("", linkable), ("_all_aliases", None)):
+        chosen = [r for r in records if wanted is None or r["category"] in wanted]
+        dev = [r for r in chosen if r["split"] == "dev"]
+        dev_labels = [r["is_match"] == "1" for r in dev]
+        rf_threshold, _ = best_threshold([baseline[r["pair_id"]] for r in dev], dev_labels)
+        for split in ("dev", "test"):
+            part = [r for r in chosen if r["split"] == split]
+            labels = [r["is_match"] == "1" for r in part]
+            task = f"list_pairs_{split}{scope}"
+            p, r, f = prf([ours[x["pair_id"]] for x in part], labels, SCREENING_THRESHOLD)
+            rows += metric_rows(task, "finbrain", len(part), SCREENING_THRESHOLD, p, r, f)
+            console.print(f"{task}: finbrain P {p:.3f} R {r:.3f} F1 {f:.3f} (n={len(part)})")
+            p, r, f = prf([baseline[x["pair_id"]] for x in part], labels, rf_threshold)
+            rows += metric_rows(
+                task, "rapidfuzz", len(part), rf_threshold, p, r, f, scorer="token_sort_ratio"
+            )
+            console.print(f"{task}: rapidfuzz@{rf_threshold:.2f} P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    misses: dict[str, int] = {}
+    for record in records:
+        if record["split"] == "test" and record["category"] in linkable:
+            wrong = passes(ours[record["pair_id"]], SCREENING_THRESHOLD) != (
+                record["is_match"] == "1"
+            )
+            if wrong:
+                key = f"{record['family']}/{record['category']}"
+                misses[key] = misses.get(key, 0) + 1
+    console.print(f"list pairs (test) errors by family/category: {misses}")
 
 
 def latency(rows: list[dict[str, Any]], quick: bool) -> None:
@@ -248,6 +301,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     threshold = name_bench(rows)
     zh_pairs(rows, threshold)
+    list_pairs(rows)
     latency(rows, args.quick)
     journey(rows, args.quick)
     path = write_results("identity", args.quick, rows)

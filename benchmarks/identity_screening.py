@@ -10,6 +10,14 @@
     over a realistic mix: list names with typos and reordering, random real names from the
     negatives, and Chinese names (Han and pinyin).
 (c) Seconds to load the lists, to build the index, and to load a saved index.
+(d) Screening recall on list-derived probes (issue 15): every listed person whose name is Hanyu
+    Pinyin and who is Chinese by the list's own data (CN/HK/TW/MO), screened as the pinyin name,
+    a Han form, its traditional form, Wade-Giles and Hong Kong Cantonese spellings, each with no,
+    the right and a wrong birth date. A probe is found when the outcome is not "clear" and the
+    entry is among the hits. The Han form takes, per syllable, the first GB 2312 character with
+    that reading (the surname from surnames.tsv), and the other spellings come from the same
+    tables the matcher uses: this measures the outcome policy, not the romanisation tables (the
+    non-circular name measure is list_pairs in benchmarks/identity.py).
 
 Anchor, side by side: a brute-force rapidfuzz scan (``process.extractOne``, token_sort_ratio
 >= 90, over every normalised list name), the usual first screening script. yente documents
@@ -158,6 +166,109 @@ print(json.dumps({"load_lists": t1 - t0, "build_index": t2 - t1, "load_saved_ind
 """
 
 
+def _probe_forms(name: str) -> dict[str, str] | None:
+    """The probe spellings of a listed pinyin name ("MA, Xiaohong"), or None."""
+    import opencc
+    from pypinyin.style.wadegiles import to_wade_glides
+
+    from finbrain.identity.names import _han, _romanise
+    from finbrain.identity.names._build_tables import _gb2312_chars
+
+    if "," not in name:
+        return None
+    family_name, given = (part.strip().lower() for part in name.split(",", 1))
+    if not family_name.isalpha() or " " in family_name:
+        return None
+    systems = _romanise._zh_table()[0]
+    syllables: list[str] = []
+    for token in [family_name, *given.replace("-", " ").split()]:
+        options = [
+            seg for seg in _romanise.segmentations(token, "zh")
+            if all("pinyin" in systems.get(s, {}) for s in seg)
+        ]  # fmt: skip
+        if not options:
+            return None
+        syllables.extend(options[0])
+    if not 2 <= len(syllables) <= 4:
+        return None
+    first_char = _first_chars(tuple(_gb2312_chars(level1_only=True)))
+    surname = next(
+        (c for c, (_, readings) in _han.surnames().items() if readings[:1] == (syllables[0],)),
+        None,
+    )
+    chars = [surname] + [first_char.get(s) for s in syllables[1:]]
+    if any(c is None for c in chars):
+        return None
+    han = "".join(c for c in chars if c)
+    cantonese = [_han._cantonese().get(c, ("",))[0] for c in han]
+    wade = [to_wade_glides(s).replace("'", "").replace("v", "u") for s in syllables]
+    if not all(cantonese):
+        return None
+    return {
+        "pinyin": f"{syllables[0].title()} {''.join(syllables[1:]).title()}",
+        "han": han,
+        "traditional": opencc.OpenCC("s2t").convert(han),
+        "wade_giles": f"{wade[0].title()} {'-'.join(wade[1:]).title()}",
+        "cantonese": f"{cantonese[0].title()} {'-'.join(cantonese[1:]).title()}",
+    }
+
+
+_FIRST_CHARS: dict[str, str] = {}
+
+
+def _first_chars(chars: tuple[str, ...]) -> dict[str, str]:
+    from finbrain.identity.names import _han
+
+    if not _FIRST_CHARS:
+        for char in chars:
+            for reading in _han.pinyin_readings(char)[:1]:
+                _FIRST_CHARS.setdefault(reading, char)
+    return _FIRST_CHARS
+
+
+def list_probes(index: SanctionsIndex, results: list[dict[str, Any]]) -> None:
+    probes: list[tuple[str, str, str | None, tuple[str, str]]] = []
+    for entry in index.entries:
+        if entry.kind != "person":
+            continue
+        if not ({"CN", "HK", "TW", "MO"} & (set(entry.nationalities) | set(entry.countries))):
+            continue
+        forms = _probe_forms(entry.name)
+        if forms is None:
+            continue
+        right = next((d for d in entry.birth_dates if len(d) == 10), None)
+        wrong = "1990-01-01" if right != "1990-01-01" else "1991-02-03"
+        for form, text in forms.items():
+            for dob_kind, dob in (("no_dob", None), ("right_dob", right), ("wrong_dob", wrong)):
+                if dob_kind == "right_dob" and right is None:
+                    continue
+                probes.append((f"{form}_{dob_kind}", text, dob, (entry.list_id, entry.entry_id)))
+    found: dict[str, list[bool]] = {}
+    clear: dict[str, int] = {}
+    for label, text, dob, key in probes:
+        result = index.screen(text, kind="person", birth_date=dob, limit=50)
+        hit = result.outcome != "clear" and key in {(h.list_id, h.entry_id) for h in result.hits}
+        found.setdefault(label, []).append(hit)
+        clear[label] = clear.get(label, 0) + (result.outcome == "clear")
+    for label in sorted(found):
+        values = found[label]
+        results.append(
+            row(
+                f"probe_{label}",
+                "finbrain",
+                "recall",
+                sum(values) / len(values),
+                len(values),
+                clear=clear[label],
+                what="listed Chinese person found (outcome not clear, entry among the hits)",
+            )
+        )
+        console.print(
+            f"probe {label}: recall {sum(values) / len(values):.3f} "
+            f"(n={len(values)}, clear {clear[label]})"
+        )
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     value = fn()
@@ -210,6 +321,9 @@ def main() -> None:
     )
     brute_s, brute = _timed(lambda: BruteForce(lists))
     results.append(row("build_index", "rapidfuzz", "seconds", brute_s, 1, names=len(brute.names)))
+
+    # (d) list-derived probes -------------------------------------------------------------------
+    list_probes(index, results)
 
     # (a) yente fixtures ----------------------------------------------------------------------
     fixtures = load_yente_candidates()
