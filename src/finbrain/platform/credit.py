@@ -24,6 +24,7 @@ from finbrain.core.canonical import check_canonical
 from finbrain.core.decision import Decision, ModelRef, Subject
 from finbrain.core.errors import ValidationError
 from finbrain.core.settings import Settings
+from finbrain.credit.categories import category_keys
 from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
@@ -33,6 +34,7 @@ from finbrain.credit.protected import (
     PROTECTED_BY_DATASET,
     monitored_columns,
 )
+from finbrain.credit.reasons import feature_info
 from finbrain.credit.report import build_report, fairness_checks
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
@@ -100,6 +102,74 @@ def _fairness(
     }
 
 
+def feature_schema(X: pd.DataFrame, features: Sequence[str]) -> list[dict[str, Any]]:  # noqa: N803
+    """What an applicant record must carry for a model trained on ``X``: each feature it reads,
+    in its order, with its label (zh, en) and the values it was trained on: a category's levels
+    (another value scores as missing), a number's observed range and whether it was whole.
+    ``missing_seen`` says the training data had missing values there (a missing value is
+    scored, never refused)."""
+    schema: list[dict[str, Any]] = []
+    for name in features:
+        column = X[name]
+        info = feature_info(name)
+        item: dict[str, Any] = {
+            "name": name,
+            "label": {"zh": info.zh, "en": info.en},
+            "missing_seen": bool(column.isna().any()),
+        }
+        present = column.dropna()
+        if pd.api.types.is_bool_dtype(column.dtype):
+            item["type"] = "boolean"
+        elif pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(
+            column.dtype, pd.CategoricalDtype
+        ):
+            whole = bool(pd.api.types.is_integer_dtype(column.dtype)) or bool(
+                (present == present.round()).all()
+            )
+            low, high = (present.min(), present.max()) if len(present) else (None, None)
+            item.update(
+                type="number",
+                integer=whole,
+                min=None if low is None else (int(low) if whole else float(low)),
+                max=None if high is None else (int(high) if whole else float(high)),
+            )
+        else:
+            item.update(type="category", levels=sorted(category_keys(present).unique().tolist()))
+        schema.append(item)
+    return schema
+
+
+def schema_of(model: ModelVersion) -> list[dict[str, Any]]:
+    """A registered model's feature schema: the one recorded at training, or for a model
+    trained before schemas were recorded, what its artifact knows (names, types, the levels of
+    its categories; no numeric ranges)."""
+    recorded = (model.metrics or {}).get("feature_schema")
+    if recorded:
+        return list(recorded)
+    if model.kind == "gbm":
+        gbm = _gbm(model.digest, model.artifact)
+        kinds = {f: ("category", gbm.categories_[f]) for f in gbm.categories_}
+        names = list(gbm.features_)
+    else:
+        card = _scorer(model.digest, model.artifact)
+        names = list(card.compiled_)
+        kinds = {
+            f: ("category", sorted(cf.category_points))
+            for f, cf in card.compiled_.items()
+            if cf.kind == "categorical"
+        }
+    schema: list[dict[str, Any]] = []
+    for name in names:
+        info = feature_info(name)
+        item: dict[str, Any] = {"name": name, "label": {"zh": info.zh, "en": info.en}}
+        if name in kinds:
+            item.update(type="category", levels=list(kinds[name][1]))
+        else:
+            item.update(type="number", integer=None, min=None, max=None)
+        schema.append(item)
+    return schema
+
+
 def _watched(columns: Any, protected_: list[str], monitored: Sequence[str] | None) -> list[str]:
     """The attributes a model's fairness is reported for: the excluded ones, then the monitored."""
     return [*protected_, *(c for c in monitored_columns(columns, monitored) if c not in protected_)]
@@ -142,6 +212,7 @@ def train(
         len(x_train),
         policy,
         features=card.selected_,
+        feature_schema=feature_schema(x_train, card.selected_),
         iv={f: round(card.iv_[f], 4) for f in card.selected_},
         protected=card.protected_,
         fairness=_fairness(x_test, card.predict_proba(x_test), policy, watched),
@@ -170,6 +241,7 @@ def train_gbm(
         len(x_train),
         policy,
         features=model.features_,
+        feature_schema=feature_schema(x_train, model.features_),
         monotone_constraints=model.monotone_constraints_,
         protected=model.protected_,
         fairness=_fairness(x_test, risk, policy, _watched(X.columns, model.protected_, monitored)),

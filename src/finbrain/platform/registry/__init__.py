@@ -68,6 +68,18 @@ def promote(session: Session, model_id: str) -> ModelVersion:
     return row
 
 
+def get(session: Session, capability: str, model_id: str) -> ModelVersion:
+    """One version of this tenant's ``capability`` models (404 for another tenant's)."""
+    row = session.get(ModelVersion, model_id)
+    if (
+        row is None
+        or row.capability != capability
+        or row.tenant_id != session.info.get("tenant_id")
+    ):
+        raise NotFoundError(kind="model")
+    return row
+
+
 def champion(session: Session, capability: str) -> ModelVersion:
     row = session.scalar(
         select(ModelVersion).where(

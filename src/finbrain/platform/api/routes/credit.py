@@ -158,6 +158,48 @@ def train_model(
     return JobOut.model_validate(job, from_attributes=True)
 
 
+class FeatureOut(BaseModel):
+    name: str
+    label: dict[str, str] = Field(description="The feature's name in zh and en.")
+    type: Literal["number", "category", "boolean"]
+    levels: list[str] | None = Field(
+        default=None, description="A category's values as trained; another scores as missing."
+    )
+    integer: bool | None = Field(default=None, description="A number that was always whole.")
+    min: float | int | None = Field(default=None, description="Smallest value in training.")
+    max: float | int | None = Field(default=None, description="Largest value in training.")
+    missing_seen: bool | None = Field(
+        default=None, description="Missing values occurred in training (missing is scored)."
+    )
+
+
+class ModelDetailOut(ModelOut):
+    features: list[FeatureOut] = Field(
+        description="What an applicant record must carry: every feature the model reads, in "
+        "order, with its allowed values. Other keys in `features` are ignored."
+    )
+
+
+def _detail(model: Any) -> ModelDetailOut:
+    return ModelDetailOut(
+        **ModelOut.model_validate(model, from_attributes=True).model_dump(),
+        features=[FeatureOut.model_validate(f) for f in credit.schema_of(model)],
+    )
+
+
+@router.get("/models/champion", response_model=ModelDetailOut)
+def champion_model(session: Session, _principal: Scorer) -> ModelDetailOut:
+    """The champion that scores every new applicant, with the features a record must carry."""
+    return _detail(registry.champion(session, "credit"))
+
+
+@router.get("/models/{model_id}", response_model=ModelDetailOut)
+def model(model_id: Id, session: Session, _principal: Scorer) -> ModelDetailOut:
+    """One model version with its feature schema: each feature's label and allowed values
+    (a category's levels, a number's trained range)."""
+    return _detail(registry.get(session, "credit", model_id))
+
+
 @router.get("/models", response_model=list[ModelOut])
 def models(session: Session, _principal: Trainer) -> list[ModelOut]:
     return [
