@@ -240,11 +240,8 @@ def check_canonical(value: Any, field: str = "") -> None:
     path: list[str] = [field] if field else []
     rule = _unsafe(value, path)
     if rule is not None:
-        raise ValidationError(
-            field=".".join(path) or "value",
-            rule=rule,
-            **({"limit": MAX_SAFE_INTEGER} if rule == "safe_integer" else {}),
-        )
+        params: dict[str, Any] = {"limit": MAX_SAFE_INTEGER} if rule == "safe_integer" else {}
+        raise ValidationError(field=".".join(path) or "value", rule=rule, **params)
 
 
 def digest(value: Any) -> str:
