@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip
 AREA   ?=
 QUICK  ?=
 
-.PHONY: demo serve test test-fast lint format typecheck bench env env-dev clean help
+.PHONY: demo serve test test-fast lint format typecheck bench mutate env env-dev clean help
 
 help:
 	@echo "make demo            platform + console with a demo bank on http://127.0.0.1:8000"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-fast       the inner loop: no slow or browser tests (< 3 min)"
 	@echo "make lint            ruff + mypy"
 	@echo "make bench AREA=x    benchmarks/x.py -> benchmarks/results/x.json (QUICK=1: < 1 min)"
+	@echo "make mutate MODULE=x mutation score of one module against its own tests (mutmut)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("finbrain needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -63,5 +64,13 @@ bench: env-dev
 	$(BIN)/python benchmarks/$(AREA).py $(if $(QUICK),--quick,)
 	$(BIN)/python benchmarks/report.py
 
+# One module at a time, against its own tests only (not part of `make test`): the map of
+# modules to tests is in scripts/mutate.py (`python scripts/mutate.py --list`). JOBS=2 by default.
+MODULE ?=
+JOBS   ?= 2
+mutate: env-dev
+	@test -n "$(MODULE)" || (echo "usage: make mutate MODULE=<module> [JOBS=n]"; $(BIN)/python scripts/mutate.py --list; exit 2)
+	$(BIN)/python scripts/mutate.py $(MODULE) --jobs $(JOBS)
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutate mutants

@@ -253,6 +253,8 @@ def test_order_truth_and_hash() -> None:
     assert hash(Money("1.50", "CNY")) == hash(Money("1.5", "CNY"))
     assert len({Money("1.50", "CNY"), Money("1.5", "CNY"), Money("1.5", "USD")}) == 2
     assert len({Money(str(n), "CNY") for n in range(50)}) == 50
+    # Distinct amounts hash apart (a constant hash would keep sets right but make them slow).
+    assert len({hash(Money(str(n), "CNY")) for n in range(50)}) == 50
 
 
 def test_currency_codes_are_normalised() -> None:

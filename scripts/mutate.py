@@ -1,0 +1,246 @@
+"""Mutation testing of one module against its own tests: ``make mutate MODULE=money``.
+
+mutmut (pinned in the dev extra) copies the source and the tests into ``mutants/`` and mutates
+that copy, never the working tree, so it is safe beside other work in the same checkout. Its
+settings come from a ``[tool.mutmut]`` table, which differs per module; so each module gets a
+scratch folder ``.mutate/<module>/`` with links to ``src`` and ``tests`` and a copy of
+``pyproject.toml`` extended by that module's table. Each run starts from scratch.
+
+The score is killed / (mutants - equivalent): a mutant no test reaches counts as a survivor.
+Equivalent mutants (the mutated code behaves the same, so no test can tell) are listed below,
+each with its reason, matched by the function and the mutated line rather than mutmut's
+numbering, which shifts whenever the code changes.
+
+    python scripts/mutate.py MODULE [--jobs N] [--goal 0.85]
+    python scripts/mutate.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH = ROOT / ".mutate"
+# Mutants are run with the embedded backend only: the PostgreSQL and browser variants of the same
+# tests repeat them against another server at twice the cost, not against other code.
+PYTEST_SELECTION = ["-m", "not postgres and not e2e", "-p", "no:cacheprovider"]
+
+
+@dataclass(frozen=True)
+class Target:
+    source: str  # the module to mutate, relative to the repository
+    tests: tuple[str, ...]  # its own tests: nothing else is run against its mutants
+    # Tests that read the module's source text rather than run it: against mutmut's copy,
+    # which holds every mutant side by side, they can only fail.
+    deselect: tuple[str, ...] = ()
+
+
+MODULES: dict[str, Target] = {
+    "tenancy": Target(
+        "src/finbrain/platform/tenancy.py",
+        ("tests/platform/test_auth.py", "tests/platform/test_tenancy.py"),
+    ),
+    "money": Target("src/finbrain/core/money.py", ("tests/core/test_money.py",)),
+    "validators": Target(
+        "src/finbrain/identity/validators.py",
+        ("tests/identity/test_validators.py",),
+        deselect=(
+            "tests/identity/test_validators.py::"
+            "test_every_rule_has_zh_and_en_text_with_the_same_placeholders",
+        ),
+    ),
+    "subtree": Target(
+        "src/finbrain/ledger/subtree.py",
+        ("tests/ledger/test_subtree.py", "tests/ledger/test_vectors.py"),
+    ),
+    "verify": Target(
+        "src/finbrain/ledger/verify.py",
+        ("tests/ledger/test_properties.py", "tests/ledger/test_vectors.py"),
+    ),
+}
+
+# (module, function, the mutated line as it reads after the mutation) -> why no test can tell
+# the mutant from the original. Keep this list short and every reason checkable.
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (
+        "money",
+        "_to_decimal",
+        "result = Decimal(value.strip() if (isinstance(value, str)) and False else value)",
+    ): "Decimal() strips surrounding whitespace itself, Unicode spaces included",
+    ("money", "Money.allocate", "total_weight = sum(weights, )"): (
+        "a sum of Decimals started at int 0 is the same Decimal"
+    ),
+    ("money", "Money.allocate", "sign = -1 if total <= 0 else 1"): (
+        "the sign only differs for a zero total, whose parts are all 0 either way"
+    ),
+    ("money", "Money.allocate", "sign = -1 if total < 1 else 1"): (
+        "total is an int: < 1 is <= 0, and a zero total's parts are all 0 either way"
+    ),
+    ("money", "Money.quantize", "exp = Decimal(2).scaleb(-self.minor_units)"): (
+        "quantize reads only its argument's exponent, the same for 1 and 2"
+    ),
+    ("subtree", "bit_ceil", "return 1 if n < 1 else 1 << (n - 1).bit_length()"): (
+        "for n == 1 the other branch gives 1 << 0 == 1 too"
+    ),
+    ("subtree", "verify_subtree_consistency", "old, new = prefix(lo + k, hi, None)"): (
+        "known is only tested for truth: None and False read the same"
+    ),
+    ("subtree", "verify_subtree_consistency", "if start >= lo - k:"): (
+        "reached only when the subtree ends in the right half; an aligned subtree then starts "
+        "there too, so the test is true either way (the straddling case cannot occur)"
+    ),
+    ("verify", "root_from_inclusion_proof", "while not fn & 1 and fn != 1:"): (
+        "the loop only runs on an even fn > 0 (fn == sn > 0 or odd), which reaches an odd "
+        "value before 0; fn != 0 and fn != 1 both hold for every even fn it sees"
+    ),
+    ("verify", "verify_consistency", "while not fn & 1 and fn != 1:"): (
+        "as in root_from_inclusion_proof: the loop only sees even fn > 0"
+    ),
+}
+# A line marked ``# pragma: no cover`` is one no input reaches: its mutants are equivalent.
+UNREACHABLE = "# pragma: no cover"
+
+EXIT_KILLED = {1, 3, 36, 24, -24, 152, 255, 37, -11, -9}  # failed, timed out, crashed
+EXIT_SKIPPED = {34}
+
+
+def _pyproject(target: Target) -> str:
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    if re.search(r"^\[tool\.mutmut\]", text, re.MULTILINE):
+        sys.exit("pyproject.toml has its own [tool.mutmut]: this script writes one per module")
+    table = {
+        "source_paths": ["src/"],
+        "only_mutate": [target.source],
+        "pytest_add_cli_args_test_selection": [
+            *(t for t in target.tests if (ROOT / t).exists()),
+            *PYTEST_SELECTION,
+            *(arg for test in target.deselect for arg in ("--deselect", test)),
+        ],
+        "use_git_change_detection": False,
+    }
+    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    return text + "\n[tool.mutmut]\n" + "\n".join(lines) + "\n"
+
+
+def prepare(name: str, target: Target) -> Path:
+    work = SCRATCH / name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for folder in ("src", "tests"):
+        (work / folder).symlink_to(ROOT / folder, target_is_directory=True)
+    (work / "pyproject.toml").write_text(_pyproject(target), "utf-8")
+    return work
+
+
+def _mutmut() -> str:
+    found = Path(sys.executable).with_name("mutmut")
+    return str(found) if found.exists() else "mutmut"
+
+
+@dataclass
+class Outcome:
+    killed: list[str]
+    survived: list[tuple[str, str]]  # (mutant, diff)
+    equivalent: list[tuple[str, str]]  # (mutant, reason)
+    skipped: int
+
+    @property
+    def score(self) -> float:
+        counted = len(self.killed) + len(self.survived)
+        return len(self.killed) / counted if counted else 1.0
+
+
+def _function(mutant: str) -> str:
+    """``finbrain.core.money.xǁMoneyǁquantize__mutmut_4`` -> ``Money.quantize``."""
+    name = mutant.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+    if name.startswith("x\u01c1"):
+        return name[2:].replace("\u01c1", ".")
+    return name.removeprefix("x_")
+
+
+def _mutated_line(diff: str) -> str:
+    lines = diff.splitlines()
+    added = [line[1:].strip() for line in lines if line[:1] == "+" and line[:3] != "+++"]
+    return added[0] if added else ""
+
+
+def collect(name: str, work: Path) -> Outcome:
+    """Read mutmut's verdicts from ``work/mutants`` (run inside ``work``, as mutmut expects)."""
+    os.chdir(work)
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    target = MODULES[name]
+    data = SourceFileMutationData(path=Path(target.source))
+    data.load()
+    outcome = Outcome([], [], [], 0)
+    for mutant, code in sorted(data.exit_code_by_key.items()):
+        if code in EXIT_KILLED:
+            outcome.killed.append(mutant)
+            continue
+        if code in EXIT_SKIPPED:
+            outcome.skipped += 1
+            continue
+        diff = get_diff_for_mutant(mutant, path=Path(target.source))
+        line = _mutated_line(diff)
+        reason = EQUIVALENT.get((name, _function(mutant), line))
+        if reason is None and line.endswith(UNREACHABLE):
+            reason = "unreachable: the line is marked no cover"
+        if reason:
+            outcome.equivalent.append((mutant, reason))
+        else:
+            outcome.survived.append((mutant, diff))
+    return outcome
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("module", nargs="?", choices=sorted(MODULES))
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--goal", type=float, default=0.85, help="exit 1 below this score")
+    parser.add_argument("--list", action="store_true", help="show the module map")
+    parser.add_argument("--report-only", action="store_true", help="re-read the last run")
+    parser.add_argument("--tests", nargs="+", help="run these tests instead of the module's own")
+    args = parser.parse_args()
+    if args.list or not args.module:
+        for key, target in MODULES.items():
+            print(f"{key:<11} {target.source}  <-  {' '.join(target.tests)}")
+        return 0 if args.list else 2
+    target = MODULES[args.module]
+    if args.tests:
+        target = MODULES[args.module] = Target(target.source, tuple(args.tests), target.deselect)
+    work = SCRATCH / args.module
+    if not args.report_only:
+        work = prepare(args.module, target)
+        command = [_mutmut(), "run", "--max-children", str(args.jobs)]
+        run = subprocess.run(command, cwd=work, check=False)  # noqa: S603 - our own tool
+        if run.returncode:
+            print(f"mutmut stopped with exit code {run.returncode}", file=sys.stderr)
+            return run.returncode
+    outcome = collect(args.module, work)
+    for mutant, diff in outcome.survived:
+        print(f"\nSURVIVED {mutant}\n{diff}")
+    for mutant, reason in outcome.equivalent:
+        print(f"equivalent {mutant}: {reason}")
+    total = len(outcome.killed) + len(outcome.survived) + len(outcome.equivalent)
+    print(
+        f"\n{args.module}: {target.source}\n"
+        f"  mutants {total + outcome.skipped}, killed {len(outcome.killed)}, "
+        f"survived {len(outcome.survived)}, equivalent {len(outcome.equivalent)}, "
+        f"skipped {outcome.skipped}\n"
+        f"  score {outcome.score:.1%} (goal {args.goal:.0%})"
+    )
+    return 0 if outcome.score >= args.goal else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
