@@ -58,3 +58,47 @@ def test_report_command(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     text = out.read_text()
     assert "7. Fairness" in text and "personal_status_and_sex" in text
+
+
+def test_batch_scores_carry_each_applicants_top_reasons_in_zh_and_en(
+    sqlite_platform: Platform, tmp_path: Path
+) -> None:
+    """A decline letter needs the reasons: the same ones, in the same order, as the API's."""
+    from finbrain.datasets import load_german
+    from finbrain.platform import credit, registry
+
+    p = sqlite_platform
+    tenant_id, _ = p.new_tenant()
+    data = load_german()
+    X, y = data.drop(columns=["creditability"]), data["creditability"]
+    card, metrics, _ = credit.train(X, y)
+    with p.db.tenant(tenant_id) as session:
+        registry.promote(
+            session, credit.register_scorecard(session, tenant_id, card, metrics, "g").id
+        )
+    applicants = tmp_path / "applicants.csv"
+    X.head(40).to_csv(applicants, index=False)
+    env = {
+        "FINBRAIN_DATABASE_URL": p.settings.effective_database_url,
+        "FINBRAIN_HOME": str(p.settings.home),
+    }
+    for name in ("scored.csv", "scored.parquet"):
+        out_file = tmp_path / name
+        r = runner.invoke(
+            app,
+            ["credit", "score", str(applicants), "--tenant", tenant_id, "--out", str(out_file)],
+            env=env,
+        )
+        assert r.exit_code == 0, r.output
+        scored = pd.read_csv(out_file) if name.endswith(".csv") else pd.read_parquet(out_file)
+        for i, record in enumerate(X.head(40).to_dict(orient="records")):
+            expected = card.score_record(record).reasons
+            assert scored.loc[i, "score"] == card.score_record(record).score
+            for n in range(1, 5):
+                got = [scored.loc[i, f"reason_{n}_{part}"] for part in ("code", "zh", "en")]
+                if n <= len(expected):
+                    reason = expected[n - 1]
+                    assert got == [reason.code, reason.text.zh, reason.text.en]
+                else:
+                    assert all(pd.isna(value) or value == "" for value in got)
+        assert scored["reason_1_zh"].notna().any()
