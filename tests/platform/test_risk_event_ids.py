@@ -137,7 +137,7 @@ def test_labels_for_unknown_events_are_refused(platform: Platform) -> None:
         {"event_id": "nor-this-one", "is_fraud": False},
     ]
     r = platform.client.post("/v1/risk/labels", json={"labels": labels}, headers=h)
-    assert r.status_code == 422, r.text
+    assert r.status_code == 404, r.text
     problem = r.json()
     assert (problem["field"], problem["rule"]) == ("labels[1].event_id", "scored_event")
     assert "no-such-event" in problem["detail"] and "nor-this-one" in problem["detail"]
@@ -148,4 +148,15 @@ def test_labels_for_unknown_events_are_refused(platform: Platform) -> None:
     # Another tenant's event is unknown here too.
     _, other = _headers(platform)
     r = platform.client.post("/v1/risk/labels", json={"labels": labels[:1]}, headers=other)
-    assert r.status_code == 422 and r.json()["field"] == "labels[0].event_id"
+    assert r.status_code == 404 and r.json()["field"] == "labels[0].event_id"
+
+
+def test_the_unknown_ids_are_named_in_either_language(platform: Platform) -> None:
+    _, h = _headers(platform)
+    labels = {"labels": [{"event_id": "missing-1", "is_fraud": True}]}
+    for language in ("zh", "en"):
+        r = platform.client.post(
+            "/v1/risk/labels", json=labels, headers={**h, "Accept-Language": language}
+        )
+        assert r.status_code == 404 and r.json()["code"] == "FB-RISK-UNSCORED-LABELS"
+        assert "missing-1" in r.json()["title"]

@@ -976,11 +976,13 @@ def feed_labels(session: Session, tenant_id: str, labels: Sequence[tuple[str, bo
         shown = ", ".join(missing[:20]) + (
             f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         )
-        raise ValidationError(
+        raise NotFoundError(
             f"{len(missing)} label(s) name events never scored: {shown}; nothing was stored",
+            code="FB-RISK-UNSCORED-LABELS",
             field=f"labels[{index}].event_id",
             rule="scored_event",
             missing=len(missing),
+            ids=shown,
         )
     store_labels(session, tenant_id, labels, source="feed")
 

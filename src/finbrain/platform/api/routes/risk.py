@@ -272,7 +272,7 @@ def feed_labels(
 ) -> LabelsOut:
     """Confirmed fraud / not-fraud (e.g. chargebacks): stored, and fed to the windows that
     count labelled fraud (with their delay). All or nothing: a label for an event this tenant
-    never scored is refused (422 naming ``labels[i].event_id``, the detail listing them)."""
+    never scored is refused (404 naming ``labels[i].event_id``, the detail listing them)."""
     assert principal.tenant_id
     labels = [(item.event_id, item.is_fraud) for item in body.labels]
     service.feed_labels(session, principal.tenant_id, labels)
