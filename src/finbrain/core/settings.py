@@ -130,7 +130,16 @@ class Settings(BaseSettings):
         "first screening does not wait for it.",
     )
     log_level: str = "INFO"
-    default_language: str = "zh"
+    default_language: str = Field(
+        default="zh",
+        description="The console's language when the browser asks for neither zh nor en.",
+    )
+    api_language: str = Field(
+        default="en",
+        description="The API's language (problem titles, details and field messages) when a "
+        "client sends no Accept-Language (or asks for neither zh nor en): one language per "
+        "answer. English, as the texts the code writes into a problem's detail are.",
+    )
 
     @field_validator("sqlite_synchronous")
     @classmethod
@@ -148,7 +157,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a lower-case SQL identifier")
         return value
 
-    @field_validator("default_language")
+    @field_validator("default_language", "api_language")
     @classmethod
     def _lang(cls, value: str) -> str:
         if value not in {"zh", "en"}:

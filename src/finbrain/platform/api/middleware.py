@@ -121,7 +121,10 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         headers = dict(scope["headers"])
-        lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None, "zh")
+        from finbrain.platform.api.problems import api_language
+
+        sent = headers.get(b"accept-language", b"").decode("latin-1") or None
+        lang = negotiate(sent, api_language(scope))
         request_id = scope.get("state", {}).get("request_id")
         problem: dict[str, Any] = {
             "type": "/problems/FB-PAYLOAD-TOO-LARGE",

@@ -2,6 +2,11 @@
 
 ``code`` is stable (clients switch on it), ``title``/``detail`` follow ``Accept-Language``, and a
 validation problem lists each failing ``field`` with the ``rule`` it broke.
+
+One language per answer: zh or en as ``Accept-Language`` asks, else the API's default
+(``api_language``, English). The title, the detail and each field's message are all in it: a
+detail the code wrote (in English) is shown to English readers; a Chinese reader gets the
+error's own zh text where it has one, else the catalogue's field-and-rule sentence, else none.
 """
 
 from __future__ import annotations
@@ -45,8 +50,27 @@ class Problem(BaseModel):
     errors: list[FieldError] = Field(default_factory=list)
 
 
+def api_language(scope: Any) -> Language:
+    """The API's default language: the application's setting (``api_language``)."""
+    state = getattr(scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None) or get_settings()
+    return "zh" if settings.api_language == "zh" else "en"
+
+
 def language_of(request: Request) -> Language:
-    return negotiate(request.headers.get("accept-language"), get_settings().default_language)  # type: ignore[arg-type]
+    return negotiate(request.headers.get("accept-language"), api_language(request.scope))
+
+
+def _detail(exc: FinbrainError, lang: Language) -> str | None:
+    """``exc``'s detail in the answer's language (see the module's docstring)."""
+    if exc.detail is None or lang == "en":
+        return exc.detail
+    own = getattr(exc, "messages", None)  # an identity rule carries its zh and en texts
+    if isinstance(own, dict) and own.get(lang):
+        return str(own[lang])
+    if exc.field and exc.rule:
+        return message("FB-VALIDATION", lang, **exc.params)
+    return None
 
 
 def problem_response(
@@ -111,7 +135,7 @@ async def on_finbrain_error(request: Request, exc: Exception) -> JSONResponse:
             )
         ]
     # Only client errors echo our detail; a 5xx never shows internals.
-    detail = exc.detail if exc.status < 500 else None
+    detail = _detail(exc, language_of(request)) if exc.status < 500 else None
     return problem_response(
         request,
         status=exc.status,
@@ -150,7 +174,7 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
                 field=field,
                 rule=rule,
                 message=message("FB-VALIDATION", lang, field=field, rule=rule)
-                + f" ({e.get('msg', '')})",
+                + (f" ({e.get('msg', '')})" if lang == "en" else ""),  # pydantic's is English
             )
         )
     first = errors[0] if errors else None
@@ -172,13 +196,26 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         405: "FB-METHOD-NOT-ALLOWED",
         413: "FB-PAYLOAD-TOO-LARGE",
     }.get(exc.status_code, "FB-VALIDATION" if exc.status_code < 500 else "FB-INTERNAL")
-    if exc.status_code == 400:
-        code = "FB-MALFORMED-JSON"
+    lang = language_of(request)
+    detail = str(exc.detail) if exc.status_code < 500 and lang == "en" else None
+    field = rule = None
+    if exc.status_code == 400:  # the body could not be read as JSON
+        code, field = "FB-MALFORMED-JSON", "body"
+        if isinstance(exc.__cause__, RecursionError):
+            rule = "max_depth"
+            if lang == "en":
+                detail = "the body is nested deeper than the JSON reader takes (about 1,000 levels)"
+        else:
+            rule = "json_syntax"
+        if lang != "en":
+            detail = message("FB-VALIDATION", lang, field=field, rule=rule)
     return problem_response(
         request,
         status=exc.status_code,
         code=code,
-        detail=str(exc.detail) if exc.status_code < 500 else None,
+        detail=detail,
+        field=field,
+        rule=rule,
         headers=dict(exc.headers or {}),
         params={"limit": get_settings().max_body_bytes},
     )
