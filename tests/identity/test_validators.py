@@ -56,10 +56,32 @@ def _with_check(body17: str) -> str:
     return body17 + mod11_2_check_digit(body17)
 
 
+CATALOGUE: dict[str, dict[str, str]] = json.loads(
+    (DATA / "validators_messages.json").read_text("utf-8")
+)
+DEFAULT_FIELDS = {"id": "id_number", "uscc": "uscc", "card": "card_number", "mobile": "mobile"}
+
+
+def _assert_explained(error: IdentityRuleError, field: str | None = None) -> None:
+    """A refusal names its field and its rule and explains itself in zh and en: the
+    catalogue's text for that rule, every placeholder filled with a real value."""
+    assert error.kind in DEFAULT_FIELDS
+    assert error.field == (field or DEFAULT_FIELDS[error.kind])
+    assert error.params["field"] == error.field and error.params["rule"] == error.rule
+    entry = CATALOGUE[f"{error.kind}.{error.rule}"]
+    for lang in ("zh", "en"):
+        text = error.messages[lang]
+        assert text == entry[lang].format(**error.params), (lang, text)
+        assert "{" not in text and "None" not in text, text
+    assert error.detail == error.messages["en"]
+
+
 def _rule(call: Callable[[], object]) -> str | None:
+    """The rule a call breaks (None if it passes); the refusal must explain itself."""
     try:
         call()
     except IdentityRuleError as error:
+        _assert_explained(error)
         return error.rule
     return None
 
@@ -1202,3 +1224,178 @@ def test_check_reports_every_fact_of_a_valid_card() -> None:
         "zh": "手机号码有效。",
         "en": "The mobile number is valid.",
     }
+
+
+# --------------------------------------------------------------------------------------------
+# the values a refusal names, boundaries, and the data behind the names
+
+
+def _refusal(call: Callable[[], object]) -> IdentityRuleError:
+    with pytest.raises(IdentityRuleError) as caught:
+        call()
+    _assert_explained(caught.value)
+    return caught.value
+
+
+def _mrz(body14: str) -> str:
+    values = [int(c) if c.isdigit() else ord(c) - ord("A") + 10 for c in body14]
+    return body14 + str(sum(a * (7, 3, 1)[i % 3] for i, a in enumerate(values)) % 10)
+
+
+@pytest.mark.parametrize(
+    ("call", "params"),
+    [
+        (lambda: parse_resident_id("000000194912310020"), {"region_code": "000000"}),
+        (lambda: parse_resident_id("810000491231002"), {"region_code": "810000"}),
+        (
+            lambda: parse_resident_id(_with_check("9" + "71" + "840" + "19771107" + "022")),
+            {"region_code": "710000"},
+        ),
+        (
+            lambda: parse_resident_id(_with_check("9" + "11" + "999" + "19771107" + "022")),
+            {"nationality_code": "999"},
+        ),
+        (lambda: parse_resident_id("QQQ110090123105"), {"nationality_code": "QQQ"}),
+        (lambda: parse_resident_id(_mrz("KAZ7100901231" + "0")), {"region_code": "710000"}),
+        (lambda: parse_resident_id("1101051949123100"), {"actual": 16}),
+        (lambda: parse_social_credit_code("91990000214434146R"), {"region_code": "990000"}),
+        (lambda: parse_social_credit_code("B1520000214434146R"), {"department": "B"}),
+        (
+            lambda: parse_social_credit_code("95520000214434146R"),
+            {"department": "9", "category": "5"},
+        ),
+        (lambda: parse_social_credit_code("9152000021443414"), {"actual": 16}),
+        (lambda: parse_bank_card("62220212345"), {"actual": 11}),
+        (lambda: parse_mobile("+44 7911 123456"), {"country_code": 44}),
+    ],
+)
+def test_refusals_carry_the_offending_part(
+    call: Callable[[], object], params: dict[str, object]
+) -> None:
+    error = _refusal(call)
+    assert {k: error.params[k] for k in params} == params
+    assert set(error.params) == {"field", "rule", *params}
+
+
+def test_birth_date_boundaries() -> None:
+    assert parse_resident_id(_with_check("11010519000101001")).birth_date == date(1900, 1, 1)
+    assert _rule(lambda: parse_resident_id(_with_check("11010518991231001"))) == "birth_date"
+    # Legacy foreign cards have two-digit years: both centuries are kept while both fit, the
+    # later preferred; today itself fits, 1 January 1900 fits.
+    rid = parse_resident_id(_mrz("USA1100" + "000101" + "1"), today=TODAY)
+    assert (rid.birth_date, rid.warnings) == (date(2000, 1, 1), ("birth_century_inferred",))
+    rid = parse_resident_id(_mrz("USA1100" + "250601" + "1"), today=TODAY)
+    assert (rid.birth_date, rid.warnings) == (TODAY, ("birth_century_inferred",))
+    rid = parse_resident_id(_mrz("USA1100" + "250602" + "1"), today=TODAY)
+    assert (rid.birth_date, rid.warnings) == (date(1925, 6, 2), ())
+    rid = parse_resident_id(_mrz("USA1100" + "000229" + "1"), today=TODAY)
+    assert (rid.birth_date, rid.warnings) == (date(2000, 2, 29), ())  # 1900 had no 29 February
+    for born in ("990230", "001301", "000000"):
+        assert _rule(lambda b=born: parse_resident_id(_mrz("USA1100" + b + "1"))) == "birth_date"
+
+
+def test_birth_dates_are_judged_by_the_calendar_in_china(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 20:00 UTC on 1 June it is already 2 June in Beijing: a baby born on 2 June there
+    has a valid ID, whatever the server's own zone says."""
+    from datetime import datetime as real_datetime
+
+    class Clock(real_datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Clock:  # type: ignore[override]
+            utc = real_datetime(2025, 6, 1, 20, 0, tzinfo=v.ZoneInfo("UTC"))
+            if tz is None:
+                return cls(2025, 6, 1, 20, 0)
+            return cls.fromtimestamp(utc.timestamp(), tz)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(v, "datetime", Clock)
+    born_today_in_beijing = _with_check("11010520250602001")
+    assert parse_resident_id(born_today_in_beijing).birth_date == date(2025, 6, 2)
+    assert _rule(lambda: parse_resident_id(_with_check("11010520250603001"))) == "birth_date"
+
+
+def test_unknown_counties_warn_on_every_form() -> None:
+    rid = parse_resident_id("110199491231002", today=TODAY)  # legacy 15 digits
+    assert (rid.kind, rid.region_name, rid.warnings) == (
+        "legacy15",
+        None,
+        ("region_county_unknown",),
+    )
+    rid = parse_resident_id(_mrz("KAZ1199" + "901231" + "0"), today=TODAY)  # legacy foreign
+    assert (rid.region_code, rid.region_name) == ("119900", None)
+    assert rid.warnings == ("region_county_unknown",)
+    assert parse_resident_id(_mrz("KAZ1101" + "901231" + "0"), today=TODAY).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("320311", "江苏省徐州市泉山区"),
+        ("320301", "江苏省徐州市"),  # 市辖区 adds nothing
+        ("320300", "江苏省徐州市"),
+        ("320000", "江苏省"),
+        ("110105", "北京市朝阳区"),  # a municipality's 市辖区 is dropped
+        ("500230", "重庆市丰都县"),  # and its 县
+        ("659001", "新疆维吾尔自治区石河子市"),  # directly administered county-level cities
+        ("419001", "河南省济源市"),
+        ("429004", "湖北省仙桃市"),
+    ],
+)
+def test_region_names_read_like_an_address(code: str, name: str) -> None:
+    assert v._region_name(code) == (name, True)
+    rid = parse_resident_id(_with_check(code + "19800101001"), today=TODAY)
+    assert rid.region_name == name
+
+
+def test_lengths_at_the_limits() -> None:
+    twelve = _luhn_complete("4", 12)
+    assert parse_bank_card(twelve).length == 12
+    nineteen = _luhn_complete("6", 19)
+    assert parse_bank_card(nineteen).length == 19
+    assert _rule(lambda: parse_bank_card(twelve[:-1])) == "length"
+    assert _rule(lambda: parse_bank_card(nineteen + "0")) == "length"
+    # Input is refused unread above 64 characters; 64 with separators is still read.
+    padded = "  ".join(twelve).ljust(64)
+    assert len(padded) == 64 and parse_bank_card(padded).length == 12
+    assert _rule(lambda: parse_bank_card(padded + " ")) == "length"
+    assert _refusal(lambda: parse_bank_card(padded + " ")).params["actual"] == 65
+
+
+def test_check_character_helpers_refuse_a_body_of_the_wrong_length() -> None:
+    for helper, body in [
+        (mod11_2_check_digit, "1101051949123100"),
+        (v.uscc_check_char, "9152000021443414"),
+        (v.org_code_check_char, "2144341"),
+    ]:
+        with pytest.raises(ValueError, match="zip"):
+            helper(body)
+
+
+def test_a_rule_without_text_still_names_itself() -> None:
+    assert v._render("id", "no_such_rule", {}) == {"zh": "id.no_such_rule", "en": "id.no_such_rule"}
+    # A placeholder without a value stays visible rather than failing or vanishing.
+    rendered = v._render("id", "length", {})
+    assert rendered["en"].endswith("it has {actual}.") and "{actual}" in rendered["zh"]
+
+
+def test_the_data_tables_load_from_the_package() -> None:
+    for loader in (v._messages, v._regions, v._countries, v._uscc_codes, v._bin_rows):
+        loader.cache_clear()
+    assert v._messages()["id.valid"]["en"] == "The identity number is valid."
+    assert "_comment" not in v._messages()
+    regions = v._regions()
+    assert regions.provinces["11"] == "北京市" and regions.names["110105"] == "朝阳区"
+    assert regions.names["120110"] == "东丽区"  # renamed from 东郊区: the latest name is kept
+    assert len(regions.provinces) == 34
+    by_numeric, by_alpha3 = v._countries()
+    assert by_numeric["156"].alpha3 == "CHN" and by_alpha3["CHN"].name_zh == "中国"
+    assert v._uscc_codes()["9"]["categories"]["1"]["en"] == "enterprise"
+    rows = v._bin_rows()
+    assert [len(r.low) for r in rows] == sorted((len(r.low) for r in rows), reverse=True)
+    icbc = next(r for r in rows if r.low == "622202")
+    assert (icbc.issuer_en, icbc.scheme, icbc.card_type, icbc.is_scheme) == (
+        "Industrial and Commercial Bank of China",
+        "UnionPay",
+        "debit",
+        False,
+    )
+    assert 19 in icbc.lengths

@@ -96,8 +96,19 @@ _PERMIT_REGIONS: dict[str, tuple[IdKind, str]] = {
 _NON_MAINLAND = frozenset({"71", "81", "82", "83"})
 # National-level registrars (e.g. the State Administration for Market Regulation) use 100000.
 _NATIONAL_REGION = "100000"
-# Placeholder names in GB/T 2260 that add nothing to a readable place name.
-_FILLER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+# Placeholder names in GB/T 2260 that add nothing to a readable place name: the standard's own
+# and the forms python-stdnum's table spells them in (行政单位 for 行政区划).
+_FILLER_NAMES = frozenset(
+    {
+        "市辖区",
+        "县",
+        "省直辖县级行政区划",
+        "自治区直辖县级行政区划",
+        "省直辖县级行政单位",
+        "自治区直辖县级行政单位",
+        "省直辖行政单位",
+    }
+)
 
 _MOD11_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 …
 _MOD11_CHARS = "10X98765432"
