@@ -65,7 +65,7 @@ ROMANISATION_OUT = OUT.with_name("names_romanisation.tsv")
 ROMANISATION_HEADER = """\
 # Latin spellings of Chinese syllables -> the Hanyu Pinyin syllables they can stand for.
 # columns: spelling<TAB>system<TAB>pinyin syllables (toneless, u-umlaut as v, space-separated)
-#   <TAB>the GB 2312 characters (simplified) the spelling writes in that system
+#   <TAB>the GB 2312 characters (simplified) whose usual reading the spelling writes
 # Two spellings are linked when they write a common character (a Cantonese and a Mandarin
 # spelling that only share a Mandarin reading through different characters are not); the
 # pinyin column gives the coarser blocking keys.
@@ -166,11 +166,13 @@ def build_romanisation() -> str:
         values = [v for v in values if any(c in "aeiouv" for c in v)]
         readings[char] = values
         syllables.update(values)
-        for value in values:
+        for value in values[:1]:
+            # Characters are listed under their usual reading only: a rare reading of a
+            # common character (湔 zhan) would link spellings of different names.
             by_reading.setdefault(value, set()).add(char)
     for syllable in sorted(syllables):
         spellings = [syllable]
-        chars = by_reading[syllable]
+        chars = by_reading.get(syllable, set())
         if "v" in syllable:
             spellings = [syllable.replace("v", "u"), syllable, syllable.replace("v", "yu")]
         for spelling in spellings:
@@ -183,7 +185,8 @@ def build_romanisation() -> str:
     for line in OUT.read_text("utf-8").splitlines():
         if line and not line.startswith("#"):
             char, hk, jyutping = line.split("\t")
-            cantonese[char] = (*hk.split(), *jyutping.split())
+            # The usual reading in each Cantonese system (HK Government, Jyutping).
+            cantonese[char] = (*hk.split()[:1], *jyutping.split()[:1])
     for char in _gb2312_chars(level1_only=True):
         for spelling in cantonese.get(char, ()):
             for syllable in readings.get(char, ()):

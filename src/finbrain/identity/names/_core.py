@@ -495,7 +495,7 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
     # Any other romanisation the syllable table knows (Tongyong, MPS II, mixed per syllable).
     if lat.zh_syllables:
         pinyin_sets = dict(h.syllables).get("pinyin", ())
-        found = _romanise.link_han(pinyin_sets, h.surname_length, lat.zh_syllables)
+        found = _romanise.link_han(pinyin_sets, h.surname_length, lat.zh_syllables, h.han)
         if found is not None:
             pairs = _pairs(h, found)
             if flipped:

@@ -89,6 +89,29 @@ def _zh_chars() -> dict[str, frozenset[str]]:
 
 
 @cache
+def _zh_family_chars() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Spelling -> (characters it writes in a Mandarin system, in Cantonese)."""
+    out: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for spelling, systems in _zh_table()[1].items():
+        mandarin = frozenset().union(*(v for k, v in systems.items() if k != "cantonese"))
+        out[spelling] = (mandarin, systems.get("cantonese", frozenset()))
+    return out
+
+
+def _consistent(pairs: list[tuple[str, str]]) -> bool:
+    """Given-name syllables read in one family per side (Mandarin or Cantonese), not mixed
+    syllable by syllable: Hao-peng is no spelling of 皓屏 (Mandarin hao, Cantonese peng)."""
+    if not pairs:
+        return True
+    table = _zh_family_chars()
+    for fa in (0, 1):
+        for fb in (0, 1):
+            if all(table[x][fa] & table[y][fb] for x, y in pairs):
+                return True
+    return False
+
+
+@cache
 def _zh_surnames() -> frozenset[str]:
     """Pinyin of every family name in surnames.tsv (compound ones joined: ouyang)."""
     out: set[str] = set()
@@ -237,23 +260,48 @@ def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
                     if len(seq_a) == len(seq_b) and all(
                         keys[x] & keys[y] for x, y in zip(seq_a, seq_b, strict=True)
                     ):
-                        return tuple(zip(seq_a, seq_b, strict=True))
+                        pairs = list(zip(seq_a, seq_b, strict=True))
+                        if family == "zh" and not _consistent(pairs[1:]):
+                            continue
+                        return tuple(pairs)
     return None
 
 
 def link_han(
-    han_sets: tuple[frozenset[str], ...], surname_length: int, latin: Parse
+    han_sets: tuple[frozenset[str], ...], surname_length: int, latin: Parse, han: str = ""
 ) -> tuple[str, ...] | None:
     """The Latin syllables, one per Han character, when each spells one of its readings."""
     keys = _zh_keys()
+    table = _zh_family_chars()
+    mandarin_keys = {
+        s: frozenset().union(*(v for k, v in systems.items() if k != "cantonese"))
+        for s, systems in _zh_table()[0].items()
+    }
     for order in _orders(latin):
         for seq in _flat(order, "zh"):
-            if len(seq) == len(han_sets) and all(
-                keys[s] & readings for s, readings in zip(seq, han_sets, strict=True)
+            if len(seq) != len(han_sets) or len(seq) != len(han):
+                continue
+            # The family name keeps its Mandarin (surname) readings: 繁 is Po, never Fan.
+            if not all(
+                mandarin_keys.get(s, frozenset()) & readings
+                for s, readings in zip(seq[:surname_length], han_sets, strict=False)
             ):
-                return seq
-    del surname_length
+                continue
+            given = list(zip(seq[surname_length:], han[surname_length:], strict=True))
+            for family in (0, 1):
+                if all(
+                    char in table[s][family]
+                    or (family == 0 and mandarin_keys.get(s, frozenset()) & {_usual(char)})
+                    for s, char in given
+                ):
+                    return seq
+    del keys
     return None
+
+
+def _usual(char: str) -> str:
+    readings = pinyin_readings(char)
+    return readings[0] if readings else ""
 
 
 def blocking_keys(parsed: Parse, family: str) -> set[str]:
