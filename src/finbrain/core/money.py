@@ -32,9 +32,22 @@ def register_currency(code: str, minor_units: int) -> None:
     MINOR_UNITS[code] = minor_units
 
 
+def ascii_decimal(text: str, field: str = "amount") -> str:
+    """``text`` if it is written in ASCII, else a ValidationError (rule ``ascii_decimal``).
+
+    The one rule for every amount written as text (money, risk events, the API): Python's
+    ``Decimal`` also reads full-width digits (１２３), other scripts' digits (١٢٣) and digit-group
+    underscores (1_000), which a bank's systems do not write and a person does not mean."""
+    if not text.isascii() or "_" in text:
+        raise ValidationError(field=field, rule="ascii_decimal", value=text)
+    return text
+
+
 def _to_decimal(value: object, field: str = "amount") -> Decimal:
     if isinstance(value, bool | float):
         raise ValidationError(field=field, rule="not_float", value=repr(value))
+    if isinstance(value, str):
+        ascii_decimal(value, field)
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from finbrain.core.errors import ValidationError
-from finbrain.core.money import MINOR_UNITS
+from finbrain.core.money import MINOR_UNITS, ascii_decimal
 
 __all__ = [
     "AMOUNT_SCALE",
@@ -241,6 +241,8 @@ def parse_event(mapping: Mapping[str, Any]) -> Event:
     if isinstance(raw, bool | float):
         raise ValidationError(field="amount", rule="not_float_send_a_string", value=repr(raw))
     if isinstance(raw, int | str):
+        if isinstance(raw, str):
+            ascii_decimal(raw)  # "１２３" is not 123 here, as in money
         try:
             amount = Decimal(raw)
         except InvalidOperation:

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
 from finbrain.core.decision import Decision
 from finbrain.core.errors import NotFoundError
-from finbrain.core.money import Money
+from finbrain.core.money import Money, ascii_decimal
 from finbrain.platform import decisions
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
@@ -34,9 +35,26 @@ Reference = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-
 Value = float | int | str | bool | None
 
 
+def _ascii_amount(value: object) -> object:
+    """The amounts' one rule (``core.money.ascii_decimal``) before the pattern: "１２３" is
+    refused as ``ascii_decimal``, as in a risk event."""
+    from finbrain.core.errors import ValidationError
+
+    if isinstance(value, str):
+        try:
+            ascii_decimal(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "ascii_decimal", "amounts are written in ASCII digits (no full-width digits)"
+            ) from None
+    return value
+
+
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: str = Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", description="decimal string")
+    amount: Annotated[str, BeforeValidator(_ascii_amount)] = Field(
+        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", description="decimal string"
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
     def money(self, field: str) -> Money:
