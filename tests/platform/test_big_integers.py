@@ -115,3 +115,14 @@ def test_risk_events_carry_no_number_to_overflow(platform: Platform) -> None:
             "/v1/risk/events/batch", json={"events": [{**event, name: BIG * 8}]}, headers=h
         )
         assert r.status_code == 422 and r.json()["field"] == f"events.0.{name}", r.text
+
+
+def test_a_big_integer_in_a_query_is_named(platform: Platform) -> None:
+    """The live stream's page cursor is bounded like the ledger's sizes (2^62): a bigger one
+    is a 422 naming it, not the database driver's overflow (a 500)."""
+    _, key = platform.new_tenant()
+    h = {"Authorization": f"Bearer {key}", "Accept-Language": "en"}
+    r = platform.client.get(f"/v1/risk/events?before={2**70}", headers=h)
+    assert r.status_code == 422, r.text
+    assert (r.json()["field"], r.json()["rule"]) == ("before", "less_than_equal")
+    assert platform.client.get(f"/v1/risk/events?before={2**62}", headers=h).status_code == 200

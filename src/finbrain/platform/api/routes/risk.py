@@ -221,7 +221,7 @@ def recent_events(
     _principal: Scorer,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
-        int | None, Query(ge=1, description="next_before of the previous page")
+        int | None, Query(ge=1, le=2**62, description="next_before of the previous page")
     ] = None,
     outcome: Annotated[Literal["allow", "review", "block"] | None, Query()] = None,
 ) -> EventPage:
