@@ -98,8 +98,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "there too, so the test is true either way (the straddling case cannot occur)"
     ),
     ("verify", "root_from_inclusion_proof", "while not fn & 1 and fn != 1:"): (
-        "the loop only runs on an even fn > 0 (fn == sn > 0 or odd), which reaches an odd "
-        "value before 0; fn != 0 and fn != 1 both hold for every even fn it sees"
+        "the loop is entered only with an even fn equal to sn > 0, and halving an even fn > 0 "
+        "reaches an odd value before 0: fn != 0 and fn != 1 both always hold there"
     ),
     ("verify", "verify_consistency", "while not fn & 1 and fn != 1:"): (
         "as in root_from_inclusion_proof: the loop only sees even fn > 0"
