@@ -191,3 +191,17 @@ def test_witness_records_nothing_until_its_cosignature_is_accepted(
     assert cp.json()["cosigned_by"] == ["pbc.example/w"]
     last = runner.invoke(app, args)
     assert last.exit_code == 0 and "up to date" in last.output, last.output
+
+
+def test_witness_shows_its_key_without_a_log(tmp_path: Path) -> None:
+    """The regulator hands its key to the bank before the first poll: --show-key makes (or
+    reads) the key and prints only the verifier key, so a shell can capture it."""
+    key_file = tmp_path / "w.key"
+    args = ["witness", "--name", "pbc.example/witness", "--key-file", str(key_file), "--show-key"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    vkey = first.stdout.strip()
+    assert vkey.startswith("pbc.example/witness+") and "\n" not in vkey
+    assert runner.invoke(app, args).stdout.strip() == vkey  # the same key, read back
+    missing = runner.invoke(app, ["witness", "--name", "w", "--key-file", str(key_file)])
+    assert missing.exit_code == 2 and "--log" in missing.output

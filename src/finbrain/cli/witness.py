@@ -118,14 +118,14 @@ def witness_once(base: str, api_key: str, witness: Any, evidence_dir: Path) -> s
 
 
 def run(
-    log: Annotated[str, typer.Option(help="Base URL of the finbrain platform.")],
+    name: Annotated[str, typer.Option(help="This witness's key name, e.g. pbc.example/witness.")],
+    log: Annotated[str | None, typer.Option(help="Base URL of the finbrain platform.")] = None,
     api_key: Annotated[
-        str,
+        str | None,
         typer.Option(
             envvar="FINBRAIN_WITNESS_API_KEY", help="Tenant key with ledger:read + ledger:witness."
         ),
-    ],
-    name: Annotated[str, typer.Option(help="This witness's key name, e.g. pbc.example/witness.")],
+    ] = None,
     key_file: Annotated[Path, typer.Option(help="Ed25519 seed (created on first run).")] = Path(
         "witness.key"
     ),
@@ -135,12 +135,27 @@ def run(
     log_vkey: Annotated[str | None, typer.Option(help="Pin the log's key.")] = None,
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
     once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
+    show_key: Annotated[
+        bool,
+        typer.Option(
+            "--show-key",
+            help="Create the key file if needed, print this witness's verifier key (for the "
+            "bank to trust) and exit; needs no --log.",
+        ),
+    ] = False,
 ) -> None:
     """Co-sign a finbrain log's checkpoints after checking consistency (fork detection)."""
     from finbrain.ledger.note import Verifier
     from finbrain.ledger.witness import ForkDetectedError, Witness, WitnessState
 
+    if not show_key and (not log or not api_key):
+        missing = "--log" if not log else "--api-key (or FINBRAIN_WITNESS_API_KEY)"
+        raise typer.BadParameter(f"{missing} is needed to poll a log", param_hint=missing)
     signer = _load_signer(key_file, name)
+    if show_key:
+        print(signer.verifier().vkey)
+        return
+    assert log is not None and api_key is not None
     out.print(f"witness key: {signer.verifier().vkey}", highlight=False, soft_wrap=True)
     logs: dict[str, Verifier] = {}
     if log_vkey:
