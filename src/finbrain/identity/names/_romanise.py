@@ -98,6 +98,15 @@ def _zh_family_chars() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     return out
 
 
+@cache
+def _zh_mandarin_keys() -> dict[str, frozenset[str]]:
+    """Spelling -> the pinyin syllables it stands for in the Mandarin systems only."""
+    return {
+        s: frozenset().union(*(v for k, v in systems.items() if k != "cantonese"))
+        for s, systems in _zh_table()[0].items()
+    }
+
+
 def _consistent(pairs: list[tuple[str, str]]) -> bool:
     """Given-name syllables read in one family per side (Mandarin or Cantonese), not mixed
     syllable by syllable: Hao-peng is no spelling of 皓屏 (Mandarin hao, Cantonese peng)."""
@@ -271,12 +280,8 @@ def link_han(
     han_sets: tuple[frozenset[str], ...], surname_length: int, latin: Parse, han: str = ""
 ) -> tuple[str, ...] | None:
     """The Latin syllables, one per Han character, when each spells one of its readings."""
-    keys = _zh_keys()
     table = _zh_family_chars()
-    mandarin_keys = {
-        s: frozenset().union(*(v for k, v in systems.items() if k != "cantonese"))
-        for s, systems in _zh_table()[0].items()
-    }
+    mandarin_keys = _zh_mandarin_keys()
     for order in _orders(latin):
         for seq in _flat(order, "zh"):
             if len(seq) != len(han_sets) or len(seq) != len(han):
@@ -295,7 +300,6 @@ def link_han(
                     for s, char in given
                 ):
                     return seq
-    del keys
     return None
 
 
