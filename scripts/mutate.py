@@ -46,7 +46,11 @@ class Target:
 MODULES: dict[str, Target] = {
     "tenancy": Target(
         "src/finbrain/platform/tenancy.py",
-        ("tests/platform/test_auth.py", "tests/platform/test_tenancy.py"),
+        (
+            "tests/platform/test_auth.py",
+            "tests/platform/test_auth_revoked.py",
+            "tests/platform/test_tenancy.py",
+        ),
     ),
     "money": Target("src/finbrain/core/money.py", ("tests/core/test_money.py",)),
     "validators": Target(
@@ -104,6 +108,68 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("verify", "verify_consistency", "while not fn & 1 and fn != 1:"): (
         "as in root_from_inclusion_proof: the loop only sees even fn > 0"
     ),
+    ("tenancy", "_issue", 'return key_id, f"fb{kind}_{key_id}_{secrets.token_urlsafe(None)}"'): (
+        "token_urlsafe's default is 32 bytes, the number given"
+    ),
+    **{
+        ("tenancy", "create_tenant", line): (
+            "the model's column default supplies the same value (id, status 'active', now)"
+        )
+        for line in (
+            "tenant = Tenant(id=new_id(), name=name, status=None, created_at=utcnow())",
+            'tenant = Tenant(id=new_id(), name=name, status="active", created_at=None)',
+            "tenant = Tenant(id=new_id(), name=name, created_at=utcnow())",
+            'tenant = Tenant(id=new_id(), name=name, status="active", )',
+            'tenant = Tenant(id=None, name=name, status="active", created_at=utcnow())',
+            'tenant = Tenant(name=name, status="active", created_at=utcnow())',
+        )
+    },
+    **{
+        ("tenancy", "create_key", line): "the model's column default supplies the creation time"
+        for line in ("created_at=None,", "-created_at=utcnow(),")
+    },
+    **{
+        ("tenancy", "create_tenant", line): (
+            "a pre-check that finds nothing leaves the name to the unique index, whose "
+            "IntegrityError gives the same 409 through the savepoint"
+        )
+        for line in (
+            "if session.scalar(select(Tenant.id).where(None)) is not None:",
+            "if session.scalar(select(None).where(Tenant.name == name)) is not None:",
+        )
+    },
+    **{
+        ("tenancy", "has_operator_key", line): "scalar() reads only the first row: any limit"
+        for line in (
+            "session.scalar(select(OperatorKey.id).where(OperatorKey.revoked_at.is_(None))"
+            ".limit(None))",
+            "session.scalar(select(OperatorKey.id).where(OperatorKey.revoked_at.is_(None))"
+            ".limit(2))",
+        )
+    },
+    **{
+        ("tenancy", "list_tenants", line): (
+            "reads more rows than it needs: the page is cut to limit and a next page is "
+            "len(rows) > limit either way"
+        )
+        for line in (
+            "query = select(Tenant).order_by(Tenant.id).limit(None)",
+            "query = select(Tenant).order_by(Tenant.id).limit(limit + 2)",
+        )
+    },
+    **{
+        ("tenancy", "revoke_key", line): (
+            "the listener then stays on the session and drops the revoked key's cache entries "
+            "again at its later commits; a revoked key has none worth keeping"
+        )
+        for line in (
+            'event.listen(session, "after_commit", lambda _s, kid=key.id: forget_key(kid), '
+            "once=None)",
+            'event.listen(session, "after_commit", lambda _s, kid=key.id: forget_key(kid), )',
+            'event.listen(session, "after_commit", lambda _s, kid=key.id: forget_key(kid), '
+            "once=False)",
+        )
+    },
 }
 # A line marked ``# pragma: no cover`` is one no input reaches: its mutants are equivalent.
 UNREACHABLE = "# pragma: no cover"
@@ -168,9 +234,14 @@ def _function(mutant: str) -> str:
 
 
 def _mutated_line(diff: str) -> str:
+    """The first line the mutant adds; for a mutant that only deletes, ``-`` and the first
+    line it deletes."""
     lines = diff.splitlines()
     added = [line[1:].strip() for line in lines if line[:1] == "+" and line[:3] != "+++"]
-    return added[0] if added else ""
+    if added:
+        return added[0]
+    removed = [line[1:].strip() for line in lines if line[:1] == "-" and line[:3] != "---"]
+    return "-" + removed[0] if removed else ""
 
 
 def collect(name: str, work: Path) -> Outcome:

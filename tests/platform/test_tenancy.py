@@ -4,6 +4,8 @@ client meets it and in the service where the API is not the only caller."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -322,10 +324,13 @@ def test_issued_keys_carry_what_they_were_made_with(platform: Platform) -> None:
         assert len(operator.secret) == len("fbo_") + 26 + 1 + 43
         stored = session.get(OperatorKey, operator.id)
         assert stored is not None and stored.label == "backup"
+        assert tenancy.create_operator_key(session).label == "operator"  # the default label
         assert stored.secret_hash != operator.secret and len(stored.secret_hash) == 64
 
 
-def test_revoked_keys_are_refused_as_never_issued(platform: Platform) -> None:
+def test_revoked_keys_are_refused_as_never_issued(
+    platform: Platform, caplog: pytest.LogCaptureFixture
+) -> None:
     _, admin = platform.new_tenant()
     with platform.db.platform() as session:
         operator = tenancy.create_operator_key(session)
@@ -336,6 +341,18 @@ def test_revoked_keys_are_refused_as_never_issued(platform: Platform) -> None:
             error = _refusal(lambda p=presented: tenancy.authenticate(session, p))
             # The same refusal as an unknown key: nothing tells that the key once existed.
             assert (error.code, error.rule) == ("FB-UNAUTHENTICATED", "known_key")
+    # Only the operator's log keeps the difference: which kind of key, and which key.
+    with (
+        caplog.at_level(logging.INFO, logger=tenancy.log.name),
+        platform.db.platform() as session,
+    ):
+        for presented in (admin, operator.secret):
+            _refusal(lambda p=presented: tenancy.authenticate(session, p))
+    logged = [r.getMessage() for r in caplog.records if r.name == tenancy.log.name]
+    assert logged == [
+        f"a revoked tenant key was presented: {admin.split('_')[1]}",
+        f"a revoked operator key was presented: {operator.id}",
+    ]
 
 
 def test_a_suspended_tenant_is_refused_in_the_service(platform: Platform) -> None:
