@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from finbrain.core.errors import FinbrainError
 from finbrain.core.settings import get_settings
+
+if TYPE_CHECKING:  # pandas is imported by the commands that read data, not at start-up
+    import pandas as pd
 
 app = typer.Typer(help="Credit scoring (客户信用评价).", no_args_is_help=True)
 out = Console()
@@ -26,6 +28,8 @@ BUILTIN = {
 
 def _read(source: str) -> pd.DataFrame:
     """A built-in real dataset by name, or a CSV / Parquet file."""
+    import pandas as pd
+
     from finbrain import datasets
 
     if source in BUILTIN:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+if TYPE_CHECKING:  # numpy and pandas are imported by the commands, not at start-up
+    import pandas as pd
 
 app = typer.Typer(help="Real-time risk monitoring (风险监控).", no_args_is_help=True)
 out = Console()
@@ -28,6 +29,8 @@ def read_events(path: Path) -> pd.DataFrame:
     """A Parquet or CSV file of events: event-field columns, or the fraud handbook's columns.
 
     A label column ``is_fraud`` (or the handbook's ``TX_FRAUD``) is kept for the summary."""
+    import pandas as pd
+
     from finbrain.risk.events import frame_from_handbook
 
     if not path.is_file():
@@ -59,6 +62,9 @@ def replay(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N events.")] = None,
 ) -> None:
     """Score a history of events in time order, exactly as the live engine would."""
+    import numpy as np
+    import pandas as pd
+
     from finbrain.core.errors import FinbrainError
     from finbrain.risk.engine import RiskEngine
     from finbrain.risk.events import events_from_frame
@@ -146,6 +152,7 @@ def backtest(
     """Measure a rule set over labelled history: features from DuckDB (the same numbers as the
     live windows), then hits, hit rate, precision, recall and alerts per day for each rule."""
     import duckdb
+    import numpy as np
 
     from finbrain.core.errors import FinbrainError
     from finbrain.risk import backtest as bt
