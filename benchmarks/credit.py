@@ -5,6 +5,10 @@ challenger on Taiwan, the IV of binning, the time to bin one numeric feature of 
 single-record scoring latency with four reasons. toad does not work with pandas 3, so it runs
 in its own virtual environment, and so does scorecardpy (pandas 1.5): both are created on first
 use under benchmarks/.venvs/ with pinned versions, and the data travel through Parquet.
+
+Every system gets the same columns: each dataset's protected attributes (German
+personal_status_and_sex, Taiwan SEX and MARRIAGE; finbrain.credit.protected) are dropped before
+the split, as finbrain's models leave them out by default.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._harness import arguments, percentiles, row, write_results
 from finbrain.credit.binning import OptimalBinning
 from finbrain.credit.challenger import GBMChallenger
+from finbrain.credit.protected import PROTECTED_BY_DATASET
 from finbrain.credit.scorecard import Scorecard
 from finbrain.datasets import load_german, load_hmeq, load_lendingclub, load_taiwan
 
@@ -143,7 +148,8 @@ def anchor_scorecard(
 def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
     loader, target, repeats = DATASETS[name]
     data = loader()
-    X, y = data.drop(columns=[target]), data[target].to_numpy()
+    protected = [c for c in PROTECTED_BY_DATASET.get(name, ()) if c in data.columns]
+    X, y = data.drop(columns=[target, *protected]), data[target].to_numpy()
     repeats = 1 if quick else repeats
     scores: dict[str, list[tuple[float, float]]] = {
         "finbrain": [],

@@ -21,7 +21,10 @@ NOTES = {
     "same process. The GBM row is finbrain's LightGBM challenger. Binning speed is one numeric "
     "feature; single-record scoring includes four reasons. toad 0.1.7 and scorecardpy 0.1.9.7 run "
     "in their own pinned environments (they break on pandas 3), fed the same splits through "
-    "Parquet; an anchor that fails on a split is reported, and its n shows how many it finished.",
+    "Parquet; an anchor that fails on a split is reported, and its n shows how many it finished. "
+    "Every system gets the same columns: protected attributes (German personal_status_and_sex, "
+    "Taiwan SEX and MARRIAGE) are dropped, as finbrain's models leave them out by default; German "
+    "is decoded from UCI's german.data (the scorecardpy copy's sex column is scrambled).",
     "ledger": "Per-tenant RFC 9162 log in the platform database. Anchor: pymerkle 7.0.0 "
     "(SqliteTree), the maintained Python RFC 9162 tree, in the same process on the same "
     "SQLite. pymerkle stores only leaves and hashes subtrees when asked, so its appends are "
