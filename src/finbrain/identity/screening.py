@@ -770,8 +770,11 @@ class SanctionsIndex:
             doc = _document_evidence(query.id_number, entry)
             score = _score(name_score, match, dob, nat, doc, threshold, not name_decides)
             if name_decides:
-                # The name decides whether this is a hit; corroboration only sets its priority.
-                is_hit = passes(name_score, threshold) or doc[0] == "match"
+                # A conflict never removes a name hit; agreement can still make one of a
+                # misspelt name (a near name with the listed birth date is worth a review).
+                is_hit = (
+                    passes(name_score, threshold) or passes(score, threshold) or doc[0] == "match"
+                )
             else:
                 is_hit = passes(score, threshold)
             rank = (is_hit, score, name_score)
