@@ -200,6 +200,7 @@ def score(
     """Batch-score a file with the champion scorecard (no decisions recorded): score, PD, grade
     and each applicant's top reasons (reason_1_code, reason_1_zh, reason_1_en … reason_4_*),
     the same ones, in the same order, as a decision of the API would give."""
+    from finbrain.credit.policy import grade_of
     from finbrain.credit.scorecard import MAX_REASONS
     from finbrain.platform import credit, registry
     from finbrain.platform.store.database import Database
@@ -211,7 +212,7 @@ def score(
             model = registry.champion(session, "credit")
             card = credit.scorecard_of(model)
         scored = frame.assign(score=card.score(frame), pd=card.predict_proba(frame))
-        scored["grade"] = [credit.grade_of(p) for p in scored["pd"]]
+        scored["grade"] = [grade_of(p) for p in scored["pd"]]
         used = list(card.compiled_)
         records = frame[used].to_dict(orient="records") if with_reasons else []
         reasons = [card.score_record({str(k): v for k, v in r.items()}).reasons for r in records]

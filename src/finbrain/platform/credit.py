@@ -8,7 +8,6 @@ refer in between), so changing policy is a new model version, never a code chang
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -16,8 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score, roc_curve
-from sklearn.model_selection import train_test_split
 from sqlalchemy.orm import Session
 
 from finbrain.core.canonical import check_canonical
@@ -29,6 +26,14 @@ from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
 from finbrain.credit.export import from_json, to_json
+from finbrain.credit.policy import (
+    DEFAULT_POLICY,
+    grade_of,
+    holdout,
+    measured,
+    outcome_of,
+    points_of,
+)
 from finbrain.credit.protected import (
     MONITORED_BY_DATASET,
     PROTECTED_BY_DATASET,
@@ -40,51 +45,7 @@ from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.models import ModelVersion
 
-# Rating master scale: grade -> upper bound of its probability of default.
-MASTER_SCALE: tuple[tuple[str, float], ...] = (
-    ("A", 0.02),
-    ("B", 0.05),
-    ("C", 0.10),
-    ("D", 0.20),
-    ("E", 0.35),
-    ("F", 1.01),
-)
 APPLICANT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-DEFAULT_POLICY = {"approve_below_pd": 0.15, "decline_from_pd": 0.40}
-
-
-def grade_of(pd_value: float) -> str:
-    return next(grade for grade, upper in MASTER_SCALE if pd_value < upper)
-
-
-def _holdout(X: pd.DataFrame, y: Any, random_state: int) -> tuple[Any, ...]:  # noqa: N803
-    """The 70/30 stratified split every model of the platform is developed on."""
-    target = np.asarray(y)
-    return (
-        target,
-        *train_test_split(X, target, test_size=0.3, stratify=target, random_state=random_state),
-    )
-
-
-def _measured(
-    target: np.ndarray,
-    y_test: np.ndarray,
-    risk: np.ndarray,
-    n_train: int,
-    policy: dict[str, float] | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Hold-out discrimination (AUC, KS) and the facts every model card records."""
-    fpr, tpr, _ = roc_curve(y_test, risk)
-    return {
-        "auc": float(roc_auc_score(y_test, risk)),
-        "ks": float(np.max(tpr - fpr)),
-        "n_train": n_train,
-        "n_test": len(y_test),
-        "bad_rate": float(np.mean(target)),
-        **extra,
-        "policy": policy or DEFAULT_POLICY,
-    }
 
 
 def _fairness(
@@ -192,7 +153,7 @@ def train(
     :mod:`finbrain.credit.protected`); ``monitored``: features kept but watched (``None``: age).
     Both get a fairness check in the report, and the model card records ``protected`` and each
     attribute's adverse-impact ratio (``fairness``)."""
-    target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
+    target, x_train, x_test, y_train, y_test = holdout(X, y, random_state)
     card = Scorecard(protected=protected, **params).fit(x_train, y_train)
     watched = _watched(X.columns, card.protected_, monitored)
     report = build_report(
@@ -205,7 +166,7 @@ def train(
         approve_below_pd=(policy or DEFAULT_POLICY)["approve_below_pd"],
         protected=watched,
     )
-    metrics = _measured(
+    metrics = measured(
         target,
         y_test,
         -card.score(x_test),
@@ -231,10 +192,10 @@ def train_gbm(
 ) -> tuple[GBMChallenger, dict[str, Any]]:
     """The LightGBM challenger, fitted and measured on the same 70/30 protocol, with the same
     protected attributes left out and recorded as for :func:`train`."""
-    target, x_train, x_test, y_train, y_test = _holdout(X, y, random_state)
+    target, x_train, x_test, y_train, y_test = holdout(X, y, random_state)
     model = GBMChallenger(protected=protected).fit(x_train, y_train)
     risk = model.predict_proba(x_test)
-    metrics = _measured(
+    metrics = measured(
         target,
         y_test,
         risk,
@@ -304,13 +265,6 @@ def _gbm(digest: str, artifact: str) -> GBMChallenger:
     return gbm_from_json(artifact)
 
 
-def points_of(pd_value: float) -> float:
-    """A GBM's PD on the scorecards' points scale (PDO 20, 600 at 50:1), so scores compare."""
-    p = min(max(pd_value, 1e-6), 1 - 1e-6)
-    factor = 20 / math.log(2)
-    return round(600 - factor * math.log(50) + factor * math.log((1 - p) / p), 1)
-
-
 def _decide(
     model: ModelVersion, tenant_id: str, applicant_id: str, features: dict[str, Any], field: str
 ) -> Decision:
@@ -331,13 +285,7 @@ def _decide(
         raise ValidationError(
             exc.detail, field=f"{field}features.{exc.field}", rule=exc.rule
         ) from None
-    policy = {**DEFAULT_POLICY, **model.metrics.get("policy", {})}
-    if pd_value < policy["approve_below_pd"]:
-        outcome = "approve"
-    elif pd_value >= policy["decline_from_pd"]:
-        outcome = "decline"
-    else:
-        outcome = "refer"
+    outcome = outcome_of(pd_value, model.metrics.get("policy"))
     return Decision.for_input(
         {"applicant_id": applicant_id, "features": features},
         tenant_id=tenant_id,
