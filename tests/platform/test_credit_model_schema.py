@@ -12,6 +12,8 @@ from finbrain.datasets import load_german
 from finbrain.platform import credit, registry
 from tests.conftest import Platform
 
+pytestmark = pytest.mark.slow  # trains a scorecard and a GBM on German credit
+
 
 @pytest.fixture(scope="module")
 def german() -> Any:

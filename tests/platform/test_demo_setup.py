@@ -13,6 +13,7 @@ from finbrain.platform import bootstrap, registry
 from tests.conftest import Platform
 
 
+@pytest.mark.slow  # trains a small risk model
 def test_the_demo_risk_model_learns_from_the_packages_simulator(
     sqlite_platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
