@@ -39,6 +39,11 @@ NOTES["identity"] = (
     "scores (logicv2-frozen.csv), and rapidfuzz token_sort_ratio is the plain baseline. "
     "zh_name_pairs is our labelled Chinese set (scripts/build_zh_name_pairs.py; its romanisations "
     "come from the same tables the matcher uses, so read it as a regression check). "
+    "list_pairs_{dev,test} are Chinese and Korean name pairs from the sanctions lists' own "
+    "spellings (scripts/build_list_name_pairs.py: aliases of one entry against other listed "
+    "people; not circular, test never used for tuning); finbrain at its screening threshold "
+    "0.80, rapidfuzz at its best dev threshold; _all_aliases adds aliases no spelling can link "
+    "(LI Fangwei / LEE Karl). "
     "card_application_http: the whole online card-application journey over HTTP on SQLite."
 )
 NOTES["identity_screening"] = (
@@ -46,7 +51,10 @@ NOTES["identity_screening"] = (
     "fixtures (UN positives recall; false-positive rate on the synthetic negatives), throughput "
     "and latency on a realistic query mix, and cold start. The rapidfuzz rows are a full scan of "
     "every list name (the naive approach). yente documents about 4-30 requests/s per vCPU; it "
-    "was not run here."
+    "was not run here. probe_* rows: listed Chinese people screened as pinyin, Han, traditional, "
+    "Wade-Giles and Cantonese spellings with no, right and wrong birth date (found = outcome not "
+    "clear and the entry among the hits; the n clear is in the results file). The outcome "
+    "policy is docs/screening.md."
 )
 NOTES["risk"] = (
     "Fraud-Detection-Handbook data, the handbook's protocol exactly (train 7 days, 7-day label "
