@@ -1399,3 +1399,41 @@ def test_the_data_tables_load_from_the_package() -> None:
         False,
     )
     assert 19 in icbc.lengths
+
+
+def test_the_callers_today_is_the_one_that_counts() -> None:
+    # A permanent-resident card of someone born after the caller's today is refused, whatever
+    # the calendar says now; so is a legacy 15-digit ID.
+    foreign = _with_check("9" + "11" + "840" + "20250701" + "022")
+    assert _rule(lambda: parse_resident_id(foreign, today=TODAY)) == "birth_date"
+    assert parse_resident_id(foreign, today=date(2025, 7, 1)).birth_date == date(2025, 7, 1)
+    assert _rule(lambda: parse_resident_id("110105851231002", today=date(1980, 1, 1))) == (
+        "birth_date"
+    )
+    assert parse_resident_id("110105851231002", today=TODAY).birth_date == date(1985, 12, 31)
+
+
+def test_a_foreign_permanent_card_with_a_wrong_check_digit_is_named() -> None:
+    good = _with_check("9" + "11" + "840" + "19771107" + "022")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    assert _rule(lambda: parse_resident_id(bad, today=TODAY)) == "check_digit"
+
+
+def test_non_strings_are_refused_with_the_field_named() -> None:
+    assert _rule(lambda: parse_resident_id(None)) == "charset"  # type: ignore[arg-type]
+    assert _rule(lambda: parse_mobile(13800138000)) == "charset"  # type: ignore[arg-type]
+    assert _rule(lambda: parse_bank_card(b"4111111111111111")) == "charset"  # type: ignore[arg-type]
+    assert _rule(lambda: parse_social_credit_code(["9"])) == "charset"  # type: ignore[arg-type]
+
+
+def test_check_reports_an_unknown_county_in_a_uscc() -> None:
+    result = check("uscc", _with_org("91110199", "MA01B2C3"))
+    assert result.valid and result.details["region_code"] == "110199"
+    assert result.details["warnings"] == [
+        {
+            "rule": "region_county_unknown",
+            "zh": "行政区划码 110199 的省份有效，但县级代码不在代码表中，请人工核对。",
+            "en": "The province of division code 110199 is valid but the county code is not in "
+            "the table; please check by hand.",
+        }
+    ]
