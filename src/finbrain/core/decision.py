@@ -77,11 +77,23 @@ class Receipt(BaseModel):
     inclusion_proof: list[str]
 
 
+def _tenant_required(schema: dict[str, Any]) -> None:
+    """What the API returns is always a recorded decision, stamped with its tenant: the
+    published schema keeps ``tenant_id`` required although a library leaves it empty."""
+    schema["properties"]["tenant_id"].pop("default", None)
+    required = schema.setdefault("required", [])
+    if "tenant_id" not in required:
+        required.insert(0, "tenant_id")
+
+
+# A capability library fills everything but ``tenant_id`` (empty until the platform stamps it
+# with ``for_tenant``) and ``receipt`` (filled when the ledger records it). No docstring: it
+# would become the published schema's description.
 class Decision(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_tenant_required)
 
     id: str = Field(default_factory=new_id, min_length=26, max_length=26)
-    tenant_id: str
+    tenant_id: str = ""
     capability: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
     action: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
     subject: Subject
@@ -98,6 +110,10 @@ class Decision(BaseModel):
     def for_input(cls, inputs: Any, **fields: Any) -> Decision:
         """Build a decision whose ``input_digest`` is the canonical digest of ``inputs``."""
         return cls(input_digest=digest(inputs), **fields)
+
+    def for_tenant(self, tenant_id: str) -> Decision:
+        """The same decision stamped with the tenant it was made for (the platform's part)."""
+        return self.model_copy(update={"tenant_id": tenant_id})
 
     def ledger_entry(self) -> dict[str, Any]:
         """What the ledger commits to: everything except the receipt itself."""

@@ -9,10 +9,19 @@ is a new model version, never a code change; ``DEFAULT_POLICY`` fills what a mod
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from finbrain.core.canonical import check_canonical
+from finbrain.core.decision import Decision, ModelRef, Subject
+from finbrain.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from finbrain.credit.challenger import GBMChallenger
+    from finbrain.credit.scorecard import Scorecard
 
 # Rating master scale: grade -> upper bound of its probability of default.
 MASTER_SCALE: tuple[tuple[str, float], ...] = (
@@ -24,6 +33,7 @@ MASTER_SCALE: tuple[tuple[str, float], ...] = (
     ("F", 1.01),
 )
 DEFAULT_POLICY: dict[str, float] = {"approve_below_pd": 0.15, "decline_from_pd": 0.40}
+APPLICANT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")  # the bank's own reference
 TEST_SIZE = 0.3  # the development protocol: fit on 70%, measure on the stratified 30%
 
 
@@ -48,6 +58,50 @@ def points_of(pd_value: float) -> float:
     p = min(max(pd_value, 1e-6), 1 - 1e-6)
     factor = 20 / math.log(2)
     return round(600 - factor * math.log(50) + factor * math.log((1 - p) / p), 1)
+
+
+def decide(
+    model: Scorecard | GBMChallenger,
+    features: Mapping[str, Any],
+    *,
+    applicant_id: str,
+    model_ref: ModelRef | None = None,
+    policy: Mapping[str, float] | None = None,
+) -> Decision:
+    """One applicant's credit decision: the model's PD as a grade of the master scale, an
+    outcome by ``policy`` (over :data:`DEFAULT_POLICY`), the score in points (a GBM's PD on the
+    scorecards' scale) and the adverse reasons, zh and en, most important first.
+
+    The ``Decision`` is tenant-less and has no receipt: the platform stamps the tenant and
+    records it. Refused input names the field (``applicant_id``, ``features.<name>``); every
+    feature, known to the model or not, is in the input digest."""
+    from finbrain.credit.scorecard import Scorecard
+
+    if not APPLICANT_ID.fullmatch(applicant_id):
+        raise ValidationError(field="applicant_id", rule="bank_reference_1_to_128")
+    # Refuse what canonical JSON cannot carry exactly (an integer beyond 2^53 - 1, a NaN)
+    # before anything is scored.
+    check_canonical(features, "features")
+    try:
+        if isinstance(model, Scorecard):
+            result = model.score_record(features)
+            pd_value, reasons, score = result.probability_bad, result.reasons, float(result.score)
+        else:
+            pd_value, reasons = model.explain_record(features)
+            score = points_of(pd_value)
+    except ValidationError as exc:  # name the field as the caller sent it
+        raise ValidationError(exc.detail, field=f"features.{exc.field}", rule=exc.rule) from None
+    return Decision.for_input(
+        {"applicant_id": applicant_id, "features": features},
+        capability="credit",
+        action="score",
+        subject=Subject(type="applicant", id=applicant_id),
+        model=model_ref,
+        outcome=outcome_of(pd_value, policy),
+        score=score,
+        grade=grade_of(pd_value),
+        reasons=reasons,
+    )
 
 
 def holdout(X: Any, y: Any, random_state: int = 42) -> tuple[Any, ...]:  # noqa: N803

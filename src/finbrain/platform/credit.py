@@ -1,14 +1,13 @@
 """Credit decisions on the platform: train a scorecard on a tenant's data, register it, and
 score applicants with the champion — each score a ``Decision`` with reasons, on the ledger.
 
-Policy: the scorecard's probability of default is mapped to a grade on the rating master scale
-and to an outcome by two cut-offs stored with the model (approve below, decline at or above,
-refer in between), so changing policy is a new model version, never a code change.
+The credit policy (master scale, cut-offs stored with the model, points scale, the 70/30
+development protocol) and the decision itself are the library's (:mod:`finbrain.credit.policy`):
+this module only loads the registered model, stamps the tenant and records the decision.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -17,23 +16,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from finbrain.core.canonical import check_canonical
-from finbrain.core.decision import Decision, ModelRef, Subject
+from finbrain.core.decision import Decision, ModelRef
 from finbrain.core.errors import ValidationError
 from finbrain.core.settings import Settings
+from finbrain.credit import policy as credit_policy
 from finbrain.credit.categories import category_keys
 from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
 from finbrain.credit.export import from_json, to_json
-from finbrain.credit.policy import (
-    DEFAULT_POLICY,
-    grade_of,
-    holdout,
-    measured,
-    outcome_of,
-    points_of,
-)
+from finbrain.credit.policy import DEFAULT_POLICY, holdout, measured
 from finbrain.credit.protected import (
     MONITORED_BY_DATASET,
     PROTECTED_BY_DATASET,
@@ -44,8 +36,6 @@ from finbrain.credit.report import build_report, fairness_checks
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.models import ModelVersion
-
-APPLICANT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def _fairness(
@@ -265,39 +255,31 @@ def _gbm(digest: str, artifact: str) -> GBMChallenger:
     return gbm_from_json(artifact)
 
 
+def _fitted(model: ModelVersion) -> Scorecard | GBMChallenger:
+    if model.kind == "gbm":
+        return _gbm(model.digest, model.artifact)
+    return _scorer(model.digest, model.artifact)
+
+
 def _decide(
     model: ModelVersion, tenant_id: str, applicant_id: str, features: dict[str, Any], field: str
 ) -> Decision:
-    """One applicant's decision with the given model (not yet recorded)."""
-    if not APPLICANT_ID.fullmatch(applicant_id):
-        raise ValidationError(field=f"{field}applicant_id", rule="bank_reference_1_to_128")
-    # Every feature, known to the model or not, is in the input digest: refuse what canonical
-    # JSON cannot carry exactly (an integer beyond 2^53 - 1, a NaN) before anything is scored.
-    check_canonical(features, f"{field}features")
+    """One applicant's decision with the given model, stamped with the tenant (not yet
+    recorded); a refusal names the field under ``field``."""
     try:
-        if model.kind == "gbm":
-            pd_value, reasons = _gbm(model.digest, model.artifact).explain_record(features)
-            score = points_of(pd_value)
-        else:
-            result = _scorer(model.digest, model.artifact).score_record(features)
-            pd_value, reasons, score = result.probability_bad, result.reasons, float(result.score)
-    except ValidationError as exc:  # name the field as the API caller sent it
-        raise ValidationError(
-            exc.detail, field=f"{field}features.{exc.field}", rule=exc.rule
-        ) from None
-    outcome = outcome_of(pd_value, model.metrics.get("policy"))
-    return Decision.for_input(
-        {"applicant_id": applicant_id, "features": features},
-        tenant_id=tenant_id,
-        capability="credit",
-        action="score",
-        subject=Subject(type="applicant", id=applicant_id),
-        model=ModelRef(id=model.name, version=str(model.version), digest=model.digest),
-        outcome=outcome,
-        score=score,
-        grade=grade_of(pd_value),
-        reasons=reasons,
-    )
+        decision = credit_policy.decide(
+            _fitted(model),
+            features,
+            applicant_id=applicant_id,
+            model_ref=ModelRef(id=model.name, version=str(model.version), digest=model.digest),
+            policy=model.metrics.get("policy"),
+        )
+    except ValidationError as exc:
+        if field and exc.field:
+            exc.field = f"{field}{exc.field}"
+            exc.params["field"] = exc.field
+        raise
+    return decision.for_tenant(tenant_id)
 
 
 def score_applicant(
