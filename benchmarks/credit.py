@@ -71,7 +71,7 @@ def optbinning_scorecard(
         scaling_method_params={"pdo": 20, "odds": 50, "scorecard_points": 600},
     )
     card.fit(X_train, y_train)
-    return -np.asarray(card.score(X_test))
+    return -np.asarray(card.points(X_test))
 
 
 ANCHOR_VENVS = Path(__file__).resolve().parent / ".venvs"
@@ -163,7 +163,7 @@ def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=0.3, stratify=y, random_state=seed
         )
-        ours = -Scorecard().fit(X_train, y_train).score(X_test)
+        ours = -Scorecard().fit(X_train, y_train).points(X_test)
         scores["finbrain"].append((roc_auc_score(y_test, ours), ks(y_test, ours)))
         try:
             theirs = optbinning_scorecard(X_train, y_train, X_test)
@@ -179,7 +179,7 @@ def run_quality(name: str, quick: bool, results: list[dict[str, Any]]) -> None:
             except Exception as exc:  # an anchor failing is reported, not hidden
                 console.print(f"[yellow]{anchor} failed on {name}: {str(exc)[:200]}[/yellow]")
         if name == "taiwan":
-            p = GBMChallenger().fit(X_train, y_train).predict_proba(X_test)
+            p = GBMChallenger().fit(X_train, y_train).predict_proba(X_test)[:, 1]
             scores["gbm"].append((roc_auc_score(y_test, p), ks(y_test, p)))
     for system, values in scores.items():
         if not values:
@@ -238,7 +238,7 @@ def run_speed(quick: bool, results: list[dict[str, Any]]) -> None:
         )
     big = pd.concat([X] * (1000 if not quick else 100), ignore_index=True)
     t0 = time.perf_counter()
-    card.score(big)
+    card.points(big)
     elapsed = time.perf_counter() - t0
     results.append(row(f"batch_score_{len(big)}_rows", "finbrain", "seconds", elapsed, 1))
     console.print(

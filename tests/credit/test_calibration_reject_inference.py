@@ -31,10 +31,10 @@ def german():  # type: ignore[no-untyped-def]
 def test_calibration_tracks_observed_default_rates(german, method: str) -> None:  # type: ignore[no-untyped-def]
     X_train, X_test, y_train, y_test = german
     card = Scorecard().fit(X_train, y_train)
-    cal = Calibrator(method).fit(card.score(X_train), y_train)
-    pd_test = cal.predict_pd(card.score(X_test))
+    cal = Calibrator(method).fit(card.points(X_train), y_train)
+    pd_test = cal.predict_proba(card.points(X_test))[:, 1]
     assert abs(pd_test.mean() - y_test.mean()) < 0.05
-    order = np.argsort(card.score(X_test))
+    order = np.argsort(card.points(X_test))
     assert pd_test[order][0] >= pd_test[order][-1]  # lower score, higher PD
     table = MasterScale().table(pd_test, y_test)
     assert table["count"].sum() == len(y_test)
@@ -53,7 +53,7 @@ def test_reject_inference_on_a_known_good_known_bad_split(german) -> None:  # ty
     X_train, X_test, y_train, y_test = german
     # A previous policy: a scorecard on a third of the data, rejecting its riskiest 40%.
     old = Scorecard().fit(X_train.iloc[:230], y_train[:230])
-    old_score = old.score(X_train)
+    old_score = old.points(X_train)
     cutoff = np.quantile(old_score, 0.4)
     # Overrides, as in any real book: some applicants below the cut-off were approved anyway.
     rng = np.random.default_rng(5)
@@ -73,7 +73,7 @@ def test_reject_inference_on_a_known_good_known_bad_split(german) -> None:  # ty
     assert abs(y_par.mean() - true_rate) < abs(accepts_rate - true_rate)
     # Judged on the whole population, no correction loses materially against accepts-only.
     auc = {
-        name: roc_auc_score(y_test, -card.score(X_test))
+        name: roc_auc_score(y_test, -card.points(X_test))
         for name, card in [
             ("accepts", accepts_only),
             ("augmented", augmented),

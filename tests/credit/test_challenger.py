@@ -30,7 +30,7 @@ def model(taiwan) -> GBMChallenger:  # type: ignore[no-untyped-def]
 
 def test_taiwan_auc(model: GBMChallenger, taiwan) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, y_test = taiwan
-    assert roc_auc_score(y_test, model.predict_proba(X_test)) >= 0.775
+    assert roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]) >= 0.775
 
 
 def test_monotone_constraints_hold(model: GBMChallenger, taiwan) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +39,7 @@ def test_monotone_constraints_hold(model: GBMChallenger, taiwan) -> None:  # typ
     base = X_test.iloc[:200].copy()
     previous = None
     for delay in range(-2, 9):
-        p = model.predict_proba(base.assign(PAY_0=delay))
+        p = model.predict_proba(base.assign(PAY_0=delay))[:, 1]
         if previous is not None:
             assert (p >= previous - 1e-12).all()
         previous = p
@@ -47,7 +47,7 @@ def test_monotone_constraints_hold(model: GBMChallenger, taiwan) -> None:  # typ
 
 def test_reasons_from_treeshap(model: GBMChallenger, taiwan) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, _ = taiwan
-    risky = X_test.iloc[int(np.argmax(model.predict_proba(X_test)))].to_dict()
+    risky = X_test.iloc[int(np.argmax(model.predict_proba(X_test)[:, 1]))].to_dict()
     probability, reasons = model.explain_record(risky)
     assert probability > 0.5 and 1 <= len(reasons) <= 4
     assert [r.contribution for r in reasons] == sorted(r.contribution for r in reasons)
@@ -62,4 +62,6 @@ def test_json_round_trip_predicts_the_same(model: GBMChallenger, taiwan) -> None
 
     _, X_test, _, _ = taiwan
     clone = from_json(to_json(model))
-    assert np.allclose(clone.predict_proba(X_test.head(500)), model.predict_proba(X_test.head(500)))
+    assert np.allclose(
+        clone.predict_proba(X_test.head(500))[:, 1], model.predict_proba(X_test.head(500))[:, 1]
+    )

@@ -42,7 +42,7 @@ def test_points_scale_pdo_20_600_at_50_to_1() -> None:
 
 
 def test_holdout_is_the_stratified_70_30_split() -> None:
-    X = pd.DataFrame({"x": np.arange(100)})  # noqa: N806
+    X = pd.DataFrame({"x": np.arange(100)})
     y = np.array([0] * 80 + [1] * 20)
     target, x_train, x_test, y_train, y_test = holdout(X, y, random_state=42)
     assert len(x_train) == 70 and len(x_test) == 30
@@ -68,7 +68,7 @@ def test_decide_with_a_scorecard_is_a_tenantless_decision(
     from finbrain.credit.policy import decide
     from finbrain.credit.scorecard import Scorecard
 
-    X, y = german  # noqa: N806
+    X, y = german
     card = Scorecard().fit(X, y)
     record = {k: (v.item() if hasattr(v, "item") else v) for k, v in X.iloc[3].items()}
     ref = ModelRef(id="card", version="1", digest="d" * 64)
@@ -92,7 +92,7 @@ def test_decide_names_the_refused_field(german: tuple[pd.DataFrame, np.ndarray])
     from finbrain.credit.policy import decide
     from finbrain.credit.scorecard import Scorecard
 
-    X, y = german  # noqa: N806
+    X, y = german
     card = Scorecard().fit(X, y)
     record = {k: (v.item() if hasattr(v, "item") else v) for k, v in X.iloc[0].items()}
     with pytest.raises(ValidationError) as bad_id:
@@ -115,7 +115,7 @@ def test_decide_with_the_gbm_puts_its_pd_on_the_points_scale(
     from finbrain.credit.challenger import GBMChallenger
     from finbrain.credit.policy import decide
 
-    X, y = german  # noqa: N806
+    X, y = german
     model = GBMChallenger(n_estimators=50).fit(X, y)
     record = {k: (v.item() if hasattr(v, "item") else v) for k, v in X.iloc[5].items()}
     made = decide(model, record, applicant_id="G-5")

@@ -85,7 +85,7 @@ def test_german_scorecard_does_not_score_personal_status(
     restored = export.from_json(document)
     assert restored.protected_ == [PERSONAL, "age_in_years"]
     record = {str(k): v for k, v in X.iloc[0].drop([PERSONAL, "age_in_years"]).items()}
-    assert restored.score_record(record).score == card.score(X.head(1))[0]
+    assert restored.score_record(record).score == card.points(X.head(1))[0]
 
 
 def test_gbm_challenger_leaves_them_out_too(german: tuple[pd.DataFrame, np.ndarray]) -> None:

@@ -39,7 +39,7 @@ def card(german: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]) -> S
 
 def test_discriminates_on_held_out_data(card: Scorecard, german) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, y_test = german
-    auc = roc_auc_score(y_test, -card.score(X_test))
+    auc = roc_auc_score(y_test, -card.points(X_test))
     assert auc >= 0.74, auc  # the benchmark compares with optbinning/toad on 10 repeats
     assert 4 <= len(card.selected_) <= 20
     assert all(c < 0 for c in card.coef_.values())
@@ -47,11 +47,11 @@ def test_discriminates_on_held_out_data(card: Scorecard, german) -> None:  # typ
 
 def test_every_path_gives_the_same_integer_score(card: Scorecard, german) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, _ = german
-    vector = card.score(X_test)
+    vector = card.points(X_test)
     records = X_test.to_dict(orient="records")
     assert [card.score_record(r).score for r in records] == vector.tolist()
     clone = from_json(to_json(card))
-    assert clone.score(X_test).tolist() == vector.tolist()
+    assert clone.points(X_test).tolist() == vector.tolist()
     assert [clone.score_record(r).score for r in records[:50]] == vector[:50].tolist()
 
 
@@ -68,7 +68,7 @@ def test_sql_export_matches_python_in_duckdb_and_sqlite(card: Scorecard, german)
 
     _, X_test, _, _ = german
     frame = _frame_for_sql(X_test).reset_index(drop=True)
-    expected = card.score(X_test).tolist()
+    expected = card.points(X_test).tolist()
     sql = to_sql(card)
     con = duckdb.connect()
     con.register("applicants", frame)
@@ -94,12 +94,12 @@ def test_sql_export_matches_python_in_postgres(
         got = [r[0] for r in conn.execute(text(f"SELECT {to_sql(card)} FROM applicants_sc"))]
         conn.execute(text("DROP TABLE applicants_sc"))
     engine.dispose()
-    assert got == card.score(X_test).tolist()
+    assert got == card.points(X_test).tolist()
 
 
 def test_reasons_name_the_costliest_factors(card: Scorecard, german) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, _ = german
-    scores = card.score(X_test)
+    scores = card.points(X_test)
     worst = X_test.iloc[int(np.argmin(scores))].to_dict()
     result = card.score_record(worst)
     assert len(result.reasons) == 4
@@ -142,7 +142,7 @@ def test_scorecard_table_in_both_languages(card: Scorecard) -> None:
 
 def test_stability_flags_drift(card: Scorecard, german) -> None:  # type: ignore[no-untyped-def]
     X_train, X_test, _, _ = german
-    same = score_psi(card.score(X_train), card.score(X_train))
+    same = score_psi(card.points(X_train), card.points(X_train))
     assert same < 1e-9 and flag(same) == "stable"
     drifted = X_test.copy()
     numeric = next(f for f, cf in card.compiled_.items() if cf.kind == "numerical")
@@ -172,7 +172,7 @@ def test_special_values_and_float_categories_find_their_bins(german) -> None:  #
     cf = card.compiled_["duration_in_month"]
     for value in (-999, -999.0):
         assert cf.points(value)[2] == "special"
-    vector = card.score(X_test.assign(duration_in_month=-999.0).head(3))
+    vector = card.points(X_test.assign(duration_in_month=-999.0).head(3))
     single = card.score_record({**record, "duration_in_month": -999.0}).score
     assert (
         vector[0]

@@ -211,7 +211,7 @@ def score(
         with db.tenant(tenant, write=False) as session:
             model = registry.champion(session, "credit")
             card = credit.scorecard_of(model)
-        scored = frame.assign(score=card.score(frame), pd=card.predict_proba(frame))
+        scored = frame.assign(score=card.points(frame), pd=card.predict_proba(frame)[:, 1])
         scored["grade"] = [grade_of(p) for p in scored["pd"]]
         used = list(card.compiled_)
         records = frame[used].to_dict(orient="records") if with_reasons else []

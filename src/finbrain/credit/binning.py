@@ -42,6 +42,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from finbrain.core.errors import ValidationError
 from finbrain.credit._binning_dp import (
@@ -135,6 +136,20 @@ def _check_1d(values: object, field: str) -> None:
         )
 
 
+def _one_column(values: Any) -> tuple[Any, bool]:
+    """A characteristic passed as one column of a table (a one-column frame or an ``(n, 1)``
+    array, as a scikit-learn ``Pipeline`` passes it) as a vector; and whether it was a table."""
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] == 1:
+            return values.iloc[:, 0], True
+        return values, False
+    if not isinstance(values, pd.Series | pd.Categorical) and np.ndim(values) == 2:
+        array = np.asarray(values)
+        if array.shape[1] == 1:
+            return array[:, 0], True
+    return values, False
+
+
 def _as_series(values: object) -> pd.Series[Any]:
     if isinstance(values, pd.Series):
         return values.reset_index(drop=True)
@@ -225,8 +240,11 @@ def _tree_starts(
     return sorted({0, *(min(n_atoms - 1, int(np.floor(c)) + 1) for c in cuts)})
 
 
-class OptimalBinning:
+class OptimalBinning(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """Optimal binning of one characteristic against a good/bad target (1 = bad).
+
+    A scikit-learn transformer (``clone``, ``Pipeline``): ``x`` is a vector, or one column of a
+    table (a one-column frame or ``(n, 1)`` array), and ``transform`` answers in the same shape.
 
     Parameters
     ----------
@@ -358,6 +376,7 @@ class OptimalBinning:
         learned state is only replaced once the new binning is complete.
         """
         specials = self._check_params()
+        x, _ = _one_column(x)
         _check_1d(x, "x")
         target = _as_float(y, "y", rule="binary_target")
         n_x = len(cast(Sized, x))
@@ -622,11 +641,15 @@ class OptimalBinning:
             raise ValidationError(
                 f"metric must be one of {_METRICS}", field="metric", rule="one_of", value=metric
             )
+        x, table = _one_column(x)
         index = self._indices(x)
+        out: npt.NDArray[Any]
         if metric == "index":
-            return index
-        placed = np.where(index == self.UNSEEN, self._missing_index, index)
-        return (self._woe if metric == "woe" else self._rate)[placed]
+            out = index
+        else:
+            placed = np.where(index == self.UNSEEN, self._missing_index, index)
+            out = (self._woe if metric == "woe" else self._rate)[placed]
+        return out.reshape(-1, 1) if table else out
 
     def woe_of_index(self, index: int) -> float:
         """WoE of a bin index (as returned by :meth:`bin_index`); UNSEEN scores as missing."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -28,14 +29,31 @@ DEFAULT_SCALE: tuple[tuple[str, float], ...] = (
 )
 
 
-class Calibrator:
+def _scores(score: Any) -> np.ndarray:
+    """Scores as a vector: a 1-D array, or the one column of a 2-D one (as a Pipeline passes)."""
+    s = np.asarray(score, dtype=float)
+    if s.ndim == 2 and s.shape[1] == 1:
+        return s[:, 0]
+    if s.ndim != 1:
+        raise ValidationError(field="score", rule="one_column")
+    return s
+
+
+class Calibrator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
+    """Score -> probability of default, a scikit-learn classifier on the score: ``fit(score,
+    y)``, ``predict_proba(score)`` (column 1: the PD; ``classes_`` [0, 1]), ``predict``."""
+
     def __init__(self, method: str = "isotonic") -> None:
-        if method not in {"isotonic", "platt"}:
-            raise ValidationError(field="method", rule="isotonic_or_platt")
         self.method = method
+        self._check_method()
+
+    def _check_method(self) -> None:
+        if self.method not in {"isotonic", "platt"}:
+            raise ValidationError(field="method", rule="isotonic_or_platt")
 
     def fit(self, score: Any, y: Any) -> Calibrator:
-        s = np.asarray(score, dtype=float)
+        self._check_method()  # again: set_params may have changed it
+        s = _scores(score)
         target = np.asarray(y, dtype=float)
         if len(s) != len(target) or not set(np.unique(target)) <= {0.0, 1.0}:
             raise ValidationError(field="y", rule="binary_target_same_length")
@@ -45,13 +63,21 @@ class Calibrator:
             ).fit(s, target)
         else:
             self.model_ = LogisticRegression().fit(s.reshape(-1, 1), target)
+        self.classes_ = np.array([0, 1])
         return self
 
-    def predict_pd(self, score: Any) -> np.ndarray:
-        s = np.asarray(score, dtype=float)
+    def predict_proba(self, score: Any) -> np.ndarray:
+        """P(good), P(bad) for each score."""
+        s = _scores(score)
         if self.method == "isotonic":
-            return np.asarray(self.model_.predict(s), dtype=float)
-        return np.asarray(self.model_.predict_proba(s.reshape(-1, 1))[:, 1], dtype=float)
+            bad = np.asarray(self.model_.predict(s), dtype=float)
+        else:
+            bad = np.asarray(self.model_.predict_proba(s.reshape(-1, 1))[:, 1], dtype=float)
+        return np.column_stack((1.0 - bad, bad))
+
+    def predict(self, score: Any) -> np.ndarray:
+        """1 (bad) where the PD is at least 0.5, else 0."""
+        return (self.predict_proba(score)[:, 1] >= 0.5).astype(np.int64)
 
 
 class MasterScale:

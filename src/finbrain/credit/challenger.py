@@ -13,6 +13,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from finbrain.core.decision import Reason
 from finbrain.core.errors import ValidationError
@@ -23,10 +24,11 @@ from finbrain.credit.reasons import reason
 MAX_REASONS = 4
 
 
-class GBMChallenger:
+class GBMChallenger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """LightGBM with monotone constraints. ``protected`` as for the scorecard: ``None`` leaves
     out sex and marital status (:mod:`finbrain.credit.protected`), ``()`` nothing; the columns
-    left out are ``protected_`` and are saved with the model."""
+    left out are ``protected_`` and are saved with the model. A scikit-learn classifier
+    (``clone``, ``Pipeline``): ``predict_proba`` gives P(good), P(bad) (``classes_`` [0, 1])."""
 
     def __init__(
         self,
@@ -124,10 +126,17 @@ class GBMChallenger:
             free_raw_data=False,
         )
         self.booster_ = lgb.train(params, data, num_boost_round=self.n_estimators)
+        self.classes_ = np.array([0, 1])
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
-        return np.asarray(self.booster_.predict(self._frame(X)), dtype=float)
+        """P(good), P(bad) per row (columns ``classes_``)."""
+        bad = np.asarray(self.booster_.predict(self._frame(X)), dtype=float)
+        return np.column_stack((1.0 - bad, bad))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        """1 (bad) where P(bad) >= 0.5, else 0."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     def explain_record(self, record: Mapping[str, Any]) -> tuple[float, list[Reason]]:
         """P(bad) and up to four adverse reasons (largest positive TreeSHAP contributions)."""
@@ -186,4 +195,5 @@ def from_json(text: str) -> GBMChallenger:
     model.monotone_constraints_ = dict(data["monotone_constraints"])
     model.protected_ = list(data.get("protected", []))
     model.booster_ = lgb.Booster(model_str=data["lightgbm"])
+    model.classes_ = np.array([0, 1])
     return model

@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from finbrain.core.errors import ValidationError
 from finbrain.credit.scorecard import CompiledFeature, Scorecard
 
@@ -85,4 +87,5 @@ def from_json(text: str) -> Scorecard:
     card.selected_ = list(card.compiled_)
     # Documents written before the list was recorded name no protected attributes.
     card.protected_ = list(data.get("protected", []))
+    card.classes_ = np.array([0, 1])
     return card

@@ -52,11 +52,11 @@ def stability_report(
     scorecard: Any, reference: pd.DataFrame, current: pd.DataFrame, period_column: str | None = None
 ) -> pd.DataFrame:
     """PSI of the score and CSI of every scorecard feature (its bins), per period if given."""
-    ref_score = scorecard.score(reference)
+    ref_score = scorecard.points(reference)
     groups = [(None, current)] if period_column is None else list(current.groupby(period_column))
     rows: list[StabilityRow] = []
     for period, frame in groups:
-        value = score_psi(ref_score, scorecard.score(frame))
+        value = score_psi(ref_score, scorecard.points(frame))
         rows.append(StabilityRow(period, "score", value, flag(value)))
         for name, cf in scorecard.compiled_.items():
             ref_points = scorecard._feature_points(cf, reference[name])

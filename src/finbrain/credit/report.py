@@ -203,7 +203,7 @@ def build_report(
     """The HTML report. ``protected``: the attributes whose approval rates the fairness section
     compares; by default the ones the scorecard left out of its features (``protected_``)."""
     y_tr, y_te = np.asarray(y_train, dtype=float), np.asarray(y_test, dtype=float)
-    s_tr, s_te = card.score(X_train), card.score(X_test)
+    s_tr, s_te = card.points(X_train), card.points(X_test)
     fpr, tpr, _ = roc_curve(y_te, -s_te)
     auc_train, auc_test = roc_auc_score(y_tr, -s_tr), roc_auc_score(y_te, -s_te)
     order = np.argsort(s_te)
@@ -211,7 +211,7 @@ def build_report(
     cum_good = np.cumsum(1 - y_te[order]) / max((1 - y_te).sum(), 1)
     ks = float(np.max(np.abs(cum_bad - cum_good)))
     step = max(len(order) // 200, 1)
-    pd_test = card.predict_proba(X_test)
+    pd_test = card.predict_proba(X_test)[:, 1]
     deciles = pd.qcut(pd.Series(pd_test).rank(method="first"), 10, labels=False)
     cal = pd.DataFrame({"pd": pd_test, "bad": y_te, "d": deciles}).groupby("d").mean()
     approved = pd_test < approve_below_pd

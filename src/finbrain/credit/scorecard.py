@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from finbrain.core.decision import Reason
@@ -127,9 +128,12 @@ class ScoreResult:
     points: dict[str, int]
 
 
-class Scorecard:
-    """Fit with ``fit(X, y)`` (y: 1 = bad). scikit-learn style: parameters in ``__init__``,
-    learned state with a trailing underscore.
+class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
+    """Fit with ``fit(X, y)`` (y: 1 = bad). A scikit-learn classifier: parameters in
+    ``__init__``, learned state with a trailing underscore (``classes_`` is ``[0, 1]``), so
+    ``clone`` and ``Pipeline`` work. ``points`` gives the integer scores, ``predict_proba`` the
+    implied probabilities (column 1: P(bad)), ``predict`` 1 where P(bad) >= 0.5, ``score_record``
+    one applicant with reasons; ``score`` is scikit-learn's (accuracy), not points.
 
     ``protected``: columns never used as features. ``None`` (the default) leaves out sex and
     marital status (:mod:`finbrain.credit.protected`); ``()`` leaves out nothing. The columns
@@ -277,6 +281,7 @@ class Scorecard:
         self.model_ = model
         self.coef_ = dict(zip(selected, (float(c) for c in coef), strict=True))
         self.intercept_ = float(model.intercept_[0])
+        self.classes_ = np.array([0, 1])
         self._compile()
         return self
 
@@ -319,7 +324,7 @@ class Scorecard:
         if not hasattr(self, "compiled_"):
             raise ValidationError("fit the scorecard first", field="scorecard", rule="fitted")
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+    def points(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
         """Integer scores for every row (vectorised; same numbers as ``score_record``)."""
         self._check()
         total = np.zeros(len(X), dtype=np.int64)
@@ -362,9 +367,15 @@ class Scorecard:
         return out
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
-        """P(bad) implied by the integer score (what the scorecard actually says)."""
-        score = self.score(X).astype(float)
-        return 1.0 / (1.0 + np.exp((score - self.offset_) / self.factor_))
+        """P(good), P(bad) per row (columns ``classes_``), implied by the integer score (what
+        the scorecard actually says)."""
+        score = self.points(X).astype(float)
+        bad = 1.0 / (1.0 + np.exp((score - self.offset_) / self.factor_))
+        return np.column_stack((1.0 - bad, bad))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        """1 (bad) where P(bad) >= 0.5, else 0."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     def score_record(self, record: Mapping[str, Any]) -> ScoreResult:
         """One applicant from a dict, with up to four adverse reasons (fast path)."""

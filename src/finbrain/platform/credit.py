@@ -159,14 +159,14 @@ def train(
     metrics = measured(
         target,
         y_test,
-        -card.score(x_test),
+        -card.points(x_test),
         len(x_train),
         policy,
         features=card.selected_,
         feature_schema=feature_schema(x_train, card.selected_),
         iv={f: round(card.iv_[f], 4) for f in card.selected_},
         protected=card.protected_,
-        fairness=_fairness(x_test, card.predict_proba(x_test), policy, watched),
+        fairness=_fairness(x_test, card.predict_proba(x_test)[:, 1], policy, watched),
     )
     return card, metrics, report
 
@@ -184,7 +184,7 @@ def train_gbm(
     protected attributes left out and recorded as for :func:`train`."""
     target, x_train, x_test, y_train, y_test = holdout(X, y, random_state)
     model = GBMChallenger(protected=protected).fit(x_train, y_train)
-    risk = model.predict_proba(x_test)
+    risk = model.predict_proba(x_test)[:, 1]
     metrics = measured(
         target,
         y_test,
