@@ -21,6 +21,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import Receipt, utcnow
@@ -53,6 +54,11 @@ _INSERT_NODES = BulkInsert(NODES, ("tenant_id", "level", "idx", "hash"))
 _HEAD_FOR_UPDATE = (
     select(HEADS.c.size).where(HEADS.c.tenant_id == bindparam("tenant")).with_for_update()
 )
+_HEAD_FOR_UPDATE_NOWAIT = (
+    select(HEADS.c.size)
+    .where(HEADS.c.tenant_id == bindparam("tenant"))
+    .with_for_update(nowait=True)
+)
 _UPDATE_HEAD = (
     update(HEADS)
     .where(HEADS.c.tenant_id == bindparam("tenant"))
@@ -65,6 +71,23 @@ _LATEST_CHECKPOINT = (
     .limit(1)
 )
 MAX_ENTRIES_PAGE = 1000
+
+
+def try_lock_head(session: Session, tenant_id: str) -> bool:
+    """Lock the tenant's head row for this transaction unless another holds it (PostgreSQL;
+    a SQLite writer holds the whole database already). For a caller that must not wait: the
+    event loop, where the holder may be a request that needs the loop to commit. False leaves
+    the transaction failed: roll it back."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    try:
+        connection.execute(_HEAD_FOR_UPDATE_NOWAIT, {"tenant": tenant_id})
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            return False
+        raise
+    return True
 
 
 class LedgerIntegrityError(RuntimeError):

@@ -51,6 +51,7 @@ from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, Va
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions, registry
 from finbrain.platform import risk_snapshots as snapshots
+from finbrain.platform.ledger import try_lock_head
 from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
@@ -69,6 +70,7 @@ from finbrain.risk.rules import RuleSet
 log = logging.getLogger(__name__)
 MAX_GROUP = 512  # events per group commit
 DECIDE_WAIT = 30.0  # seconds a request waits for its group commit (only a stuck writer takes it)
+LOCK_RETRY = 0.002  # seconds before a loop tries again for a lock it found taken (``_drain``)
 EVENTS = cast(Table, RiskEvent.__table__)
 # The body's event and features are the decision's canonical input; its scores are the
 # models' probabilities: finite numbers only.
@@ -492,8 +494,20 @@ class TenantRisk:
             return
         session = self.db.session()
         try:
-            self.db.begin(session, write=True)
-            self.db.scope_tenant(session, self.tenant_id)
+            # Never wait on the loop for SQLite's write lock or the ledger's head row: the
+            # holder may be a request that needs this loop to reach its commit (the loop stood
+            # still for SQLite's 10 s timeout, and on PostgreSQL for good, every request with
+            # it). The group goes back to the inbox; look again shortly.
+            ready = self.db.try_begin_write(session)
+            if ready:
+                self.db.scope_tenant(session, self.tenant_id)
+                ready = try_lock_head(session, self.tenant_id)
+            if not ready:
+                session.close()
+                self._inbox.extendleft(reversed(group))
+                self._lock.release()
+                self._schedule_drain(loop, LOCK_RETRY)
+                return
             answers = self._stage(session, group)
         except BaseException as exc:
             session.close()  # rolls back

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from finbrain.core.errors import ConfigurationError
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 TENANT_SETTING = "finbrain.tenant_id"
 PLATFORM_SETTING = "finbrain.platform"
+BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for the write lock
+# The longest a transaction on the event loop may wait for a PostgreSQL row lock: a bound on a
+# stall (a rare clash: a case row an investigator's request holds), never a normal wait.
+LOOP_LOCK_TIMEOUT_MS = 1000
 
 
 class ScopedSession(Session):
@@ -70,7 +75,7 @@ def _sqlite_pragmas(settings: Settings) -> Any:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # SQLite's default page cache is 2 MB per connection: once the indexes outgrow it,
         # every insert reads its pages back from the OS (measured: the scoring server slowed
         # as its database grew, p50 20 -> 45 ms over 90 s at 1,000/s; 64 MB cured it).
@@ -109,8 +114,23 @@ def _sqlite_begin(conn: Any) -> None:
     # A writing request takes the write lock up front (BEGIN IMMEDIATE): SQLite cannot upgrade a
     # read snapshot to a writer once another writer committed, so deferring would fail instead
     # of waiting.
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if not options.get("sqlite_immediate", False):
+        conn.exec_driver_sql("BEGIN")
+    elif options.get("sqlite_nowait", False):  # fail at once if the lock is held (try_begin_write)
+        conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_LOCKED"} or (
+        "database is locked" in str(exc.orig)
+    )
 
 
 def make_engine(settings: Settings, *, for_migrations: bool = False) -> Engine:
@@ -119,7 +139,9 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_pre_ping=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas(settings))
         # pysqlite's own transaction handling defers BEGIN past reads; take it over so a
@@ -154,6 +176,27 @@ class Database:
         """Start the session's transaction; writers lock SQLite up front (see ``_sqlite_begin``)."""
         options = {"sqlite_immediate": True} if write and not self.is_postgres else {}
         session.connection(execution_options=options)
+
+    def try_begin_write(self, session: Session) -> bool:
+        """Start a writing transaction unless that means waiting: False, and no transaction,
+        when another connection holds SQLite's write lock. For the event loop, which must never
+        wait for a lock: its holder may be a request that needs the loop to commit. PostgreSQL
+        locks rows one by one: there the transaction waits at most ``LOOP_LOCK_TIMEOUT_MS`` for
+        any (then its statement fails), and the caller tries the rows it knows it will lock
+        first (``ledger.try_lock_head``)."""
+        if self.is_postgres:
+            self.begin(session, write=True)
+            connection = session.connection()  # (the session has no scope yet)
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOOP_LOCK_TIMEOUT_MS}ms'")
+            return True
+        try:
+            session.connection(execution_options={"sqlite_immediate": True, "sqlite_nowait": True})
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            session.rollback()
+            return False
+        return True
 
     def scope_tenant(self, session: Session, tenant_id: str) -> None:
         session.info.pop("platform", None)
