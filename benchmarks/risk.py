@@ -296,7 +296,7 @@ def quality(args: Any) -> tuple[list[dict[str, Any]], RiskModel, pd.DataFrame]:
             evaluate(fold, base.predict_proba(hb[fold.test])[:, 1]),
         )
         fitted = RiskModel().fit(X[fold.train], y[fold.train], feature_set=fs)
-        result = evaluate(fold, fitted.score(X[fold.test]))
+        result = evaluate(fold, fitted.predict_proba(X[fold.test])[:, 1])
         add(scores, "finbrain", start, result)
         for system, signal in (
             ("ceiling-delayed-labels", known_30d),
@@ -316,7 +316,7 @@ def quality(args: Any) -> tuple[list[dict[str, Any]], RiskModel, pd.DataFrame]:
                 no_removals,
                 "finbrain",
                 start,
-                evaluate(everything, fitted.score(X[everything.test])),
+                evaluate(everything, fitted.predict_proba(X[everything.test])[:, 1]),
             )
             model, last_fold = fitted, fold
         console.print(
@@ -393,7 +393,9 @@ def model_speed(args: Any, model: RiskModel, X: pd.DataFrame) -> list[dict[str, 
     for size in (64, 256):
         batch = matrix[:size]
         times = list(
-            _timings(lambda b=batch: model.score(b, num_threads=1), max(20, repeats // 20))
+            _timings(
+                lambda b=batch: model.fraud_probability(b, num_threads=1), max(20, repeats // 20)
+            )
         )
         per_event_us = statistics.median(times) * 1000 / size
         results.append(
@@ -508,8 +510,8 @@ class _NoExplain:
         self.model = model
         self.feature_names = model.feature_names
 
-    def score(self, X: np.ndarray) -> np.ndarray:
-        return self.model.score(X)
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(X)
 
     def explain(self, row: np.ndarray, top: int = 4) -> list[Any]:
         return []

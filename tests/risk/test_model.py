@@ -51,22 +51,22 @@ def test_scores_are_probabilities_that_rank_fraud(model: RiskModel, features) ->
     fs, _ = features
     test = _test(features)
     assert model.feature_names == list(fs.names) and model.feature_set_digest == fs.digest
-    scores = model.score(test)
+    scores = model.fraud_probability(test)
     assert scores.shape == (len(test),)
     assert ((scores >= 0) & (scores <= 1)).all()
     assert test["is_fraud"].sum() > 50
     assert roc_auc_score(test["is_fraud"], scores) > 0.85
     # Column order does not matter in a frame; a missing feature is named.
     shuffled = test[list(reversed(fs.names))]
-    assert np.array_equal(model.score(shuffled), scores)
+    assert np.array_equal(model.fraud_probability(shuffled), scores)
     with pytest.raises(ValidationError) as caught:
-        model.score(test.drop(columns=["term_risk_7d"]))
+        model.fraud_probability(test.drop(columns=["term_risk_7d"]))
     assert caught.value.field == "term_risk_7d"
 
 
 def test_reasons_are_the_largest_treeshap_contributions(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
     test = _test(features)
-    scores = model.score(test)
+    scores = model.fraud_probability(test)
     row = test.iloc[int(np.argmax(scores))]
     reasons = model.explain(row, top=4)
     assert 1 <= len(reasons) <= 4
@@ -104,7 +104,7 @@ def test_json_round_trip_scores_identically(model: RiskModel, features) -> None:
     assert data["format"] == "finbrain-risk-gbm/v1" and data["lightgbm"].startswith("tree")
     assert data["feature_set_digest"] == features[0].digest
     again = RiskModel.from_json(text)
-    assert np.array_equal(again.score(test), model.score(test))
+    assert np.array_equal(again.fraud_probability(test), model.fraud_probability(test))
     assert again.feature_names == model.feature_names and again.metrics == {"ap": 0.5}
     assert again.explain(test.iloc[0]) == model.explain(test.iloc[0])
     with pytest.raises(ValidationError):
@@ -115,7 +115,7 @@ def test_json_round_trip_scores_identically(model: RiskModel, features) -> None:
 
 def test_single_row_fast_path_equals_lightgbm(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
     test = _test(features).iloc[:300]
-    batch = model.score(test)
+    batch = model.fraud_probability(test)
     raw = model.booster_.predict(test[model.feature_names].to_numpy(float), raw_score=True)
     assert np.allclose(batch, 1 / (1 + np.exp(-raw)), rtol=0, atol=1e-9)
     records = test[model.feature_names].to_dict(orient="records")
@@ -134,7 +134,7 @@ def test_fit_validates_its_input(features) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(ValidationError):
         RiskModel().fit(small[list(fs.names)].to_numpy(), small["is_fraud"])  # no names
     with pytest.raises(ValidationError):
-        RiskModel().score(small)  # not fitted
+        RiskModel().fraud_probability(small)  # not fitted
 
 
 def test_fast_contributions_are_lightgbms_exactly(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
@@ -178,11 +178,39 @@ def test_small_batches_score_as_booster_predict_exactly(model: RiskModel, featur
     test = _test(features)
     matrix = test[model.feature_names].to_numpy(dtype=np.float64)[:300]
     reference = model.booster_.predict(matrix, num_threads=1)
-    assert np.array_equal(model.score(matrix), reference)  # 300 rows: the direct C call
+    assert np.array_equal(model.fraud_probability(matrix), reference)  # 300 rows: the direct C call
     for size in (1, 16, 64):
-        got = np.concatenate([model.score(matrix[k : k + size]) for k in range(0, 300, size)])
+        got = np.concatenate(
+            [model.fraud_probability(matrix[k : k + size]) for k in range(0, 300, size)]
+        )
         assert np.array_equal(got, reference)
-    assert np.array_equal(model.score(matrix[7]), reference[7:8])  # one row, 1-D
-    assert np.array_equal(model.score(np.asfortranarray(matrix[:16])), reference[:16])
+    assert np.array_equal(model.fraud_probability(matrix[7]), reference[7:8])  # one row, 1-D
+    assert np.array_equal(model.fraud_probability(np.asfortranarray(matrix[:16])), reference[:16])
     many = np.tile(matrix, (4, 1))  # 1,200 rows: Booster.predict with the model's threads
-    assert np.array_equal(model.score(many), np.tile(reference, 4))
+    assert np.array_equal(model.fraud_probability(many), np.tile(reference, 4))
+
+
+def test_scikit_learn_contract(model: RiskModel, features) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    fs, frame = features
+    test = _test(features)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not [k for k in vars(copy) if k.endswith("_") and not k.startswith("_")]
+    assert list(model.classes_) == [0, 1] and model.feature_names_ == list(fs.names)
+    proba = model.predict_proba(test)
+    assert proba.shape == (len(test), 2)
+    assert np.array_equal(proba[:, 1], model.fraud_probability(test))
+    assert np.array_equal(model.predict(test), (proba[:, 1] >= 0.5).astype(np.int64))
+    assert 0.9 < model.score(test, test["is_fraud"]) <= 1.0  # scikit-learn's: accuracy
+    with pytest.warns(DeprecationWarning, match="predict_proba"):
+        assert np.array_equal(model.score(test), proba[:, 1])  # the former meaning
+
+    train = frame[frame["occurred_at"] < SPLIT].iloc[:20000]
+    pipe = Pipeline([("model", RiskModel(n_estimators=20))]).fit(
+        train[list(fs.names)], train["is_fraud"]
+    )
+    assert pipe.predict_proba(test[list(fs.names)]).shape == (len(test), 2)
+    assert set(pipe.predict(test[list(fs.names)])) <= {0, 1}

@@ -52,7 +52,9 @@ class Model(Protocol):
 
     feature_names: Sequence[str]
 
-    def score(self, X: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]: ...  # noqa: N803
+    def predict_proba(self, X: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:  # noqa: N803
+        """P(legitimate), P(fraud) per row, as a scikit-learn classifier gives them."""
+        ...
 
     def explain(self, row: np.ndarray[Any, Any], top: int = 4) -> list[Reason]: ...
 
@@ -175,13 +177,15 @@ class RiskEngine:
         probabilities: list[float | None] = [None] * n
         if model is not None and columns is not None:
             matrix = np.asarray(rows, dtype=np.float64)
-            probabilities = model.score(matrix[:, columns]).tolist()
+            probabilities = model.predict_proba(matrix[:, columns])[:, 1].tolist()
         shadow: list[float | None] = [None] * n
         if self.challenger is not None and self._challenger_columns is not None:
             # The challenger scores the same events in shadow: kept, never decides.
             if matrix is None:
                 matrix = np.asarray(rows, dtype=np.float64)
-            shadow = self.challenger.score(matrix[:, self._challenger_columns]).tolist()
+            shadow = self.challenger.predict_proba(matrix[:, self._challenger_columns])[
+                :, 1
+            ].tolist()
         # Rows holding a NaN (no value): only their features need cleaning to None.
         with_nan: list[bool] = [True] * n if matrix is None else np.isnan(matrix).any(1).tolist()
         rules = self.rulebook.current  # one version for the whole batch

@@ -36,6 +36,7 @@ import ctypes
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from finbrain.core.decision import BilingualText, Reason
 from finbrain.core.errors import ValidationError
@@ -194,16 +196,17 @@ def _check(status: int) -> None:
         raise lgb.basic.LightGBMError(_LIB.LGBM_GetLastError().decode("utf-8"))
 
 
-class RiskModel:
-    """P(fraud) for a payment from its window features (scikit-learn style ``fit``).
+class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """P(fraud) for a payment from its window features, a scikit-learn classifier.
 
     ``fit(X, y)`` takes a frame whose columns are the features (or an array with
-    ``feature_names``); ``score`` returns probabilities; ``explain`` the top reasons of one row.
-    Learned state: ``booster_`` and ``feature_names`` (the columns, in the order the model
-    reads them; the engine's ``Model`` protocol reads this attribute).
+    ``feature_names``); ``predict_proba`` returns P(legitimate), P(fraud) (``classes_`` [0, 1]),
+    ``predict`` 1 where P(fraud) >= 0.5, ``score_row`` one event's P(fraud) and ``explain`` the
+    top reasons of one row. ``clone`` and ``Pipeline`` work. Learned state: ``booster_``,
+    ``feature_names_`` (the columns, in the order the model reads them; ``feature_names`` is the
+    engine's ``Model`` protocol name for it) and ``feature_set_digest_``. ``metrics`` (the
+    measured quality, set by whoever measured it) travels with the JSON.
     """
-
-    feature_names: Sequence[str]
 
     def __init__(
         self,
@@ -225,12 +228,10 @@ class RiskModel:
         self.colsample = colsample
         self.random_state = random_state
         self.num_threads = num_threads
-        self.metrics: dict[str, float] = {}
-        self.feature_set_digest: str | None = None
-        self._fast: dict[int, _SingleRow] = {}
 
     # -- parameters ------------------------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The parameters in ``__init__`` order (the order the JSON artifact records)."""
         return {
             "n_estimators": self.n_estimators,
             "learning_rate": self.learning_rate,
@@ -241,6 +242,27 @@ class RiskModel:
             "random_state": self.random_state,
             "num_threads": self.num_threads,
         }
+
+    @property
+    def feature_names(self) -> Sequence[str]:
+        """The engine's name for ``feature_names_``."""
+        return self.feature_names_
+
+    @feature_names.setter
+    def feature_names(self, names: Sequence[str]) -> None:
+        self.feature_names_ = [str(n) for n in names]
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.__dict__.setdefault("_metrics", {})  # type: ignore[no-any-return]
+
+    @metrics.setter
+    def metrics(self, value: dict[str, float]) -> None:
+        self.__dict__["_metrics"] = value
+
+    @property
+    def feature_set_digest(self) -> str | None:
+        return getattr(self, "feature_set_digest_", None)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "booster_"):
@@ -281,8 +303,8 @@ class RiskModel:
             raise ValidationError(field="y", rule="one_label_per_row")
         if len(set(names)) != len(names):
             raise ValidationError(field="feature_names", rule="unique")
-        self.feature_names = [str(n) for n in names]
-        self.feature_set_digest = feature_set.digest if feature_set else None
+        self.feature_names_ = [str(n) for n in names]
+        self.feature_set_digest_ = feature_set.digest if feature_set else None
         params = {
             "objective": "binary",
             "learning_rate": self.learning_rate,
@@ -296,24 +318,25 @@ class RiskModel:
             "verbose": -1,
             "num_threads": self.num_threads,
         }
-        data = lgb.Dataset(matrix, label=target, feature_name=self.feature_names)
+        data = lgb.Dataset(matrix, label=target, feature_name=self.feature_names_)
         self.booster_ = lgb.train(params, data, num_boost_round=self.n_estimators)
+        self.classes_ = np.array([0, 1])
         return self
 
     # -- scoring ---------------------------------------------------------------------------
     def _matrix(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:  # noqa: N803
         self._check_fitted()
         if isinstance(X, pd.DataFrame):
-            missing = [n for n in self.feature_names if n not in X.columns]
+            missing = [n for n in self.feature_names_ if n not in X.columns]
             if missing:
                 raise ValidationError(field=missing[0], rule="required_feature")
-            return np.asarray(X[list(self.feature_names)].to_numpy(dtype=np.float64))
+            return np.asarray(X[list(self.feature_names_)].to_numpy(dtype=np.float64))
         matrix = np.asarray(X, dtype=np.float64)
         if matrix.ndim == 1:
             matrix = matrix.reshape(1, -1)
-        if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names):
+        if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names_):
             raise ValidationError(
-                f"expected {len(self.feature_names)} feature columns",
+                f"expected {len(self.feature_names_)} feature columns",
                 field="X",
                 rule="feature_columns",
             )
@@ -322,24 +345,65 @@ class RiskModel:
     def _row(self, x_row: Mapping[str, Any] | pd.Series | Sequence[float] | np.ndarray) -> Any:
         self._check_fitted()
         if isinstance(x_row, Mapping | pd.Series):
-            missing = [n for n in self.feature_names if n not in x_row]
+            missing = [n for n in self.feature_names_ if n not in x_row]
             if missing:
                 raise ValidationError(field=missing[0], rule="required_feature")
-            values = [x_row[n] for n in self.feature_names]
+            values = [x_row[n] for n in self.feature_names_]
             row = np.array(
                 [np.nan if v is None else float(v) for v in values], dtype=np.float64
             ).reshape(1, -1)
         else:
             row = np.asarray(x_row, dtype=np.float64).reshape(1, -1)
-        if row.shape[1] != len(self.feature_names):
+        if row.shape[1] != len(self.feature_names_):
             raise ValidationError(
-                f"expected {len(self.feature_names)} feature values",
+                f"expected {len(self.feature_names_)} feature values",
                 field="x_row",
                 rule="feature_columns",
             )
         return row
 
-    def score(self, X: pd.DataFrame | np.ndarray, *, num_threads: int | None = None) -> np.ndarray:  # noqa: N803
+    def predict_proba(
+        self,
+        X: pd.DataFrame | np.ndarray,  # noqa: N803
+        *,
+        num_threads: int | None = None,
+    ) -> np.ndarray:
+        """P(legitimate), P(fraud) per row (columns ``classes_``); column 1 is
+        :meth:`fraud_probability`."""
+        fraud = self.fraud_probability(X, num_threads=num_threads)
+        out = np.empty((fraud.shape[0], 2), dtype=np.float64)  # no column_stack: online path
+        out[:, 1] = fraud
+        np.subtract(1.0, fraud, out=out[:, 0])
+        return out
+
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:  # noqa: N803
+        """1 (fraud) where P(fraud) >= 0.5, else 0."""
+        return (self.fraud_probability(X) >= 0.5).astype(np.int64)
+
+    def score(
+        self,
+        X: pd.DataFrame | np.ndarray,  # noqa: N803
+        y: Any = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        """scikit-learn's ``score`` (accuracy) given ``y``. Without ``y``, the former meaning,
+        deprecated: P(fraud) per row — use ``predict_proba(X)[:, 1]`` or
+        :meth:`fraud_probability`."""
+        if y is not None:
+            return super().score(X, y, sample_weight=sample_weight)
+        warnings.warn(
+            "RiskModel.score(X) is P(fraud): use predict_proba(X)[:, 1] or fraud_probability(X)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.fraud_probability(X)
+
+    def fraud_probability(
+        self,
+        X: pd.DataFrame | np.ndarray,  # noqa: N803
+        *,
+        num_threads: int | None = None,
+    ) -> np.ndarray:
         """P(fraud) per row, in [0, 1]. Small batches (under 1,000 rows, the online engine's)
         use one thread: starting threads costs more than it saves there.
 
@@ -366,11 +430,12 @@ class RiskModel:
     def _single_row(self, predict_type: int) -> _SingleRow:
         """The fast single-row predictor of the current booster (made on first use)."""
         self._check_fitted()
-        fast = self._fast.get(predict_type)
+        made: dict[int, _SingleRow] = self.__dict__.setdefault("_fast", {})
+        fast = made.get(predict_type)
         if fast is None or fast.booster is not self.booster_:
-            ncol = len(self.feature_names)
+            ncol = len(self.feature_names_)
             nout = ncol + 1 if predict_type == _C_PREDICT_CONTRIB else 1
-            fast = self._fast[predict_type] = _SingleRow(self.booster_, predict_type, ncol, nout)
+            fast = made[predict_type] = _SingleRow(self.booster_, predict_type, ncol, nout)
         return fast
 
     def _vector(
@@ -380,7 +445,7 @@ class RiskModel:
         if (
             isinstance(x_row, np.ndarray)
             and x_row.ndim <= 2
-            and x_row.size == len(self.feature_names)
+            and x_row.size == len(self.feature_names_)
         ):
             return np.ascontiguousarray(x_row, dtype=np.float64).reshape(-1)
         return np.ascontiguousarray(self._row(x_row)[0])
@@ -413,10 +478,10 @@ class RiskModel:
             raise ValidationError(field="top", rule="at_least_1")
         fast = self._single_row(_C_PREDICT_CONTRIB)
         values = self._vector(row)
-        contrib = fast(values)[: len(self.feature_names)]
+        contrib = fast(values)[: len(self.feature_names_)]
         positive = np.flatnonzero(contrib > 0)
         ranked = positive[np.argsort(-contrib[positive], kind="stable")[:top]]
-        names = self.feature_names
+        names = self.feature_names_
         return [reason_for(names[i], values[i], float(contrib[i])) for i in ranked.tolist()]
 
     # -- storage ---------------------------------------------------------------------------
@@ -427,7 +492,7 @@ class RiskModel:
             {
                 "format": FORMAT,
                 "params": self.get_params(),
-                "features": list(self.feature_names),
+                "features": list(self.feature_names_),
                 "feature_set_digest": self.feature_set_digest,
                 "metrics": self.metrics,
                 "lightgbm": self.booster_.model_to_string(),
@@ -444,10 +509,11 @@ class RiskModel:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValidationError(field="format", rule=FORMAT)
         model = cls(**data["params"])
-        model.feature_names = [str(n) for n in data["features"]]
-        model.feature_set_digest = data.get("feature_set_digest")
+        model.feature_names_ = [str(n) for n in data["features"]]
+        model.feature_set_digest_ = data.get("feature_set_digest")
         model.metrics = {str(k): float(v) for k, v in data.get("metrics", {}).items()}
         model.booster_ = lgb.Booster(model_str=data["lightgbm"])
+        model.classes_ = np.array([0, 1])
         if model.booster_.feature_name() != list(model.feature_names):
             raise ValidationError(field="features", rule="match_lightgbm_model")
         return model
