@@ -130,3 +130,15 @@ class ConfigurationError(FinbrainError):
 class ServiceUnavailableError(FinbrainError):
     code = "FB-UNAVAILABLE"
     status = 503
+
+
+class OverloadedError(ServiceUnavailableError):
+    """Too many requests at work at once (the tenant's share, or the platform's): retry after
+    ``retry_after`` seconds. Nothing of the request was done."""
+
+    code = "FB-OVERLOADED"
+
+    def __init__(self, retry_after: float, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+        self.params.setdefault("retry_after", max(1, round(retry_after)))  # as in Retry-After

@@ -11,7 +11,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +60,34 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
+    request_slots: int = Field(
+        default=10,
+        ge=1,
+        le=32,
+        description="API requests at work at once, each with at most one pooled database "
+        "connection; the rest wait on the event loop without a thread or a connection. The "
+        "pool keeps this many connections (plus 10 for the risk writers, jobs and console); "
+        "at most 32, well under the 40 worker threads.",
+    )
+    tenant_request_slots: int = Field(
+        default=5,
+        ge=1,
+        description="Of those, at most this many for one tenant: its burst waits for its own "
+        "turns and leaves the other slots to other tenants.",
+    )
+    request_queue_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a request may wait for a slot before it is answered 503 with "
+        "Retry-After (nothing done).",
+    )
+    tenant_request_queue: int = Field(
+        default=100,
+        ge=0,
+        description="Requests of one tenant that may wait for a slot; the next is answered 503 "
+        "with Retry-After at once.",
+    )
     secret_key: str | None = Field(
         default=None, description="Signs console sessions; generated into FINBRAIN_HOME if unset."
     )
@@ -140,6 +168,12 @@ class Settings(BaseSettings):
         "client sends no Accept-Language (or asks for neither zh nor en): one language per "
         "answer. English, as the texts the code writes into a problem's detail are.",
     )
+
+    @model_validator(mode="after")
+    def _slots(self) -> Settings:
+        if self.tenant_request_slots > self.request_slots:
+            raise ValueError("tenant_request_slots must be at most request_slots")
+        return self
 
     @field_validator("sqlite_synchronous")
     @classmethod

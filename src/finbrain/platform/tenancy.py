@@ -216,6 +216,16 @@ def cached_principal(presented: str | None, *, claim: bool = False) -> Principal
     return None
 
 
+def recent_principal(presented: str | None) -> Principal | None:
+    """Whom this exact key was last authenticated as, however long ago (None if never, or if
+    it was dropped since: revoked, or a refresh failed). Never an authentication: a hint, for
+    sharing capacity between tenants before the request authenticates."""
+    if not presented:
+        return None
+    entry = _auth_cache.get(_hash(presented.strip()))
+    return None if entry is None else entry[0]
+
+
 def remember_principal(presented: str, principal: Principal) -> None:
     digest = _hash(presented.strip())
     with _auth_lock:

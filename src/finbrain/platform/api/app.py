@@ -22,6 +22,7 @@ from finbrain.core.errors import FinbrainError
 from finbrain.core.i18n import LANGUAGES, message
 from finbrain.core.settings import Settings, get_settings
 from finbrain.platform.api import problems
+from finbrain.platform.api.admission import Admission
 from finbrain.platform.api.middleware import (
     BodyLimitMiddleware,
     JsonContentTypeMiddleware,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.risk = RiskHub(database, settings)
     app.state.settings = settings
+    app.state.admission = Admission.from_settings(settings)
     app.state.redis = None
     app.state.rate_limiter = MemoryRateLimiter(
         settings.rate_limit_per_second, settings.rate_limit_burst

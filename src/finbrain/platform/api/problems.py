@@ -20,13 +20,18 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from finbrain.core.errors import FinbrainError, RateLimitedError
+from finbrain.core.errors import FinbrainError, OverloadedError, RateLimitedError
 from finbrain.core.i18n import Language, message, negotiate
 from finbrain.core.settings import get_settings
 
 log = logging.getLogger("finbrain.api")
 
 MEDIA_TYPE = "application/problem+json"
+# The detail of a 503 for overload, by the rule that refused the request (see api/admission).
+OVERLOAD_DETAILS = {
+    "tenant_request_queue": "FB-OVERLOADED-QUEUE",
+    "request_queue_seconds": "FB-OVERLOADED-WAIT",
+}
 
 
 class FieldError(BaseModel):
@@ -118,10 +123,11 @@ def problem_response(
 
 async def on_finbrain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FinbrainError)
-    if exc.status >= 500:
+    overloaded = isinstance(exc, OverloadedError)
+    if exc.status >= 500 and not overloaded:  # overload is expected: the access log has it
         log.exception("server error %s", exc.code, exc_info=exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="finbrain"'
@@ -134,8 +140,10 @@ async def on_finbrain_error(request: Request, exc: Exception) -> JSONResponse:
                 message=message("FB-VALIDATION", language_of(request), **exc.params),
             )
         ]
-    # Only client errors echo our detail; a 5xx never shows internals.
+    # Only client errors echo our detail; a 5xx never shows internals (overload's is catalogued).
     detail = _detail(exc, language_of(request)) if exc.status < 500 else None
+    if overloaded and exc.rule in OVERLOAD_DETAILS:
+        detail = message(OVERLOAD_DETAILS[exc.rule], language_of(request), **exc.params)
     return problem_response(
         request,
         status=exc.status,
@@ -238,5 +246,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         415: "The body is not declared JSON (Content-Type: application/json)",
         422: "Validation failed: each field and the rule it broke",
         429: "Rate limited",
+        503: "Overloaded: nothing was done, retry after Retry-After seconds",
     }.items()
 }

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from finbrain.core.decision import utcnow
 from finbrain.core.errors import ConflictError, ValidationError
 from finbrain.platform import tenancy
+from finbrain.platform.api.admission import UNVERIFIED, Admission
 from finbrain.platform.store.database import Database, ScopedSession
 from finbrain.platform.store.models import IdempotencyRecord
 from finbrain.platform.tenancy import Principal
@@ -84,6 +85,15 @@ def authenticate(request: Request) -> Principal:
         db.scope_platform(session)
     request.state.principal = principal
     return principal
+
+
+def admission_lane(request: Request) -> str:
+    """The request's lane in admission: its tenant, as far as a key authenticated before says
+    (``"operator"`` for the operator's keys); a key not seen yet waits in the shared lane."""
+    principal = tenancy.recent_principal(bearer(request))
+    if principal is None:
+        return UNVERIFIED
+    return principal.tenant_id or "operator"
 
 
 def _request_hash(request: Request, body: bytes) -> str:
@@ -151,29 +161,42 @@ class UnitOfWorkRoute(APIRoute):
                 if name in seen:  # ?limit=5&limit=500 must not silently pick one
                     raise ValidationError(field=name, rule="single_value")
                 seen.add(name)
-            db = database(request)
+            # A slot first (api/admission): the request may then hold a pooled connection
+            # (and SQLite's write lock) across its hops to the worker threads without anyone
+            # waiting for either.
+            admission: Admission = request.app.state.admission
             writes = self.writes_here and request.method not in {"GET", "HEAD", "OPTIONS"}
-            session = db.session()
-            request.state.session = session
-            try:
-                if self.writes_here:
-                    await run_in_threadpool(db.begin, session, writes)
-                # else: the read transaction begins with the first query, if any (none when
-                # the authentication is cached): no pooled connection held for nothing.
-                key = request.headers.get("idempotency-key")
-                if request.method == "POST" and key is not None and self.writes_here:
-                    return await self._idempotent(request, handler, session, _check_key(key))
-                response = await handler(request)
-                if writes and response.status_code < 400:
-                    await run_in_threadpool(session.commit)
-                return response
-            finally:
-                if session.in_transaction():
-                    await run_in_threadpool(session.close)
-                else:
-                    session.close()
+            async with admission.turn(admission_lane(request), writes=writes):
+                return await self._work(request, handler, writes)
 
         return route
+
+    async def _work(
+        self,
+        request: Request,
+        handler: Callable[[Request], Coroutine[Any, Any, Response]],
+        writes: bool,
+    ) -> Response:
+        db = database(request)
+        session = db.session()
+        request.state.session = session
+        try:
+            if self.writes_here:
+                await run_in_threadpool(db.begin, session, writes)
+            # else: the read transaction begins with the first query, if any (none when
+            # the authentication is cached): no pooled connection held for nothing.
+            key = request.headers.get("idempotency-key")
+            if request.method == "POST" and key is not None and self.writes_here:
+                return await self._idempotent(request, handler, session, _check_key(key))
+            response = await handler(request)
+            if writes and response.status_code < 400:
+                await run_in_threadpool(session.commit)
+            return response
+        finally:
+            if session.in_transaction():
+                await run_in_threadpool(session.close)
+            else:
+                session.close()
 
     async def _idempotent(
         self,

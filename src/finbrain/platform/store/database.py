@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 TENANT_SETTING = "finbrain.tenant_id"
 PLATFORM_SETTING = "finbrain.platform"
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for the write lock
+# Connections beyond the API's request slots (api/admission): the risk writers, background
+# jobs, the checkpoint ticker and the console take theirs from these.
+POOL_RESERVE = 10
 # The longest a transaction on the event loop may wait for a PostgreSQL row lock: a bound on a
 # stall (a rare clash: a case row an investigator's request holds), never a normal wait.
 LOOP_LOCK_TIMEOUT_MS = 1000
@@ -138,10 +141,14 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        pool: dict[str, Any] = {}
+        if url.database and url.database != ":memory:":  # a file: a queue pool of connections
+            pool = {"pool_size": settings.request_slots, "max_overflow": POOL_RESERVE}
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             pool_pre_ping=True,
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas(settings))
         # pysqlite's own transaction handling defers BEGIN past reads; take it over so a
@@ -150,7 +157,12 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=settings.request_slots,
+            max_overflow=POOL_RESERVE,
+        )
         if not for_migrations:
             event.listen(engine, "connect", _postgres_role(settings))
         return engine
