@@ -1437,3 +1437,16 @@ def test_check_reports_an_unknown_county_in_a_uscc() -> None:
             "the table; please check by hand.",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("born", "rule"), [(date(1899, 12, 31), "not_before_1900"), (date(2025, 6, 2), "not_in_future")]
+)
+def test_an_impossible_birth_date_is_refused_with_the_range(born: date, rule: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        v.check_birth_date(born, field="applicant.birth_date", today=TODAY)
+    error = caught.value
+    assert (error.field, error.rule, error.status) == ("applicant.birth_date", rule, 422)
+    assert error.detail == "a birth date must be from 1900-01-01 to today"
+    assert error.params == {"field": "applicant.birth_date", "rule": rule, "earliest": "1900-01-01"}
+    assert v.check_birth_date(TODAY, today=TODAY) == TODAY
