@@ -54,7 +54,5 @@ def test_training_api_takes_the_exclusion_list(sqlite_platform: Platform) -> Non
     card = p.client.get("/v1/credit/models", headers=h).json()[0]
     assert card["metrics"]["protected"] == [PERSONAL, "age_in_years"]
     assert not {PERSONAL, "age_in_years"} & set(card["metrics"]["features"])
-    r = p.client.post(
-        "/v1/credit/models", json={**body, "protected": "age_in_years"}, headers=h
-    )
+    r = p.client.post("/v1/credit/models", json={**body, "protected": "age_in_years"}, headers=h)
     assert r.status_code == 422  # a list of column names, not one string

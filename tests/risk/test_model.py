@@ -205,8 +205,8 @@ def test_scikit_learn_contract(model: RiskModel, features) -> None:  # type: ign
     assert np.array_equal(proba[:, 1], model.fraud_probability(test))
     assert np.array_equal(model.predict(test), (proba[:, 1] >= 0.5).astype(np.int64))
     assert 0.9 < model.score(test, test["is_fraud"]) <= 1.0  # scikit-learn's: accuracy
-    with pytest.warns(DeprecationWarning, match="predict_proba"):
-        assert np.array_equal(model.score(test), proba[:, 1])  # the former meaning
+    with pytest.raises(TypeError):  # no y: score is scikit-learn's metric, never P(fraud)
+        model.score(test)
 
     train = frame[frame["occurred_at"] < SPLIT].iloc[:20000]
     pipe = Pipeline([("model", RiskModel(n_estimators=20))]).fit(

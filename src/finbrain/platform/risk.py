@@ -1128,7 +1128,7 @@ def train_model(frame: Any, *, holdout: float = 0.2) -> tuple[Any, dict[str, Any
     cut = int(len(table) * (1 - holdout))
     train, test = table.iloc[:cut], table.iloc[cut:]
     model = RiskModel().fit(train, train["is_fraud"], feature_set=features)
-    scores = model.score(test)
+    scores = model.fraud_probability(test)
     metrics = {
         "ap": round(float(average_precision_score(test["is_fraud"], scores)), 4),
         "auc": round(float(roc_auc_score(test["is_fraud"], scores)), 4),

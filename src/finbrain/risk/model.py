@@ -36,7 +36,6 @@ import ctypes
 import json
 import math
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -379,24 +378,6 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklear
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:  # noqa: N803
         """1 (fraud) where P(fraud) >= 0.5, else 0."""
         return (self.fraud_probability(X) >= 0.5).astype(np.int64)
-
-    def score(
-        self,
-        X: pd.DataFrame | np.ndarray,  # noqa: N803
-        y: Any = None,
-        sample_weight: Any = None,
-    ) -> Any:
-        """scikit-learn's ``score`` (accuracy) given ``y``. Without ``y``, the former meaning,
-        deprecated: P(fraud) per row — use ``predict_proba(X)[:, 1]`` or
-        :meth:`fraud_probability`."""
-        if y is not None:
-            return super().score(X, y, sample_weight=sample_weight)
-        warnings.warn(
-            "RiskModel.score(X) is P(fraud): use predict_proba(X)[:, 1] or fraud_probability(X)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.fraud_probability(X)
 
     def fraud_probability(
         self,
