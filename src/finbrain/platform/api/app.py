@@ -28,20 +28,8 @@ from finbrain.platform.api.middleware import (
     JsonContentTypeMiddleware,
     RequestIdMiddleware,
 )
-from finbrain.platform.api.routes import (
-    applications,
-    credit,
-    decisions,
-    health,
-    identity,
-    jobs,
-    keys,
-    ledger,
-    risk,
-    risk_models,
-    tenants,
-)
 from finbrain.platform.api.scoring_lane import ScoringLane
+from finbrain.platform.capabilities import api_routers
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from finbrain.platform.risk import RiskHub
@@ -127,11 +115,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc, handler in handlers.items():
         app.add_exception_handler(exc, handler)
 
-    for module in (health, tenants, keys, decisions, ledger, credit, jobs, identity, applications):
-        app.include_router(module.router)
-    app.include_router(risk.scoring)
-    app.include_router(risk.router)
-    app.include_router(risk_models.router)
+    for router in api_routers():  # one list of capabilities (capabilities.py), in order
+        app.include_router(router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -16,13 +16,12 @@ from finbrain.platform.console.flash import FlashStore
 
 
 def mount_console(app: FastAPI, settings: Settings) -> None:
-    from finbrain.platform.console import identity_pages, risk_pages
-    from finbrain.platform.console.pages import router
+    from finbrain.platform.capabilities import console_pages
 
     static = resources.files("finbrain.platform.console") / "static"
     app.mount("/console/static", StaticFiles(directory=str(static)), name="console-static")
     # One cross-site check for every unsafe request of every console page (csrf.py).
-    for pages in (router, identity_pages.router, risk_pages.router):
+    for pages in console_pages():
         app.include_router(pages, dependencies=[Depends(csrf.protect)])
     app.add_exception_handler(csrf.CrossSiteRequestError, _refused)
     app.state.console_flashes = FlashStore()

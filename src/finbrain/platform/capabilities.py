@@ -1,0 +1,83 @@
+"""The one list the platform is composed from: each capability's routers, pages and scopes.
+
+``create_app`` includes every API router of :data:`CAPABILITIES` in order and
+``mount_console`` every console page router, so adding a capability is adding its folder
+under ``platform/`` and one line here. The order is the order of the routes (and of the paths
+in the OpenAPI document): keep it. The kernel's own routers (health, tenants, keys; jobs) are
+entries too, marked ``kernel=True``, at the places they have always had.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from finbrain.platform.api.routes import (
+    applications,
+    credit,
+    decisions,
+    health,
+    identity,
+    jobs,
+    keys,
+    ledger,
+    risk,
+    risk_models,
+    tenants,
+)
+from finbrain.platform.console import identity_pages, risk_pages
+from finbrain.platform.console import pages as shell_pages
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """What one capability contributes to the platform."""
+
+    name: str
+    routers: tuple[APIRouter, ...] = ()  # API routers, included in this order
+    pages: tuple[APIRouter, ...] = ()  # console page routers (CSRF-protected when mounted)
+    scopes: tuple[str, ...] = ()  # the key scopes it defines (names from platform.scopes)
+    kernel: bool = False  # part of the shared kernel, not a capability of its own
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "platform",
+        routers=(health.router, tenants.router, keys.router),
+        pages=(shell_pages.router,),
+        scopes=("admin",),
+        kernel=True,
+    ),
+    Capability("decisions", routers=(decisions.router,), scopes=("decisions:read",)),
+    Capability("ledger", routers=(ledger.router,), scopes=("ledger:read", "ledger:witness")),
+    Capability("credit", routers=(credit.router,), scopes=("credit:score", "credit:train")),
+    Capability("jobs", routers=(jobs.router,), kernel=True),
+    Capability(
+        "identity",
+        routers=(identity.router,),
+        pages=(identity_pages.router,),
+        scopes=("identity:screen",),
+    ),
+    Capability(
+        "journeys",
+        routers=(applications.router,),
+        scopes=("applications:submit", "applications:review"),
+    ),
+    Capability(
+        "risk",
+        routers=(risk.scoring, risk.router, risk_models.router),
+        pages=(risk_pages.router,),
+        scopes=("risk:score", "risk:cases", "risk:rules"),
+    ),
+)
+
+
+def api_routers() -> list[APIRouter]:
+    """Every API router, in composition order."""
+    return [router for capability in CAPABILITIES for router in capability.routers]
+
+
+def console_pages() -> list[APIRouter]:
+    """Every console page router, in composition order."""
+    return [router for capability in CAPABILITIES for router in capability.pages]
