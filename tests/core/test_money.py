@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from finbrain.core.errors import CurrencyMismatchError, ValidationError
-from finbrain.core.money import MINOR_UNITS, Money, register_currency
+from finbrain.core.money import MINOR_UNITS, Money, ascii_decimal, register_currency
 
 amounts = st.decimals(
     min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False
@@ -187,6 +187,22 @@ def test_every_refusal_names_field_rule_and_value() -> None:
         assert type(error) is ValidationError
         assert (error.field, error.rule) == (params["field"], params["rule"])
         assert error.params == params
+
+
+@pytest.mark.parametrize("text", ["１２３", "١٢٣", "1_000", "12.5\u3000", "１.５"])
+def test_amounts_are_written_in_ascii(text: str) -> None:
+    """Decimal also reads full-width and other scripts' digits and digit-group underscores;
+    an amount does not, wherever it enters (amount, factor, ratios)."""
+    for call, field in [
+        (lambda: Money(text, "CNY"), "amount"),
+        (lambda: Money("1", "CNY") * text, "factor"),
+        (lambda: Money("1", "CNY").allocate(["1", text]), "ratios"),
+        (lambda: ascii_decimal(text), "amount"),
+        (lambda: ascii_decimal(text, "limit"), "limit"),
+    ]:
+        error = _refusal(call)
+        assert error.params == {"field": field, "rule": "ascii_decimal", "value": text}
+    assert ascii_decimal("-1234.50") == "-1234.50" and ascii_decimal(" 1e3 ") == " 1e3 "
 
 
 def test_currencies_do_not_mix_in_any_operation() -> None:
