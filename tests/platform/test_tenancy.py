@@ -498,3 +498,22 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(tenancy._auth_cache) == 1
     assert tenancy.cached_principal("fbo_bound_3") == principal
     assert tenancy.cached_principal("fbo_bound_0") is None
+
+
+def test_recent_principal_is_a_hint_that_outlives_freshness_but_not_a_drop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [200.0]
+    monkeypatch.setattr(tenancy.time, "monotonic", lambda: now[0])
+    key = "fbk_recent_principal_test"
+    principal = tenancy.Principal(kind="tenant", key_id="K", tenant_id="T")
+    assert tenancy.recent_principal(None) is None and tenancy.recent_principal("") is None
+    assert tenancy.recent_principal(key) is None  # never authenticated
+    tenancy.remember_principal(key, principal)
+    now[0] += 3600  # long expired: no authentication, still a hint
+    assert tenancy.cached_principal(key) is None
+    assert tenancy.recent_principal(key) == principal
+    assert tenancy.recent_principal(f" {key}\n") == principal
+    assert tenancy.recent_principal(key + "x") is None
+    tenancy.forget_presented(key)
+    assert tenancy.recent_principal(key) is None
