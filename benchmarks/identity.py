@@ -220,10 +220,11 @@ def journey(rows: list[dict[str, Any]], quick: bool) -> None:
     from finbrain.core.settings import Settings
     from finbrain.datasets import load_german
     from finbrain.identity.validators import mod11_2_check_digit
-    from finbrain.platform import credit, registry, tenancy
+    from finbrain.platform import registry, tenancy
     from finbrain.platform.api.app import create_app
     from finbrain.platform.bootstrap import prepare
-    from finbrain.platform.identity import screening_index
+    from finbrain.platform.credit import service as credit
+    from finbrain.platform.identity.service import screening_index
 
     n = 60 if quick else 400
     with tempfile.TemporaryDirectory() as home:

@@ -65,7 +65,8 @@ def test_batch_scores_carry_each_applicants_top_reasons_in_zh_and_en(
 ) -> None:
     """A decline letter needs the reasons: the same ones, in the same order, as the API's."""
     from finbrain.datasets import load_german
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
 
     p = sqlite_platform
     tenant_id, _ = p.new_tenant()

@@ -15,7 +15,8 @@ from finbrain.core.decision import Decision
 from finbrain.datasets import load_german
 from finbrain.identity.validators import mod11_2_check_digit
 from finbrain.ledger import Verifier, check_receipt
-from finbrain.platform import credit, registry
+from finbrain.platform import registry
+from finbrain.platform.credit import service as credit
 from finbrain.platform.store.models import CardApplication, DecisionRow
 from tests.conftest import Platform
 

@@ -9,7 +9,8 @@ import pytest
 
 from finbrain.datasets import load_german
 from finbrain.ledger import Verifier, check_receipt
-from finbrain.platform import credit, registry
+from finbrain.platform import registry
+from finbrain.platform.credit import service as credit
 from tests.conftest import Platform
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from finbrain.datasets import load_german
-from finbrain.platform import credit, registry
+from finbrain.platform import registry
+from finbrain.platform.credit import service as credit
 from tests.conftest import Platform
 
 pytestmark = pytest.mark.slow  # trains a scorecard and a GBM on German credit

@@ -9,7 +9,7 @@ import pytest
 
 from finbrain.identity.lists import ListEntry, SanctionsList
 from finbrain.identity.screening import SanctionsIndex
-from finbrain.platform import identity
+from finbrain.platform.identity import service as identity
 from tests.conftest import Platform
 
 

@@ -11,7 +11,7 @@ import pytest
 from finbrain.core.settings import get_settings
 from finbrain.identity import lists
 from finbrain.identity.screening import SanctionsIndex
-from finbrain.platform import identity
+from finbrain.platform.identity import service as identity
 
 
 def _saved(home: Path) -> list[Path]:

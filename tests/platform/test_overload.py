@@ -34,8 +34,9 @@ import uvicorn
 
 from finbrain.core.errors import OverloadedError
 from finbrain.datasets import load_german
-from finbrain.platform import credit, registry
+from finbrain.platform import registry
 from finbrain.platform.api.admission import Admission, Slots
+from finbrain.platform.credit import service as credit
 from finbrain.platform.ledger import TenantLedger, try_lock_head
 from tests.conftest import Platform
 

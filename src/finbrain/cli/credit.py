@@ -95,7 +95,8 @@ def train(
     """Fit a scorecard or GBM (70/30 stratified), register it, optionally promote it.
 
     Sex and marital status are never features unless --protected names another list."""
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
     from finbrain.platform.store.database import Database
 
     frame = _read(data)
@@ -202,7 +203,8 @@ def score(
     the same ones, in the same order, as a decision of the API would give."""
     from finbrain.credit.policy import grade_of
     from finbrain.credit.scorecard import MAX_REASONS
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
     from finbrain.platform.store.database import Database
 
     frame = _read(data)
@@ -240,7 +242,8 @@ def export_sql(
 ) -> None:
     """Print the champion scorecard as one ANSI SQL expression (same scores as Python)."""
     from finbrain.credit.export import to_json, to_sql
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
     from finbrain.platform.store.database import Database
 
     db = Database(get_settings())
@@ -269,7 +272,8 @@ def monitor(
 ) -> None:
     """PSI of the score and CSI of every feature; flags drift (0.10) and shift (0.25)."""
     from finbrain.credit.monitoring import stability_report
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
     from finbrain.platform.store.database import Database
 
     db = Database(get_settings())

@@ -94,7 +94,7 @@ def screen(
     """Screen a name against OFAC SDN, UK FCDO and UN lists (Han/pinyin aware), with reasons."""
     from finbrain.core.settings import get_settings
     from finbrain.identity.validators import check_birth_date
-    from finbrain.platform.identity import hit_json, screening_index
+    from finbrain.platform.identity.service import hit_json, screening_index
 
     try:
         birth = None

@@ -75,7 +75,8 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
     from finbrain.core.errors import NotFoundError
     from finbrain.credit.protected import MONITORED_BY_DATASET, PROTECTED_BY_DATASET
     from finbrain.datasets import load_german
-    from finbrain.platform import credit, registry
+    from finbrain.platform import registry
+    from finbrain.platform.credit import service as credit
 
     with db.tenant(tenant_id) as session:
         try:

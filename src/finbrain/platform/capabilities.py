@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from finbrain.platform import credit, identity, journeys
 from finbrain.platform.api.routes import (
-    applications,
-    credit,
     decisions,
     health,
-    identity,
     jobs,
     keys,
     ledger,
@@ -26,8 +24,8 @@ from finbrain.platform.api.routes import (
     risk_models,
     tenants,
 )
-from finbrain.platform.console import identity_pages, risk_pages
 from finbrain.platform.console import pages as shell_pages
+from finbrain.platform.console import risk_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +49,10 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability("decisions", routers=(decisions.router,), scopes=("decisions:read",)),
     Capability("ledger", routers=(ledger.router,), scopes=("ledger:read", "ledger:witness")),
-    Capability("credit", routers=(credit.router,), scopes=("credit:score", "credit:train")),
+    credit.CAPABILITY,
     Capability("jobs", routers=(jobs.router,), kernel=True),
-    Capability(
-        "identity",
-        routers=(identity.router,),
-        pages=(identity_pages.router,),
-        scopes=("identity:screen",),
-    ),
-    Capability(
-        "journeys",
-        routers=(applications.router,),
-        scopes=("applications:submit", "applications:review"),
-    ),
+    identity.CAPABILITY,
+    journeys.CAPABILITY,
     Capability(
         "risk",
         routers=(risk.scoring, risk.router, risk_models.router),

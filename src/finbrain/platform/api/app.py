@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # which gives up the GIL and waits a whole switch interval to get it back.
         sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         if settings.warm_sanctions_index:
-            from finbrain.platform.identity import warm
+            from finbrain.platform.identity.service import warm
 
             warm(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(database))

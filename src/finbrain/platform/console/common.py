@@ -13,19 +13,22 @@ from finbrain.core.errors import FinbrainError
 from finbrain.core.i18n import Language, message
 from finbrain.core.money import Money
 from finbrain.platform.console.flash import FlashStore
-from finbrain.platform.console.pages import _signed_in_or_login, language, render
+from finbrain.platform.console.pages import language, render, signed_in_or_login
 from finbrain.platform.scopes import grants
 from finbrain.platform.tenancy import Principal
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
-def guard(request: Request, scope: str) -> tuple[Principal, str] | Response:
-    """The signed-in key and bank name; the sign-in redirect, or a 403 page without ``scope``."""
-    signed = _signed_in_or_login(request)
+def guard(request: Request, scope: str | None) -> tuple[Principal, str] | Response:
+    """The signed-in key and bank name; the sign-in redirect, or a 403 page without ``scope``
+    (``None``: any signed-in tenant key may see the page)."""
+    signed = signed_in_or_login(request)
     if isinstance(signed, Response):
         return signed
     principal, tenant_name = signed
+    if scope is None:
+        return principal, tenant_name
     if not principal.tenant_id or not grants(principal.scopes, scope):
         return render(
             request,

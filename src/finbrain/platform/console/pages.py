@@ -14,7 +14,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.decision import Receipt
 from finbrain.core.errors import AuthenticationError, NotFoundError, ValidationError
@@ -46,9 +45,13 @@ def language(request: Request) -> Language:
     )
 
 
-def _db(request: Request) -> Database:
+def database(request: Request) -> Database:
+    """The platform database the console reads and writes."""
     db: Database = request.app.state.db
     return db
+
+
+_db = database  # the risk pages' name for it, until they move
 
 
 def _signed_in(request: Request) -> tuple[Principal, str] | None:
@@ -56,7 +59,7 @@ def _signed_in(request: Request) -> tuple[Principal, str] | None:
     key_id = request.session.get("key_id")
     if not key_id:
         return None
-    with _db(request).platform(write=False) as session:
+    with database(request).platform(write=False) as session:
         key = session.get(ApiKey, key_id)
         if key is None or key.revoked_at is not None:
             request.session.clear()
@@ -71,7 +74,7 @@ def _signed_in(request: Request) -> tuple[Principal, str] | None:
         return principal, tenant.name
 
 
-def _signed_in_or_login(request: Request) -> tuple[Principal, str] | Response:
+def signed_in_or_login(request: Request) -> tuple[Principal, str] | Response:
     """The signed-in tenant key and bank name, or the redirect to the sign-in page."""
     signed = _signed_in(request)
     return _to_login(request) if signed is None else signed
@@ -126,7 +129,7 @@ def login_page(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, api_key: str = Form(default="", max_length=200)) -> Response:
     try:
-        with _db(request).platform(write=False) as session:
+        with database(request).platform(write=False) as session:
             principal = tenancy.authenticate(session, api_key)
     except AuthenticationError:
         return render(
@@ -196,7 +199,7 @@ def decisions_page(
     outcome: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    signed = _signed_in_or_login(request)
+    signed = signed_in_or_login(request)
     if isinstance(signed, Response):
         return signed
     principal, tenant_name = signed
@@ -212,7 +215,7 @@ def decisions_page(
         )
     filters = {k: v for k, v in {"capability": capability, "outcome": outcome}.items() if v}
     try:
-        with _db(request).tenant(principal.tenant_id, write=False) as session:
+        with database(request).tenant(principal.tenant_id, write=False) as session:
             page = decisions.list_page(session, limit=50, cursor=cursor or None, **filters)
     except ValidationError as exc:
         return render(
@@ -229,7 +232,7 @@ def decisions_page(
     context: dict[str, object] = {"page": page, "more_url": more_url, "filters": filters}
     if request.headers.get("hx-request"):
         return render(request, "_decision_rows.html", **context)
-    chart = _daily_outcomes(_db(request), principal.tenant_id, language(request))
+    chart = _daily_outcomes(database(request), principal.tenant_id, language(request))
     return render(
         request,
         "decisions.html",
@@ -243,13 +246,13 @@ def decisions_page(
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
 def decision_page(request: Request, decision_id: str) -> Response:
-    signed = _signed_in_or_login(request)
+    signed = signed_in_or_login(request)
     if isinstance(signed, Response):
         return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     try:
-        with _db(request).tenant(principal.tenant_id, write=False) as session:
+        with database(request).tenant(principal.tenant_id, write=False) as session:
             decision = decisions.get(session, decision_id)
     except NotFoundError:
         return render(
@@ -311,14 +314,14 @@ def _verify_decision(ledger: TenantLedger, decision_id: str, lang: Language) -> 
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, decision: str | None = None) -> Response:
-    signed = _signed_in_or_login(request)
+    signed = signed_in_or_login(request)
     if isinstance(signed, Response):
         return signed
     principal, tenant_name = signed
     assert principal.tenant_id
     settings = request.app.state.settings
     lang = language(request)
-    with _db(request).tenant(principal.tenant_id, write=False) as session:
+    with database(request).tenant(principal.tenant_id, write=False) as session:
         ledger = TenantLedger(session, principal.tenant_id, settings)
         latest = ledger.latest_checkpoint()
         note, cosigners = ledger.cosigned_note(latest) if latest else ("", [])
@@ -346,173 +349,4 @@ def ledger_page(request: Request, decision: str | None = None) -> Response:
         decision_id=decision,
         witnesses=witnesses,
         vkey=vkey,
-    )
-
-
-def _credit_context(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
-    from finbrain.core.errors import NotFoundError as Missing
-    from finbrain.credit.reasons import feature_info
-    from finbrain.platform import credit, registry
-
-    models = registry.versions(session, "credit")
-    try:
-        champion = registry.champion(session, "credit")
-    except Missing:
-        return {"models": models, "champion": None}
-    fields: list[dict[str, Any]] = []
-    if champion.kind == "gbm":  # a LightGBM champion: its features, no points table
-        gbm = credit._gbm(champion.digest, champion.artifact)
-        for name in gbm.features_:
-            info = feature_info(name)
-            options = gbm.categories_.get(name)
-            fields.append(
-                {
-                    "name": name,
-                    "title": info.zh if lang == "zh" else info.en,
-                    "options": options,
-                    "value": options[0] if options else "0",
-                }
-            )
-        return {"models": models, "champion": champion, "fields": fields, "table": [], "card": gbm}
-    card = credit._scorer(champion.digest, champion.artifact)
-    for name, cf in card.compiled_.items():
-        info = feature_info(name)
-        if cf.kind == "categorical":
-            options = sorted(cf.category_points)
-            fields.append(
-                {
-                    "name": name,
-                    "title": info.zh if lang == "zh" else info.en,
-                    "options": options,
-                    "value": options[0],
-                }
-            )
-        else:
-            middle = cf.splits[len(cf.splits) // 2] if cf.splits else 0
-            fields.append(
-                {
-                    "name": name,
-                    "title": info.zh if lang == "zh" else info.en,
-                    "options": None,
-                    "value": f"{middle:g}",
-                }
-            )
-    table = card.table(lang).to_dict(orient="records")
-    return {"models": models, "champion": champion, "fields": fields, "table": table, "card": card}
-
-
-@router.get("/credit", response_class=HTMLResponse)
-def credit_page(request: Request) -> Response:
-    signed = _signed_in_or_login(request)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
-    with _db(request).tenant(principal.tenant_id, write=False) as session:
-        context = _credit_context(session, request.app.state.settings, lang)
-    return render(
-        request,
-        "credit.html",
-        tenant_name=tenant_name,
-        principal=principal,
-        decision=None,
-        error=None,
-        applicant_id=None,
-        **context,
-    )
-
-
-@router.post("/credit/score", response_class=HTMLResponse)
-async def credit_score(request: Request) -> Response:
-    """Score one applicant typed in by hand; the decision goes on the ledger like any other."""
-    signed = _signed_in_or_login(request)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
-    form = await request.form()
-    applicant_id = str(form.get("applicant_id", "")).strip()
-    error, decision = None, None
-
-    def work() -> dict[str, Any]:
-        nonlocal error, decision
-        from finbrain.platform import credit
-
-        if not grants(principal.scopes, "credit:score"):
-            error = message("FB-FORBIDDEN", lang, scope="credit:score")
-        with _db(request).tenant(principal.tenant_id or "") as session:
-            context = _credit_context(session, request.app.state.settings, lang)
-            card = context.get("card")
-            if card is not None and error is None:
-                record: dict[str, Any] = {}
-                categorical = {f["name"] for f in context["fields"] if f["options"]}
-                for name in (f["name"] for f in context["fields"]):
-                    raw = str(form.get(name, "")).strip()
-                    if name in categorical or raw == "":
-                        record[name] = raw or None
-                    else:
-                        try:
-                            record[name] = float(raw)
-                        except ValueError:
-                            record[name] = raw  # the scorer names the field and the rule
-                try:
-                    decision = credit.score_applicant(
-                        session,
-                        request.app.state.settings,
-                        principal.tenant_id or "",
-                        applicant_id,
-                        record,
-                        key_id=principal.key_id,
-                    )
-                except (ValidationError, NotFoundError) as exc:
-                    # Raised before anything is written: nothing to undo.
-                    error = message(exc.code, lang, **exc.params)
-        return context
-
-    context = await run_in_threadpool(work)
-    if decision is None and error is None:
-        error = message("ui.no_champion", lang)
-    return render(
-        request,
-        "credit.html",
-        422 if error else 200,
-        tenant_name=tenant_name,
-        principal=principal,
-        decision=decision,
-        error=error,
-        applicant_id=applicant_id,
-        **context,
-    )
-
-
-@router.get("/credit/models/{model_id}/report", response_class=HTMLResponse)
-def model_report(request: Request, model_id: str) -> Response:
-    """The model's development report, as stored when it was trained."""
-    from finbrain.platform.store.models import ModelVersion
-
-    signed = _signed_in_or_login(request)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    with _db(request).tenant(principal.tenant_id or "", write=False) as session:
-        row = session.get(ModelVersion, model_id)
-        report = row.report if row is not None and row.tenant_id == principal.tenant_id else None
-    if not report:
-        return render(
-            request,
-            "error.html",
-            404,
-            error=message("ui.not_found", language(request)),
-            tenant_name=tenant_name,
-            principal=principal,
-        )
-    # The report is our own template output (autoescaped); it runs no script.
-    return HTMLResponse(
-        report,
-        headers={
-            "Content-Security-Policy": "default-src 'none'; "
-            "style-src 'unsafe-inline'; img-src data:"
-        },
     )

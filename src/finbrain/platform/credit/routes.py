@@ -3,18 +3,26 @@ model versions."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finbrain.core.decision import Decision
-from finbrain.platform import credit, registry
+from finbrain.platform import registry
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.routes.jobs import JobOut
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.credit import service as credit
+from finbrain.platform.credit.schemas import (
+    BatchOut,
+    BatchRequest,
+    FeatureOut,
+    ModelDetailOut,
+    ModelOut,
+    ScoreRequest,
+    TrainRequest,
+)
 from finbrain.platform.tenancy import Principal
 from finbrain.platform.workers import jobs
 
@@ -23,39 +31,7 @@ router = APIRouter(
 )
 Scorer = Annotated[Principal, Depends(require("credit:score"))]
 Trainer = Annotated[Principal, Depends(require("credit:train"))]
-Value = float | int | str | bool | None
 Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
-
-
-class ScoreRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    applicant_id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
-        description="The bank's own applicant reference (never a resident ID number).",
-    )
-    features: dict[Annotated[str, Field(max_length=100)], Value] = Field(max_length=500)
-
-
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    applicants: list[ScoreRequest] = Field(min_length=1, max_length=1000)
-
-
-class BatchOut(BaseModel):
-    items: list[Decision]
-
-
-class ModelOut(BaseModel):
-    id: str
-    name: str
-    version: int
-    kind: str
-    status: str
-    digest: str
-    metrics: dict[str, Any]
-    created_at: datetime
 
 
 @router.post("/score", status_code=status.HTTP_201_CREATED, response_model=Decision)
@@ -81,37 +57,6 @@ def score(
     )
     response.headers["Location"] = f"/v1/decisions/{decision.id}"
     return decision
-
-
-class TrainRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
-    dataset: Literal["german", "taiwan", "hmeq", "lendingclub"] | None = Field(
-        default=None, description="A built-in real dataset; or send `rows` and `target`."
-    )
-    rows: list[dict[Annotated[str, Field(max_length=100)], Value]] | None = Field(
-        default=None, max_length=20000
-    )
-    target: str | None = Field(default=None, max_length=100)
-    kind: Literal["scorecard", "gbm"] = "scorecard"
-    protected: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        default=None,
-        max_length=50,
-        description="Columns the model may never use as features; they are reported in the "
-        "fairness check and recorded on the model card. Default: sex and marital status "
-        "(for a built-in dataset, its own columns for them); [] excludes nothing.",
-    )
-    promote: bool = False
-    max_n_bins: int = Field(default=6, ge=2, le=20)
-    min_bin_size: float = Field(default=0.05, ge=0.01, le=0.5)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> TrainRequest:
-        if (self.dataset is None) == (self.rows is None):
-            raise ValueError("give exactly one of dataset or rows")
-        if self.rows is not None and not self.target:
-            raise ValueError("rows need a target column")
-        return self
 
 
 @router.post("/score/batch", status_code=status.HTTP_201_CREATED, response_model=BatchOut)
@@ -156,28 +101,6 @@ def train_model(
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobOut.model_validate(job, from_attributes=True)
-
-
-class FeatureOut(BaseModel):
-    name: str
-    label: dict[str, str] = Field(description="The feature's name in zh and en.")
-    type: Literal["number", "category", "boolean"]
-    levels: list[str] | None = Field(
-        default=None, description="A category's values as trained; another scores as missing."
-    )
-    integer: bool | None = Field(default=None, description="A number that was always whole.")
-    min: float | int | None = Field(default=None, description="Smallest value in training.")
-    max: float | int | None = Field(default=None, description="Largest value in training.")
-    missing_seen: bool | None = Field(
-        default=None, description="Missing values occurred in training (missing is scored)."
-    )
-
-
-class ModelDetailOut(ModelOut):
-    features: list[FeatureOut] = Field(
-        description="What an applicant record must carry: every feature the model reads, in "
-        "order, with its allowed values. Other keys in `features` are ignored."
-    )
 
 
 def _detail(model: Any) -> ModelDetailOut:

@@ -255,7 +255,8 @@ def _gbm(digest: str, artifact: str) -> GBMChallenger:
     return gbm_from_json(artifact)
 
 
-def _fitted(model: ModelVersion) -> Scorecard | GBMChallenger:
+def fitted_model(model: ModelVersion) -> Scorecard | GBMChallenger:
+    """The fitted scorecard or GBM behind a registered version (cached by digest)."""
     if model.kind == "gbm":
         return _gbm(model.digest, model.artifact)
     return _scorer(model.digest, model.artifact)
@@ -268,7 +269,7 @@ def _decide(
     recorded); a refusal names the field under ``field``."""
     try:
         decision = credit_policy.decide(
-            _fitted(model),
+            fitted_model(model),
             features,
             applicant_id=applicant_id,
             model_ref=ModelRef(id=model.name, version=str(model.version), digest=model.digest),

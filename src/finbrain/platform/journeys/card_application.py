@@ -40,8 +40,9 @@ from finbrain.core.money import Money
 from finbrain.core.settings import Settings
 from finbrain.identity import names, validators
 from finbrain.identity.screening import ScreeningResult
-from finbrain.platform import credit, decisions, registry
-from finbrain.platform.identity import screening_index, screening_reasons
+from finbrain.platform import decisions, registry
+from finbrain.platform.credit import service as credit
+from finbrain.platform.identity.service import screening_index, screening_reasons
 from finbrain.platform.store.models import CardApplication
 
 Outcome = Literal["approve", "refer", "decline"]

@@ -18,9 +18,9 @@ from finbrain.platform import registry
 from finbrain.platform import risk as service
 from finbrain.platform.api.deps import IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
-from finbrain.platform.api.routes.credit import ModelOut
 from finbrain.platform.api.routes.jobs import JobOut
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute, after_commit
+from finbrain.platform.credit.schemas import ModelOut
 from finbrain.platform.store.models import ModelVersion
 from finbrain.platform.tenancy import Principal
 from finbrain.platform.workers import jobs

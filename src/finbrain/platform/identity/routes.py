@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
-from finbrain.core.decision import Decision
 from finbrain.identity import validators
-from finbrain.platform import identity
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.identity import service as identity
+from finbrain.platform.identity.schemas import (
+    HitOut,
+    ListsOut,
+    RescreenChangeOut,
+    RescreenOut,
+    ScreenOut,
+    ScreenRequest,
+    ValidateOut,
+    ValidateRequest,
+)
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(
@@ -23,66 +31,6 @@ router = APIRouter(
     responses=PROBLEM_RESPONSES,
 )
 Screener = Annotated[Principal, Depends(require("identity:screen"))]
-
-
-class ValidateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["id", "uscc", "card", "mobile"]
-    value: str = Field(min_length=1, max_length=64)
-
-
-class ValidateOut(BaseModel):
-    kind: str
-    valid: bool
-    field: str
-    rule: str | None
-    messages: dict[str, str]
-    details: dict[str, Any]
-
-
-class ScreenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=500)
-    kind: Literal["person", "entity", "any"] = "any"
-    birth_date: date | None = None
-    nationality: str | None = Field(default=None, min_length=2, max_length=64)
-    id_number: str | None = Field(default=None, min_length=1, max_length=64)
-    customer_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
-        description="The bank's customer reference: given, the customer is re-screened when a "
-        "list changes.",
-    )
-    threshold: float = Field(default=0.80, ge=0.5, le=1.0)
-
-
-class HitOut(BaseModel):
-    list_id: str
-    entry_id: str
-    entry_name: str
-    matched_name: str
-    kind: str
-    score: float
-    rule: str
-    system: str | None
-    cross_script: bool
-    corroboration: dict[str, str]
-    explanation: dict[str, str]
-
-
-class ScreenOut(BaseModel):
-    decision: Decision
-    outcome: str
-    list_version: str
-    candidates_considered: int
-    hits: list[HitOut]
-
-
-class ListsOut(BaseModel):
-    version: str
-    lists: list[dict[str, Any]]
 
 
 @router.post("/validate", response_model=ValidateOut)
@@ -152,19 +100,6 @@ def sanctions_lists(settings: AppSettings, _principal: Screener) -> ListsOut:
     """The list versions screenings run against."""
     index = identity.screening_index(settings)
     return ListsOut(version=index.version, lists=identity.list_versions(index))
-
-
-class RescreenChangeOut(BaseModel):
-    customer_id: str
-    before: str
-    after: str
-    decision_id: str
-
-
-class RescreenOut(BaseModel):
-    list_version: str
-    rescreened: int
-    changes: list[RescreenChangeOut]
 
 
 @router.post("/rescreen", response_model=RescreenOut)

@@ -1,10 +1,9 @@
-"""Console pages for identity and onboarding: sanctions screening by hand, the card
-applications with every step's decision, and the referral queue a person works."""
+"""Console pages for the online card application: every application with each step's
+decision, and the referral queue a person works."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,11 +11,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from finbrain.core.errors import ConflictError, FinbrainError, NotFoundError, ValidationError
+from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import message
 from finbrain.core.money import Money
-from finbrain.identity.validators import check_birth_date
-from finbrain.platform import decisions, identity
+from finbrain.platform import decisions
 from finbrain.platform.console.common import (
     ULID,
     error_text,
@@ -26,109 +24,14 @@ from finbrain.platform.console.common import (
     set_flash,
     take_flash,
 )
-from finbrain.platform.console.pages import _db, language, render
+from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.journeys import card_application as journey
 from finbrain.platform.store.models import CardApplication
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
-KINDS = ("person", "entity", "any")
 STATUSES = ("approved", "referred", "declined")
-
-
-# -- sanctions screening ----------------------------------------------------------------------
-def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
-    base = {"name": "", "birth_date": "", "nationality": "", "kind": "person"}
-    return {**base, **(form or {})}
-
-
-@router.get("/screening", response_class=HTMLResponse)
-def screening_page(request: Request) -> Response:
-    signed = guard(request, "identity:screen")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    return render(
-        request,
-        "screening.html",
-        tenant_name=tenant_name,
-        principal=principal,
-        form=_screen_form(),
-        error=None,
-        result=None,
-        decision=None,
-        kinds=KINDS,
-    )
-
-
-@router.post("/screening", response_class=HTMLResponse)
-def screening_submit(
-    request: Request,
-    name: str = Form(default="", max_length=500),
-    birth_date: str = Form(default="", max_length=32),
-    nationality: str = Form(default="", max_length=64),
-    kind: str = Form(default="person", max_length=16),
-) -> Response:
-    """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
-    signed = guard(request, "identity:screen")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
-    form = _screen_form(
-        {
-            "name": name.strip(),
-            "birth_date": birth_date.strip(),
-            "nationality": nationality.strip(),
-            "kind": kind,
-        }
-    )
-    error: dict[str, str] | None = None
-    result, decision = None, None
-    try:
-        if kind not in KINDS:
-            raise ValidationError(field="kind", rule="one_of_person_entity_any")
-        if not form["name"]:
-            raise ValidationError(field="name", rule="required")
-        born: date | None = None
-        if form["birth_date"]:
-            try:
-                born = date.fromisoformat(form["birth_date"])
-            except ValueError:
-                raise ValidationError(field="birth_date", rule="iso_date") from None
-            check_birth_date(born)  # the one rule: not in the future, not before 1900
-        if form["nationality"] and len(form["nationality"]) < 2:
-            raise ValidationError(field="nationality", rule="min_length", limit=2)
-        with _db(request).tenant(principal.tenant_id) as session:
-            decision, result = identity.screen(
-                session,
-                request.app.state.settings,
-                principal.tenant_id,
-                identity.Query(
-                    name=form["name"],
-                    kind=kind,  # type: ignore[arg-type]
-                    birth_date=born,
-                    nationality=form["nationality"] or None,
-                ),
-                key_id=principal.key_id,
-            )
-    except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
-        error = {"field": exc.field or "", "text": error_text(exc, lang)}
-        result, decision = None, None
-    return render(
-        request,
-        "screening.html",
-        422 if error else 200,
-        tenant_name=tenant_name,
-        principal=principal,
-        form=form,
-        error=error,
-        result=result,
-        decision=decision,
-        kinds=KINDS,
-    )
 
 
 # -- card applications ------------------------------------------------------------------------
@@ -166,7 +69,7 @@ def applications_page(
         query = query.where(CardApplication.status == status)
     if cursor:
         query = query.where(CardApplication.id < cursor)
-    with _db(request).tenant(principal.tenant_id, write=False) as session:
+    with database(request).tenant(principal.tenant_id, write=False) as session:
         rows = list(session.scalars(query))
         items = [_row_view(r) for r in rows[:50]]
     more_url = None
@@ -194,7 +97,7 @@ def application_page(request: Request, application_id: str) -> Response:
     assert principal.tenant_id
     if not ULID.match(application_id):
         return not_found(request, principal, tenant_name)
-    with _db(request).tenant(principal.tenant_id, write=False) as session:
+    with database(request).tenant(principal.tenant_id, write=False) as session:
         row = session.get(CardApplication, application_id)
         if row is None or row.tenant_id != principal.tenant_id:
             return not_found(request, principal, tenant_name)
@@ -216,7 +119,7 @@ def application_page(request: Request, application_id: str) -> Response:
 
 # -- the referral queue -----------------------------------------------------------------------
 def _queue(request: Request, tenant_id: str) -> list[dict[str, Any]]:
-    with _db(request).tenant(tenant_id, write=False) as session:
+    with database(request).tenant(tenant_id, write=False) as session:
         rows = session.scalars(
             select(CardApplication)
             .where(CardApplication.review_status == "pending")
@@ -283,7 +186,7 @@ def referral_review(
     try:
         if outcome not in ("approve", "decline"):
             raise ValidationError(field="outcome", rule="one_of_approve_decline")
-        with _db(request).tenant(principal.tenant_id) as session:
+        with database(request).tenant(principal.tenant_id) as session:
             row = session.get(CardApplication, application_id)
             if row is None or row.tenant_id != principal.tenant_id:
                 raise NotFoundError(kind="application")

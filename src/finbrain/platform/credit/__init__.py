@@ -1,0 +1,36 @@
+"""Credit on the platform: the champion scorecard (or GBM) scores applicants over the API and
+the console; each score is a recorded ``Decision`` (service, schemas, routes, pages).
+
+``CAPABILITY`` (what credit contributes to the platform, ``platform/capabilities.py``) is made
+on first use, so importing the service (the CLI, a job) loads no routes or pages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from finbrain.platform.capabilities import Capability
+
+    CAPABILITY: Capability
+
+__all__ = ["CAPABILITY"]
+
+
+def capability() -> Capability:
+    from finbrain.platform.capabilities import Capability
+    from finbrain.platform.credit import pages, routes
+
+    return Capability(
+        "credit",
+        routers=(routes.router,),
+        pages=(pages.router,),
+        scopes=("credit:score", "credit:train"),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name != "CAPABILITY":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = capability()  # once made, a plain attribute
+    return value

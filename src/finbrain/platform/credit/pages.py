@@ -1,0 +1,178 @@
+"""Console pages for credit: the champion's points table, scoring one applicant typed in by
+hand (a recorded decision like any other) and a model's development report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from finbrain.core.errors import NotFoundError, ValidationError
+from finbrain.core.i18n import Language, message
+from finbrain.platform import registry
+from finbrain.platform.console.common import guard, not_found
+from finbrain.platform.console.pages import database, language, render
+from finbrain.platform.credit import service as credit
+from finbrain.platform.scopes import grants
+from finbrain.platform.store.models import ModelVersion
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _field(name: str, lang: Language, options: list[Any] | None, value: str) -> dict[str, Any]:
+    from finbrain.credit.reasons import feature_info
+
+    info = feature_info(name)
+    title = info.zh if lang == "zh" else info.en
+    return {"name": name, "title": title, "options": options, "value": value}
+
+
+def _credit_context(session: Any, lang: Language) -> dict[str, Any]:
+    """The models, the champion, the form's fields and the champion's points table."""
+    from finbrain.credit.challenger import GBMChallenger
+
+    models = registry.versions(session, "credit")
+    try:
+        champion = registry.champion(session, "credit")
+    except NotFoundError:
+        return {"models": models, "champion": None}
+    fitted = credit.fitted_model(champion)
+    fields: list[dict[str, Any]] = []
+    if isinstance(fitted, GBMChallenger):  # a LightGBM champion: its features, no points table
+        for name in fitted.features_:
+            options = fitted.categories_.get(name)
+            fields.append(_field(name, lang, options, options[0] if options else "0"))
+        return {
+            "models": models,
+            "champion": champion,
+            "fields": fields,
+            "table": [],
+            "card": fitted,
+        }
+    for name, cf in fitted.compiled_.items():
+        if cf.kind == "categorical":
+            options = sorted(cf.category_points)
+            fields.append(_field(name, lang, options, options[0]))
+        else:
+            middle = cf.splits[len(cf.splits) // 2] if cf.splits else 0
+            fields.append(_field(name, lang, None, f"{middle:g}"))
+    table = fitted.table(lang).to_dict(orient="records")
+    return {
+        "models": models,
+        "champion": champion,
+        "fields": fields,
+        "table": table,
+        "card": fitted,
+    }
+
+
+@router.get("/credit", response_class=HTMLResponse)
+def credit_page(request: Request) -> Response:
+    signed = guard(request, None)
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    with database(request).tenant(principal.tenant_id, write=False) as session:
+        context = _credit_context(session, lang)
+    return render(
+        request,
+        "credit.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        decision=None,
+        error=None,
+        applicant_id=None,
+        **context,
+    )
+
+
+def _record(form: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The applicant typed in: categories as text, numbers as floats, blanks as missing."""
+    record: dict[str, Any] = {}
+    categorical = {f["name"] for f in fields if f["options"]}
+    for name in (f["name"] for f in fields):
+        raw = str(form.get(name, "")).strip()
+        if name in categorical or raw == "":
+            record[name] = raw or None
+        else:
+            try:
+                record[name] = float(raw)
+            except ValueError:
+                record[name] = raw  # the scorer names the field and the rule
+    return record
+
+
+@router.post("/credit/score", response_class=HTMLResponse)
+async def credit_score(request: Request) -> Response:
+    """Score one applicant typed in by hand; the decision goes on the ledger like any other."""
+    signed = guard(request, None)
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    form = await request.form()
+    applicant_id = str(form.get("applicant_id", "")).strip()
+    error, decision = None, None
+
+    def work() -> dict[str, Any]:
+        nonlocal error, decision
+        if not grants(principal.scopes, "credit:score"):
+            error = message("FB-FORBIDDEN", lang, scope="credit:score")
+        with database(request).tenant(principal.tenant_id or "") as session:
+            context = _credit_context(session, lang)
+            if context.get("card") is not None and error is None:
+                try:
+                    decision = credit.score_applicant(
+                        session,
+                        request.app.state.settings,
+                        principal.tenant_id or "",
+                        applicant_id,
+                        _record(form, context["fields"]),
+                        key_id=principal.key_id,
+                    )
+                except (ValidationError, NotFoundError) as exc:
+                    # Raised before anything is written: nothing to undo.
+                    error = message(exc.code, lang, **exc.params)
+        return context
+
+    context = await run_in_threadpool(work)
+    if decision is None and error is None:
+        error = message("ui.no_champion", lang)
+    return render(
+        request,
+        "credit.html",
+        422 if error else 200,
+        tenant_name=tenant_name,
+        principal=principal,
+        decision=decision,
+        error=error,
+        applicant_id=applicant_id,
+        **context,
+    )
+
+
+@router.get("/credit/models/{model_id}/report", response_class=HTMLResponse)
+def model_report(request: Request, model_id: str) -> Response:
+    """The model's development report, as stored when it was trained."""
+    signed = guard(request, None)
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    with database(request).tenant(principal.tenant_id or "", write=False) as session:
+        row = session.get(ModelVersion, model_id)
+        report = row.report if row is not None and row.tenant_id == principal.tenant_id else None
+    if not report:
+        return not_found(request, principal, tenant_name)
+    # The report is our own template output (autoescaped); it runs no script.
+    return HTMLResponse(
+        report,
+        headers={
+            "Content-Security-Policy": "default-src 'none'; "
+            "style-src 'unsafe-inline'; img-src data:"
+        },
+    )

@@ -1,0 +1,112 @@
+"""Console pages for identity: screening a name by hand against the sanctions lists; the
+screening is a recorded decision like any other."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from finbrain.core.errors import FinbrainError, ValidationError
+from finbrain.identity.validators import check_birth_date
+from finbrain.platform.console.common import error_text, guard
+from finbrain.platform.console.pages import database, language, render
+from finbrain.platform.identity import service as identity
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+KINDS = ("person", "entity", "any")
+
+
+# -- sanctions screening ----------------------------------------------------------------------
+def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
+    base = {"name": "", "birth_date": "", "nationality": "", "kind": "person"}
+    return {**base, **(form or {})}
+
+
+@router.get("/screening", response_class=HTMLResponse)
+def screening_page(request: Request) -> Response:
+    signed = guard(request, "identity:screen")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    return render(
+        request,
+        "screening.html",
+        tenant_name=tenant_name,
+        principal=principal,
+        form=_screen_form(),
+        error=None,
+        result=None,
+        decision=None,
+        kinds=KINDS,
+    )
+
+
+@router.post("/screening", response_class=HTMLResponse)
+def screening_submit(
+    request: Request,
+    name: str = Form(default="", max_length=500),
+    birth_date: str = Form(default="", max_length=32),
+    nationality: str = Form(default="", max_length=64),
+    kind: str = Form(default="person", max_length=16),
+) -> Response:
+    """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
+    signed = guard(request, "identity:screen")
+    if isinstance(signed, Response):
+        return signed
+    principal, tenant_name = signed
+    assert principal.tenant_id
+    lang = language(request)
+    form = _screen_form(
+        {
+            "name": name.strip(),
+            "birth_date": birth_date.strip(),
+            "nationality": nationality.strip(),
+            "kind": kind,
+        }
+    )
+    error: dict[str, str] | None = None
+    result, decision = None, None
+    try:
+        if kind not in KINDS:
+            raise ValidationError(field="kind", rule="one_of_person_entity_any")
+        if not form["name"]:
+            raise ValidationError(field="name", rule="required")
+        born: date | None = None
+        if form["birth_date"]:
+            try:
+                born = date.fromisoformat(form["birth_date"])
+            except ValueError:
+                raise ValidationError(field="birth_date", rule="iso_date") from None
+            check_birth_date(born)  # the one rule: not in the future, not before 1900
+        if form["nationality"] and len(form["nationality"]) < 2:
+            raise ValidationError(field="nationality", rule="min_length", limit=2)
+        with database(request).tenant(principal.tenant_id) as session:
+            decision, result = identity.screen(
+                session,
+                request.app.state.settings,
+                principal.tenant_id,
+                identity.Query(
+                    name=form["name"],
+                    kind=kind,  # type: ignore[arg-type]
+                    birth_date=born,
+                    nationality=form["nationality"] or None,
+                ),
+                key_id=principal.key_id,
+            )
+    except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
+        error = {"field": exc.field or "", "text": error_text(exc, lang)}
+        result, decision = None, None
+    return render(
+        request,
+        "screening.html",
+        422 if error else 200,
+        tenant_name=tenant_name,
+        principal=principal,
+        form=form,
+        error=error,
+        result=result,
+        decision=decision,
+        kinds=KINDS,
+    )
