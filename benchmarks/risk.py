@@ -71,7 +71,7 @@ from finbrain.core.settings import Settings
 from finbrain.datasets import load_fraud_handbook
 from finbrain.datasets.files import verified_path
 from finbrain.platform import registry, tenancy
-from finbrain.platform.risk import default_rules, event_json, register_model, train_model
+from finbrain.platform.risk.service import default_rules, event_json, register_model, train_model
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.migrate import upgrade
 from finbrain.risk.engine import RiskEngine
@@ -428,7 +428,7 @@ def _handbook_slice(start: str, end: str) -> pd.DataFrame:
 
 
 def speed_model(args: Any) -> tuple[RiskModel, dict[str, Any]]:
-    """The champion of the speed sections: ``platform.risk.train_model`` on handbook weeks."""
+    """The speed sections' champion: ``platform.risk.training.train_model`` on handbook weeks."""
     start, end = SPEED_TRAIN
     if args.quick:
         end = "2018-06-15"

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from finbrain.core.decision import new_id
 from finbrain.platform.ledger import LEAVES
-from finbrain.platform.risk import EVENTS
+from finbrain.platform.risk.log import EVENTS
 from finbrain.platform.store.bulk import BulkInsert
 from tests.conftest import Platform
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from finbrain.core.decision import Decision
 from finbrain.core.errors import FinbrainError
 from finbrain.ledger import Verifier, check_receipt
-from finbrain.platform import risk as service
+from finbrain.platform.risk import service
 from finbrain.platform.store.models import DecisionRow, RiskEvent, RiskLabel, RiskSnapshot
 from finbrain.risk.events import parse_event
 from tests.conftest import Platform
@@ -300,7 +300,7 @@ def test_late_and_future_events_are_refused_and_fail_alone(platform: Platform) -
 def test_a_snapshot_built_from_the_log_is_the_live_windows(platform: Platform) -> None:
     """The builder process's snapshot (restore + replay of the committed log + labels) is the
     very state of the live engine after the same events."""
-    from finbrain.platform import risk_snapshots
+    from finbrain.platform.risk import snapshots as risk_snapshots
 
     tenant_id, headers = _headers(platform)
     first = [event(i, customer=f"C{i % 3}") for i in range(1, 30)]
@@ -327,7 +327,7 @@ def test_a_snapshot_built_from_the_log_is_the_live_windows(platform: Platform) -
 def test_the_follower_keeps_snapshots_of_the_live_windows(platform: Platform) -> None:
     """The follower restores once and then only replays what is new: each of its snapshots is
     the live engine's windows at that point, labels included."""
-    from finbrain.platform import risk_snapshots
+    from finbrain.platform.risk import snapshots as risk_snapshots
 
     tenant_id, headers = _headers(platform)
     tenant = platform.client.app.state.risk.tenant(tenant_id)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from finbrain.platform import risk_snapshots
+from finbrain.platform.risk import snapshots as risk_snapshots
 from finbrain.platform.store.models import RiskSnapshot
 from tests.conftest import Platform
 

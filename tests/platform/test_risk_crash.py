@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from finbrain.platform import risk as service
+from finbrain.platform.risk import service
 from finbrain.platform.store.models import RiskEvent, RiskSnapshot
 from finbrain.risk.events import parse_event
 from tests.conftest import Platform
@@ -19,7 +19,7 @@ WRITER = r"""
 import sys
 from datetime import UTC, datetime, timedelta
 from finbrain.core.settings import Settings
-from finbrain.platform.risk import RiskHub
+from finbrain.platform.risk.service import RiskHub
 from finbrain.risk.events import parse_event
 from finbrain.platform.store.database import Database
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from finbrain.core.errors import ConflictError
-from finbrain.platform import risk as service
+from finbrain.platform.risk import service
 from finbrain.platform.store.models import DecisionRow, RiskEvent, RiskLabel
 from finbrain.risk.events import parse_event
 from tests.conftest import Platform, _close, make_platform

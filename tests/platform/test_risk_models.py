@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from finbrain.datasets import load_fraud_handbook
-from finbrain.platform import risk as service
+from finbrain.platform.risk import service
 from finbrain.risk.events import frame_from_handbook
 from tests.conftest import Platform
 

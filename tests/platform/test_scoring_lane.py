@@ -16,7 +16,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finbrain.platform import tenancy
-from finbrain.platform.api.scoring_lane import ScoringLane
+from finbrain.platform.risk.lane import ScoringLane
 from tests.conftest import Platform, make_platform
 from tests.platform.test_risk_api import event
 

@@ -45,7 +45,7 @@ def read_events(path: Path) -> pd.DataFrame:
 
 
 def _rules(path: Path | None) -> Any:
-    from finbrain.platform.risk import default_rules
+    from finbrain.platform.risk.rules import default_rules
     from finbrain.risk.rules import RuleSet
 
     if path is None:

@@ -13,19 +13,16 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from finbrain.platform import credit, identity, journeys
+from finbrain.platform import credit, identity, journeys, risk
 from finbrain.platform.api.routes import (
     decisions,
     health,
     jobs,
     keys,
     ledger,
-    risk,
-    risk_models,
     tenants,
 )
 from finbrain.platform.console import pages as shell_pages
-from finbrain.platform.console import risk_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +50,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("jobs", routers=(jobs.router,), kernel=True),
     identity.CAPABILITY,
     journeys.CAPABILITY,
-    Capability(
-        "risk",
-        routers=(risk.scoring, risk.router, risk_models.router),
-        pages=(risk_pages.router,),
-        scopes=("risk:score", "risk:cases", "risk:rules"),
-    ),
+    risk.CAPABILITY,
 )
 
 

@@ -28,11 +28,11 @@ from finbrain.platform.api.middleware import (
     JsonContentTypeMiddleware,
     RequestIdMiddleware,
 )
-from finbrain.platform.api.scoring_lane import ScoringLane
 from finbrain.platform.capabilities import api_routers
 from finbrain.platform.ledger import checkpoint_due_logs
 from finbrain.platform.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from finbrain.platform.risk import RiskHub
+from finbrain.platform.risk.lane import ScoringLane
+from finbrain.platform.risk.service import RiskHub
 from finbrain.platform.store.database import Database
 from finbrain.platform.workers.jobs import fail_interrupted
 

@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
 from finbrain.platform import decisions
-from finbrain.platform import risk as service
 from finbrain.platform.console.common import (
     ULID,
     error_text,
@@ -25,6 +24,7 @@ from finbrain.platform.console.common import (
     take_flash,
 )
 from finbrain.platform.console.pages import _db, language, render
+from finbrain.platform.risk import service
 from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
 from finbrain.risk.features import extended_feature_spec

@@ -3,19 +3,16 @@ them, and work alerts and cases."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from finbrain.core.decision import Decision
-from finbrain.core.errors import PermissionDeniedError, ValidationError
+from finbrain.core.errors import PermissionDeniedError
 from finbrain.platform import decisions, tenancy
-from finbrain.platform import risk as service
 from finbrain.platform.api import deps
 from finbrain.platform.api.deps import Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
@@ -29,10 +26,33 @@ from finbrain.platform.api.unit_of_work import (
 )
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.ratelimit import MemoryRateLimiter
+from finbrain.platform.risk import service
+from finbrain.platform.risk.schemas import (
+    AlertOut,
+    AlertPage,
+    AnswerOut,
+    AssignIn,
+    BacktestIn,
+    BatchIn,
+    BatchOut,
+    CaseDetail,
+    CaseOut,
+    CasePage,
+    CloseIn,
+    CommentIn,
+    EventIn,
+    EventPage,
+    EventRowOut,
+    LabelsIn,
+    LabelsOut,
+    NoteOut,
+    RuleSetOut,
+    RulesIn,
+)
 from finbrain.platform.scopes import grants
 from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
-from finbrain.risk.events import Event, parse_event
+from finbrain.risk.events import Event
 
 router = APIRouter(
     prefix="/v1/risk", tags=["risk"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
@@ -49,62 +69,6 @@ Investigator = Annotated[Principal, Depends(require("risk:cases"))]
 RuleAuthor = Annotated[Principal, Depends(require("risk:rules"))]
 Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 Text = Annotated[str, Field(min_length=1, max_length=128)]
-
-
-class EventIn(BaseModel):
-    """A card payment or an account transfer. Amounts are decimal strings (never floats)."""
-
-    model_config = ConfigDict(extra="forbid")
-    event_id: Text
-    kind: Literal["card", "transfer"]
-    occurred_at: str = Field(
-        min_length=1,
-        max_length=64,
-        description="ISO 8601 with a UTC offset, e.g. 2026-11-28T10:00:00Z",
-    )
-    amount: str = Field(min_length=1, max_length=32, description='decimal string, e.g. "125.50"')
-    currency: str = Field(min_length=3, max_length=3)
-    customer_id: Text
-    card_id: Text | None = None
-    account_id: Text | None = None
-    counterparty_account: Text | None = None
-    merchant_id: Text | None = None
-    terminal_id: Text | None = None
-    mcc: str | None = Field(default=None, min_length=1, max_length=8)
-    device_id: Text | None = None
-    ip: str | None = Field(default=None, min_length=1, max_length=64)
-    channel: Literal["pos", "ecom", "atm", "mobile", "branch", "online"] | None = None
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-
-    def event(self, prefix: str = "") -> Event:
-        try:
-            return parse_event(self.model_dump(exclude_none=True))
-        except ValidationError as exc:
-            raise ValidationError(
-                exc.detail,
-                field=f"{prefix}{exc.field}",
-                rule=exc.rule,
-                **{k: v for k, v in exc.params.items() if k not in ("field", "rule")},
-            ) from None
-
-
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    events: list[EventIn] = Field(min_length=1, max_length=1000)
-
-
-class AnswerOut(BaseModel):
-    event_id: str
-    duplicate: bool = Field(
-        description="True when this event id was already scored: the "
-        "stored decision is returned and nothing is counted again."
-    )
-    case_id: str | None
-    decision: Decision
-
-
-class BatchOut(BaseModel):
-    items: list[AnswerOut]
 
 
 def answers_out(answers: list[service.Answer]) -> list[AnswerOut]:
@@ -200,21 +164,6 @@ async def score_batch(body: BatchIn, request: Request, principal: FastScorer) ->
     return BatchOut(items=answers_out(await _decide(request, principal, events)))
 
 
-class EventRowOut(BaseModel):
-    seq: int
-    event_id: str
-    occurred_at: datetime
-    outcome: str
-    score: float
-    decision_id: str
-    body: dict[str, Any]
-
-
-class EventPage(BaseModel):
-    items: list[EventRowOut]
-    next_before: int | None
-
-
 @router.get("/events", response_model=EventPage)
 def recent_events(
     session: Session,
@@ -251,21 +200,6 @@ def recent_events(
     )
 
 
-class LabelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    event_id: Text
-    is_fraud: bool
-
-
-class LabelsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    labels: list[LabelIn] = Field(min_length=1, max_length=10_000)
-
-
-class LabelsOut(BaseModel):
-    stored: int
-
-
 @router.post("/labels", response_model=LabelsOut)
 def feed_labels(
     body: LabelsIn, request: Request, session: Session, principal: Investigator
@@ -279,19 +213,6 @@ def feed_labels(
     tenant = _hub(request).tenant(principal.tenant_id)
     after_commit(session, lambda: tenant.label(labels))
     return LabelsOut(stored=len(labels))
-
-
-# -- rules ------------------------------------------------------------------------------------
-class RuleSetOut(BaseModel):
-    version: int
-    digest: str
-    published_at: datetime | None
-    body: dict[str, Any]
-
-
-class RulesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] = Field(min_length=1, max_length=500)
 
 
 @router.get("/rules", response_model=RuleSetOut)
@@ -315,70 +236,11 @@ def publish_rules(
     )
 
 
-class BacktestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] = Field(min_length=1, max_length=500)
-    limit: int = Field(
-        default=100_000, ge=1, le=1_000_000, description="the newest scored events to replay"
-    )
-
-
 @router.post("/rules/backtest", response_model=dict[str, Any])
 def backtest_rules(body: BacktestIn, session: Session, _principal: RuleAuthor) -> dict[str, Any]:
     """Replay a candidate rule set over the tenant's scored history (features as they were at
     decision time) against the labels: hits, hit rate, precision, alert volume per rule."""
     return service.backtest(session, body.rules, body.limit)
-
-
-# -- alerts and cases -------------------------------------------------------------------------
-class CaseOut(BaseModel):
-    id: str
-    entity_type: str
-    entity_id: str
-    status: str
-    assignee: str | None
-    disposition: str | None
-    alert_count: int
-    max_score: float
-    opened_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-
-
-class CasePage(BaseModel):
-    items: list[CaseOut]
-    next_cursor: str | None
-
-
-class AlertOut(BaseModel):
-    id: str
-    case_id: str
-    event_id: str
-    action: str
-    score: float
-    rules: list[str]
-    created_at: datetime
-    event: dict[str, Any] | None = None
-    features: dict[str, Any] | None = None
-    decision: Decision | None = None
-
-
-class NoteOut(BaseModel):
-    id: str
-    author: str
-    kind: str
-    body: str
-    created_at: datetime
-
-
-class CaseDetail(CaseOut):
-    alerts: list[AlertOut]
-    notes: list[NoteOut]
-
-
-class AlertPage(BaseModel):
-    items: list[AlertOut]
-    next_cursor: str | None
 
 
 def _case(row: RiskCase) -> CaseOut:
@@ -469,22 +331,6 @@ def get_case(case_id: Id, session: Session, _principal: Investigator) -> CaseDet
             for n in notes
         ],
     )
-
-
-class AssignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    assignee: str = Field(min_length=1, max_length=128)
-
-
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    body: str = Field(min_length=1, max_length=4000)
-
-
-class CloseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    disposition: Literal["fraud", "not_fraud"]
-    note: str = Field(min_length=1, max_length=4000)
 
 
 @router.post("/cases/{case_id}/assign", response_model=CaseOut)

@@ -26,9 +26,10 @@ from finbrain.core.errors import FinbrainError, PermissionDeniedError
 from finbrain.platform import tenancy
 from finbrain.platform.api import problems
 from finbrain.platform.api.middleware import replay_body
-from finbrain.platform.api.routes.risk import AnswerOut, EventIn, answers_out
 from finbrain.platform.api.unit_of_work import bearer_of
 from finbrain.platform.ratelimit import MemoryRateLimiter
+from finbrain.platform.risk.routes import answers_out
+from finbrain.platform.risk.schemas import AnswerOut, EventIn
 from finbrain.platform.scopes import grants
 
 PATH = "/v1/risk/events"
