@@ -194,9 +194,7 @@ def review(
     request_id: str | None = None,
 ) -> tuple[CardApplication, Decision]:
     """A person decides a referred application (PIPL art. 24); the decision is on the ledger."""
-    row = session.get(CardApplication, application_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise NotFoundError(kind="application")
+    row = get(session, tenant_id, application_id)
     if row.review_status != "pending":
         raise ConflictError(field="status", rule="pending_review_only")
     if outcome == "approve":
@@ -241,3 +239,45 @@ def review(
     row.reviewed_at = utcnow()
     session.flush()
     return row, recorded
+
+
+# -- what the API and the console read -------------------------------------------------------
+def get(session: Session, tenant_id: str, application_id: str) -> CardApplication:
+    """One of the tenant's applications, or ``NotFoundError``."""
+    row = session.get(CardApplication, application_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFoundError(kind="application")
+    return row
+
+
+def page(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    status: str | None = None,
+    review_status: str | None = None,
+) -> tuple[list[CardApplication], str | None]:
+    """Newest first, keyset by id: up to ``limit`` rows and the cursor of the next page."""
+    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(limit + 1)
+    if cursor:
+        query = query.where(CardApplication.id < cursor)
+    if status:
+        query = query.where(CardApplication.status == status)
+    if review_status:
+        query = query.where(CardApplication.review_status == review_status)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if more and rows else None
+
+
+def queue(session: Session, limit: int = 100) -> list[CardApplication]:
+    """The referral queue: applications waiting for a person, oldest first."""
+    query = (
+        select(CardApplication)
+        .where(CardApplication.review_status == "pending")
+        .order_by(CardApplication.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import message
@@ -64,18 +63,13 @@ def applications_page(
     assert principal.tenant_id
     status = status if status in STATUSES else None
     cursor = cursor if cursor and ULID.match(cursor) else None
-    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(51)
-    if status:
-        query = query.where(CardApplication.status == status)
-    if cursor:
-        query = query.where(CardApplication.id < cursor)
     with database(request).tenant(principal.tenant_id, write=False) as session:
-        rows = list(session.scalars(query))
-        items = [_row_view(r) for r in rows[:50]]
+        rows, next_cursor = journey.page(session, limit=50, cursor=cursor, status=status)
+        items = [_row_view(r) for r in rows]
     more_url = None
-    if len(rows) > 50:
+    if next_cursor:
         params = {"status": status} if status else {}
-        more_url = "/console/applications?" + urlencode({**params, "cursor": rows[49].id})
+        more_url = "/console/applications?" + urlencode({**params, "cursor": next_cursor})
     return render(
         request,
         "applications.html",
@@ -97,14 +91,17 @@ def application_page(request: Request, application_id: str) -> Response:
     assert principal.tenant_id
     if not ULID.match(application_id):
         return not_found(request, principal, tenant_name)
-    with database(request).tenant(principal.tenant_id, write=False) as session:
-        row = session.get(CardApplication, application_id)
-        if row is None or row.tenant_id != principal.tenant_id:
-            return not_found(request, principal, tenant_name)
-        view = _row_view(row)
-        steps = [decisions.get(session, d) for d in row.step_decisions]
-        final = decisions.get(session, row.decision_id)
-        review = decisions.get(session, row.review_decision_id) if row.review_decision_id else None
+    try:
+        with database(request).tenant(principal.tenant_id, write=False) as session:
+            row = journey.get(session, principal.tenant_id, application_id)
+            view = _row_view(row)
+            steps = [decisions.get(session, d) for d in row.step_decisions]
+            final = decisions.get(session, row.decision_id)
+            review = (
+                decisions.get(session, row.review_decision_id) if row.review_decision_id else None
+            )
+    except NotFoundError:
+        return not_found(request, principal, tenant_name)
     return render(
         request,
         "application.html",
@@ -120,14 +117,8 @@ def application_page(request: Request, application_id: str) -> Response:
 # -- the referral queue -----------------------------------------------------------------------
 def _queue(request: Request, tenant_id: str) -> list[dict[str, Any]]:
     with database(request).tenant(tenant_id, write=False) as session:
-        rows = session.scalars(
-            select(CardApplication)
-            .where(CardApplication.review_status == "pending")
-            .order_by(CardApplication.id)  # oldest first: a queue
-            .limit(100)
-        ).all()
         out = []
-        for row in rows:
+        for row in journey.queue(session):  # oldest first
             view = _row_view(row)
             view["decision"] = decisions.get(session, row.decision_id)
             out.append(view)
@@ -187,9 +178,7 @@ def referral_review(
         if outcome not in ("approve", "decline"):
             raise ValidationError(field="outcome", rule="one_of_approve_decline")
         with database(request).tenant(principal.tenant_id) as session:
-            row = session.get(CardApplication, application_id)
-            if row is None or row.tenant_id != principal.tenant_id:
-                raise NotFoundError(kind="application")
+            row = journey.get(session, principal.tenant_id, application_id)
             reference = row.reference
             limit = None
             if outcome == "approve":

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy import select
 
 from finbrain.core.decision import Decision
-from finbrain.core.errors import NotFoundError
 from finbrain.core.money import Money
 from finbrain.platform import decisions
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
@@ -116,33 +114,16 @@ def list_applications(
     review_status: Annotated[Literal["pending", "approved", "declined"] | None, Query()] = None,
 ) -> ApplicationPage:
     """Newest first; ``review_status=pending`` is the referral queue."""
-    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(CardApplication.id < cursor)
-    if status_:
-        query = query.where(CardApplication.status == status_)
-    if review_status:
-        query = query.where(CardApplication.review_status == review_status)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ApplicationPage(
-        items=[_out(session, row) for row in rows],
-        next_cursor=rows[-1].id if more and rows else None,
+    rows, next_cursor = journey.page(
+        session, limit=limit, cursor=cursor, status=status_, review_status=review_status
     )
-
-
-def _row(session: Any, application_id: str, tenant_id: str) -> CardApplication:
-    row: CardApplication | None = session.get(CardApplication, application_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise NotFoundError(kind="application")
-    return row
+    return ApplicationPage(items=[_out(session, row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/{application_id}", response_model=ApplicationOut)
 def get_application(application_id: Id, session: Session, principal: Reviewer) -> ApplicationOut:
     assert principal.tenant_id
-    return _out(session, _row(session, application_id, principal.tenant_id))
+    return _out(session, journey.get(session, principal.tenant_id, application_id))
 
 
 @router.post("/{application_id}/review", response_model=ApplicationOut)
