@@ -16,7 +16,6 @@ from finbrain.platform.console.common import guard, not_found
 from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.credit import service as credit
 from finbrain.platform.scopes import grants
-from finbrain.platform.store.models import ModelVersion
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -164,8 +163,7 @@ def model_report(request: Request, model_id: str) -> Response:
         return signed
     principal, tenant_name = signed
     with database(request).tenant(principal.tenant_id or "", write=False) as session:
-        row = session.get(ModelVersion, model_id)
-        report = row.report if row is not None and row.tenant_id == principal.tenant_id else None
+        report = credit.model_report(session, principal.tenant_id or "", model_id)
     if not report:
         return not_found(request, principal, tenant_name)
     # The report is our own template output (autoescaped); it runs no script.

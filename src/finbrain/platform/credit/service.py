@@ -214,6 +214,12 @@ def register_gbm(
     )
 
 
+def model_report(session: Session, tenant_id: str, model_id: str) -> str | None:
+    """The development report stored with one of the tenant's model versions, if it has one."""
+    row = session.get(ModelVersion, model_id)
+    return row.report if row is not None and row.tenant_id == tenant_id else None
+
+
 def register_scorecard(
     session: Session,
     tenant_id: str,
