@@ -21,13 +21,12 @@ __all__ = ["CAPABILITY", "RiskHub"]
 
 
 def capability() -> Capability:
-    from finbrain.platform.api.routes import risk_models
     from finbrain.platform.capabilities import Capability
     from finbrain.platform.risk import pages, routes
 
     return Capability(
         "risk",
-        routers=(routes.scoring, routes.router, risk_models.router),
+        routers=(routes.scoring, routes.router, routes.model_versions),
         pages=(pages.router,),
         scopes=("risk:score", "risk:cases", "risk:rules"),
     )

@@ -10,13 +10,7 @@ from sqlalchemy.orm import Session
 
 from finbrain.core.decision import Decision, utcnow
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
-from finbrain.platform.store.models import (
-    RiskAlert,
-    RiskCase,
-    RiskCaseNote,
-    RiskEvent,
-    RiskLabel,
-)
+from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote, RiskEvent, RiskLabel
 from finbrain.risk.engine import Assessment
 from finbrain.risk.events import Event
 

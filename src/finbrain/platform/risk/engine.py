@@ -17,10 +17,8 @@ from finbrain.core.settings import Settings
 from finbrain.platform import registry
 from finbrain.platform.risk import snapshots
 from finbrain.platform.risk.rules import default_rules
+from finbrain.platform.risk.tables import RiskRuleSet
 from finbrain.platform.store.database import Database
-from finbrain.platform.store.models import (
-    RiskRuleSet,
-)
 from finbrain.risk.engine import Model, RiskEngine
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet

@@ -20,10 +20,8 @@ from finbrain.core.errors import ConflictError, FinbrainError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions
 from finbrain.platform.risk.cases import open_alert
+from finbrain.platform.risk.tables import RiskEvent
 from finbrain.platform.store.bulk import BulkInsert
-from finbrain.platform.store.models import (
-    RiskEvent,
-)
 from finbrain.risk.engine import Assessment, RiskEngine
 from finbrain.risk.events import Event, parse_event
 

@@ -25,7 +25,7 @@ from finbrain.platform.console.common import (
 )
 from finbrain.platform.console.pages import _db, language, render
 from finbrain.platform.risk import service
-from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
+from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.tenancy import Principal
 from finbrain.risk.features import extended_feature_spec
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from finbrain.core.errors import PermissionDeniedError
-from finbrain.platform import decisions, tenancy
+from finbrain.core.errors import NotFoundError, PermissionDeniedError
+from finbrain.platform import decisions, registry, tenancy
 from finbrain.platform.api import deps
-from finbrain.platform.api.deps import Session, require
+from finbrain.platform.api.deps import IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.routes.jobs import JobOut
 from finbrain.platform.api.unit_of_work import (
     ReadOnlyUnitOfWorkRoute,
     UnitOfWorkRoute,
@@ -24,6 +25,7 @@ from finbrain.platform.api.unit_of_work import (
     bearer,
     database,
 )
+from finbrain.platform.credit.schemas import ModelOut
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.ratelimit import MemoryRateLimiter
 from finbrain.platform.risk import service
@@ -48,10 +50,13 @@ from finbrain.platform.risk.schemas import (
     NoteOut,
     RuleSetOut,
     RulesIn,
+    TrainIn,
 )
+from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
 from finbrain.platform.scopes import grants
-from finbrain.platform.store.models import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
+from finbrain.platform.store.models import ModelVersion
 from finbrain.platform.tenancy import Principal
+from finbrain.platform.workers import jobs
 from finbrain.risk.events import Event
 
 router = APIRouter(
@@ -62,6 +67,16 @@ scoring = APIRouter(
     prefix="/v1/risk",
     tags=["risk"],
     route_class=ReadOnlyUnitOfWorkRoute,
+    responses=PROBLEM_RESPONSES,
+)
+# Risk model versions: train one on the tenant's own log and labels, list them, make one the
+# champion (live in the engine without a restart). The champion scores every event; the newest
+# other version, if any, is the challenger: it scores the same events in shadow (its score is
+# kept with each event, never decides), so the two can be compared before a promotion.
+model_versions = APIRouter(
+    prefix="/v1/risk/models",
+    tags=["risk"],
+    route_class=UnitOfWorkRoute,
     responses=PROBLEM_RESPONSES,
 )
 Scorer = Annotated[Principal, Depends(require("risk:score"))]
@@ -358,3 +373,53 @@ def close_case(
     tenant = _hub(request).tenant(principal.tenant_id)
     after_commit(session, lambda: tenant.label(labels))
     return _case(case)
+
+
+@model_versions.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+def train(
+    body: TrainIn,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: Session,
+    principal: RuleAuthor,
+    _key: IdempotencyKey,
+) -> JobOut:
+    """Train a model on the tenant's logged events and their labels (case dispositions and
+    ``POST /v1/risk/labels``), with features from the same declarations the engine computes;
+    poll the job for the new version and its held-out AP and AUC."""
+    assert principal.tenant_id
+    job = jobs.create(session, principal.tenant_id, "risk.train", body.model_dump())
+    work = service.training_work(request.app.state.db, principal.tenant_id, request.app.state.risk)
+    # Runs after the response, i.e. after this request's transaction has committed the job.
+    background.add_task(jobs.run, request.app.state.db, principal.tenant_id, job.id, work)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobOut.model_validate(job, from_attributes=True)
+
+
+@model_versions.get("", response_model=list[ModelOut])
+def models(session: Session, _principal: RuleAuthor) -> list[ModelOut]:
+    """Every risk model version, newest first, with its measured metrics."""
+    return [
+        ModelOut.model_validate(m, from_attributes=True) for m in registry.versions(session, "risk")
+    ]
+
+
+@model_versions.post("/{model_id}/promote", response_model=ModelOut)
+def promote(
+    model_id: Id,
+    request: Request,
+    session: Session,
+    principal: RuleAuthor,
+    _key: IdempotencyKey,
+) -> ModelOut:
+    """Make this version the champion; the engine picks it up once the change is committed."""
+    assert principal.tenant_id
+    found = session.get(ModelVersion, model_id)
+    if found is None or found.tenant_id != principal.tenant_id or found.capability != "risk":
+        raise NotFoundError(kind="model")
+    row = registry.promote(session, model_id)
+    # The writer thread rebuilds the engine (snapshot + log) with the new champion.
+    tenant = request.app.state.risk.tenant(principal.tenant_id)
+    after_commit(session, tenant.rebuild)
+    return ModelOut.model_validate(row, from_attributes=True)

@@ -13,11 +13,7 @@ from sqlalchemy.orm import Session
 
 from finbrain.core.decision import utcnow
 from finbrain.core.errors import ValidationError
-from finbrain.platform.store.models import (
-    RiskEvent,
-    RiskLabel,
-    RiskRuleSet,
-)
+from finbrain.platform.risk.tables import RiskEvent, RiskLabel, RiskRuleSet
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.rules import RuleSet
 

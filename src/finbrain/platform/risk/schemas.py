@@ -193,3 +193,18 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: Literal["fraud", "not_fraud"]
     note: str = Field(min_length=1, max_length=4000)
+
+
+class TrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, description="the version's name")
+    events: int = Field(
+        default=200_000, ge=1_000, le=2_000_000, description="newest logged events to learn from"
+    )
+    holdout: float = Field(
+        default=0.2, ge=0.05, le=0.5, description="the newest share kept out to measure AP and AUC"
+    )
+    promote: bool = Field(
+        default=False,
+        description="make it the champion at once (else it scores in shadow as the challenger)",
+    )

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from finbrain.core.memory import collector_paused
 from finbrain.core.settings import Settings
+from finbrain.platform.risk.tables import RiskEvent, RiskLabel, RiskSnapshot
 from finbrain.platform.store.database import Database
-from finbrain.platform.store.models import RiskEvent, RiskLabel, RiskSnapshot
 from finbrain.risk.events import Event, parse_event
 from finbrain.risk.features import extended_feature_set
 from finbrain.risk.windows import OnlineWindows

@@ -11,11 +11,8 @@ from sqlalchemy.orm import Session
 
 from finbrain.core.errors import ValidationError
 from finbrain.platform import registry
+from finbrain.platform.risk.tables import RiskEvent, RiskLabel
 from finbrain.platform.store.database import Database
-from finbrain.platform.store.models import (
-    RiskEvent,
-    RiskLabel,
-)
 from finbrain.risk.events import Event
 from finbrain.risk.features import extended_feature_set
 

@@ -51,10 +51,8 @@ from finbrain.platform.risk import engine as loading
 from finbrain.platform.risk import log as event_log
 from finbrain.platform.risk import snapshots
 from finbrain.platform.risk.log import Answer, _answer, _fail, _named, _refuse, _settle, _Work
+from finbrain.platform.risk.tables import RiskRuleSet
 from finbrain.platform.store.database import Database
-from finbrain.platform.store.models import (
-    RiskRuleSet,
-)
 from finbrain.risk.engine import RiskEngine
 from finbrain.risk.events import Event
 from finbrain.risk.rules import RuleSet

@@ -7,70 +7,27 @@ rule inside the database, so a query that forgot its filter still sees one tenan
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from finbrain.core.decision import new_id, utcnow
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out, on every backend (SQLite keeps no zone of its own)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: finbrain stores timezone-aware UTC only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UtcDateTime(),
-        dict[str, Any]: JSON,
-    }
-
-
-class TenantOwned:
-    """Marker mixin: rows that belong to one tenant and must never be seen by another."""
-
-    # Declared here so the automatic tenant filter (a lambda over this mixin) can be analysed;
-    # each table re-declares it with its own foreign key and index.
-    tenant_id: Mapped[str] = mapped_column(String(26))
+from finbrain.platform.store.base import NAMING as NAMING
+from finbrain.platform.store.base import Base as Base
+from finbrain.platform.store.base import TenantOwned as TenantOwned
+from finbrain.platform.store.base import UtcDateTime as UtcDateTime
 
 
 class Tenant(Base):
@@ -311,118 +268,12 @@ class ScreenedCustomer(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# -- real-time risk monitoring (风险监控) ---------------------------------------------------
-class RiskEvent(TenantOwned, Base):
-    """The append-only event log: the engine's state is a snapshot plus a replay of this table.
-
-    ``event_id`` is unique per tenant, so a retried or replayed event is answered, never counted
-    twice; ``seq`` is the order the engine applied events in.
-    """
-
-    __tablename__ = "risk_events"
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
-    event_id: Mapped[str] = mapped_column(String(128))
-    occurred_at: Mapped[datetime] = mapped_column()
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    decision_id: Mapped[str] = mapped_column(String(26))
-    outcome: Mapped[str] = mapped_column(String(16))
-    score: Mapped[float] = mapped_column(Float)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        Index("ix_risk_events_event_id", "tenant_id", "event_id", unique=True),
-        Index("ix_risk_events_tenant_seq", "tenant_id", "seq"),
-    )
-
-
-class RiskLabel(TenantOwned, Base):
-    """Fraud / not-fraud labels, from case dispositions or the bank's chargeback feed."""
-
-    __tablename__ = "risk_labels"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    is_fraud: Mapped[bool] = mapped_column()
-    source: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RiskSnapshot(TenantOwned, Base):
-    """The engine's window state after event ``seq``: restart = latest snapshot + replay."""
-
-    __tablename__ = "risk_snapshots"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    features_digest: Mapped[str] = mapped_column(String(64))
-    state: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RiskRuleSet(TenantOwned, Base):
-    """A published version of a tenant's rules; the newest is live (hot-reloaded)."""
-
-    __tablename__ = "risk_rule_sets"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    digest: Mapped[str] = mapped_column(String(64))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RiskCase(TenantOwned, Base):
-    """Alerts on one customer or card grouped for an investigator."""
-
-    __tablename__ = "risk_cases"
-    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
-    entity_type: Mapped[str] = mapped_column(String(16))
-    entity_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
-    assignee: Mapped[str | None] = mapped_column(String(128))
-    disposition: Mapped[str | None] = mapped_column(String(16))  # fraud | not_fraud
-    alert_count: Mapped[int] = mapped_column(Integer, default=0)
-    max_score: Mapped[float] = mapped_column(Float, default=0.0)
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(default=None)
-
-    __table_args__ = (
-        Index("ix_risk_cases_tenant_status", "tenant_id", "status", "id"),
-        Index("ix_risk_cases_entity", "tenant_id", "entity_type", "entity_id", "status"),
-    )
-
-
-class RiskAlert(TenantOwned, Base):
-    __tablename__ = "risk_alerts"
-    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
-    case_id: Mapped[str] = mapped_column(String(26))
-    event_id: Mapped[str] = mapped_column(String(128))
-    decision_id: Mapped[str] = mapped_column(String(26))
-    action: Mapped[str] = mapped_column(String(16))
-    score: Mapped[float] = mapped_column(Float)
-    rules: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        Index("ix_risk_alerts_tenant_id_id", "tenant_id", "id"),
-        Index("ix_risk_alerts_case", "tenant_id", "case_id"),
-    )
-
-
-class RiskCaseNote(TenantOwned, Base):
-    """The case's history: comments, assignments and the closing disposition."""
-
-    __tablename__ = "risk_case_notes"
-    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
-    case_id: Mapped[str] = mapped_column(String(26))
-    author: Mapped[str] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(16))  # comment | assign | close
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (Index("ix_risk_case_notes_case", "tenant_id", "case_id", "created_at"),)
+# -- capabilities' tables: defined beside their capability, imported here so Base.metadata sees
+# them and ``from finbrain.platform.store.models import RiskEvent`` keeps working.
+from finbrain.platform.risk.tables import RiskAlert as RiskAlert  # noqa: E402
+from finbrain.platform.risk.tables import RiskCase as RiskCase  # noqa: E402
+from finbrain.platform.risk.tables import RiskCaseNote as RiskCaseNote  # noqa: E402
+from finbrain.platform.risk.tables import RiskEvent as RiskEvent  # noqa: E402
+from finbrain.platform.risk.tables import RiskLabel as RiskLabel  # noqa: E402
+from finbrain.platform.risk.tables import RiskRuleSet as RiskRuleSet  # noqa: E402
+from finbrain.platform.risk.tables import RiskSnapshot as RiskSnapshot  # noqa: E402
