@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from finbrain.platform import credit, identity, journeys, risk
+from finbrain.platform import credit, decisions, identity, journeys, risk
 from finbrain.platform.api.routes import (
-    decisions,
     health,
     jobs,
     keys,
@@ -44,7 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         scopes=("admin",),
         kernel=True,
     ),
-    Capability("decisions", routers=(decisions.router,), scopes=("decisions:read",)),
+    decisions.CAPABILITY,
     Capability("ledger", routers=(ledger.router,), scopes=("ledger:read", "ledger:witness")),
     credit.CAPABILITY,
     Capability("jobs", routers=(jobs.router,), kernel=True),

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from finbrain.core.decision import Decision
-from finbrain.platform import decisions
 from finbrain.platform.api.deps import Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.schemas import DecisionPage
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.decisions import service as decisions
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.tenancy import Principal
 
