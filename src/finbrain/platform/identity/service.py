@@ -28,7 +28,7 @@ from finbrain.datasets.bundle import source_digest
 from finbrain.identity import lists, screening
 from finbrain.identity.screening import Hit, SanctionsIndex, ScreeningResult
 from finbrain.platform import decisions
-from finbrain.platform.store.models import ScreenedCustomer
+from finbrain.platform.identity.tables import ScreenedCustomer
 
 log = logging.getLogger(__name__)
 LIST_IDS = ("ofac_sdn", "uk_fcdo", "un")

@@ -51,7 +51,7 @@ from finbrain.platform.journeys.steps import (
     screening_step,
     step_decision,
 )
-from finbrain.platform.store.models import CardApplication
+from finbrain.platform.journeys.tables import CardApplication
 
 __all__ = ["Applicant", "Application", "Result", "apply", "review"]
 

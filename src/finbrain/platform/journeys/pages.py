@@ -25,7 +25,7 @@ from finbrain.platform.console.common import (
 )
 from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.journeys import card_application as journey
-from finbrain.platform.store.models import CardApplication
+from finbrain.platform.journeys.tables import CardApplication
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(prefix="/console", include_in_schema=False)

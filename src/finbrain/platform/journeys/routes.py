@@ -19,8 +19,8 @@ from finbrain.platform.journeys.schemas import (
     ApplicationPage,
     ReviewIn,
 )
+from finbrain.platform.journeys.tables import CardApplication
 from finbrain.platform.pagination import CURSOR_PATTERN
-from finbrain.platform.store.models import CardApplication
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(

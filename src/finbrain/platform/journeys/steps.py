@@ -26,7 +26,7 @@ from finbrain.identity.screening import ScreeningResult
 from finbrain.platform import registry
 from finbrain.platform.credit import service as credit
 from finbrain.platform.identity.service import screening_reasons
-from finbrain.platform.store.models import CardApplication
+from finbrain.platform.journeys.tables import CardApplication
 
 Outcome = Literal["approve", "refer", "decline"]
 SEVERITY = {"approve": 0, "refer": 1, "decline": 2}

@@ -211,65 +211,10 @@ class Job(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# -- identity and the online card application (信用卡线上开卡) --------------------------------
-class CardApplication(TenantOwned, Base):
-    """One online credit-card application: the automated outcome, the human review, the trail.
-
-    Identity numbers, phones and devices are kept only as keyed hashes (HMAC with a tenant key),
-    enough to find the same person or device across applications, never to read them back.
-    """
-
-    __tablename__ = "card_applications"
-    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
-    reference: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))  # approved | referred | declined
-    outcome: Mapped[str] = mapped_column(String(16))  # the automated outcome, never rewritten
-    limit_minor: Mapped[int | None] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    thin_file: Mapped[bool] = mapped_column(default=False)
-    decision_id: Mapped[str] = mapped_column(String(26))
-    step_decisions: Mapped[list[str]] = mapped_column(JSON)
-    id_hash: Mapped[str] = mapped_column(String(64))
-    phone_hash: Mapped[str] = mapped_column(String(64))
-    device_hash: Mapped[str | None] = mapped_column(String(64))
-    applicant: Mapped[dict[str, Any]] = mapped_column(JSON)  # masked facts for the reviewer
-    review_status: Mapped[str | None] = mapped_column(String(16))  # pending | approved | declined
-    reviewer: Mapped[str | None] = mapped_column(String(128))
-    review_note: Mapped[str | None] = mapped_column(Text)
-    review_decision_id: Mapped[str | None] = mapped_column(String(26))
-    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        Index("ix_card_applications_tenant_id_id", "tenant_id", "id"),
-        Index("ix_card_applications_reference", "tenant_id", "reference", unique=True),
-        Index("ix_card_applications_id_hash", "tenant_id", "id_hash", "created_at"),
-        Index("ix_card_applications_phone_hash", "tenant_id", "phone_hash", "created_at"),
-        Index("ix_card_applications_device_hash", "tenant_id", "device_hash", "created_at"),
-        Index("ix_card_applications_review", "tenant_id", "review_status", "id"),
-    )
-
-
-class ScreenedCustomer(TenantOwned, Base):
-    """A customer the bank screens: kept so that a new list version re-screens them."""
-
-    __tablename__ = "screened_customers"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    name: Mapped[str] = mapped_column(String(500))
-    kind: Mapped[str] = mapped_column(String(16))
-    birth_date: Mapped[str | None] = mapped_column(String(10))
-    nationality: Mapped[str | None] = mapped_column(String(64))
-    list_version: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(32))
-    best_score: Mapped[float] = mapped_column(Float)
-    hits: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 # -- capabilities' tables: defined beside their capability, imported here so Base.metadata sees
 # them and ``from finbrain.platform.store.models import RiskEvent`` keeps working.
+from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
+from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402
 from finbrain.platform.risk.tables import RiskAlert as RiskAlert  # noqa: E402
 from finbrain.platform.risk.tables import RiskCase as RiskCase  # noqa: E402
 from finbrain.platform.risk.tables import RiskCaseNote as RiskCaseNote  # noqa: E402
