@@ -26,7 +26,7 @@ from finbrain.core.canonical import canonical_json
 from finbrain.core.settings import Settings
 from finbrain.platform import tenancy
 from finbrain.platform.ledger import TenantLedger
-from finbrain.platform.ledger_audit import audit
+from finbrain.platform.ledger.audit import audit
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.migrate import upgrade
 

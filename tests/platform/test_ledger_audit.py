@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from finbrain.ledger.hashing import leaf_hash
 from finbrain.ledger.note import Note, Signer
 from finbrain.platform.ledger import checkpoint_due_logs, origin_of
-from finbrain.platform.ledger_audit import audit
+from finbrain.platform.ledger.audit import audit
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
     DecisionRow,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from finbrain.platform.ledger_audit import audit
+from finbrain.platform.ledger.audit import audit
 from finbrain.platform.store.models import DecisionRow
 from tests.conftest import Platform
 from tests.platform.helpers import kill_mid_write

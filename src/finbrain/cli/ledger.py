@@ -27,7 +27,7 @@ def verify(
 ) -> None:
     """Audit a whole log: every hash, every checkpoint; name the first entry that breaks."""
     from finbrain.ledger.note import Verifier
-    from finbrain.platform.ledger_audit import audit
+    from finbrain.platform.ledger.audit import audit
     from finbrain.platform.store.database import Database
 
     db = Database(get_settings())

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from finbrain.platform import credit, decisions, identity, journeys, risk
+from finbrain.platform import credit, decisions, identity, journeys, ledger, risk
 from finbrain.platform.api.routes import (
     health,
     jobs,
     keys,
-    ledger,
     tenants,
 )
 from finbrain.platform.console import pages as shell_pages
@@ -44,7 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         kernel=True,
     ),
     decisions.CAPABILITY,
-    Capability("ledger", routers=(ledger.router,), scopes=("ledger:read", "ledger:witness")),
+    ledger.CAPABILITY,
     credit.CAPABILITY,
     Capability("jobs", routers=(jobs.router,), kernel=True),
     identity.CAPABILITY,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -27,10 +27,16 @@ from sqlalchemy.orm import Session
 from finbrain.core.decision import Receipt, utcnow
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.settings import Settings
-from finbrain.ledger.hashing import EMPTY_ROOT, HASH_SIZE
+from finbrain.ledger.hashing import EMPTY_ROOT
 from finbrain.ledger.note import Checkpoint, Note, NoteError, Signer, Verifier
 from finbrain.ledger.receipt import encode_proof
 from finbrain.ledger.tree import MerkleLog
+from finbrain.platform.ledger.hashes import (
+    DatabaseHashStore,
+    _MemoLog,
+    _Recorder,
+    frontier,
+)
 from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
@@ -90,10 +96,6 @@ def try_lock_head(session: Session, tenant_id: str) -> bool:
     return True
 
 
-class LedgerIntegrityError(RuntimeError):
-    """The stored log is missing a hash it must have: it was tampered with or truncated."""
-
-
 def origin_of(settings: Settings, tenant_id: str) -> str:
     return f"{settings.ledger_origin}/{tenant_id}"
 
@@ -110,109 +112,6 @@ def _derived_signer(secret: str, origin: str, tenant_id: str) -> Signer:
         secret.encode(), b"finbrain-ledger-key-v1:" + tenant_id.encode(), hashlib.sha256
     ).digest()
     return Signer.from_seed(origin, seed)
-
-
-def frontier(size: int) -> list[tuple[int, int]]:
-    """The perfect subtrees along the right edge of a tree of ``size`` leaves (its root is
-    their fold); appending needs exactly these."""
-    out, start = [], 0
-    for level in range(size.bit_length() - 1, -1, -1):
-        if size >> level & 1:
-            out.append((level, start >> level))
-            start += 1 << level
-    return out
-
-
-class _Recorder:
-    """Runs a proof algorithm once to learn which stored hashes it will read."""
-
-    def __init__(self) -> None:
-        self.wanted: set[tuple[int, int]] = set()
-
-    def get(self, level: int, index: int) -> bytes:
-        self.wanted.add((level, index))
-        return b"\x00" * HASH_SIZE
-
-    def put(self, level: int, index: int, value: bytes) -> None:  # pragma: no cover
-        raise AssertionError("read-only")
-
-
-class DatabaseHashStore:
-    """A tenant's stored subtree hashes: leaves from ``ledger_leaves``, the rest from
-    ``ledger_nodes``; reads are batched, writes collected for one bulk insert."""
-
-    def __init__(self, session: Session, tenant_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
-        self.cache: dict[tuple[int, int], bytes] = {}
-        self.new_nodes: list[tuple[int, int, bytes]] = []
-
-    def prefetch(self, coords: Iterable[tuple[int, int]]) -> None:
-        """Load the given hashes in one round trip per 500. Proofs sit on the hot path, so the
-        SQL is written here and sent as is: building it through the expression layer cost more
-        than the database's own work. The tenant filter is explicit (and RLS on PostgreSQL)."""
-        missing = [c for c in coords if c not in self.cache]
-        if not missing:
-            return
-        mark = "%s" if self.session.get_bind().dialect.paramstyle in ("format", "pyformat") else "?"
-        by_level: dict[int, list[int]] = {}
-        for level, index in missing:
-            by_level.setdefault(level, []).append(index)
-        branches: list[str] = []
-        params: list[object] = []
-        for level, indexes in by_level.items():
-            for lo in range(0, len(indexes), 500):
-                chunk = indexes[lo : lo + 500]
-                marks = ", ".join([mark] * len(chunk))
-                if level == 0:
-                    branches.append(
-                        f"SELECT 0, leaf_index, leaf_hash FROM ledger_leaves "  # noqa: S608
-                        f"WHERE tenant_id = {mark} AND leaf_index IN ({marks})"
-                    )
-                    params += [self.tenant_id, *chunk]
-                else:
-                    branches.append(
-                        f"SELECT level, idx, hash FROM ledger_nodes WHERE tenant_id = {mark} "  # noqa: S608
-                        f"AND level = {mark} AND idx IN ({marks})"
-                    )
-                    params += [self.tenant_id, level, *chunk]
-        connection = self.session.connection()
-        # Each branch stays on its primary-key index (an OR or row-value IN would not).
-        for level, index, value in connection.exec_driver_sql(
-            " UNION ALL ".join(branches), tuple(params)
-        ):
-            self.cache[(int(level), int(index))] = bytes(value)
-
-    def get(self, level: int, index: int) -> bytes:
-        if (level, index) not in self.cache:
-            self.prefetch([(level, index)])
-        try:
-            return self.cache[(level, index)]
-        except KeyError:
-            raise LedgerIntegrityError(
-                f"stored hash missing: level {level}, index {index}"
-            ) from None
-
-    def put(self, level: int, index: int, value: bytes) -> None:
-        self.cache[(level, index)] = value
-        if level > 0:
-            self.new_nodes.append((level, index, value))
-
-
-class _MemoLog(MerkleLog):
-    """A log whose partial-subtree hashes are kept: the proofs of a batch of new leaves share
-    the right edge, which would otherwise be hashed again for every proof."""
-
-    def __init__(self, store: DatabaseHashStore, size: int) -> None:
-        super().__init__(store, size)
-        self._memo: dict[tuple[int, int], bytes] = {}
-
-    def subtree_hash(self, start: int, end: int) -> bytes:
-        key = (start, end)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = super().subtree_hash(start, end)
-        return found
 
 
 @dataclass(frozen=True)

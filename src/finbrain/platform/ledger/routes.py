@@ -16,7 +16,7 @@ from finbrain.core.settings import Settings
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
 from finbrain.platform.api.problems import PROBLEM_RESPONSES
 from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
-from finbrain.platform.ledger import TenantLedger, b64
+from finbrain.platform.ledger.service import TenantLedger, b64
 from finbrain.platform.tenancy import Principal
 
 router = APIRouter(

@@ -20,7 +20,7 @@ from finbrain.ledger.note import NoteError, Verifier, open_checkpoint
 from finbrain.ledger.tree import MerkleLog
 from finbrain.ledger.verify import ProofError, verify_consistency
 from finbrain.platform.decisions import to_decision
-from finbrain.platform.ledger import origin_of, tenant_signer
+from finbrain.platform.ledger.service import origin_of, tenant_signer
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.models import (
     DecisionRow,
