@@ -101,6 +101,7 @@ def test_stream_events_are_json_ready_and_time_ordered() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_full_scale_matches_the_published_dataset(real_data: Path) -> None:
     published = load_fraud_handbook(
         columns=["CUSTOMER_ID", "TX_AMOUNT", "TX_FRAUD", "TX_FRAUD_SCENARIO"]

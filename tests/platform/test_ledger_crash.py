@@ -3,6 +3,7 @@ acknowledged decision is present and the whole log verifies."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from finbrain.platform.ledger.audit import audit
@@ -26,6 +27,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_while_appending_loses_nothing_acknowledged(platform: Platform) -> None:
     tenant_id, _ = platform.new_tenant()
     acknowledged = kill_mid_write(platform, tenant_id, WRITER, want=150, seconds=60)

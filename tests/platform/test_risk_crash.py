@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from finbrain.platform.risk import service
@@ -44,6 +45,7 @@ while True:
 """.replace("CUSTOMERS", str(CUSTOMERS))
 
 
+@pytest.mark.slow
 def test_sigkill_while_scoring_loses_nothing_and_counts_nothing_twice(
     platform: Platform, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -361,6 +361,7 @@ def _same(closure_value: Any, value: Any, valid: bool) -> bool:
     ),
     contexts=st.lists(_context, min_size=1, max_size=8),
 )
+@pytest.mark.slow
 def test_closure_and_numpy_backends_agree(
     kind_text: tuple[str, str], contexts: list[dict[str, Any]]
 ) -> None:

@@ -65,6 +65,7 @@ def handbook_slice() -> pd.DataFrame:
     return frame_from_handbook(raw[keep])
 
 
+@pytest.mark.slow
 def test_replay_on_the_handbook_online_equals_sql(handbook_slice: pd.DataFrame) -> None:
     features = default_feature_set()
     online = OnlineWindows(features).compute_frame(handbook_slice)
@@ -194,6 +195,7 @@ def _replay_objects(
     return pd.DataFrame(rows, columns=list(features.names))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_row, min_size=1, max_size=40))
 def test_random_streams_online_equals_sql(rows: list[Any]) -> None:
@@ -526,6 +528,7 @@ EXTRA = FeatureSet(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_row, min_size=1, max_size=40))
 def test_random_streams_every_aggregate_online_equals_sql(rows: list[Any]) -> None:
@@ -545,6 +548,7 @@ _late_row = st.tuples(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("features", [SMALL, EXTRA], ids=["small", "extra"])
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(_late_row, min_size=1, max_size=20))
