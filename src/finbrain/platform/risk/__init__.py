@@ -9,6 +9,7 @@ use, so importing a submodule (the tables, say) loads nothing else.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,48 +33,19 @@ def capability() -> Capability:
     )
 
 
-_SERVICE = frozenset(
-    (
-        "DECIDE_WAIT",
-        "EVENTS",
-        "MAX_GROUP",
-        "MIN_TRAINING_FRAUDS",
-        "SAME_BODY",
-        "Answer",
-        "Event",
-        "RiskHub",
-        "TenantRisk",
-        "assign",
-        "backtest",
-        "case_or_404",
-        "close",
-        "comment",
-        "current_rules",
-        "default_rules",
-        "event_json",
-        "feed_labels",
-        "history_frame",
-        "log_frame",
-        "note",
-        "open_alert",
-        "publish_rules",
-        "register_model",
-        "store_labels",
-        "subject_of",
-        "to_decision",
-        "train_model",
-        "training_work",
-    )
-)
-
-
 def __getattr__(name: str) -> Any:
-    """``CAPABILITY``, and the public names of ``service`` (``RiskHub``, ``default_rules`` …)."""
+    """``CAPABILITY``, and the public names of ``service`` (its ``__all__``: ``RiskHub``,
+    ``default_rules`` …), each imported on first use."""
     if name == "CAPABILITY":
         value: Any = capability()
-    elif name in _SERVICE:
-        value = getattr(importlib.import_module(".service", __name__), name)
     else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # ``from finbrain.platform.risk import tables`` asks here first: a submodule must not
+        # pull in the service (and LightGBM with it).
+        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        service = importlib.import_module(".service", __name__)
+        if name not in service.__all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(service, name)
     globals()[name] = value  # once made, a plain attribute
     return value
