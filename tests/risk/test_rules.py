@@ -689,27 +689,31 @@ def test_default_rules_compile_and_document_their_schema() -> None:
     assert RuleSet.from_dict(raw).digest == rs.digest
 
 
+# A calm card payment: no starter rule fires on it.
+CALM_EVENT: dict[str, Any] = {
+    "amount": 40.0,
+    "channel": "pos",
+    "mcc": "5411",
+    "country": "CN",
+    "home_country": "CN",
+    "hour": 14,
+    "is_weekend": False,
+    "account_age_days": 900,
+    "cust_count_1h": 1,
+    "cust_count_1d": 3,
+    "cust_sum_amount_1d": 120.0,
+    "cust_avg_amount_30d": 45.0,
+    "cust_terminals_1d": 2,
+    "cust_distinct_countries_1d": 1,
+    "secs_since_cust_prev": 5000.0,
+    "term_count_1d": 30,
+    "term_risk_7d": 0.0,
+}
+
+
 def test_default_rules_on_a_typical_and_a_suspicious_event() -> None:
     compiled = compile_rules(load_default_rules())
-    base = {
-        "amount": 40.0,
-        "channel": "pos",
-        "mcc": "5411",
-        "country": "CN",
-        "home_country": "CN",
-        "hour": 14,
-        "is_weekend": False,
-        "account_age_days": 900,
-        "cust_count_1h": 1,
-        "cust_count_1d": 3,
-        "cust_sum_amount_1d": 120.0,
-        "cust_avg_amount_30d": 45.0,
-        "cust_terminals_1d": 2,
-        "cust_distinct_countries_1d": 1,
-        "secs_since_cust_prev": 5000.0,
-        "term_count_1d": 30,
-        "term_risk_7d": 0.0,
-    }
+    base = dict(CALM_EVENT)
     calm = compiled.evaluate(base)
     assert (calm.action, calm.hits, calm.errors) == ("allow", [], [])
     hot = compiled.evaluate(base | {"term_risk_7d": 0.6, "amount": 900.0, "hour": 3})
@@ -726,25 +730,7 @@ def test_fifty_rules_fire_like_the_rules_they_copy() -> None:
     rules = [Rule(**{**r.__dict__, "id": f"{r.id}-{k}"}) for k in range(3) for r in base.rules][:50]
     fifty = compile_rules(RuleSet(1, tuple(rules), base.schema))
     single = compile_rules(base)
-    calm = {
-        "amount": 40.0,
-        "channel": "pos",
-        "mcc": "5411",
-        "country": "CN",
-        "home_country": "CN",
-        "hour": 14,
-        "is_weekend": False,
-        "account_age_days": 900,
-        "cust_count_1h": 1,
-        "cust_count_1d": 3,
-        "cust_sum_amount_1d": 120.0,
-        "cust_avg_amount_30d": 45.0,
-        "cust_terminals_1d": 2,
-        "cust_distinct_countries_1d": 1,
-        "secs_since_cust_prev": 5000.0,
-        "term_count_1d": 30,
-        "term_risk_7d": 0.0,
-    }
+    calm = dict(CALM_EVENT)
     hot = calm | {"term_risk_7d": 0.6, "amount": 900.0, "hour": 3, "cust_count_1h": 9}
     for context in (calm, hot, {"amount": 40.0, "channel": "pos"}):
         one, many = single.evaluate(context), fifty.evaluate(context)
