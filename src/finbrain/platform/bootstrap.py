@@ -11,6 +11,7 @@ from finbrain.platform import tenancy
 from finbrain.platform.store.database import Database
 from finbrain.platform.store.migrate import upgrade
 from finbrain.platform.store.models import ApiKey, Tenant
+from finbrain.platform.tenancy import Caller
 
 DEMO_TENANT = "Demo Bank 演示银行"
 DEMO_KEY_LABEL = "demo console"
@@ -106,7 +107,9 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
                 str(k): (None if isinstance(v, float) and v != v else v)
                 for k, v in row_values.to_dict().items()
             }
-            credit.score_applicant(session, db.settings, tenant_id, f"DE-{index:04d}", record)
+            credit.score_applicant(
+                session, db.settings, Caller(tenant_id), f"DE-{index:04d}", record
+            )
     return label
 
 
@@ -161,7 +164,7 @@ def ensure_demo_identity(db: Database, tenant_id: str) -> int:
             utility_on_time_ratio=utility,
         )
         with db.tenant(tenant_id) as session:
-            journey.apply(session, db.settings, tenant_id, app)
+            journey.apply(session, db.settings, Caller(tenant_id), app)
         made += 1
     return made
 

@@ -29,7 +29,7 @@ from finbrain.core.errors import (
     NotFoundError,
     ValidationError,
 )
-from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
+from finbrain.platform.pagination import decode_cursor, encode_cursor, keyset_page
 from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
 from finbrain.platform.store.models import ApiKey, OperatorKey, Tenant
 
@@ -52,6 +52,32 @@ class Principal:
     @property
     def is_operator(self) -> bool:
         return self.kind == "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A tenant's key calling a capability: the tenant it acts for, the key and the request.
+
+    Routes and console pages receive one from the scope check, so the tenant travels once, is
+    never ``None`` and needs no assert; services take it instead of three loose arguments.
+    Jobs and the demo bootstrap, which act for a tenant without a key, make one with
+    ``Caller(tenant_id)``."""
+
+    tenant_id: str
+    key_id: str | None = None
+    request_id: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def author(self) -> str:
+        """Who a case note, a rule set or a review names: the key, else the platform itself."""
+        return self.key_id or "platform"
+
+    @classmethod
+    def of(cls, principal: Principal, request_id: str | None = None) -> Caller:
+        if principal.tenant_id is None:
+            raise ValueError("the operator's key acts for no tenant")
+        return cls(principal.tenant_id, principal.key_id, request_id, principal.scopes)
 
 
 @dataclass(frozen=True)
@@ -288,14 +314,11 @@ def authenticate(session: Session, presented: str | None) -> Principal:
 def list_tenants(
     session: Session, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Tenant], str | None]:
-    check_limit(limit)
-    query = select(Tenant).order_by(Tenant.id).limit(limit + 1)
-    if cursor:
-        query = query.where(Tenant.id > decode_cursor(cursor))
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+    after = decode_cursor(cursor) if cursor else None
+    rows, last = keyset_page(
+        session, select(Tenant), Tenant.id, limit=limit, after=after, newest_first=False
+    )
+    return rows, last and encode_cursor(last)
 
 
 def list_keys(session: Session, tenant_id: str) -> list[ApiKey]:

@@ -16,6 +16,7 @@ from finbrain.platform.console.common import guard, not_found
 from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.credit import service as credit
 from finbrain.platform.scopes import grants
+from finbrain.platform.tenancy import Caller
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -129,10 +130,9 @@ async def credit_score(request: Request) -> Response:
                     decision = credit.score_applicant(
                         session,
                         request.app.state.settings,
-                        principal.tenant_id or "",
+                        Caller.of(principal),
                         applicant_id,
                         _record(form, context["fields"]),
-                        key_id=principal.key_id,
                     )
                 except (ValidationError, NotFoundError) as exc:
                     # Raised before anything is written: nothing to undo.

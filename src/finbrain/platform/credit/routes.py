@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response, status
+from fastapi import BackgroundTasks, Depends, Request, Response, status
 
 from finbrain.core.decision import Decision
 from finbrain.platform import registry
-from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.deps import (
+    AppSettings,
+    IdempotencyKey,
+    Session,
+    Ulid,
+    api_router,
+    require,
+)
 from finbrain.platform.api.routes.jobs import JobOut
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
 from finbrain.platform.credit import service as credit
 from finbrain.platform.credit.schemas import (
     BatchOut,
@@ -23,15 +28,12 @@ from finbrain.platform.credit.schemas import (
     ScoreRequest,
     TrainRequest,
 )
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller
 from finbrain.platform.workers import jobs
 
-router = APIRouter(
-    prefix="/v1/credit", tags=["credit"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
-)
-Scorer = Annotated[Principal, Depends(require("credit:score"))]
-Trainer = Annotated[Principal, Depends(require("credit:train"))]
-Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+router = api_router("/v1/credit", "credit")
+Scorer = Annotated[Caller, Depends(require("credit:score"))]
+Trainer = Annotated[Caller, Depends(require("credit:train"))]
 
 
 @router.post("/score", status_code=status.HTTP_201_CREATED, response_model=Decision)
@@ -40,21 +42,12 @@ def score(
     request: Request,
     response: Response,
     session: Session,
-    principal: Scorer,
+    caller: Scorer,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> Decision:
     """Score an applicant: outcome, score, grade, up to four reasons (zh + en), ledger receipt."""
-    assert principal.tenant_id
-    decision = credit.score_applicant(
-        session,
-        settings,
-        principal.tenant_id,
-        body.applicant_id,
-        body.features,
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    decision = credit.score_applicant(session, settings, caller, body.applicant_id, body.features)
     response.headers["Location"] = f"/v1/decisions/{decision.id}"
     return decision
 
@@ -62,21 +55,14 @@ def score(
 @router.post("/score/batch", status_code=status.HTTP_201_CREATED, response_model=BatchOut)
 def score_batch(
     body: BatchRequest,
-    request: Request,
     session: Session,
-    principal: Scorer,
+    caller: Scorer,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> BatchOut:
     """Score up to 1,000 applicants in one call; all are decided or none (one ledger batch)."""
-    assert principal.tenant_id
     made = credit.score_batch(
-        session,
-        settings,
-        principal.tenant_id,
-        [(a.applicant_id, a.features) for a in body.applicants],
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
+        session, settings, caller, [(a.applicant_id, a.features) for a in body.applicants]
     )
     return BatchOut(items=made)
 
@@ -88,16 +74,15 @@ def train_model(
     response: Response,
     background: BackgroundTasks,
     session: Session,
-    principal: Trainer,
+    caller: Trainer,
     _key: IdempotencyKey,
 ) -> JobOut:
     """Train a scorecard in the background; poll the job for progress and the new version."""
-    assert principal.tenant_id
-    job = jobs.create(session, principal.tenant_id, "credit.train", body.model_dump())
+    job = jobs.create(session, caller.tenant_id, "credit.train", body.model_dump())
     db = request.app.state.db
     # Runs after the response, i.e. after this request's transaction has committed the job.
     background.add_task(
-        jobs.run, db, principal.tenant_id, job.id, credit.training_work(db, principal.tenant_id)
+        jobs.run, db, caller.tenant_id, job.id, credit.training_work(db, caller.tenant_id)
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobOut.model_validate(job, from_attributes=True)
@@ -111,20 +96,20 @@ def _detail(model: Any) -> ModelDetailOut:
 
 
 @router.get("/models/champion", response_model=ModelDetailOut)
-def champion_model(session: Session, _principal: Scorer) -> ModelDetailOut:
+def champion_model(session: Session, _caller: Scorer) -> ModelDetailOut:
     """The champion that scores every new applicant, with the features a record must carry."""
     return _detail(registry.champion(session, "credit"))
 
 
 @router.get("/models/{model_id}", response_model=ModelDetailOut)
-def model(model_id: Id, session: Session, _principal: Scorer) -> ModelDetailOut:
+def model(model_id: Ulid, session: Session, _caller: Scorer) -> ModelDetailOut:
     """One model version with its feature schema: each feature's label and allowed values
     (a category's levels, a number's trained range)."""
     return _detail(registry.get(session, "credit", model_id))
 
 
 @router.get("/models", response_model=list[ModelOut])
-def models(session: Session, _principal: Trainer) -> list[ModelOut]:
+def models(session: Session, _caller: Trainer) -> list[ModelOut]:
     return [
         ModelOut.model_validate(m, from_attributes=True)
         for m in registry.versions(session, "credit")
@@ -132,6 +117,6 @@ def models(session: Session, _principal: Trainer) -> list[ModelOut]:
 
 
 @router.post("/models/{model_id}/promote", response_model=ModelOut)
-def promote(model_id: Id, session: Session, _principal: Trainer, _key: IdempotencyKey) -> ModelOut:
+def promote(model_id: Ulid, session: Session, _caller: Trainer, _key: IdempotencyKey) -> ModelOut:
     """Make this version the champion that scores every new applicant."""
     return ModelOut.model_validate(registry.promote(session, model_id), from_attributes=True)

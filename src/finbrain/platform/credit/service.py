@@ -36,6 +36,7 @@ from finbrain.credit.report import build_report, fairness_checks
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
 from finbrain.platform.store.models import ModelVersion
+from finbrain.platform.tenancy import Caller
 
 
 def _fairness(
@@ -268,7 +269,7 @@ def fitted_model(model: ModelVersion) -> Scorecard | GBMChallenger:
     return _scorer(model.digest, model.artifact)
 
 
-def _decide(
+def decide(
     model: ModelVersion, tenant_id: str, applicant_id: str, features: dict[str, Any], field: str
 ) -> Decision:
     """One applicant's decision with the given model, stamped with the tenant (not yet
@@ -292,40 +293,30 @@ def _decide(
 def score_applicant(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     applicant_id: str,
     features: dict[str, Any],
-    *,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> Decision:
     """Score one applicant with the champion and record the decision (and its ledger entry)."""
     model = registry.champion(session, "credit")
-    decision = _decide(model, tenant_id, applicant_id, features, "")
-    return decisions.record(
-        session, decision, settings=settings, key_id=key_id, request_id=request_id
-    )
+    decision = decide(model, caller.tenant_id, applicant_id, features, "")
+    return decisions.record(session, decision, settings=settings, caller=caller)
 
 
 def score_batch(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     applicants: list[tuple[str, dict[str, Any]]],
-    *,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> list[Decision]:
     """Score many applicants: all decided first, then recorded as one ledger batch, so one bad
     record refuses the whole batch (naming it) and nothing is half-written."""
     model = registry.champion(session, "credit")
     made = [
-        _decide(model, tenant_id, applicant_id, features, f"applicants.{i}.")
+        decide(model, caller.tenant_id, applicant_id, features, f"applicants.{i}.")
         for i, (applicant_id, features) in enumerate(applicants)
     ]
-    return decisions.record_many(
-        session, made, settings=settings, key_id=key_id, request_id=request_id
-    )
+    return decisions.record_many(session, made, settings=settings, caller=caller)
 
 
 BUILTIN_TARGETS = {

@@ -4,31 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from finbrain.core.decision import Decision
-from finbrain.platform.api.deps import Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.deps import Session, api_router, require
 from finbrain.platform.api.schemas import DecisionPage
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
 from finbrain.platform.decisions import service as decisions
 from finbrain.platform.pagination import CURSOR_PATTERN
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller
 
-router = APIRouter(
-    prefix="/v1/decisions",
-    tags=["decisions"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
-Reader = Annotated[Principal, Depends(require("decisions:read"))]
+router = api_router("/v1/decisions", "decisions")
+Reader = Annotated[Caller, Depends(require("decisions:read"))]
 Word = Annotated[str | None, Query(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 @router.get("", response_model=DecisionPage)
 def list_decisions(
     session: Session,
-    _principal: Reader,
+    _caller: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[
         str | None,
@@ -56,6 +49,6 @@ def list_decisions(
 def get_decision(
     decision_id: Annotated[str, Path(min_length=1, max_length=64)],
     session: Session,
-    _principal: Reader,
+    _caller: Reader,
 ) -> Decision:
     return decisions.get(session, decision_id)

@@ -14,9 +14,10 @@ from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform.ledger import TenantLedger
-from finbrain.platform.pagination import check_limit, decode_cursor, encode_cursor
+from finbrain.platform.pagination import decode_cursor, encode_cursor, keyset_page
 from finbrain.platform.store.bulk import BulkInsert
 from finbrain.platform.store.models import DecisionRow
+from finbrain.platform.tenancy import Caller
 
 DECISIONS = cast(Table, DecisionRow.__table__)
 # Every column: a decision row is written whole, once. Its JSON (reasons, receipt) is in the
@@ -29,16 +30,13 @@ def record(
     decision: Decision,
     *,
     settings: Settings,
-    key_id: str | None = None,
-    request_id: str | None = None,
+    caller: Caller | None = None,
 ) -> Decision:
     """Store a decision and append it to the tenant's ledger in the caller's transaction.
 
     Returns the decision with its receipt (leaf index, signed checkpoint, inclusion proof).
     """
-    return record_many(
-        session, [decision], settings=settings, key_id=key_id, request_id=request_id
-    )[0]
+    return record_many(session, [decision], settings=settings, caller=caller)[0]
 
 
 def record_many(
@@ -46,15 +44,14 @@ def record_many(
     batch: Sequence[Decision],
     *,
     settings: Settings,
-    key_id: str | None = None,
-    request_id: str | None = None,
+    caller: Caller | None = None,
     key_ids: Sequence[str | None] | None = None,
     request_ids: Sequence[str | None] | None = None,
     minted: bool = False,
 ) -> list[Decision]:
     """Store decisions of one tenant and append them to its ledger as one batch.
 
-    ``key_id``/``request_id`` name the caller of the whole batch; ``key_ids``/``request_ids``
+    ``caller`` names the key and request of the whole batch; ``key_ids``/``request_ids``
     (one per decision) name each decision's own caller when a batch gathers many requests.
     ``minted``: the caller made these decisions just now (fresh ULIDs), so the lookup for ids
     already stored is skipped (a query per batch on the scoring path); the primary key still
@@ -67,9 +64,13 @@ def record_many(
     ):
         raise ValidationError(field="request_ids", rule="one_per_decision")
     tenant_id = batch[0].tenant_id
-    if any(d.tenant_id != tenant_id for d in batch) or session.info.get("tenant_id") not in (
-        None,
-        tenant_id,
+    key_id = caller.key_id if caller else None
+    request_id = caller.request_id if caller else None
+    scoped_to = session.info.get("tenant_id")
+    if (
+        any(d.tenant_id != tenant_id for d in batch)
+        or scoped_to not in (None, tenant_id)
+        or (caller is not None and caller.tenant_id != tenant_id)
     ):
         raise ValidationError(field="tenant_id", rule="own_tenant")
     ids = [d.id for d in batch]
@@ -199,10 +200,7 @@ def list_page(
     subject_id: str | None = None,
 ) -> Page:
     """Newest first; the cursor is the last id seen (ULIDs sort by time)."""
-    check_limit(limit)
-    query = select(DecisionRow).order_by(DecisionRow.id.desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(DecisionRow.id < decode_cursor(cursor))
+    query = select(DecisionRow)
     if capability:
         query = query.where(DecisionRow.capability == capability)
     if outcome:
@@ -211,10 +209,6 @@ def list_page(
         query = query.where(DecisionRow.subject_type == subject_type)
     if subject_id:
         query = query.where(DecisionRow.subject_id == subject_id)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[to_decision(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-    )
+    after = decode_cursor(cursor) if cursor else None
+    rows, last = keyset_page(session, query, DecisionRow.id, limit=limit, after=after)
+    return Page(items=[to_decision(r) for r in rows], next_cursor=last and encode_cursor(last))

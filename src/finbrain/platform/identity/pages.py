@@ -13,6 +13,7 @@ from finbrain.identity.validators import check_birth_date
 from finbrain.platform.console.common import error_text, guard
 from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.identity import service as identity
+from finbrain.platform.tenancy import Caller
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 KINDS = ("person", "entity", "any")
@@ -86,14 +87,13 @@ def screening_submit(
             decision, result = identity.screen(
                 session,
                 request.app.state.settings,
-                principal.tenant_id,
+                Caller.of(principal),
                 identity.Query(
                     name=form["name"],
                     kind=kind,  # type: ignore[arg-type]
                     birth_date=born,
                     nationality=form["nationality"] or None,
                 ),
-                key_id=principal.key_id,
             )
     except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
         error = {"field": exc.field or "", "text": error_text(exc, lang)}

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from finbrain.identity import validators
-from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.api.deps import (
+    AppSettings,
+    IdempotencyKey,
+    Session,
+    api_router,
+    require,
+)
 from finbrain.platform.identity import service as identity
 from finbrain.platform.identity.schemas import (
     HitOut,
@@ -22,19 +26,14 @@ from finbrain.platform.identity.schemas import (
     ValidateOut,
     ValidateRequest,
 )
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller
 
-router = APIRouter(
-    prefix="/v1/identity",
-    tags=["identity"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
-Screener = Annotated[Principal, Depends(require("identity:screen"))]
+router = api_router("/v1/identity", "identity")
+Screener = Annotated[Caller, Depends(require("identity:screen"))]
 
 
 @router.post("/validate", response_model=ValidateOut)
-def validate(body: ValidateRequest, _principal: Screener) -> ValidateOut:
+def validate(body: ValidateRequest, _caller: Screener) -> ValidateOut:
     """Check a resident ID, social credit code, bank card or mobile number: which rule failed,
     in zh and en. Nothing is stored and the number is never echoed in full."""
     result = validators.check(body.kind, body.value)
@@ -62,17 +61,16 @@ def screen(
     request: Request,
     response: Response,
     session: Session,
-    principal: Screener,
+    caller: Screener,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> ScreenOut:
     """Screen a person or entity against OFAC SDN, UK FCDO and UN lists (Han/pinyin aware).
     The screening is a decision on the ledger, naming the list version."""
-    assert principal.tenant_id
     decision, result = identity.screen(
         session,
         settings,
-        principal.tenant_id,
+        caller,
         identity.Query(
             name=body.name,
             kind=body.kind,
@@ -82,8 +80,6 @@ def screen(
             customer_id=body.customer_id,
         ),
         threshold=body.threshold,
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
     )
     response.headers["Location"] = f"/v1/decisions/{decision.id}"
     return ScreenOut(
@@ -96,7 +92,7 @@ def screen(
 
 
 @router.get("/lists", response_model=ListsOut)
-def sanctions_lists(settings: AppSettings, _principal: Screener) -> ListsOut:
+def sanctions_lists(settings: AppSettings, _caller: Screener) -> ListsOut:
     """The list versions screenings run against."""
     index = identity.screening_index(settings)
     return ListsOut(version=index.version, lists=identity.list_versions(index))
@@ -106,20 +102,13 @@ def sanctions_lists(settings: AppSettings, _principal: Screener) -> ListsOut:
 def rescreen(
     request: Request,
     session: Session,
-    principal: Screener,
+    caller: Screener,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> RescreenOut:
     """Re-screen every remembered customer (screened with a ``customer_id``) whose last screening
     used another list version; each changed outcome is a new decision on the ledger."""
-    assert principal.tenant_id
-    version, count, changes = identity.rescreen(
-        session,
-        settings,
-        principal.tenant_id,
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    version, count, changes = identity.rescreen(session, settings, caller)
     return RescreenOut(
         list_version=version,
         rescreened=count,

@@ -29,6 +29,7 @@ from finbrain.identity import lists, screening
 from finbrain.identity.screening import Hit, SanctionsIndex, ScreeningResult
 from finbrain.platform import decisions
 from finbrain.platform.identity.tables import ScreenedCustomer
+from finbrain.platform.tenancy import Caller
 
 log = logging.getLogger(__name__)
 LIST_IDS = ("ofac_sdn", "uk_fcdo", "un")
@@ -207,12 +208,10 @@ def screening_decision(tenant_id: str, query: Query, result: ScreeningResult) ->
 def screen(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     query: Query,
     *,
     threshold: float = 0.80,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> tuple[Decision, ScreeningResult]:
     """Screen one name; record the decision; remember the customer for re-screening."""
     result = screening_index(settings).screen(
@@ -225,13 +224,12 @@ def screen(
     )
     decision = decisions.record(
         session,
-        screening_decision(tenant_id, query, result),
+        screening_decision(caller.tenant_id, query, result),
         settings=settings,
-        key_id=key_id,
-        request_id=request_id,
+        caller=caller,
     )
     if query.customer_id:
-        _remember(session, tenant_id, query, result)
+        _remember(session, caller.tenant_id, query, result)
     return decision, result
 
 
@@ -263,11 +261,9 @@ class RescreenChange:
 def rescreen(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     *,
     threshold: float = 0.80,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> tuple[str, int, list[RescreenChange]]:
     """Screen again every remembered customer last screened against another list version.
 
@@ -303,11 +299,10 @@ def rescreen(
         if result.outcome != before or after_hits != before_hits:
             decision = decisions.record(
                 session,
-                screening_decision(tenant_id, query, result),
+                screening_decision(caller.tenant_id, query, result),
                 settings=settings,
-                key_id=key_id,
-                request_id=request_id,
+                caller=caller,
             )
             changes.append(RescreenChange(row.customer_id, before, result.outcome, decision.id))
-        _remember(session, tenant_id, query, result)
+        _remember(session, caller.tenant_id, query, result)
     return index.version, len(stale), changes

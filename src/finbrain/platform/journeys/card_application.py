@@ -52,6 +52,8 @@ from finbrain.platform.journeys.steps import (
     step_decision,
 )
 from finbrain.platform.journeys.tables import CardApplication
+from finbrain.platform.pagination import keyset_page
+from finbrain.platform.tenancy import Caller
 
 __all__ = ["Applicant", "Application", "Result", "apply", "review"]
 
@@ -67,13 +69,11 @@ class Result:
 def apply(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     app: Application,
-    *,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> Result:
     """Run the whole journey in the caller's transaction; nothing is stored if any step fails."""
+    tenant_id = caller.tenant_id
     now = utcnow()
     if session.scalar(select(CardApplication.id).where(CardApplication.reference == app.reference)):
         raise ConflictError(field="reference", rule="unique")
@@ -113,8 +113,7 @@ def apply(
         session,
         [d for d, _ in steps] + [final],
         settings=settings,
-        key_id=key_id,
-        request_id=request_id,
+        caller=caller,
     )
     status = {"approve": "approved", "refer": "referred", "decline": "declined"}[outcome]
     row = CardApplication(
@@ -183,18 +182,16 @@ def _final_reasons(
 def review(
     session: Session,
     settings: Settings,
-    tenant_id: str,
+    caller: Caller,
     application_id: str,
     *,
     outcome: Literal["approve", "decline"],
     limit: Money | None,
     note: str,
     reviewer: str,
-    key_id: str | None = None,
-    request_id: str | None = None,
 ) -> tuple[CardApplication, Decision]:
     """A person decides a referred application (PIPL art. 24); the decision is on the ledger."""
-    row = get(session, tenant_id, application_id)
+    row = get(session, caller.tenant_id, application_id)
     if row.review_status != "pending":
         raise ConflictError(field="status", rule="pending_review_only")
     if outcome == "approve":
@@ -219,7 +216,7 @@ def review(
             "note": note,
             "limit": str(limit.amount) if limit else None,
         },
-        tenant_id=tenant_id,
+        tenant_id=caller.tenant_id,
         capability="journey",
         action="human_review",
         subject=Subject(type="application", id=row.reference),
@@ -227,9 +224,7 @@ def review(
         reasons=reasons,
         score=float(limit.amount) if limit else None,
     )
-    recorded = decisions.record(
-        session, decision, settings=settings, key_id=key_id, request_id=request_id
-    )
+    recorded = decisions.record(session, decision, settings=settings, caller=caller)
     row.review_status = "approved" if outcome == "approve" else "declined"
     row.status = row.review_status
     row.limit_minor = limit.to_minor() if limit else None
@@ -259,17 +254,12 @@ def page(
     review_status: str | None = None,
 ) -> tuple[list[CardApplication], str | None]:
     """Newest first, keyset by id: up to ``limit`` rows and the cursor of the next page."""
-    query = select(CardApplication).order_by(CardApplication.id.desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(CardApplication.id < cursor)
+    query = select(CardApplication)
     if status:
         query = query.where(CardApplication.status == status)
     if review_status:
         query = query.where(CardApplication.review_status == review_status)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, rows[-1].id if more and rows else None
+    return keyset_page(session, query, CardApplication.id, limit=limit, after=cursor)
 
 
 def queue(session: Session, limit: int = 100) -> list[CardApplication]:

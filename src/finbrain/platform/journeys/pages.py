@@ -26,7 +26,7 @@ from finbrain.platform.console.common import (
 from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.journeys import card_application as journey
 from finbrain.platform.journeys.tables import CardApplication
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller, Principal
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
@@ -198,13 +198,12 @@ def referral_review(
             row, _ = journey.review(
                 session,
                 request.app.state.settings,
-                principal.tenant_id,
+                Caller.of(principal),
                 application_id,
                 outcome=outcome,  # type: ignore[arg-type]
                 limit=limit,
                 note=note,
                 reviewer=principal.key_id,
-                key_id=principal.key_id,
             )
             done = _row_view(row)
     except NotFoundError:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
 from finbrain.core.decision import Decision
 from finbrain.core.money import Money
 from finbrain.platform import decisions
-from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
+from finbrain.platform.api.deps import (
+    AppSettings,
+    IdempotencyKey,
+    Session,
+    Ulid,
+    api_router,
+    require,
+)
 from finbrain.platform.journeys import card_application as journey
 from finbrain.platform.journeys.schemas import (
     ApplicationIn,
@@ -21,17 +26,11 @@ from finbrain.platform.journeys.schemas import (
 )
 from finbrain.platform.journeys.tables import CardApplication
 from finbrain.platform.pagination import CURSOR_PATTERN
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller
 
-router = APIRouter(
-    prefix="/v1/applications",
-    tags=["applications"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
-Submitter = Annotated[Principal, Depends(require("applications:submit"))]
-Reviewer = Annotated[Principal, Depends(require("applications:review"))]
-Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+router = api_router("/v1/applications", "applications")
+Submitter = Annotated[Caller, Depends(require("applications:submit"))]
+Reviewer = Annotated[Caller, Depends(require("applications:review"))]
 
 
 def _out(
@@ -71,16 +70,14 @@ def _out(
 @router.post("/credit-card", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
 def apply(
     body: ApplicationIn,
-    request: Request,
     response: Response,
     session: Session,
-    principal: Submitter,
+    caller: Submitter,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> ApplicationOut:
     """Identify, screen, check for application fraud, score, assign a limit and decide —
     approve, refer or decline with reasons in zh and en, every step on the ledger."""
-    assert principal.tenant_id
     app = journey.Application(
         reference=body.reference,
         applicant=journey.Applicant(**body.applicant.model_dump()),
@@ -90,14 +87,7 @@ def apply(
         mobile_tenure_months=body.mobile_tenure_months,
         utility_on_time_ratio=body.utility_on_time_ratio,
     )
-    result = journey.apply(
-        session,
-        settings,
-        principal.tenant_id,
-        app,
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    result = journey.apply(session, settings, caller, app)
     response.headers["Location"] = f"/v1/applications/{result.application.id}"
     return _out(session, result.application, result.steps, result.decision)
 
@@ -105,7 +95,7 @@ def apply(
 @router.get("", response_model=ApplicationPage)
 def list_applications(
     session: Session,
-    _principal: Reviewer,
+    _caller: Reviewer,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     status_: Annotated[
@@ -121,33 +111,28 @@ def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationOut)
-def get_application(application_id: Id, session: Session, principal: Reviewer) -> ApplicationOut:
-    assert principal.tenant_id
-    return _out(session, journey.get(session, principal.tenant_id, application_id))
+def get_application(application_id: Ulid, session: Session, caller: Reviewer) -> ApplicationOut:
+    return _out(session, journey.get(session, caller.tenant_id, application_id))
 
 
 @router.post("/{application_id}/review", response_model=ApplicationOut)
 def review(
-    application_id: Id,
+    application_id: Ulid,
     body: ReviewIn,
-    request: Request,
     session: Session,
-    principal: Reviewer,
+    caller: Reviewer,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> ApplicationOut:
     """A person decides a referred application; the review is a decision on the ledger."""
-    assert principal.tenant_id
     row, _decision = journey.review(
         session,
         settings,
-        principal.tenant_id,
+        caller,
         application_id,
         outcome=body.outcome,
         limit=body.limit.money("limit") if body.limit else None,
         note=body.note,
-        reviewer=principal.key_id,
-        key_id=principal.key_id,
-        request_id=getattr(request.state, "request_id", None),
+        reviewer=caller.author,
     )
     return _out(session, row)

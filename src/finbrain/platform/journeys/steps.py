@@ -275,7 +275,7 @@ def credit_step(
     """The champion model on the bureau file, or the alternative-data path for a thin file."""
     if app.bureau is not None:
         model = registry.champion(session, "credit")
-        scored = credit._decide(model, tenant_id, app.reference, app.bureau, "bureau.")
+        scored = credit.decide(model, tenant_id, app.reference, app.bureau, "bureau.")
         decision = scored.model_copy(update={"subject": subject})
         outcome: Outcome = scored.outcome  # type: ignore[assignment]
         return decision, outcome, scored.grade or "F"

@@ -9,25 +9,24 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from pydantic import BaseModel, Field
 
 from finbrain.core.settings import Settings
-from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
-from finbrain.platform.ledger.service import TenantLedger, b64
-from finbrain.platform.tenancy import Principal
-
-router = APIRouter(
-    prefix="/v1/ledger",
-    tags=["ledger"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
+from finbrain.platform.api.deps import (
+    AppSettings,
+    IdempotencyKey,
+    Session,
+    api_router,
+    require,
 )
-Reader = Annotated[Principal, Depends(require("ledger:read"))]
-WitnessKey = Annotated[Principal, Depends(require("ledger:witness"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
+from finbrain.platform.ledger.service import TenantLedger, b64
+from finbrain.platform.tenancy import Caller
+
+router = api_router("/v1/ledger", "ledger")
+Reader = Annotated[Caller, Depends(require("ledger:read"))]
+WitnessKey = Annotated[Caller, Depends(require("ledger:witness"))]
+Admin = Annotated[Caller, Depends(require("admin"))]
 Size = Annotated[int, Query(ge=0, le=2**62)]
 
 
@@ -85,16 +84,15 @@ class CosignatureOut(BaseModel):
     witness: str
 
 
-def _ledger(session: Session, principal: Principal, settings: Settings) -> TenantLedger:
-    assert principal.tenant_id
-    return TenantLedger(session, principal.tenant_id, settings)
+def _ledger(session: Session, caller: Caller, settings: Settings) -> TenantLedger:
+    return TenantLedger(session, caller.tenant_id, settings)
 
 
 @router.get("/checkpoint", response_model=CheckpointOut)
-def checkpoint(session: Session, principal: Reader, settings: AppSettings) -> CheckpointOut:
+def checkpoint(session: Session, caller: Reader, settings: AppSettings) -> CheckpointOut:
     """The latest persisted checkpoint (one is issued at least every second while entries
     arrive), with the witnesses' cosignatures."""
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     latest = ledger.latest_checkpoint()
     witnessed = ledger.latest_witnessed()
     if latest is None:
@@ -125,12 +123,12 @@ def checkpoint(session: Session, principal: Reader, settings: AppSettings) -> Ch
 @router.get("/proof/inclusion", response_model=ProofOut)
 def inclusion(
     session: Session,
-    principal: Reader,
+    caller: Reader,
     settings: AppSettings,
     leaf: Annotated[int, Query(ge=0, le=2**62)],
     size: Annotated[int, Query(ge=1, le=2**62)],
 ) -> ProofOut:
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     proof = ledger.inclusion_proof(leaf, size)
     return ProofOut(tree_size=size, leaf_index=leaf, proof=[b64(p) for p in proof])
 
@@ -138,12 +136,12 @@ def inclusion(
 @router.get("/proof/consistency", response_model=ProofOut)
 def consistency(
     session: Session,
-    principal: Reader,
+    caller: Reader,
     settings: AppSettings,
     from_: Annotated[int, Query(alias="from", ge=1, le=2**62)],
     to: Annotated[int, Query(ge=1, le=2**62)],
 ) -> ProofOut:
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     proof = ledger.consistency_proof(from_, to)
     return ProofOut(tree_size=to, from_size=from_, proof=[b64(p) for p in proof])
 
@@ -151,13 +149,13 @@ def consistency(
 @router.get("/entries", response_model=EntriesOut)
 def entries(
     session: Session,
-    principal: Reader,
+    caller: Reader,
     settings: AppSettings,
     start: Annotated[int, Query(ge=0, le=2**62)],
     end: Annotated[int, Query(ge=1, le=2**62)],
 ) -> EntriesOut:
     """Entries [start, end), at most 1,000 per call, as committed (canonical JSON)."""
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     return EntriesOut(
         items=[
             EntryOut(
@@ -172,8 +170,8 @@ def entries(
 
 
 @router.get("/witnesses", response_model=list[WitnessOut])
-def witnesses(session: Session, principal: Reader, settings: AppSettings) -> list[WitnessOut]:
-    ledger = _ledger(session, principal, settings)
+def witnesses(session: Session, caller: Reader, settings: AppSettings) -> list[WitnessOut]:
+    ledger = _ledger(session, caller, settings)
     return [WitnessOut(name=w.name, vkey=w.vkey) for w in ledger.witnesses()]
 
 
@@ -181,12 +179,12 @@ def witnesses(session: Session, principal: Reader, settings: AppSettings) -> lis
 def add_witness(
     body: WitnessIn,
     session: Session,
-    principal: Admin,
+    caller: Admin,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> WitnessOut:
     """Trust a witness (another bank, a regulator) to co-sign this tenant's checkpoints."""
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     witness = ledger.add_witness(body.vkey)
     return WitnessOut(name=witness.name, vkey=witness.vkey)
 
@@ -195,11 +193,11 @@ def add_witness(
 def add_cosignature(
     body: CosignatureIn,
     session: Session,
-    principal: WitnessKey,
+    caller: WitnessKey,
     settings: AppSettings,
     _key: IdempotencyKey,
 ) -> CosignatureOut:
     """A witness hands back its cosignature of a persisted checkpoint."""
-    ledger = _ledger(session, principal, settings)
+    ledger = _ledger(session, caller, settings)
     name = ledger.add_cosignature(body.size, body.cosignature)
     return CosignatureOut(size=body.size, witness=name)

@@ -69,9 +69,8 @@ class ScoringLane:
         scope.setdefault("state", {})["principal"] = principal  # for the access log
         try:
             self.state.rate_limiter.hit(principal.key_id)
-            if principal.is_operator or not grants(principal.scopes, "risk:score"):
-                raise PermissionDeniedError(rule="scope", scope="risk:score")
-            assert principal.tenant_id is not None
+            if principal.tenant_id is None or not grants(principal.scopes, "risk:score"):
+                raise PermissionDeniedError(rule="scope", scope="risk:score")  # or the operator
             event = item.event()
             tenant = self.state.risk.tenant(principal.tenant_id)
             answers = await tenant.decide(

@@ -5,30 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
+from fastapi import BackgroundTasks, Depends, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from finbrain.core.errors import NotFoundError, PermissionDeniedError
-from finbrain.platform import decisions, registry, tenancy
+from finbrain.platform import registry, tenancy
 from finbrain.platform.api import deps
-from finbrain.platform.api.deps import IdempotencyKey, Session, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.deps import IdempotencyKey, Session, Ulid, api_router, caller_of, require
 from finbrain.platform.api.routes.jobs import JobOut
-from finbrain.platform.api.unit_of_work import (
-    ReadOnlyUnitOfWorkRoute,
-    UnitOfWorkRoute,
-    after_commit,
-    authenticate,
-    bearer,
-    database,
-)
+from finbrain.platform.api.unit_of_work import after_commit, authenticate, bearer, database
 from finbrain.platform.credit.schemas import ModelOut
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.ratelimit import MemoryRateLimiter
-from finbrain.platform.risk import service
+from finbrain.platform.risk import queries, service
 from finbrain.platform.risk.schemas import (
     AlertOut,
     AlertPage,
@@ -52,38 +41,22 @@ from finbrain.platform.risk.schemas import (
     RulesIn,
     TrainIn,
 )
-from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
-from finbrain.platform.scopes import grants
-from finbrain.platform.store.models import ModelVersion
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote
+from finbrain.platform.tenancy import Caller
 from finbrain.platform.workers import jobs
 from finbrain.risk.events import Event
 
-router = APIRouter(
-    prefix="/v1/risk", tags=["risk"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
-)
+router = api_router("/v1/risk", "risk")
 # Scoring commits in the tenant's group-commit writer, not in the request's transaction.
-scoring = APIRouter(
-    prefix="/v1/risk",
-    tags=["risk"],
-    route_class=ReadOnlyUnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
+scoring = api_router("/v1/risk", "risk", read_only=True)
 # Risk model versions: train one on the tenant's own log and labels, list them, make one the
 # champion (live in the engine without a restart). The champion scores every event; the newest
 # other version, if any, is the challenger: it scores the same events in shadow (its score is
 # kept with each event, never decides), so the two can be compared before a promotion.
-model_versions = APIRouter(
-    prefix="/v1/risk/models",
-    tags=["risk"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
-Scorer = Annotated[Principal, Depends(require("risk:score"))]
-Investigator = Annotated[Principal, Depends(require("risk:cases"))]
-RuleAuthor = Annotated[Principal, Depends(require("risk:rules"))]
-Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
-Text = Annotated[str, Field(min_length=1, max_length=128)]
+model_versions = api_router("/v1/risk/models", "risk")
+Scorer = Annotated[Caller, Depends(require("risk:score"))]
+Investigator = Annotated[Caller, Depends(require("risk:cases"))]
+RuleAuthor = Annotated[Caller, Depends(require("risk:rules"))]
 
 
 def answers_out(answers: list[service.Answer]) -> list[AnswerOut]:
@@ -123,52 +96,47 @@ def _needs_no_io(request: Request) -> bool:
 async def _scorer(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(deps._bearer)] = None,
-) -> Principal:
+) -> Caller:
     """``require("risk:score")`` without a worker-thread hop per dependency on the hot path:
     the same authentication, the same scope rule, the same problems."""
     if _needs_no_io(request):
         principal = authenticate(request)
     else:
         principal = await run_in_threadpool(authenticate, request)
-    if principal.is_operator or not grants(principal.scopes, "risk:score"):
-        raise PermissionDeniedError(rule="scope", scope="risk:score")
-    return principal
+    return caller_of(request, principal, "risk:score")
 
 
-FastScorer = Annotated[Principal, Depends(_scorer)]
+FastScorer = Annotated[Caller, Depends(_scorer)]
 
 
-async def _decide(
-    request: Request, principal: Principal, events: list[Event]
-) -> list[service.Answer]:
+async def _decide(request: Request, caller: Caller, events: list[Event]) -> list[service.Answer]:
     """Give the read transaction back, queue the events and await the group commit: no thread
     is held while the writer works."""
-    assert principal.tenant_id
     session = getattr(request.state, "session", None)
     if session is not None and session.in_transaction():
         await run_in_threadpool(_release, request)  # a pooled connection: rollback is I/O
     else:
         _release(request)
-    tenant = _hub(request).tenant(principal.tenant_id)
-    return await tenant.decide(events, principal.key_id, getattr(request.state, "request_id", None))
+    tenant = _hub(request).tenant(caller.tenant_id)
+    return await tenant.decide(events, caller.key_id, caller.request_id)
 
 
 @scoring.post("/events", status_code=status.HTTP_201_CREATED, response_model=AnswerOut)
 async def score_event(
-    body: EventIn, request: Request, response: Response, principal: FastScorer
+    body: EventIn, request: Request, response: Response, caller: FastScorer
 ) -> AnswerOut:
     """Score one event before authorisation: allow / review / block, the score (0–1000), the
     rule hits and the top reasons, on the ledger. The event id is the idempotency key: a retry
     returns the stored decision (200) and is never counted twice."""
     event = body.event()
-    answer = (await _decide(request, principal, [event]))[0]
+    answer = (await _decide(request, caller, [event]))[0]
     if answer.duplicate:
         response.status_code = status.HTTP_200_OK
     return answers_out([answer])[0]
 
 
 @scoring.post("/events/batch", response_model=BatchOut)
-async def score_batch(body: BatchIn, request: Request, principal: FastScorer) -> BatchOut:
+async def score_batch(body: BatchIn, request: Request, caller: FastScorer) -> BatchOut:
     """Up to 1,000 events in time order, scored as if one by one; all validated first (one bad
     event refuses the batch, naming ``events[i].field``)."""
 
@@ -176,13 +144,13 @@ async def score_batch(body: BatchIn, request: Request, principal: FastScorer) ->
         return [item.event(f"events[{i}].") for i, item in enumerate(body.events)]
 
     events = await run_in_threadpool(parse)
-    return BatchOut(items=answers_out(await _decide(request, principal, events)))
+    return BatchOut(items=answers_out(await _decide(request, caller, events)))
 
 
 @router.get("/events", response_model=EventPage)
 def recent_events(
     session: Session,
-    _principal: Scorer,
+    _caller: Scorer,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         int | None, Query(ge=1, le=2**62, description="next_before of the previous page")
@@ -190,14 +158,7 @@ def recent_events(
     outcome: Annotated[Literal["allow", "review", "block"] | None, Query()] = None,
 ) -> EventPage:
     """The live stream: newest scored events first."""
-    query = select(RiskEvent).order_by(RiskEvent.seq.desc()).limit(limit + 1)
-    if before is not None:
-        query = query.where(RiskEvent.seq < before)
-    if outcome is not None:
-        query = query.where(RiskEvent.outcome == outcome)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_before = queries.events_page(session, limit=limit, before=before, outcome=outcome)
     return EventPage(
         items=[
             EventRowOut(
@@ -211,27 +172,26 @@ def recent_events(
             )
             for r in rows
         ],
-        next_before=rows[-1].seq if more and rows else None,
+        next_before=next_before,
     )
 
 
 @router.post("/labels", response_model=LabelsOut)
 def feed_labels(
-    body: LabelsIn, request: Request, session: Session, principal: Investigator
+    body: LabelsIn, request: Request, session: Session, caller: Investigator
 ) -> LabelsOut:
     """Confirmed fraud / not-fraud (e.g. chargebacks): stored, and fed to the windows that
     count labelled fraud (with their delay). All or nothing: a label for an event this tenant
     never scored is refused (404 naming ``labels[i].event_id``, the detail listing them)."""
-    assert principal.tenant_id
     labels = [(item.event_id, item.is_fraud) for item in body.labels]
-    service.feed_labels(session, principal.tenant_id, labels)
-    tenant = _hub(request).tenant(principal.tenant_id)
+    service.feed_labels(session, caller.tenant_id, labels)
+    tenant = _hub(request).tenant(caller.tenant_id)
     after_commit(session, lambda: tenant.label(labels))
     return LabelsOut(stored=len(labels))
 
 
 @router.get("/rules", response_model=RuleSetOut)
-def current_rules(session: Session, _principal: RuleAuthor) -> RuleSetOut:
+def current_rules(session: Session, _caller: RuleAuthor) -> RuleSetOut:
     """The live rule set (the built-in starter set until the tenant publishes its own)."""
     version, digest, published, body = service.current_rules(session)
     return RuleSetOut(version=version, digest=digest, published_at=published, body=body)
@@ -239,20 +199,19 @@ def current_rules(session: Session, _principal: RuleAuthor) -> RuleSetOut:
 
 @router.post("/rules", status_code=status.HTTP_201_CREATED, response_model=RuleSetOut)
 def publish_rules(
-    body: RulesIn, request: Request, session: Session, principal: RuleAuthor
+    body: RulesIn, request: Request, session: Session, caller: RuleAuthor
 ) -> RuleSetOut:
     """Publish a new version: compiled and checked first (a bad rule names ``rules[i].when``
     and the rule broken), then live without a restart."""
-    assert principal.tenant_id
-    row = service.publish_rules(session, principal.tenant_id, body.rules, principal.key_id)
-    after_commit(session, _hub(request).tenant(principal.tenant_id).reload_rules)
+    row = service.publish_rules(session, caller.tenant_id, body.rules, caller.author)
+    after_commit(session, _hub(request).tenant(caller.tenant_id).reload_rules)
     return RuleSetOut(
         version=row.version, digest=row.digest, published_at=row.created_at, body=row.body
     )
 
 
 @router.post("/rules/backtest", response_model=dict[str, Any])
-def backtest_rules(body: BacktestIn, session: Session, _principal: RuleAuthor) -> dict[str, Any]:
+def backtest_rules(body: BacktestIn, session: Session, _caller: RuleAuthor) -> dict[str, Any]:
     """Replay a candidate rule set over the tenant's scored history (features as they were at
     decision time) against the labels: hits, hit rate, precision, alert volume per rule."""
     return service.backtest(session, body.rules, body.limit)
@@ -265,51 +224,28 @@ def _case(row: RiskCase) -> CaseOut:
 @router.get("/cases", response_model=CasePage)
 def list_cases(
     session: Session,
-    _principal: Investigator,
+    _caller: Investigator,
     status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
 ) -> CasePage:
-    query = select(RiskCase).order_by(RiskCase.id.desc()).limit(limit + 1)
-    if status_:
-        query = query.where(RiskCase.status == status_)
-    if cursor:
-        query = query.where(RiskCase.id < cursor)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return CasePage(
-        items=[_case(r) for r in rows], next_cursor=rows[-1].id if more and rows else None
-    )
+    rows, next_cursor = queries.cases_page(session, limit=limit, cursor=cursor, status=status_)
+    return CasePage(items=[_case(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/alerts", response_model=AlertPage)
 def alert_queue(
     session: Session,
-    _principal: Investigator,
+    _caller: Investigator,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
 ) -> AlertPage:
     """Alerts of open cases, newest first."""
-    query = (
-        select(RiskAlert)
-        .join(RiskCase, RiskCase.id == RiskAlert.case_id)
-        .where(RiskCase.status == "open", RiskCase.tenant_id == RiskAlert.tenant_id)
-        .order_by(RiskAlert.id.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        query = query.where(RiskAlert.id < cursor)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return AlertPage(
-        items=[_alert(session, r, full=False) for r in rows],
-        next_cursor=rows[-1].id if more and rows else None,
-    )
+    rows, next_cursor = queries.open_alerts_page(session, limit=limit, cursor=cursor)
+    return AlertPage(items=[_alert(alert) for alert, _case in rows], next_cursor=next_cursor)
 
 
-def _alert(session: Any, row: RiskAlert, *, full: bool) -> AlertOut:
+def _alert(row: RiskAlert, view: queries.AlertView | None = None) -> AlertOut:
     out = AlertOut(
         id=row.id,
         case_id=row.case_id,
@@ -319,58 +255,45 @@ def _alert(session: Any, row: RiskAlert, *, full: bool) -> AlertOut:
         rules=row.rules,
         created_at=row.created_at,
     )
-    if full:
-        event = session.scalar(select(RiskEvent).where(RiskEvent.event_id == row.event_id))
-        if event is not None:
-            out.event = event.body.get("event")
-            out.features = event.body.get("features")
-        out.decision = decisions.get(session, row.decision_id)
+    if view is not None:
+        out.event, out.features, out.decision = view.event, view.features, view.decision
     return out
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail)
-def get_case(case_id: Id, session: Session, _principal: Investigator) -> CaseDetail:
+def get_case(case_id: Ulid, session: Session, _caller: Investigator) -> CaseDetail:
     """The case with each alert's event, features, decision reasons, and the case history."""
-    case = service.case_or_404(session, case_id)
-    alerts = session.scalars(
-        select(RiskAlert).where(RiskAlert.case_id == case.id).order_by(RiskAlert.id)
-    ).all()
-    notes = session.scalars(
-        select(RiskCaseNote).where(RiskCaseNote.case_id == case.id).order_by(RiskCaseNote.id)
-    ).all()
+    view = queries.case_view(session, case_id)
     return CaseDetail(
-        **_case(case).model_dump(),
-        alerts=[_alert(session, a, full=True) for a in alerts],
-        notes=[
-            NoteOut(id=n.id, author=n.author, kind=n.kind, body=n.body, created_at=n.created_at)
-            for n in notes
-        ],
+        **_case(view.case).model_dump(),
+        alerts=[_alert(a.alert, a) for a in view.alerts],
+        notes=[_note(n) for n in view.notes],
     )
 
 
+def _note(n: RiskCaseNote) -> NoteOut:
+    return NoteOut(id=n.id, author=n.author, kind=n.kind, body=n.body, created_at=n.created_at)
+
+
 @router.post("/cases/{case_id}/assign", response_model=CaseOut)
-def assign_case(case_id: Id, body: AssignIn, session: Session, principal: Investigator) -> CaseOut:
-    return _case(service.assign(session, case_id, body.assignee, principal.key_id))
+def assign_case(case_id: Ulid, body: AssignIn, session: Session, caller: Investigator) -> CaseOut:
+    return _case(service.assign(session, case_id, body.assignee, caller.author))
 
 
 @router.post(
     "/cases/{case_id}/comments", status_code=status.HTTP_201_CREATED, response_model=NoteOut
 )
-def comment_case(
-    case_id: Id, body: CommentIn, session: Session, principal: Investigator
-) -> NoteOut:
-    n = service.comment(session, case_id, body.body, principal.key_id)
-    return NoteOut(id=n.id, author=n.author, kind=n.kind, body=n.body, created_at=n.created_at)
+def comment_case(case_id: Ulid, body: CommentIn, session: Session, caller: Investigator) -> NoteOut:
+    return _note(service.comment(session, case_id, body.body, caller.author))
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
 def close_case(
-    case_id: Id, body: CloseIn, request: Request, session: Session, principal: Investigator
+    case_id: Ulid, body: CloseIn, request: Request, session: Session, caller: Investigator
 ) -> CaseOut:
     """Close with a disposition; the case's events get the label, fed back to the engine."""
-    assert principal.tenant_id
-    case, labels = service.close(session, case_id, body.disposition, body.note, principal.key_id)
-    tenant = _hub(request).tenant(principal.tenant_id)
+    case, labels = service.close(session, case_id, body.disposition, body.note, caller.author)
+    tenant = _hub(request).tenant(caller.tenant_id)
     after_commit(session, lambda: tenant.label(labels))
     return _case(case)
 
@@ -382,23 +305,22 @@ def train(
     response: Response,
     background: BackgroundTasks,
     session: Session,
-    principal: RuleAuthor,
+    caller: RuleAuthor,
     _key: IdempotencyKey,
 ) -> JobOut:
     """Train a model on the tenant's logged events and their labels (case dispositions and
     ``POST /v1/risk/labels``), with features from the same declarations the engine computes;
     poll the job for the new version and its held-out AP and AUC."""
-    assert principal.tenant_id
-    job = jobs.create(session, principal.tenant_id, "risk.train", body.model_dump())
-    work = service.training_work(request.app.state.db, principal.tenant_id, request.app.state.risk)
+    job = jobs.create(session, caller.tenant_id, "risk.train", body.model_dump())
+    work = service.training_work(request.app.state.db, caller.tenant_id, request.app.state.risk)
     # Runs after the response, i.e. after this request's transaction has committed the job.
-    background.add_task(jobs.run, request.app.state.db, principal.tenant_id, job.id, work)
+    background.add_task(jobs.run, request.app.state.db, caller.tenant_id, job.id, work)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobOut.model_validate(job, from_attributes=True)
 
 
 @model_versions.get("", response_model=list[ModelOut])
-def models(session: Session, _principal: RuleAuthor) -> list[ModelOut]:
+def models(session: Session, _caller: RuleAuthor) -> list[ModelOut]:
     """Every risk model version, newest first, with its measured metrics."""
     return [
         ModelOut.model_validate(m, from_attributes=True) for m in registry.versions(session, "risk")
@@ -407,19 +329,16 @@ def models(session: Session, _principal: RuleAuthor) -> list[ModelOut]:
 
 @model_versions.post("/{model_id}/promote", response_model=ModelOut)
 def promote(
-    model_id: Id,
+    model_id: Ulid,
     request: Request,
     session: Session,
-    principal: RuleAuthor,
+    caller: RuleAuthor,
     _key: IdempotencyKey,
 ) -> ModelOut:
     """Make this version the champion; the engine picks it up once the change is committed."""
-    assert principal.tenant_id
-    found = session.get(ModelVersion, model_id)
-    if found is None or found.tenant_id != principal.tenant_id or found.capability != "risk":
-        raise NotFoundError(kind="model")
+    registry.get(session, "risk", model_id)  # 404 unless it is this tenant's risk model
     row = registry.promote(session, model_id)
     # The writer thread rebuilds the engine (snapshot + log) with the new champion.
-    tenant = request.app.state.risk.tenant(principal.tenant_id)
+    tenant = request.app.state.risk.tenant(caller.tenant_id)
     after_commit(session, tenant.rebuild)
     return ModelOut.model_validate(row, from_attributes=True)

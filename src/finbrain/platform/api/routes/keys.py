@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import Depends, status
 
 from finbrain.platform import tenancy
-from finbrain.platform.api.deps import IdempotencyKey, Session, current_principal, require
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.deps import (
+    IdempotencyKey,
+    Session,
+    Ulid,
+    api_router,
+    current_principal,
+    require,
+)
 from finbrain.platform.api.routes.tenants import issued
 from finbrain.platform.api.schemas import IssuedKeyOut, KeyCreate, KeyOut, KeyPage, Me
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.tenancy import Caller, Principal
 
-router = APIRouter(
-    prefix="/v1", tags=["keys"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES
-)
-Admin = Annotated[Principal, Depends(require("admin"))]
-Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+router = api_router("/v1", "keys")
+Admin = Annotated[Caller, Depends(require("admin"))]
 
 
 @router.get("/me", response_model=Me)
@@ -37,33 +39,31 @@ def me(session: Session, principal: Annotated[Principal, Depends(current_princip
 
 
 @router.get("/keys", response_model=KeyPage)
-def list_keys(session: Session, principal: Admin) -> KeyPage:
-    assert principal.tenant_id
+def list_keys(session: Session, caller: Admin) -> KeyPage:
     return KeyPage(
         items=[
             KeyOut.model_validate(k, from_attributes=True)
-            for k in tenancy.list_keys(session, principal.tenant_id)
+            for k in tenancy.list_keys(session, caller.tenant_id)
         ]
     )
 
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyOut)
 def create_key(
-    body: KeyCreate, session: Session, principal: Admin, _key: IdempotencyKey
+    body: KeyCreate, session: Session, caller: Admin, _key: IdempotencyKey
 ) -> IssuedKeyOut:
-    assert principal.tenant_id
     return issued(
         tenancy.create_key(
             session,
-            principal.tenant_id,
+            caller.tenant_id,
             label=body.label,
             scopes=body.scopes,
-            created_by=f"key:{principal.key_id}",
+            created_by=f"key:{caller.key_id}",
         )
     )
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut)
-def revoke_key(key_id: Id, session: Session, principal: Admin) -> KeyOut:
-    key = tenancy.revoke_key(session, key_id, tenant_id=principal.tenant_id)
+def revoke_key(key_id: Ulid, session: Session, caller: Admin) -> KeyOut:
+    key = tenancy.revoke_key(session, key_id, tenant_id=caller.tenant_id)
     return KeyOut.model_validate(key, from_attributes=True)

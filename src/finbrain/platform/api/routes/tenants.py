@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import Query, status
 
 from finbrain.platform import tenancy
-from finbrain.platform.api.deps import IdempotencyKey, Operator, Session
-from finbrain.platform.api.problems import PROBLEM_RESPONSES
+from finbrain.platform.api.deps import IdempotencyKey, Operator, Session, Ulid, api_router
 from finbrain.platform.api.schemas import (
     IssuedKeyOut,
     KeyCreate,
@@ -19,16 +18,9 @@ from finbrain.platform.api.schemas import (
     TenantOut,
     TenantPage,
 )
-from finbrain.platform.api.unit_of_work import UnitOfWorkRoute
 from finbrain.platform.pagination import CURSOR_PATTERN
 
-router = APIRouter(
-    prefix="/v1/tenants",
-    tags=["operator"],
-    route_class=UnitOfWorkRoute,
-    responses=PROBLEM_RESPONSES,
-)
-Id = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+router = api_router("/v1/tenants", "operator")
 
 
 def issued(key: tenancy.IssuedKey) -> IssuedKeyOut:
@@ -77,13 +69,13 @@ def list_tenants(
 
 
 @router.get("/{tenant_id}", response_model=TenantOut)
-def get_tenant(tenant_id: Id, session: Session, _principal: Operator) -> TenantOut:
+def get_tenant(tenant_id: Ulid, session: Session, _principal: Operator) -> TenantOut:
     return TenantOut.model_validate(tenancy.get_tenant(session, tenant_id), from_attributes=True)
 
 
 @router.post("/{tenant_id}/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKeyOut)
 def create_key(
-    tenant_id: Id, body: KeyCreate, session: Session, principal: Operator, _key: IdempotencyKey
+    tenant_id: Ulid, body: KeyCreate, session: Session, principal: Operator, _key: IdempotencyKey
 ) -> IssuedKeyOut:
     return issued(
         tenancy.create_key(
@@ -97,7 +89,7 @@ def create_key(
 
 
 @router.get("/{tenant_id}/keys", response_model=KeyPage)
-def list_keys(tenant_id: Id, session: Session, _principal: Operator) -> KeyPage:
+def list_keys(tenant_id: Ulid, session: Session, _principal: Operator) -> KeyPage:
     return KeyPage(
         items=[
             KeyOut.model_validate(k, from_attributes=True)
@@ -107,6 +99,6 @@ def list_keys(tenant_id: Id, session: Session, _principal: Operator) -> KeyPage:
 
 
 @router.delete("/{tenant_id}/keys/{key_id}", response_model=KeyOut)
-def revoke_key(tenant_id: Id, key_id: Id, session: Session, _principal: Operator) -> KeyOut:
+def revoke_key(tenant_id: Ulid, key_id: Ulid, session: Session, _principal: Operator) -> KeyOut:
     key = tenancy.revoke_key(session, key_id, tenant_id=tenant_id)
     return KeyOut.model_validate(key, from_attributes=True)
