@@ -20,7 +20,7 @@ from finbrain.platform.api.routes import (
     keys,
     tenants,
 )
-from finbrain.platform.console import pages as shell_pages
+from finbrain.platform.console import shell
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "platform",
         routers=(health.router, tenants.router, keys.router),
-        pages=(shell_pages.router,),
+        pages=(shell.router,),
         scopes=("admin",),
         kernel=True,
     ),

@@ -321,6 +321,21 @@ def list_tenants(
     return rows, last and encode_cursor(last)
 
 
+def active_key(session: Session, key_id: str) -> tuple[Principal, str] | None:
+    """A tenant key by id with its bank's name, or ``None`` once the key is revoked or the
+    tenant suspended (the console re-checks its signed-in key on every page)."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        return None
+    tenant = session.get(Tenant, key.tenant_id)
+    if tenant is None or tenant.status != "active":
+        return None
+    principal = Principal(
+        kind="tenant", key_id=key.id, tenant_id=key.tenant_id, scopes=tuple(key.scopes)
+    )
+    return principal, tenant.name
+
+
 def list_keys(session: Session, tenant_id: str) -> list[ApiKey]:
     get_tenant(session, tenant_id)
     return list(

@@ -90,6 +90,37 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         redoc_url=None,
         lifespan=lifespan,
     )
+    _set_state(app, settings, database)
+    for exc, handler in PROBLEM_HANDLERS.items():
+        app.add_exception_handler(exc, handler)
+    for router in api_routers():  # one list of capabilities (capabilities.py), in order
+        app.include_router(router)
+    _add_docs(app)
+
+    from finbrain.platform.console import mount_console
+
+    mount_console(app, settings)
+
+    if settings.risk_fast_lane:
+        app.add_middleware(ScoringLane, state=app.state)
+    # A JSON endpoint sent a body that is not declared JSON: 415, before any lane reads it.
+    app.add_middleware(JsonContentTypeMiddleware, openapi=app.openapi)
+    # Outermost first: request id wraps everything, so even a 413 carries it.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+PROBLEM_HANDLERS: dict[Any, Any] = {
+    FinbrainError: problems.on_finbrain_error,
+    RequestValidationError: problems.on_validation_error,
+    StarletteHTTPException: problems.on_http_error,
+    Exception: problems.on_unhandled,
+}
+
+
+def _set_state(app: FastAPI, settings: Settings, database: Database) -> None:
+    """What every request reaches through ``request.app.state``."""
     app.state.db = database
     app.state.risk = RiskHub(database, settings)
     app.state.settings = settings
@@ -106,17 +137,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             app.state.redis, settings.rate_limit_per_second, settings.rate_limit_burst
         )
 
-    handlers: dict[Any, Any] = {
-        FinbrainError: problems.on_finbrain_error,
-        RequestValidationError: problems.on_validation_error,
-        StarletteHTTPException: problems.on_http_error,
-        Exception: problems.on_unhandled,
-    }
-    for exc, handler in handlers.items():
-        app.add_exception_handler(exc, handler)
 
-    for router in api_routers():  # one list of capabilities (capabilities.py), in order
-        app.include_router(router)
+def _add_docs(app: FastAPI) -> None:
+    """The API reference from vendored Swagger UI files (no CDN), and problem type pages."""
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -132,16 +155,3 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     def problem_type(code: str) -> dict[str, str]:
         """Human-readable description of a problem ``type``."""
         return {"code": code, **{lang: message(code, lang) for lang in LANGUAGES}}
-
-    from finbrain.platform.console import mount_console
-
-    mount_console(app, settings)
-
-    if settings.risk_fast_lane:
-        app.add_middleware(ScoringLane, state=app.state)
-    # A JSON endpoint sent a body that is not declared JSON: 415, before any lane reads it.
-    app.add_middleware(JsonContentTypeMiddleware, openapi=app.openapi)
-    # Outermost first: request id wraps everything, so even a 413 carries it.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
-    return app

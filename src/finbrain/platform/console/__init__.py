@@ -13,6 +13,7 @@ from finbrain.core.i18n import message
 from finbrain.core.settings import Settings
 from finbrain.platform.console import csrf
 from finbrain.platform.console.flash import FlashStore
+from finbrain.platform.console.shell import PageExit
 
 
 def mount_console(app: FastAPI, settings: Settings) -> None:
@@ -24,6 +25,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     for pages in console_pages():
         app.include_router(pages, dependencies=[Depends(csrf.protect)])
     app.add_exception_handler(csrf.CrossSiteRequestError, _refused)
+    app.add_exception_handler(PageExit, _page_exit)
     app.state.console_flashes = FlashStore()
     # The session cookie holds the key id and the CSRF token only (signed, HttpOnly), never the
     # key nor any message; the key's validity is re-checked on every page, so a revoked key is
@@ -38,10 +40,16 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     )
 
 
+async def _page_exit(request: Request, exc: Exception) -> Response:
+    """A page that ended early (signed out, a missing scope): its ready-made response."""
+    assert isinstance(exc, PageExit)
+    return exc.response
+
+
 async def _refused(request: Request, exc: Exception) -> Response:
     """A 403 page naming the header or field and the rule; problem+json for API clients."""
     from finbrain.platform.api.problems import on_finbrain_error
-    from finbrain.platform.console.pages import language, render
+    from finbrain.platform.console.shell import language, render
 
     assert isinstance(exc, csrf.CrossSiteRequestError)
     accept = request.headers.get("accept", "")

@@ -3,22 +3,20 @@ hand (a recorded decision like any other) and a model's development report."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
 from finbrain.platform import registry
-from finbrain.platform.console.common import guard, not_found
-from finbrain.platform.console.pages import database, language, render
+from finbrain.platform.console.shell import Viewer, signed_in
 from finbrain.platform.credit import service as credit
-from finbrain.platform.scopes import grants
-from finbrain.platform.tenancy import Caller
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+AnyKey = Annotated[Viewer, Depends(signed_in())]
 
 
 def _field(name: str, lang: Language, options: list[Any] | None, value: str) -> dict[str, Any]:
@@ -69,25 +67,10 @@ def _credit_context(session: Any, lang: Language) -> dict[str, Any]:
 
 
 @router.get("/credit", response_class=HTMLResponse)
-def credit_page(request: Request) -> Response:
-    signed = guard(request, None)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
-    with database(request).tenant(principal.tenant_id, write=False) as session:
-        context = _credit_context(session, lang)
-    return render(
-        request,
-        "credit.html",
-        tenant_name=tenant_name,
-        principal=principal,
-        decision=None,
-        error=None,
-        applicant_id=None,
-        **context,
-    )
+def credit_page(viewer: AnyKey) -> Response:
+    with viewer.session() as session:
+        context = _credit_context(session, viewer.lang)
+    return viewer.page("credit.html", decision=None, error=None, applicant_id=None, **context)
 
 
 def _record(form: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,30 +90,26 @@ def _record(form: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @router.post("/credit/score", response_class=HTMLResponse)
-async def credit_score(request: Request) -> Response:
-    """Score one applicant typed in by hand; the decision goes on the ledger like any other."""
-    signed = guard(request, None)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
-    form = await request.form()
+async def credit_score(viewer: AnyKey) -> Response:
+    """Score one applicant typed in by hand; the decision goes on the ledger like any other.
+    A key without ``credit:score`` sees the page and the refusal, and nothing is recorded."""
+    lang = viewer.lang
+    form = await viewer.request.form()
     applicant_id = str(form.get("applicant_id", "")).strip()
     error, decision = None, None
 
     def work() -> dict[str, Any]:
         nonlocal error, decision
-        if not grants(principal.scopes, "credit:score"):
+        if not viewer.can("credit:score"):
             error = message("FB-FORBIDDEN", lang, scope="credit:score")
-        with database(request).tenant(principal.tenant_id or "") as session:
+        with viewer.session(write=True) as session:
             context = _credit_context(session, lang)
             if context.get("card") is not None and error is None:
                 try:
                     decision = credit.score_applicant(
                         session,
-                        request.app.state.settings,
-                        Caller.of(principal),
+                        viewer.request.app.state.settings,
+                        viewer.caller,
                         applicant_id,
                         _record(form, context["fields"]),
                     )
@@ -142,12 +121,9 @@ async def credit_score(request: Request) -> Response:
     context = await run_in_threadpool(work)
     if decision is None and error is None:
         error = message("ui.no_champion", lang)
-    return render(
-        request,
+    return viewer.page(
         "credit.html",
         422 if error else 200,
-        tenant_name=tenant_name,
-        principal=principal,
         decision=decision,
         error=error,
         applicant_id=applicant_id,
@@ -156,16 +132,12 @@ async def credit_score(request: Request) -> Response:
 
 
 @router.get("/credit/models/{model_id}/report", response_class=HTMLResponse)
-def model_report(request: Request, model_id: str) -> Response:
+def model_report(viewer: AnyKey, model_id: str) -> Response:
     """The model's development report, as stored when it was trained."""
-    signed = guard(request, None)
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    with database(request).tenant(principal.tenant_id or "", write=False) as session:
-        report = credit.model_report(session, principal.tenant_id or "", model_id)
+    with viewer.session() as session:
+        report = credit.model_report(session, viewer.tenant_id, model_id)
     if not report:
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     # The report is our own template output (autoescaped); it runs no script.
     return HTMLResponse(
         report,

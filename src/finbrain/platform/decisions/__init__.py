@@ -39,9 +39,11 @@ _SERVICE = frozenset(__all__) - {"CAPABILITY"}
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.decisions import routes
+    from finbrain.platform.decisions import pages, routes
 
-    return Capability("decisions", routers=(routes.router,), scopes=("decisions:read",))
+    return Capability(
+        "decisions", routers=(routes.router,), pages=(pages.router,), scopes=("decisions:read",)
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -13,6 +15,8 @@ from finbrain.core.canonical import canonical_json
 from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
+from finbrain.ledger.receipt import check_receipt, encode_proof
+from finbrain.ledger.verify import ProofError
 from finbrain.platform.ledger import TenantLedger
 from finbrain.platform.pagination import decode_cursor, encode_cursor, keyset_page
 from finbrain.platform.store.bulk import BulkInsert
@@ -212,3 +216,41 @@ def list_page(
     after = decode_cursor(cursor) if cursor else None
     rows, last = keyset_page(session, query, DecisionRow.id, limit=limit, after=after)
     return Page(items=[to_decision(r) for r in rows], next_cursor=last and encode_cursor(last))
+
+
+def daily_outcomes(session: Session, *, last: int = 5000) -> dict[str, Counter[str]]:
+    """Counts per UTC day and outcome over the latest ``last`` decisions (the overview chart)."""
+    rows = session.execute(
+        select(DecisionRow.created_at, DecisionRow.outcome)
+        .order_by(DecisionRow.id.desc())
+        .limit(last)
+    ).all()
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for created, outcome in rows:
+        per_day[created.astimezone(UTC).date().isoformat()][outcome] += 1
+    return dict(per_day)
+
+
+def verify_receipt(ledger: TenantLedger, decision_id: str) -> tuple[int, int]:
+    """Check a stored decision's own receipt, then a fresh inclusion proof against the latest
+    checkpoint: its leaf index and the size of the checkpoint it was proven in.
+
+    Raises ``NotFoundError`` (not this tenant's), ``ProofError`` or ``NoteError`` (a receipt
+    that does not verify: the entry, the proof or the signature was changed)."""
+    decision = get(ledger.session, decision_id)
+    if decision.receipt is None:
+        raise ProofError("no receipt")
+    checkpoint = check_receipt(
+        decision.ledger_entry(), decision.receipt, ledger.verifier, ledger.origin
+    )
+    latest = ledger.latest_checkpoint()
+    if latest is not None and latest.size > decision.receipt.leaf_index:
+        fresh = Receipt(
+            leaf_index=decision.receipt.leaf_index,
+            checkpoint=latest.note,
+            inclusion_proof=encode_proof(
+                ledger.inclusion_proof(decision.receipt.leaf_index, latest.size)
+            ),
+        )
+        checkpoint = check_receipt(decision.ledger_entry(), fresh, ledger.verifier, ledger.origin)
+    return decision.receipt.leaf_index, checkpoint.size

@@ -4,18 +4,18 @@ screening is a recorded decision like any other."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import FinbrainError, ValidationError
 from finbrain.identity.validators import check_birth_date
-from finbrain.platform.console.common import error_text, guard
-from finbrain.platform.console.pages import database, language, render
+from finbrain.platform.console.shell import Viewer, error_text, signed_in
 from finbrain.platform.identity import service as identity
-from finbrain.platform.tenancy import Caller
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+Screener = Annotated[Viewer, Depends(signed_in("identity:screen"))]
 KINDS = ("person", "entity", "any")
 
 
@@ -26,16 +26,9 @@ def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @router.get("/screening", response_class=HTMLResponse)
-def screening_page(request: Request) -> Response:
-    signed = guard(request, "identity:screen")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    return render(
-        request,
+def screening_page(viewer: Screener) -> Response:
+    return viewer.page(
         "screening.html",
-        tenant_name=tenant_name,
-        principal=principal,
         form=_screen_form(),
         error=None,
         result=None,
@@ -46,19 +39,14 @@ def screening_page(request: Request) -> Response:
 
 @router.post("/screening", response_class=HTMLResponse)
 def screening_submit(
-    request: Request,
+    viewer: Screener,
     name: str = Form(default="", max_length=500),
     birth_date: str = Form(default="", max_length=32),
     nationality: str = Form(default="", max_length=64),
     kind: str = Form(default="person", max_length=16),
 ) -> Response:
     """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
-    signed = guard(request, "identity:screen")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
+    lang = viewer.lang
     form = _screen_form(
         {
             "name": name.strip(),
@@ -83,11 +71,11 @@ def screening_submit(
             check_birth_date(born)  # the one rule: not in the future, not before 1900
         if form["nationality"] and len(form["nationality"]) < 2:
             raise ValidationError(field="nationality", rule="min_length", limit=2)
-        with database(request).tenant(principal.tenant_id) as session:
+        with viewer.session(write=True) as session:
             decision, result = identity.screen(
                 session,
-                request.app.state.settings,
-                Caller.of(principal),
+                viewer.request.app.state.settings,
+                viewer.caller,
                 identity.Query(
                     name=form["name"],
                     kind=kind,  # type: ignore[arg-type]
@@ -98,12 +86,9 @@ def screening_submit(
     except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
         error = {"field": exc.field or "", "text": error_text(exc, lang)}
         result, decision = None, None
-    return render(
-        request,
+    return viewer.page(
         "screening.html",
         422 if error else 200,
-        tenant_name=tenant_name,
-        principal=principal,
         form=form,
         error=error,
         result=result,

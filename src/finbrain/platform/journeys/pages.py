@@ -4,31 +4,30 @@ decision, and the referral queue a person works."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import message
 from finbrain.core.money import Money
 from finbrain.platform import decisions
-from finbrain.platform.console.common import (
+from finbrain.platform.console.shell import (
     ULID,
+    Viewer,
     error_text,
-    guard,
     money_text,
-    not_found,
     set_flash,
+    signed_in,
     take_flash,
 )
-from finbrain.platform.console.pages import database, language, render
 from finbrain.platform.journeys import card_application as journey
 from finbrain.platform.journeys.tables import CardApplication
-from finbrain.platform.tenancy import Caller, Principal
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+Reviewer = Annotated[Viewer, Depends(signed_in("applications:review"))]
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
 STATUSES = ("approved", "referred", "declined")
 
@@ -54,27 +53,19 @@ def _row_view(row: CardApplication) -> dict[str, Any]:
 
 @router.get("/applications", response_class=HTMLResponse)
 def applications_page(
-    request: Request, status: str | None = None, cursor: str | None = None
+    viewer: Reviewer, status: str | None = None, cursor: str | None = None
 ) -> Response:
-    signed = guard(request, "applications:review")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
     status = status if status in STATUSES else None
     cursor = cursor if cursor and ULID.match(cursor) else None
-    with database(request).tenant(principal.tenant_id, write=False) as session:
+    with viewer.session() as session:
         rows, next_cursor = journey.page(session, limit=50, cursor=cursor, status=status)
         items = [_row_view(r) for r in rows]
     more_url = None
     if next_cursor:
         params = {"status": status} if status else {}
         more_url = "/console/applications?" + urlencode({**params, "cursor": next_cursor})
-    return render(
-        request,
+    return viewer.page(
         "applications.html",
-        tenant_name=tenant_name,
-        principal=principal,
         items=items,
         status=status,
         statuses=STATUSES,
@@ -83,17 +74,12 @@ def applications_page(
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-def application_page(request: Request, application_id: str) -> Response:
-    signed = guard(request, "applications:review")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
+def application_page(viewer: Reviewer, application_id: str) -> Response:
     if not ULID.match(application_id):
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     try:
-        with database(request).tenant(principal.tenant_id, write=False) as session:
-            row = journey.get(session, principal.tenant_id, application_id)
+        with viewer.session() as session:
+            row = journey.get(session, viewer.tenant_id, application_id)
             view = _row_view(row)
             steps = [decisions.get(session, d) for d in row.step_decisions]
             final = decisions.get(session, row.decision_id)
@@ -101,12 +87,9 @@ def application_page(request: Request, application_id: str) -> Response:
                 decisions.get(session, row.review_decision_id) if row.review_decision_id else None
             )
     except NotFoundError:
-        return not_found(request, principal, tenant_name)
-    return render(
-        request,
+        return viewer.not_found()
+    return viewer.page(
         "application.html",
-        tenant_name=tenant_name,
-        principal=principal,
         app=view,
         steps=steps,
         final=final,
@@ -115,8 +98,8 @@ def application_page(request: Request, application_id: str) -> Response:
 
 
 # -- the referral queue -----------------------------------------------------------------------
-def _queue(request: Request, tenant_id: str) -> list[dict[str, Any]]:
-    with database(request).tenant(tenant_id, write=False) as session:
+def _queue(viewer: Viewer) -> list[dict[str, Any]]:
+    with viewer.session() as session:
         out = []
         for row in journey.queue(session):  # oldest first
             view = _row_view(row)
@@ -126,59 +109,45 @@ def _queue(request: Request, tenant_id: str) -> list[dict[str, Any]]:
 
 
 def _referrals(
-    request: Request,
-    principal: Principal,
-    tenant_name: str,
+    viewer: Viewer,
     status: int = 200,
     *,
     error: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    assert principal.tenant_id
-    return render(
-        request,
+    return viewer.page(
         "referrals.html",
         status,
-        tenant_name=tenant_name,
-        principal=principal,
-        items=_queue(request, principal.tenant_id),
-        flash=take_flash(request),
+        items=_queue(viewer),
+        flash=take_flash(viewer.request),
         error=error,
         values=values or {},
     )
 
 
 @router.get("/referrals", response_class=HTMLResponse)
-def referrals_page(request: Request) -> Response:
-    signed = guard(request, "applications:review")
-    if isinstance(signed, Response):
-        return signed
-    return _referrals(request, *signed)
+def referrals_page(viewer: Reviewer) -> Response:
+    return _referrals(viewer)
 
 
 @router.post("/referrals/{application_id}", response_class=HTMLResponse)
 def referral_review(
-    request: Request,
+    viewer: Reviewer,
     application_id: str,
     outcome: str = Form(default="", max_length=16),
     amount: str = Form(default="", max_length=32),
     note: str = Form(default="", max_length=2000),
 ) -> Response:
     """A person approves (with a limit) or declines a referred application."""
-    signed = guard(request, "applications:review")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
+    lang = viewer.lang
     if not ULID.match(application_id):
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     amount, note = amount.strip().replace(",", ""), note.strip()
     try:
         if outcome not in ("approve", "decline"):
             raise ValidationError(field="outcome", rule="one_of_approve_decline")
-        with database(request).tenant(principal.tenant_id) as session:
-            row = journey.get(session, principal.tenant_id, application_id)
+        with viewer.session(write=True) as session:
+            row = journey.get(session, viewer.tenant_id, application_id)
             reference = row.reference
             limit = None
             if outcome == "approve":
@@ -197,21 +166,21 @@ def referral_review(
                 raise ValidationError(field="note", rule="required")
             row, _ = journey.review(
                 session,
-                request.app.state.settings,
-                Caller.of(principal),
+                viewer.request.app.state.settings,
+                viewer.caller,
                 application_id,
                 outcome=outcome,  # type: ignore[arg-type]
                 limit=limit,
                 note=note,
-                reviewer=principal.key_id,
+                reviewer=viewer.principal.key_id,
             )
             done = _row_view(row)
     except NotFoundError:
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     except (ValidationError, ConflictError) as exc:  # rolled back: nothing recorded
         error = {"id": application_id, "field": exc.field or "", "text": error_text(exc, lang)}
         values = {"id": application_id, "outcome": outcome, "amount": amount, "note": note}
-        return _referrals(request, principal, tenant_name, 422, error=error, values=values)
+        return _referrals(viewer, 422, error=error, values=values)
     key = "ui.review_approved" if outcome == "approve" else "ui.review_declined"
-    set_flash(request, "ok", message(key, lang, reference=reference, limit=done["limit"]))
+    set_flash(viewer.request, "ok", message(key, lang, reference=reference, limit=done["limit"]))
     return RedirectResponse(url="/console/referrals", status_code=303)

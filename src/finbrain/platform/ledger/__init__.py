@@ -62,9 +62,14 @@ __all__ = ["CAPABILITY", *_EXPORTS]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.ledger import routes
+    from finbrain.platform.ledger import pages, routes
 
-    return Capability("ledger", routers=(routes.router,), scopes=("ledger:read", "ledger:witness"))
+    return Capability(
+        "ledger",
+        routers=(routes.router,),
+        pages=(pages.router,),
+        scopes=("ledger:read", "ledger:witness"),
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -183,6 +183,14 @@ class TenantLedger:
             raise NotFoundError(kind="decision")
         return leaf
 
+    def recent_checkpoints(self, count: int) -> list[LedgerCheckpoint]:
+        """The newest ``count`` checkpoints, largest first."""
+        return list(
+            self.session.scalars(
+                select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(count)
+            )
+        )
+
     def latest_checkpoint(self) -> LedgerCheckpoint | None:
         return self.session.scalar(
             select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)

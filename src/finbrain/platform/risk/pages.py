@@ -4,33 +4,34 @@ case an investigator works, and the rule editor (backtest, then publish live).""
 from __future__ import annotations
 
 import json
-from collections import Counter
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
-from finbrain.platform import decisions
-from finbrain.platform.console.common import (
+from finbrain.platform.console.shell import (
     ULID,
+    Viewer,
     error_text,
-    guard,
-    not_found,
+    render,
     set_flash,
+    signed_in,
     take_flash,
 )
-from finbrain.platform.console.pages import _db, language, render
-from finbrain.platform.risk import service
-from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskCaseNote, RiskEvent
-from finbrain.platform.tenancy import Principal
+from finbrain.platform.risk import queries, service
+from finbrain.platform.risk.tables import RiskEvent
 from finbrain.risk.features import extended_feature_spec
 
 router = APIRouter(prefix="/console/risk", include_in_schema=False)
+Watcher = Annotated[Viewer, Depends(signed_in("risk:score"))]
+Poller = Annotated[Viewer, Depends(signed_in("risk:score", fragment=True))]  # htmx, every 2 s
+Investigator = Annotated[Viewer, Depends(signed_in("risk:cases"))]
+RuleAuthor = Annotated[Viewer, Depends(signed_in("risk:rules"))]
 ROWS = 50  # events shown in the stream
+QUEUE = 200  # alerts shown in the queue
 WINDOW = 200  # events the counters and the chart cover
 OUTCOMES = ("allow", "review", "block")
 BACKTEST_LIMIT = 100_000
@@ -55,21 +56,13 @@ def _event_view(row: RiskEvent) -> dict[str, Any]:
     }
 
 
-def _stream(request: Request, tenant_id: str, lang: Language) -> dict[str, Any]:
-    with _db(request).tenant(tenant_id, write=False) as session:
-        rows = session.scalars(select(RiskEvent).order_by(RiskEvent.seq.desc()).limit(ROWS)).all()
-        recent = session.scalars(
-            select(RiskEvent.outcome).order_by(RiskEvent.seq.desc()).limit(WINDOW)
-        ).all()
-        total = session.scalar(select(func.count()).select_from(RiskEvent)) or 0
-        open_cases = (
-            session.scalar(
-                select(func.count()).select_from(RiskCase).where(RiskCase.status == "open")
-            )
-            or 0
-        )
+def _stream(viewer: Viewer) -> dict[str, Any]:
+    lang = viewer.lang
+    with viewer.session() as session:
+        rows, _ = queries.events_page(session, limit=ROWS)
+        summary = queries.stream_summary(session, WINDOW)
         events = [_event_view(r) for r in rows]
-    counts = Counter(recent)
+    counts = summary.recent
     chart = {
         "categories": [_label(lang, "outcome", o) for o in OUTCOMES],
         "names": list(OUTCOMES),
@@ -77,10 +70,10 @@ def _stream(request: Request, tenant_id: str, lang: Language) -> dict[str, Any]:
     }
     return {
         "events": events,
-        "total": total,
-        "window": len(recent),
+        "total": summary.total,
+        "window": summary.window,
         "counts": {o: counts.get(o, 0) for o in OUTCOMES},
-        "open_cases": open_cases,
+        "open_cases": summary.open_cases,
         "chart_json": json.dumps(chart, ensure_ascii=False),
         "latest_seq": events[0]["seq"] if events else 0,
     }
@@ -93,52 +86,23 @@ def _label(lang: Language, kind: str, value: str) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-def stream_page(request: Request) -> Response:
-    signed = guard(request, "risk:score")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    context = _stream(request, principal.tenant_id, language(request))
-    return render(
-        request,
-        "risk_stream.html",
-        tenant_name=tenant_name,
-        principal=principal,
-        window_size=WINDOW,
-        **context,
-    )
+def stream_page(viewer: Watcher) -> Response:
+    return viewer.page("risk_stream.html", window_size=WINDOW, **_stream(viewer))
 
 
 @router.get("/rows", response_class=HTMLResponse)
-def stream_rows(request: Request) -> Response:
+def stream_rows(
+    viewer: Annotated[Viewer, Depends(signed_in("risk:score", fragment=True))],
+) -> Response:
     """The fragment htmx polls every 2 s: counters, chart data and the newest events."""
-    signed = guard(request, "risk:score")
-    if isinstance(signed, Response):
-        # htmx would swap the sign-in page into the stream: tell it to reload the page instead.
-        return Response(status_code=204, headers={"HX-Refresh": "true"})
-    principal, _tenant_name = signed
-    assert principal.tenant_id
-    context = _stream(request, principal.tenant_id, language(request))
-    return render(request, "_risk_rows.html", window_size=WINDOW, **context)
+    return render(viewer.request, "_risk_rows.html", window_size=WINDOW, **_stream(viewer))
 
 
 # -- the alert queue --------------------------------------------------------------------------
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request) -> Response:
-    signed = guard(request, "risk:cases")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    with _db(request).tenant(principal.tenant_id, write=False) as session:
-        rows = session.execute(
-            select(RiskAlert, RiskCase)
-            .join(RiskCase, RiskCase.id == RiskAlert.case_id)
-            .where(RiskCase.status == "open", RiskCase.tenant_id == RiskAlert.tenant_id)
-            .order_by(RiskAlert.id.desc())
-            .limit(200)
-        ).all()
+def alerts_page(viewer: Investigator) -> Response:
+    with viewer.session() as session:
+        rows, _ = queries.open_alerts_page(session, limit=QUEUE)
         alerts = [
             {
                 "id": alert.id,
@@ -154,11 +118,8 @@ def alerts_page(request: Request) -> Response:
             }
             for alert, case in rows
         ]
-    return render(
-        request,
+    return viewer.page(
         "risk_alerts.html",
-        tenant_name=tenant_name,
-        principal=principal,
         alerts=alerts,
         cases=len({a["case_id"] for a in alerts}),
     )
@@ -186,39 +147,26 @@ def _feature_texts(lang: Language) -> dict[str, str]:
     return out
 
 
-def _case_context(session: Any, case: RiskCase, lang: Language) -> dict[str, Any]:
-    alerts = session.scalars(
-        select(RiskAlert).where(RiskAlert.case_id == case.id).order_by(RiskAlert.id)
-    ).all()
-    notes = session.scalars(
-        select(RiskCaseNote).where(RiskCaseNote.case_id == case.id).order_by(RiskCaseNote.id)
-    ).all()
+def _case_context(view: queries.CaseView, lang: Language) -> dict[str, Any]:
     names = _feature_texts(lang)
-    views = []
-    for alert in alerts:
-        row = session.scalar(select(RiskEvent).where(RiskEvent.event_id == alert.event_id))
-        features = (row.body.get("features") or {}) if row is not None else {}
-        views.append(
-            {
-                "id": alert.id,
-                "event_id": alert.event_id,
-                "action": alert.action,
-                "score": alert.score,
-                "rules": alert.rules,
-                "created_at": alert.created_at,
-                "event": (row.body.get("event") or {}) if row is not None else {},
-                "features": [
-                    {"name": k, "text": names.get(k, k), "value": _plain(v)}
-                    for k, v in features.items()
-                ],
-                "decision": decisions.get(session, alert.decision_id),
-            }
-        )
-    return {
-        "case": case,
-        "alerts": views,
-        "notes": list(notes),
-    }
+    alerts = [
+        {
+            "id": a.alert.id,
+            "event_id": a.alert.event_id,
+            "action": a.alert.action,
+            "score": a.alert.score,
+            "rules": a.alert.rules,
+            "created_at": a.alert.created_at,
+            "event": a.event or {},
+            "features": [
+                {"name": k, "text": names.get(k, k), "value": _plain(v)}
+                for k, v in (a.features or {}).items()
+            ],
+            "decision": a.decision,
+        }
+        for a in view.alerts
+    ]
+    return {"case": view.case, "alerts": alerts, "notes": view.notes}
 
 
 def _plain(value: Any) -> str:
@@ -229,42 +177,25 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _case_page(
-    request: Request, principal: Principal, tenant_name: str, case_id: str, status: int = 200
-) -> Response:
-    assert principal.tenant_id
-    lang = language(request)
+def _case_page(viewer: Viewer, case_id: str, status: int = 200) -> Response:
     try:
-        with _db(request).tenant(principal.tenant_id, write=False) as session:
-            case = service.case_or_404(session, case_id)
-            context = _case_context(session, case, lang)
+        with viewer.session() as session:
+            context = _case_context(queries.case_view(session, case_id), viewer.lang)
     except NotFoundError:
-        return not_found(request, principal, tenant_name)
-    return render(
-        request,
-        "risk_case.html",
-        status,
-        tenant_name=tenant_name,
-        principal=principal,
-        flash=take_flash(request),
-        **context,
-    )
+        return viewer.not_found()
+    return viewer.page("risk_case.html", status, flash=take_flash(viewer.request), **context)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: str) -> Response:
-    signed = guard(request, "risk:cases")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
+def case_page(viewer: Investigator, case_id: str) -> Response:
     if not ULID.match(case_id):
-        return not_found(request, principal, tenant_name)
-    return _case_page(request, principal, tenant_name, case_id)
+        return viewer.not_found()
+    return _case_page(viewer, case_id)
 
 
 @router.post("/cases/{case_id}/{verb}", response_class=HTMLResponse)
 def case_action(
-    request: Request,
+    viewer: Investigator,
     case_id: str,
     verb: str,
     assignee: str = Form(default="", max_length=128),
@@ -272,49 +203,45 @@ def case_action(
     disposition: str = Form(default="", max_length=16),
 ) -> Response:
     """Assign, comment or close (fraud / not fraud); a closed case's events become labels."""
-    signed = guard(request, "risk:cases")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    lang = language(request)
+    lang = viewer.lang
+    author = viewer.caller.author
     if not ULID.match(case_id) or verb not in ("assign", "comment", "close"):
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     assignee, body = assignee.strip(), body.strip()
     labels: list[tuple[str, bool]] = []
     try:
-        with _db(request).tenant(principal.tenant_id) as session:
+        with viewer.session(write=True) as session:
             if verb == "assign":
                 if not assignee:
                     raise ValidationError(field="assignee", rule="required")
-                service.assign(session, case_id, assignee, principal.key_id)
+                service.assign(session, case_id, assignee, author)
                 done = message("ui.case_assigned", lang, assignee=assignee)
             elif verb == "comment":
                 if not body:
                     raise ValidationError(field="body", rule="required")
-                service.comment(session, case_id, body, principal.key_id)
+                service.comment(session, case_id, body, author)
                 done = message("ui.case_commented", lang)
             else:
                 if not body:
                     raise ValidationError(field="body", rule="required")
-                _case, labels = service.close(session, case_id, disposition, body, principal.key_id)
+                _case, labels = service.close(session, case_id, disposition, body, author)
                 done = message(
                     "ui.case_closed_as", lang, disposition=_label(lang, "disposition", disposition)
                 )
     except NotFoundError:
-        return not_found(request, principal, tenant_name)
+        return viewer.not_found()
     except (ValidationError, ConflictError) as exc:  # rolled back: nothing changed
-        set_flash(request, "error", f"{exc.field or ''}: {error_text(exc, lang)}")
-        return _case_page(request, principal, tenant_name, case_id, 422)
+        set_flash(viewer.request, "error", f"{exc.field or ''}: {error_text(exc, lang)}")
+        return _case_page(viewer, case_id, 422)
     if labels:  # committed: feed the labels to the live engine
-        request.app.state.risk.tenant(principal.tenant_id).label(labels)
-    set_flash(request, "ok", done)
+        viewer.request.app.state.risk.tenant(viewer.tenant_id).label(labels)
+    set_flash(viewer.request, "ok", done)
     return RedirectResponse(url=f"/console/risk/cases/{case_id}", status_code=303)
 
 
 # -- the rule editor --------------------------------------------------------------------------
-def _live_rules(request: Request, tenant_id: str) -> dict[str, Any]:
-    with _db(request).tenant(tenant_id, write=False) as session:
+def _live_rules(viewer: Viewer) -> dict[str, Any]:
+    with viewer.session() as session:
         version, digest, published, body = service.current_rules(session)
     return {
         "version": version,
@@ -326,21 +253,9 @@ def _live_rules(request: Request, tenant_id: str) -> dict[str, Any]:
 
 
 @router.get("/rules", response_class=HTMLResponse)
-def rules_page(request: Request) -> Response:
-    signed = guard(request, "risk:rules")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    assert principal.tenant_id
-    return render(
-        request,
-        "risk_rules.html",
-        tenant_name=tenant_name,
-        principal=principal,
-        error=None,
-        report=None,
-        published=None,
-        **_live_rules(request, principal.tenant_id),
+def rules_page(viewer: RuleAuthor) -> Response:
+    return viewer.page(
+        "risk_rules.html", error=None, report=None, published=None, **_live_rules(viewer)
     )
 
 
@@ -361,16 +276,10 @@ def _parse_rules(text: str) -> list[dict[str, Any]]:
 
 
 @router.post("/rules", response_class=HTMLResponse)
-async def rules_submit(request: Request) -> Response:
+async def rules_submit(viewer: RuleAuthor) -> Response:
     """Backtest the edited rules over the scored history, or publish them live."""
-    signed = guard(request, "risk:rules")
-    if isinstance(signed, Response):
-        return signed
-    principal, tenant_name = signed
-    tenant_id = principal.tenant_id
-    assert tenant_id
-    lang = language(request)
-    form = await request.form()
+    lang = viewer.lang
+    form = await viewer.request.form()
     text = str(form.get("rules", ""))[:1_000_000]
     action = str(form.get("action", ""))
     error: dict[str, Any] | None = None
@@ -382,14 +291,15 @@ async def rules_submit(request: Request) -> Response:
         try:
             rules = _parse_rules(text)
             if action == "backtest":
-                with _db(request).tenant(tenant_id, write=False) as session:
+                with viewer.session() as session:
                     report = service.backtest(session, rules, BACKTEST_LIMIT)
             elif action == "publish":
-                with _db(request).tenant(tenant_id) as session:
-                    row = service.publish_rules(session, tenant_id, rules, principal.key_id)
+                with viewer.session(write=True) as session:
+                    caller = viewer.caller
+                    row = service.publish_rules(session, caller.tenant_id, rules, caller.author)
                     published = {"version": row.version, "digest": row.digest}
                 # Committed: make it live in this process's engine without a restart.
-                request.app.state.risk.tenant(tenant_id).reload_rules()
+                viewer.request.app.state.risk.tenant(viewer.tenant_id).reload_rules()
             else:
                 raise ValidationError(field="action", rule="one_of_backtest_publish")
         except ValidationError as exc:
@@ -401,15 +311,12 @@ async def rules_submit(request: Request) -> Response:
             }
 
     await run_in_threadpool(work)
-    context = _live_rules(request, tenant_id)
+    context = _live_rules(viewer)
     if error is not None or report is not None:
         context["rules_text"] = text  # keep what the author typed
-    return render(
-        request,
+    return viewer.page(
         "risk_rules.html",
         422 if error else 200,
-        tenant_name=tenant_name,
-        principal=principal,
         error=error,
         report=report,
         published=published,

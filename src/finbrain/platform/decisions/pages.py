@@ -1,0 +1,77 @@
+"""Console pages for decisions: the list every capability's decisions land in (with the
+outcomes-per-day chart) and one decision with its reasons and receipt."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, Response
+
+from finbrain.core.errors import NotFoundError, ValidationError
+from finbrain.core.i18n import Language, message
+from finbrain.platform.console.shell import Viewer, render, signed_in
+from finbrain.platform.decisions import service as decisions
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Reader = Annotated[Viewer, Depends(signed_in("decisions:read"))]
+AnyKey = Annotated[Viewer, Depends(signed_in())]
+
+
+def _chart(viewer: Viewer, lang: Language) -> dict[str, Any]:
+    with viewer.session() as session:
+        per_day = decisions.daily_outcomes(session)
+    days = sorted(per_day)
+    outcomes = sorted({o for c in per_day.values() for o in c})
+    return {
+        "days": days,
+        "series": [
+            {
+                "name": o,
+                "label": message(f"ui.outcome.{o}", lang)
+                if message(f"ui.outcome.{o}", lang) != f"ui.outcome.{o}"
+                else o,
+                "data": [per_day[d][o] for d in days],
+            }
+            for o in outcomes
+        ],
+        "total": sum(sum(c.values()) for c in per_day.values()),
+    }
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions_page(
+    viewer: Reader,
+    capability: str | None = None,
+    outcome: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    filters = {k: v for k, v in {"capability": capability, "outcome": outcome}.items() if v}
+    try:
+        with viewer.session() as session:
+            page = decisions.list_page(session, limit=50, cursor=cursor or None, **filters)
+    except ValidationError as exc:
+        return viewer.error(422, str(exc))
+    more_url = None
+    if page.next_cursor:
+        more_url = "/console/decisions?" + urlencode({**filters, "cursor": page.next_cursor})
+    context: dict[str, object] = {"page": page, "more_url": more_url, "filters": filters}
+    if viewer.request.headers.get("hx-request"):
+        return render(viewer.request, "_decision_rows.html", **context)
+    chart = _chart(viewer, viewer.lang)
+    return viewer.page(
+        "decisions.html", chart_json=json.dumps(chart), total=chart["total"], **context
+    )
+
+
+@router.get("/decisions/{decision_id}", response_class=HTMLResponse)
+def decision_page(viewer: AnyKey, decision_id: str) -> Response:
+    try:
+        with viewer.session() as session:
+            decision = decisions.get(session, decision_id)
+    except NotFoundError:
+        return viewer.not_found()
+    return viewer.page("decision.html", decision=decision, now=datetime.now(UTC))
