@@ -15,8 +15,12 @@ from finbrain.platform.store.rls import TENANT_PREDICATE, tenant_rls_statements
 PLATFORM = Path(__file__).resolve().parents[2] / "src" / "finbrain" / "platform"
 MIGRATIONS = PLATFORM / "store" / "migrations"
 EDGES = sorted(
-    [*PLATFORM.glob("*/routes.py"), *PLATFORM.glob("*/pages.py"), PLATFORM / "console/shell.py"]
-    + list((PLATFORM / "api" / "routes").glob("*.py"))
+    [
+        *PLATFORM.glob("*/routes.py"),
+        *PLATFORM.glob("*/pages.py"),
+        PLATFORM / "console/shell.py",
+        *(PLATFORM / "api" / "routes").glob("*.py"),
+    ]
 )
 # What a query looks like in SQLAlchemy: building one, or running one on a session.
 SQL = re.compile(
@@ -30,9 +34,10 @@ def _code(path: Path) -> str:
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                body[0] = ast.Pass()
+        first = body[0] if isinstance(body, list) and body else None
+        value = first.value if isinstance(first, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            body[0] = ast.Pass()  # type: ignore[index]
     return ast.unparse(tree)
 
 
