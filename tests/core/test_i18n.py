@@ -13,6 +13,48 @@ def test_every_message_exists_in_both_languages_with_same_placeholders() -> None
         assert zh[key].strip() and en[key].strip(), key
 
 
+def test_every_capability_catalogue_pairs_its_languages() -> None:
+    """Each ``messages/`` folder (core, the platform's, every capability's) on its own: the
+    same keys in zh and en, the same placeholders, and no key defined in two folders."""
+    import json
+    from importlib import resources
+
+    import finbrain.platform  # noqa: F401 - adds the platform's folders
+    from finbrain.core import i18n
+
+    seen: dict[str, str] = {}
+    assert len(i18n._FOLDERS) >= 8  # core, the platform's, and six capabilities
+    for folder in i18n._FOLDERS:
+        zh = json.loads(folder.joinpath("zh.json").read_text("utf-8"))
+        en = json.loads(folder.joinpath("en.json").read_text("utf-8"))
+        assert set(zh) == set(en), folder
+        for key in en:
+            assert placeholders(zh[key]) == placeholders(en[key]), (folder, key)
+            assert key not in seen, (key, seen.get(key), folder)
+            seen[key] = str(folder)
+    core = json.loads((resources.files("finbrain.core") / "messages" / "en.json").read_text())
+    assert all(key.startswith("FB-") for key in core)  # core keeps its own texts: error codes
+
+
+def test_a_key_defined_twice_is_refused(tmp_path: pytest.TempPathFactory) -> None:
+    import json
+    from pathlib import Path
+
+    from finbrain.core import i18n
+
+    folder = Path(str(tmp_path))
+    for lang in ("zh", "en"):
+        (folder / f"{lang}.json").write_text(json.dumps({"FB-INTERNAL": "x"}))
+    before = list(i18n._FOLDERS)
+    try:
+        i18n.add_catalogues(folder)
+        with pytest.raises(ValueError, match="FB-INTERNAL"):
+            catalogue("en")
+    finally:
+        i18n._FOLDERS[:] = before
+        catalogue.cache_clear()
+
+
 def test_error_codes_of_the_hierarchy_are_catalogued() -> None:
     import finbrain.core.errors as errors
 

@@ -2,6 +2,10 @@
 
 The catalogue is data (``messages/{zh,en}.json``), keyed by the stable error codes and ``ui.*``
 keys. Every key exists in both languages with the same placeholders (a test enforces it).
+
+Core holds its own texts (the error codes). Each capability keeps its texts beside its code, in
+a ``messages/`` folder of its own, and adds it with :func:`add_catalogues` (the platform adds
+every such folder under it when it is imported); a key may be defined in one folder only.
 """
 
 from __future__ import annotations
@@ -10,17 +14,34 @@ import json
 import string
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 
 
+_FOLDERS: list[Traversable] = [resources.files("finbrain.core") / "messages"]
+
+
+def add_catalogues(*folders: Traversable) -> None:
+    """Add ``messages/`` folders (each with ``zh.json`` and ``en.json``) to the catalogue."""
+    for folder in folders:
+        if str(folder) not in {str(f) for f in _FOLDERS}:
+            _FOLDERS.append(folder)
+    catalogue.cache_clear()
+
+
 @cache
 def catalogue(language: Language) -> dict[str, str]:
-    text = resources.files("finbrain.core").joinpath(f"messages/{language}.json").read_text("utf-8")
-    data: dict[str, str] = json.loads(text)
-    return data
+    merged: dict[str, str] = {}
+    for folder in _FOLDERS:
+        data: dict[str, str] = json.loads(folder.joinpath(f"{language}.json").read_text("utf-8"))
+        clash = merged.keys() & data.keys()
+        if clash:
+            raise ValueError(f"message keys defined twice ({folder}): {sorted(clash)[:5]}")
+        merged.update(data)
+    return merged
 
 
 def placeholders(template: str) -> set[str]:
