@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from finbrain.core.boosting import lightgbm_binary_params
 from finbrain.core.decision import Reason
 from finbrain.core.errors import ValidationError
 from finbrain.credit.categories import category_keys
@@ -104,21 +105,12 @@ class GBMChallenger(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sc
             else:
                 constraints.append(0)
         self.monotone_constraints_ = dict(zip(self.features_, constraints, strict=True))
-        params = {
-            "objective": "binary",
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "bagging_fraction": self.subsample,
-            "bagging_freq": 1,
-            "feature_fraction": self.colsample,
-            "monotone_constraints": constraints,
-            "monotone_constraints_method": "advanced",
-            "seed": self.random_state,
-            "deterministic": True,
-            "verbose": -1,
-            "num_threads": 2,
-        }
+        params = lightgbm_binary_params(
+            self,
+            num_threads=2,
+            monotone_constraints=constraints,
+            monotone_constraints_method="advanced",
+        )
         data = lgb.Dataset(
             frame,
             label=target,

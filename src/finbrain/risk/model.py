@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from finbrain.core.boosting import lightgbm_binary_params
 from finbrain.core.decision import BilingualText, Reason
 from finbrain.core.errors import ValidationError
 from finbrain.risk.features import extended_feature_set, extended_feature_spec
@@ -304,19 +305,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklear
             raise ValidationError(field="feature_names", rule="unique")
         self.feature_names_ = [str(n) for n in names]
         self.feature_set_digest_ = feature_set.digest if feature_set else None
-        params = {
-            "objective": "binary",
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "bagging_fraction": self.subsample,
-            "bagging_freq": 1,
-            "feature_fraction": self.colsample,
-            "seed": self.random_state,
-            "deterministic": True,
-            "verbose": -1,
-            "num_threads": self.num_threads,
-        }
+        params = lightgbm_binary_params(self, num_threads=self.num_threads)
         data = lgb.Dataset(matrix, label=target, feature_name=self.feature_names_)
         self.booster_ = lgb.train(params, data, num_boost_round=self.n_estimators)
         self.classes_ = np.array([0, 1])
