@@ -93,8 +93,9 @@ def screen(
 ) -> None:
     """Screen a name against OFAC SDN, UK FCDO and UN lists (Han/pinyin aware), with reasons."""
     from finbrain.core.settings import get_settings
+    from finbrain.identity.decision import hit_json
     from finbrain.identity.validators import check_birth_date
-    from finbrain.platform.identity.service import hit_json, screening_index
+    from finbrain.platform.identity.service import screening_index
 
     try:
         birth = None

@@ -16,6 +16,7 @@ from finbrain.core.lazy import lazy_exports
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
     from finbrain.risk.backtest import BacktestReport, evaluate_frame
+    from finbrain.risk.decision import decide
     from finbrain.risk.engine import Assessment, Model, RiskEngine, Thresholds
     from finbrain.risk.events import Event, events_from_frame, parse_event
     from finbrain.risk.features import default_feature_set, extended_feature_set
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "BacktestReport": ".backtest",
     "evaluate_frame": ".backtest",
+    "decide": ".decision",
     "Assessment": ".engine",
     "Model": ".engine",
     "RiskEngine": ".engine",
@@ -62,6 +64,7 @@ __all__ = [
     "RuleSet",
     "Thresholds",
     "Window",
+    "decide",
     "default_feature_set",
     "evaluate_frame",
     "events_from_frame",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response, status
 
 from finbrain.identity import validators
+from finbrain.identity.decision import Query, hit_json
 from finbrain.platform.api.deps import (
     AppSettings,
     IdempotencyKey,
@@ -71,7 +72,7 @@ def screen(
         session,
         settings,
         caller,
-        identity.Query(
+        Query(
             name=body.name,
             kind=body.kind,
             birth_date=body.birth_date,
@@ -87,7 +88,7 @@ def screen(
         outcome=result.outcome,
         list_version=result.list_version,
         candidates_considered=result.candidates_considered,
-        hits=[HitOut(**identity.hit_json(hit)) for hit in result.hits],
+        hits=[HitOut(**hit_json(hit)) for hit in result.hits],
     )
 
 

@@ -22,10 +22,10 @@ from finbrain.core.errors import ValidationError
 from finbrain.core.money import Money
 from finbrain.core.settings import Settings
 from finbrain.identity import names, validators
+from finbrain.identity.decision import screening_reasons
 from finbrain.identity.screening import ScreeningResult
 from finbrain.platform import registry
 from finbrain.platform.credit import service as credit
-from finbrain.platform.identity.service import screening_reasons
 from finbrain.platform.journeys.tables import CardApplication
 
 Outcome = Literal["approve", "refer", "decline"]

@@ -8,20 +8,21 @@ import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from finbrain.core.decision import Decision, ModelRef, Subject, utcnow
+from finbrain.core.decision import Decision, ModelRef, utcnow
 from finbrain.core.errors import ConflictError, FinbrainError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions
 from finbrain.platform.risk.cases import open_alert
 from finbrain.platform.risk.tables import RiskEvent
 from finbrain.platform.store.bulk import BulkInsert
+from finbrain.risk import decision as risk_decision
 from finbrain.risk.engine import Assessment, RiskEngine
 from finbrain.risk.events import Event, parse_event
 
@@ -53,26 +54,6 @@ SAME_BODY = "same_body_for_same_id"
 LAST_SEQ = select(func.max(EVENTS.c.seq)).where(EVENTS.c.tenant_id == bindparam("tenant"))
 
 
-def event_json(event: Event) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in event.__dataclass_fields__:
-        value = getattr(event, name)
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        elif not isinstance(value, str):
-            value = str(value)
-        out[name] = value
-    return out
-
-
-def subject_of(event: Event) -> Subject:
-    if event.card_id:
-        return Subject(type="card", id=event.card_id)
-    return Subject(type="account", id=event.account_id or event.customer_id)
-
-
 def to_decision(
     tenant_id: str,
     event: Event,
@@ -80,18 +61,8 @@ def to_decision(
     model: ModelRef | None,
     body: dict[str, Any] | None = None,
 ) -> Decision:
-    """``body`` is ``event_json(event)`` when the caller has it already."""
-    return Decision.for_input(
-        {"event": event_json(event) if body is None else body, "features": assessment.features},
-        tenant_id=tenant_id,
-        capability="risk",
-        action="score",
-        subject=subject_of(event),
-        model=model,
-        outcome=assessment.action,
-        score=round(assessment.score, 3),
-        reasons=assessment.reasons,
-    )
+    """The library's decision (``finbrain.risk.decision``), made for ``tenant_id``."""
+    return risk_decision.decide(event, assessment, model, body=body, tenant_id=tenant_id)
 
 
 @dataclass(frozen=True)
@@ -274,7 +245,7 @@ def _write(
 ) -> tuple[dict[str, Decision], dict[str, str]]:
     """Record the fresh events' decisions, log their rows and open their alerts."""
     fresh = sorted_.fresh
-    bodies = [event_json(e) for e in fresh]
+    bodies = [risk_decision.event_json(e) for e in fresh]
     made = [
         to_decision(tenant_id, e, a, refs[0], body)
         for e, a, body in zip(fresh, assessments, bodies, strict=True)

@@ -29,8 +29,6 @@ from finbrain.platform.risk.log import (
     SAME_BODY,
     Answer,
     _Work,
-    event_json,
-    subject_of,
     to_decision,
 )
 from finbrain.platform.risk.rules import (
@@ -49,6 +47,7 @@ from finbrain.platform.risk.training import (
 )
 from finbrain.platform.risk.writer import DECIDE_WAIT, MAX_GROUP, TenantRisk
 from finbrain.platform.store.database import Database
+from finbrain.risk.decision import event_json, subject_of
 from finbrain.risk.events import Event
 
 __all__ = [
