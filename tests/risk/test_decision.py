@@ -3,8 +3,8 @@ the platform only stamps the tenant (the same decision, digest included)."""
 
 from __future__ import annotations
 
-from finbrain.core.decision import BilingualText, ModelRef, Reason
 from finbrain.core.canonical import digest
+from finbrain.core.decision import BilingualText, ModelRef, Reason
 from finbrain.platform.risk.log import to_decision
 from finbrain.risk import decide
 from finbrain.risk.decision import event_json, subject_of
