@@ -110,3 +110,17 @@ def test_new_migrations_use_the_rls_helper() -> None:
             continue
         assert "enable_tenant_rls(op," in text, path.name
         assert "ROW LEVEL SECURITY" not in text, path.name
+
+
+def test_capabilities_contribute_their_jobs_scopes_and_texts() -> None:
+    """What a capability brings is declared on its ``Capability``, not wired by hand."""
+    from finbrain.platform.capabilities import CAPABILITIES, job_kinds
+    from finbrain.platform.scopes import SCOPES
+
+    assert set(job_kinds()) == {"credit.train", "risk.train"}
+    declared = {scope for capability in CAPABILITIES for scope in capability.scopes}
+    assert declared <= set(SCOPES)  # scopes.py also names the capabilities still to come
+    for capability in CAPABILITIES:
+        if not capability.kernel and capability.pages:
+            folder = PLATFORM / capability.name / "messages"
+            assert (folder / "zh.json").is_file() and (folder / "en.json").is_file(), folder

@@ -9,7 +9,9 @@ entries too, marked ``kernel=True``, at the places they have always had.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from fastapi import APIRouter
 
@@ -21,6 +23,7 @@ from finbrain.platform.api.routes import (
     tenants,
 )
 from finbrain.platform.console import shell
+from finbrain.platform.workers.jobs import JobFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,8 @@ class Capability:
     routers: tuple[APIRouter, ...] = ()  # API routers, included in this order
     pages: tuple[APIRouter, ...] = ()  # console page routers (CSRF-protected when mounted)
     scopes: tuple[str, ...] = ()  # the key scopes it defines (names from platform.scopes)
+    # The kinds of background job it runs (``workers.jobs.start``): kind -> its work's factory.
+    jobs: Mapping[str, JobFactory] = field(default_factory=lambda: MappingProxyType({}))
     kernel: bool = False  # part of the shared kernel, not a capability of its own
 
 
@@ -55,6 +60,17 @@ CAPABILITIES: tuple[Capability, ...] = (
 def api_routers() -> list[APIRouter]:
     """Every API router, in composition order."""
     return [router for capability in CAPABILITIES for router in capability.routers]
+
+
+def job_kinds() -> dict[str, JobFactory]:
+    """Every kind of background job, by name ("credit.train" …)."""
+    kinds: dict[str, JobFactory] = {}
+    for capability in CAPABILITIES:
+        for kind, factory in capability.jobs.items():
+            if kind in kinds:
+                raise ValueError(f"job kind {kind!r} contributed twice")
+            kinds[kind] = factory
+    return kinds
 
 
 def console_pages() -> list[APIRouter]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -106,3 +107,33 @@ class DecisionPage(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    progress: int
+    message: str
+    result: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def accepted(cls, response: Response, job: Any) -> JobOut:
+        """The 202 answer to a request that started ``job``: where to poll it, and its state."""
+        response.headers["Location"] = f"/v1/jobs/{job.id}"
+        return cls.model_validate(job, from_attributes=True)
+
+
+# A registered model version of any capability (the registry's row). No docstring: it would
+# become the published schema's description.
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    version: int
+    kind: str
+    status: str
+    digest: str
+    metrics: dict[str, Any]
+    created_at: datetime

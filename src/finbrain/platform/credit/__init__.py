@@ -19,13 +19,14 @@ __all__ = ["CAPABILITY"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.credit import pages, routes
+    from finbrain.platform.credit import pages, routes, service
 
     return Capability(
         "credit",
         routers=(routes.router,),
         pages=(pages.router,),
         scopes=("credit:score", "credit:train"),
+        jobs={"credit.train": lambda job: service.training_work(job.db, job.tenant_id)},
     )
 
 

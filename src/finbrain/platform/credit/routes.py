@@ -17,7 +17,7 @@ from finbrain.platform.api.deps import (
     api_router,
     require,
 )
-from finbrain.platform.api.routes.jobs import JobOut
+from finbrain.platform.api.schemas import JobOut
 from finbrain.platform.credit import service as credit
 from finbrain.platform.credit.schemas import (
     BatchOut,
@@ -78,14 +78,11 @@ def train_model(
     _key: IdempotencyKey,
 ) -> JobOut:
     """Train a scorecard in the background; poll the job for progress and the new version."""
-    job = jobs.create(session, caller.tenant_id, "credit.train", body.model_dump())
-    db = request.app.state.db
-    # Runs after the response, i.e. after this request's transaction has committed the job.
-    background.add_task(
-        jobs.run, db, caller.tenant_id, job.id, credit.training_work(db, caller.tenant_id)
+    state = request.app.state
+    job = jobs.start(
+        session, background, state, caller.tenant_id, "credit.train", body.model_dump()
     )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobOut.model_validate(job, from_attributes=True)
+    return JobOut.accepted(response, job)
 
 
 def _detail(model: Any) -> ModelDetailOut:

@@ -4,12 +4,12 @@ never the credit routes).
 No ``from __future__ import annotations`` here: ``BatchOut`` names another module for OpenAPI,
 so pydantic could not resolve its annotations from strings."""
 
-from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finbrain.core.decision import Decision
+from finbrain.platform.api.schemas import ModelOut as ModelOut  # every capability's versions
 
 Value = float | int | str | bool | None
 
@@ -35,17 +35,6 @@ class BatchOut(BaseModel):
     # the stored document holds (tests/platform/openapi.json) is kept until changed on purpose.
     __module__ = "finbrain.platform.api.routes.credit"
     items: list[Decision]
-
-
-class ModelOut(BaseModel):
-    id: str
-    name: str
-    version: int
-    kind: str
-    status: str
-    digest: str
-    metrics: dict[str, Any]
-    created_at: datetime
 
 
 class TrainRequest(BaseModel):

@@ -23,13 +23,16 @@ __all__ = ["CAPABILITY", "RiskHub"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.risk import pages, routes
+    from finbrain.platform.risk import pages, routes, training
 
     return Capability(
         "risk",
         routers=(routes.scoring, routes.router, routes.model_versions),
         pages=(pages.router,),
         scopes=("risk:score", "risk:cases", "risk:rules"),
+        jobs={
+            "risk.train": lambda job: training.training_work(job.db, job.tenant_id, job.state.risk)
+        },
     )
 
 

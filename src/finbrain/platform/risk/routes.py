@@ -12,9 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from finbrain.platform import registry, tenancy
 from finbrain.platform.api import deps
 from finbrain.platform.api.deps import IdempotencyKey, Session, Ulid, api_router, caller_of, require
-from finbrain.platform.api.routes.jobs import JobOut
+from finbrain.platform.api.schemas import JobOut, ModelOut
 from finbrain.platform.api.unit_of_work import after_commit, authenticate, bearer, database
-from finbrain.platform.credit.schemas import ModelOut
 from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.ratelimit import MemoryRateLimiter
 from finbrain.platform.risk import queries, service
@@ -311,12 +310,9 @@ def train(
     """Train a model on the tenant's logged events and their labels (case dispositions and
     ``POST /v1/risk/labels``), with features from the same declarations the engine computes;
     poll the job for the new version and its held-out AP and AUC."""
-    job = jobs.create(session, caller.tenant_id, "risk.train", body.model_dump())
-    work = service.training_work(request.app.state.db, caller.tenant_id, request.app.state.risk)
-    # Runs after the response, i.e. after this request's transaction has committed the job.
-    background.add_task(jobs.run, request.app.state.db, caller.tenant_id, job.id, work)
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    return JobOut.model_validate(job, from_attributes=True)
+    state = request.app.state
+    job = jobs.start(session, background, state, caller.tenant_id, "risk.train", body.model_dump())
+    return JobOut.accepted(response, job)
 
 
 @model_versions.get("", response_model=list[ModelOut])

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi import BackgroundTasks
 from sqlalchemy import select, update
 
 from finbrain.core.decision import new_id, utcnow
@@ -23,6 +25,40 @@ from finbrain.platform.store.models import Job
 log = logging.getLogger(__name__)
 _serial = threading.Lock()
 Progress = Callable[[int, str], None]
+Work = Callable[[dict[str, Any], Progress], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job's work is made with: the database, the tenant it runs for, and the app's
+    state (``state.risk`` for work that must reach a live engine once it has committed)."""
+
+    db: Database
+    tenant_id: str
+    state: Any
+
+
+JobFactory = Callable[[JobContext], Work]
+"""A kind of job a capability contributes (``Capability.jobs``): its work, for one tenant."""
+
+
+def start(
+    session: Any,
+    background: BackgroundTasks,
+    state: Any,
+    tenant_id: str,
+    kind: str,
+    params: dict[str, Any],
+) -> Job:
+    """Record a job of ``kind`` in the request's transaction and run it after the response
+    (so after the commit: the job row exists before its work starts)."""
+    from finbrain.platform.capabilities import job_kinds
+
+    factory = job_kinds()[kind]  # a KeyError is a programming error: kinds are fixed
+    job = create(session, tenant_id, kind, params)
+    work = factory(JobContext(state.db, tenant_id, state))
+    background.add_task(run, state.db, tenant_id, job.id, work)
+    return job
 
 
 def create(session: Any, tenant_id: str, kind: str, params: dict[str, Any]) -> Job:
@@ -59,7 +95,7 @@ def run(
     db: Database,
     tenant_id: str,
     job_id: str,
-    work: Callable[[dict[str, Any], Progress], dict[str, Any]],
+    work: Work,
 ) -> None:
     """Run ``work(params, progress)`` for a queued job, recording every step."""
     with _serial:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
-from pydantic import BaseModel
 
 from finbrain.core.errors import PermissionDeniedError
 from finbrain.platform.api.deps import Session, Ulid, api_router, current_principal
+from finbrain.platform.api.schemas import JobOut
 from finbrain.platform.tenancy import Principal
 from finbrain.platform.workers import jobs
 
 router = api_router("/v1/jobs", "jobs")
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    status: str
-    progress: int
-    message: str
-    result: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def tenant_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
