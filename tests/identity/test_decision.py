@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from finbrain.identity import Query, SanctionsIndex, decide
+from finbrain.identity import SanctionsIndex, ScreeningQuery, decide
 from finbrain.platform.identity.service import screening_decision
 
 
@@ -18,7 +18,7 @@ def _index() -> SanctionsIndex:
 
 def test_a_hit_is_a_decision_whose_reasons_name_the_list_entry() -> None:
     index = _index()
-    query = Query(name="Ri Won Ho", kind="person", birth_date=date(1964, 7, 17))
+    query = ScreeningQuery(name="Ri Won Ho", kind="person", birth_date=date(1964, 7, 17))
     result = index.screen(query.name, kind=query.kind, birth_date=query.birth_date)
     decision = decide(query, result)
     assert decision.tenant_id == "" and decision.capability == "identity"
@@ -31,7 +31,7 @@ def test_a_hit_is_a_decision_whose_reasons_name_the_list_entry() -> None:
 def test_a_clear_screening_names_the_list_version() -> None:
     index = _index()
     result = index.screen("Nobody Special Zzyzx")
-    decision = decide(Query(name="Nobody Special Zzyzx", customer_id="C-1"), result)
+    decision = decide(ScreeningQuery(name="Nobody Special Zzyzx", customer_id="C-1"), result)
     assert decision.outcome == "clear" and decision.subject.id == "C-1"
     assert [r.code for r in decision.reasons] == ["SCR-CLEAR"]
     assert result.list_version[:12] in decision.reasons[0].text.en
@@ -39,7 +39,7 @@ def test_a_clear_screening_names_the_list_version() -> None:
 
 def test_the_platform_only_stamps_the_tenant() -> None:
     index = _index()
-    query = Query(name="Nobody Special Zzyzx", customer_id="C-1")
+    query = ScreeningQuery(name="Nobody Special Zzyzx", customer_id="C-1")
     result = index.screen(query.name)
     library, platform = decide(query, result), screening_decision("T1", query, result)
     assert platform.tenant_id == "T1"

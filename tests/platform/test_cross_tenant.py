@@ -32,6 +32,12 @@ BODIES["/v1/credit/models"] = {"name": "probe", "rows": [{"a": 1, "y": 0}], "tar
 BODIES["/v1/identity/validate"] = {"kind": "id", "value": "11010519491231002X"}
 BODIES["/v1/identity/screen"] = {"name": "Probe Person", "customer_id": "probe"}
 BODIES["/v1/identity/rescreen"] = None
+BODIES["/v1/identity/allow-decisions"] = {
+    "name": "Probe Person",
+    "list_id": "un",
+    "entry_id": "probe",
+    "note": "probe",
+}
 BODIES["/v1/applications/credit-card"] = None
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
 _EVENT = {

@@ -10,6 +10,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -151,6 +152,13 @@ class Settings(BaseSettings):
         description="How often (ms) a busy thread must hand the interpreter lock to a waiting "
         "one, for the server process. Python's 5 ms default lets request handling starve the "
         "risk writer: each database call it makes waits up to 5 ms to get the lock back.",
+    )
+    screening_policy: Literal["name_decides", "attribute_weighted"] = Field(
+        default="name_decides",
+        description="How a screening's outcome is reached (docs/screening.md). name_decides, the "
+        "safe default: a name at or above the threshold is never cleared by a missing or "
+        "conflicting birth date or nationality, only by a person's recorded allow decision. "
+        "attribute_weighted lets conflicting attributes lower a name below the threshold.",
     )
     warm_sanctions_index: bool = Field(
         default=True,

@@ -13,7 +13,7 @@ from finbrain.core.lazy import lazy_exports
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
-    from finbrain.identity.decision import Query, decide, hit_json, screening_reasons
+    from finbrain.identity.decision import ScreeningQuery, decide, hit_json, screening_reasons
     from finbrain.identity.lists import (
         ListEntry,
         SanctionsList,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from finbrain.identity.validators import CheckResult, check, check_birth_date
 
 _EXPORTS = {
-    "Query": ".decision",
+    "ScreeningQuery": ".decision",
     "decide": ".decision",
     "hit_json": ".decision",
     "screening_reasons": ".decision",
@@ -62,10 +62,10 @@ __all__ = [
     "Hit",
     "ListEntry",
     "NameMatch",
-    "Query",
     "SanctionsIndex",
     "SanctionsList",
     "ScreeningPolicy",
+    "ScreeningQuery",
     "ScreeningResult",
     "check",
     "check_birth_date",

@@ -16,7 +16,7 @@ from finbrain.identity.screening import Hit, ScreeningResult
 
 
 @dataclass(frozen=True)
-class Query:
+class ScreeningQuery:
     name: str
     kind: Literal["person", "entity", "any"] = "any"
     birth_date: date | None = None
@@ -49,6 +49,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "cross_script": hit.name_match.cross_script,
         "corroboration": dict(hit.corroboration),
         "explanation": dict(hit.explanation),
+        "allowed": hit.allowed,
     }
 
 
@@ -67,7 +68,7 @@ def screening_reasons(result: ScreeningResult) -> list[Reason]:
     ]
 
 
-def decide(query: Query, result: ScreeningResult) -> Decision:
+def decide(query: ScreeningQuery, result: ScreeningResult) -> Decision:
     """The screening of ``query`` as a decision; its subject is the customer, when named."""
     reasons = screening_reasons(result)
     subject = Subject(type="customer", id=query.customer_id or f"screening-{new_id()}")

@@ -14,6 +14,7 @@ SCOPES: dict[str, str] = {
     "risk:score": "score transactions in real time",
     "risk:cases": "work alerts and cases",
     "identity:screen": "validate identities and screen names",
+    "identity:review": "clear a screening hit as a false positive (a person's recorded decision)",
     "applications:submit": "submit online credit-card applications",
     "applications:review": "review referred applications (the human in PIPL art. 24)",
     "risk:rules": "publish risk rules and run backtests",

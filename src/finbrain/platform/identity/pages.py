@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import FinbrainError, ValidationError
-from finbrain.identity.decision import Query
+from finbrain.identity.decision import ScreeningQuery
 from finbrain.identity.validators import check_birth_date
 from finbrain.platform.console.shell import Viewer, error_text, signed_in
 from finbrain.platform.identity import service as identity
@@ -77,7 +77,7 @@ def screening_submit(
                 session,
                 viewer.request.app.state.settings,
                 viewer.caller,
-                Query(
+                ScreeningQuery(
                     name=form["name"],
                     kind=kind,  # type: ignore[arg-type]
                     birth_date=born,

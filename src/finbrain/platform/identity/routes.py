@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
 from finbrain.identity import validators
-from finbrain.identity.decision import Query, hit_json
+from finbrain.identity.decision import ScreeningQuery, hit_json
 from finbrain.platform.api.deps import (
     AppSettings,
     IdempotencyKey,
@@ -16,8 +16,13 @@ from finbrain.platform.api.deps import (
     api_router,
     require,
 )
+from finbrain.platform.identity import allows
 from finbrain.platform.identity import service as identity
 from finbrain.platform.identity.schemas import (
+    AllowCreated,
+    AllowIn,
+    AllowOut,
+    AllowPage,
     HitOut,
     ListsOut,
     RescreenChangeOut,
@@ -27,10 +32,12 @@ from finbrain.platform.identity.schemas import (
     ValidateOut,
     ValidateRequest,
 )
+from finbrain.platform.pagination import CURSOR_PATTERN
 from finbrain.platform.tenancy import Caller
 
 router = api_router("/v1/identity", "identity")
 Screener = Annotated[Caller, Depends(require("identity:screen"))]
+Reviewer = Annotated[Caller, Depends(require("identity:review"))]
 
 
 @router.post("/validate", response_model=ValidateOut)
@@ -59,7 +66,6 @@ def _plain(value: Any) -> Any:
 @router.post("/screen", status_code=status.HTTP_201_CREATED, response_model=ScreenOut)
 def screen(
     body: ScreenRequest,
-    request: Request,
     response: Response,
     session: Session,
     caller: Screener,
@@ -72,7 +78,7 @@ def screen(
         session,
         settings,
         caller,
-        Query(
+        ScreeningQuery(
             name=body.name,
             kind=body.kind,
             birth_date=body.birth_date,
@@ -101,7 +107,6 @@ def sanctions_lists(settings: AppSettings, _caller: Screener) -> ListsOut:
 
 @router.post("/rescreen", response_model=RescreenOut)
 def rescreen(
-    request: Request,
     session: Session,
     caller: Screener,
     settings: AppSettings,
@@ -115,3 +120,47 @@ def rescreen(
         rescreened=count,
         changes=[RescreenChangeOut(**vars(change)) for change in changes],
     )
+
+
+def _allow_out(row: Any) -> AllowOut:
+    return AllowOut.model_validate(row, from_attributes=True)
+
+
+@router.post("/allow-decisions", status_code=status.HTTP_201_CREATED, response_model=AllowCreated)
+def allow(
+    body: AllowIn,
+    response: Response,
+    session: Session,
+    caller: Reviewer,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> AllowCreated:
+    """A person clears a screening hit as a false positive: ``name`` is not the listed entry.
+    The decision goes on the ledger; later screenings of that name show the hit as allowed and
+    no longer count it, until the list changes the entry. Only this clears a hit at or above
+    the threshold (docs/screening.md)."""
+    row, decision = allows.record(
+        session,
+        settings,
+        caller,
+        identity.screening_index(settings),
+        name=body.name,
+        list_id=body.list_id,
+        entry_id=body.entry_id,
+        note=body.note,
+        customer_id=body.customer_id,
+    )
+    response.headers["Location"] = f"/v1/decisions/{decision.id}"
+    return AllowCreated(allow=_allow_out(row), decision=decision)
+
+
+@router.get("/allow-decisions", response_model=AllowPage)
+def allow_decisions(
+    session: Session,
+    _caller: Reviewer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+) -> AllowPage:
+    """The recorded allow decisions, newest first."""
+    rows, next_cursor = allows.page(session, limit=limit, cursor=cursor)
+    return AllowPage(items=[_allow_out(r) for r in rows], next_cursor=next_cursor)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +55,11 @@ class HitOut(BaseModel):
     cross_script: bool
     corroboration: dict[str, str]
     explanation: dict[str, str]
+    allowed: bool = Field(
+        default=False,
+        description="Cleared by a person's recorded allow decision (POST "
+        "/v1/identity/allow-decisions): shown, but it no longer makes the outcome.",
+    )
 
 
 class ScreenOut(BaseModel):
@@ -68,6 +73,44 @@ class ScreenOut(BaseModel):
 class ListsOut(BaseModel):
     version: str
     lists: list[dict[str, Any]]
+
+
+class AllowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500, description="The screened name, as screened.")
+    list_id: Literal["ofac_sdn", "uk_fcdo", "un"]
+    entry_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")
+    note: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why the screened party is not the listed one (the evidence looked at).",
+    )
+    customer_id: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"
+    )
+
+
+class AllowOut(BaseModel):
+    id: str
+    name: str
+    list_id: str
+    entry_id: str
+    entry_digest: str
+    customer_id: str | None
+    decided_by: str
+    note: str
+    decision_id: str
+    created_at: datetime
+
+
+class AllowCreated(BaseModel):
+    allow: AllowOut
+    decision: Decision
+
+
+class AllowPage(BaseModel):
+    items: list[AllowOut]
+    next_cursor: str | None = None
 
 
 class RescreenChangeOut(BaseModel):

@@ -26,9 +26,15 @@ from finbrain.core.errors import DatasetError, FinbrainError, ServiceUnavailable
 from finbrain.core.settings import Settings
 from finbrain.datasets.bundle import source_digest
 from finbrain.identity import lists, screening
-from finbrain.identity.decision import Query, decide, hit_json
-from finbrain.identity.screening import SanctionsIndex, ScreeningResult
+from finbrain.identity.decision import ScreeningQuery, decide, hit_json
+from finbrain.identity.screening import (
+    AllowDecision,
+    SanctionsIndex,
+    ScreeningPolicy,
+    ScreeningResult,
+)
 from finbrain.platform import decisions
+from finbrain.platform.identity import allows
 from finbrain.platform.identity.tables import ScreenedCustomer
 from finbrain.platform.tenancy import Caller
 
@@ -132,7 +138,7 @@ def list_versions(index: SanctionsIndex) -> list[dict[str, Any]]:
     ]
 
 
-def screening_decision(tenant_id: str, query: Query, result: ScreeningResult) -> Decision:
+def screening_decision(tenant_id: str, query: ScreeningQuery, result: ScreeningResult) -> Decision:
     """The library's decision (``finbrain.identity.decision``), stamped with the tenant."""
     return decide(query, result).for_tenant(tenant_id)
 
@@ -141,19 +147,12 @@ def screen(
     session: Session,
     settings: Settings,
     caller: Caller,
-    query: Query,
+    query: ScreeningQuery,
     *,
     threshold: float = 0.80,
 ) -> tuple[Decision, ScreeningResult]:
     """Screen one name; record the decision; remember the customer for re-screening."""
-    result = screening_index(settings).screen(
-        query.name,
-        kind=query.kind,
-        birth_date=query.birth_date,
-        nationality=query.nationality,
-        id_number=query.id_number,
-        threshold=threshold,
-    )
+    result = screen_query(session, settings, screening_index(settings), query, threshold)
     decision = decisions.record(
         session,
         screening_decision(caller.tenant_id, query, result),
@@ -165,7 +164,41 @@ def screen(
     return decision, result
 
 
-def _remember(session: Session, tenant_id: str, query: Query, result: ScreeningResult) -> None:
+def screen_query(
+    session: Session,
+    settings: Settings,
+    index: SanctionsIndex,
+    query: ScreeningQuery,
+    threshold: float = 0.80,
+) -> ScreeningResult:
+    """The tenant's screening of ``query``: under the configured outcome policy, with the allow
+    decisions its people recorded for the hits (looked up only when there are hits, which is
+    rare; the index then screens again with them, so the name rules decide as everywhere)."""
+    policy = ScreeningPolicy(mode=settings.screening_policy)
+
+    def run(allow: tuple[AllowDecision, ...] = ()) -> ScreeningResult:
+        return index.screen(
+            query.name,
+            kind=query.kind,
+            birth_date=query.birth_date,
+            nationality=query.nationality,
+            id_number=query.id_number,
+            threshold=threshold,
+            policy=policy,
+            allow=allow,
+        )
+
+    result = run()
+    if result.hits:
+        recorded = allows.for_hits(session, [(h.list_id, h.entry_id) for h in result.hits])
+        if recorded:
+            result = run(recorded)
+    return result
+
+
+def _remember(
+    session: Session, tenant_id: str, query: ScreeningQuery, result: ScreeningResult
+) -> None:
     row = session.get(ScreenedCustomer, (tenant_id, query.customer_id))
     if row is None:
         row = ScreenedCustomer(tenant_id=tenant_id, customer_id=query.customer_id)
@@ -211,20 +244,14 @@ def rescreen(
     ).all()
     changes: list[RescreenChange] = []
     for row in stale:
-        query = Query(
+        query = ScreeningQuery(
             name=row.name,
             kind=row.kind,  # type: ignore[arg-type]
             birth_date=date.fromisoformat(row.birth_date) if row.birth_date else None,
             nationality=row.nationality,
             customer_id=row.customer_id,
         )
-        result = index.screen(
-            query.name,
-            kind=query.kind,
-            birth_date=query.birth_date,
-            nationality=query.nationality,
-            threshold=threshold,
-        )
+        result = screen_query(session, settings, index, query, threshold)
         before_hits = {(h["list_id"], h["entry_id"]) for h in row.hits}
         after_hits = {(h.list_id, h.entry_id) for h in result.hits}
         before = row.outcome

@@ -31,8 +31,9 @@ from finbrain.core.decision import Decision, Reason, Subject, utcnow
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.money import Money
 from finbrain.core.settings import Settings
+from finbrain.identity.decision import ScreeningQuery
 from finbrain.platform import decisions
-from finbrain.platform.identity.service import screening_index
+from finbrain.platform.identity.service import screen_query, screening_index
 from finbrain.platform.journeys.steps import (
     LIMIT_CAP,
     SEVERITY,
@@ -81,13 +82,15 @@ def apply(
     subject = Subject(type="application", id=app.reference)
     hashes = _hashes(settings, tenant_id, app, checked)
     steps: list[tuple[Decision, Outcome]] = [identity_step(tenant_id, subject, checked)]
-    screened = screening_index(settings).screen(
-        app.applicant.name,
+    # The tenant's screening: its outcome policy and the allow decisions its people recorded.
+    applicant = ScreeningQuery(
+        name=app.applicant.name,
         kind="person",
         birth_date=checked.resident.birth_date,
         nationality=app.applicant.nationality,
         id_number=checked.resident.number,
     )
+    screened = screen_query(session, settings, screening_index(settings), applicant)
     steps.append(screening_step(tenant_id, subject, screened))
     steps.append(fraud_step(session, settings, tenant_id, subject, hashes, now))
     credit_decision, credit_outcome, grade = credit_step(session, tenant_id, subject, app, checked)
