@@ -15,6 +15,7 @@ from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 
 pytestmark = pytest.mark.e2e
+FORBIDDEN = "Failed to load resource: the server responded with a status of 403 (Forbidden)"
 REFUSED = (
     "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
 )
@@ -105,6 +106,58 @@ def test_screen_a_name_and_see_the_hit_explained(
     page.click("[data-testid=screen-submit]")
     expect(page.locator("[data-testid=screen-outcome]")).to_have_text("命中")
     assert "出生日期一致" in page.locator("[data-testid=hit-explanation]").first.inner_text()
+
+
+def test_a_reviewer_clears_a_false_positive_and_the_hit_shows_allowed(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    """A screener sees no review form; a reviewer records why the name is not the listed
+    person, and the same name screened again shows the hit allowed (a decision on the ledger)."""
+    _, screener = live.platform.new_tenant("Allow Bank", scopes=["identity:screen"])
+    sign_in(page, live, screener)
+    page.goto(f"{live.url}/console/screening")
+    page.fill("[data-testid=screen-name]", "Li Fangwei")
+    page.fill("[data-testid=screen-dob]", "1990-01-01")  # the wrong birth date: still a hit
+    page.click("[data-testid=screen-submit]")
+    expect(page.locator("[data-testid=screen-outcome]")).to_have_text("Potential match")
+    assert page.locator("[data-testid=allow-form]").count() == 0  # no identity:review
+    # Signing in lands on the decisions page, which this key may not read: that 403 only.
+    assert set(browser_errors) <= {FORBIDDEN}
+    browser_errors.clear()
+
+    page.context.clear_cookies()
+    _, reviewer = live.platform.new_tenant("Review Bank")
+    sign_in(page, live, reviewer)
+    page.goto(f"{live.url}/console/screening")
+    page.fill("[data-testid=screen-name]", "Li Fangwei")
+    page.fill("[data-testid=screen-dob]", "1990-01-01")
+    page.click("[data-testid=screen-submit]")
+    first = page.locator("[data-testid=hit-row]").first
+    entry = first.inner_text()
+    # An empty note is refused, naming the field; nothing is recorded.
+    first.locator("[data-testid=allow-submit]").click()
+    expect(page.locator("[data-testid=flash]")).to_contain_text("note")
+    assert page.locator("[data-testid=hit-allowed]").count() == 0
+    assert browser_errors == [REFUSED]  # answered 422
+    browser_errors.clear()
+    page.locator("[data-testid=hit-row]").first.locator("[data-testid=allow-note]").fill(
+        "Passport checked: born 1990 in Dalian, a different person"
+    )
+    page.locator("[data-testid=hit-row]").first.locator("[data-testid=allow-submit]").click()
+    expect(page.locator("[data-testid=flash]")).to_contain_text("on the ledger")
+    allowed = page.locator("[data-testid=hit-row]").filter(
+        has=page.locator("[data-testid=hit-allowed]")
+    )
+    expect(allowed).to_have_count(1)
+    assert allowed.first.inner_text().split("\t")[1] == entry.split("\t")[1]  # the same entry
+    decisions = httpx.get(
+        f"{live.url}/v1/decisions",
+        params={"capability": "identity"},
+        headers={"Authorization": f"Bearer {reviewer}"},
+        timeout=30,
+    ).json()["items"]
+    assert [d["action"] for d in decisions].count("allow") == 1
+    assert browser_errors == []
 
 
 def test_applications_and_the_referral_queue(

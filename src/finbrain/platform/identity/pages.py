@@ -10,13 +10,17 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import FinbrainError, ValidationError
+from finbrain.core.i18n import message
 from finbrain.identity.decision import ScreeningQuery
 from finbrain.identity.validators import check_birth_date
 from finbrain.platform.console.shell import Viewer, error_text, signed_in
+from finbrain.platform.identity import allows
 from finbrain.platform.identity import service as identity
+from finbrain.platform.identity.service import LIST_IDS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Screener = Annotated[Viewer, Depends(signed_in("identity:screen"))]
+AllowReviewer = Annotated[Viewer, Depends(signed_in("identity:review"))]
 KINDS = ("person", "entity", "any")
 
 
@@ -35,6 +39,71 @@ def screening_page(viewer: Screener) -> Response:
         result=None,
         decision=None,
         kinds=KINDS,
+        can_review=viewer.can("identity:review"),
+        flash=None,
+    )
+
+
+def _query(form: dict[str, str]) -> ScreeningQuery:
+    """The typed-in form as a screening query, refusing what the API would (field and rule)."""
+    if form["kind"] not in KINDS:
+        raise ValidationError(field="kind", rule="one_of_person_entity_any")
+    if not form["name"]:
+        raise ValidationError(field="name", rule="required")
+    born: date | None = None
+    if form["birth_date"]:
+        try:
+            born = date.fromisoformat(form["birth_date"])
+        except ValueError:
+            raise ValidationError(field="birth_date", rule="iso_date") from None
+        check_birth_date(born)  # the one rule: not in the future, not before 1900
+    if form["nationality"] and len(form["nationality"]) < 2:
+        raise ValidationError(field="nationality", rule="min_length", limit=2)
+    return ScreeningQuery(
+        name=form["name"],
+        kind=form["kind"],  # type: ignore[arg-type]
+        birth_date=born,
+        nationality=form["nationality"] or None,
+    )
+
+
+def _screened(
+    viewer: Viewer, form: dict[str, str], flash: dict[str, str] | None = None
+) -> Response:
+    """Screen the form's name (a recorded decision) and show the result."""
+    error: dict[str, str] | None = None
+    result, decision = None, None
+    try:
+        query = _query(form)
+        with viewer.session(write=True) as session:
+            decision, result = identity.screen(
+                session, viewer.request.app.state.settings, viewer.caller, query
+            )
+    except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
+        error = {"field": exc.field or "", "text": error_text(exc, viewer.lang)}
+        result, decision = None, None
+    refused = error is not None or (flash is not None and flash["kind"] == "error")
+    return viewer.page(
+        "screening.html",
+        422 if refused else 200,
+        form=form,
+        error=error,
+        result=result,
+        decision=decision,
+        kinds=KINDS,
+        can_review=viewer.can("identity:review"),
+        flash=flash,
+    )
+
+
+def _form(name: str, birth_date: str, nationality: str, kind: str) -> dict[str, str]:
+    return _screen_form(
+        {
+            "name": name.strip(),
+            "birth_date": birth_date.strip(),
+            "nationality": nationality.strip(),
+            "kind": kind,
+        }
     )
 
 
@@ -47,52 +116,42 @@ def screening_submit(
     kind: str = Form(default="person", max_length=16),
 ) -> Response:
     """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
-    lang = viewer.lang
-    form = _screen_form(
-        {
-            "name": name.strip(),
-            "birth_date": birth_date.strip(),
-            "nationality": nationality.strip(),
-            "kind": kind,
-        }
-    )
-    error: dict[str, str] | None = None
-    result, decision = None, None
+    return _screened(viewer, _form(name, birth_date, nationality, kind))
+
+
+@router.post("/screening/allow", response_class=HTMLResponse)
+def screening_allow(
+    viewer: AllowReviewer,
+    name: str = Form(default="", max_length=500),
+    birth_date: str = Form(default="", max_length=32),
+    nationality: str = Form(default="", max_length=64),
+    kind: str = Form(default="person", max_length=16),
+    list_id: str = Form(default="", max_length=16),
+    entry_id: str = Form(default="", max_length=64),
+    note: str = Form(default="", max_length=2000),
+) -> Response:
+    """A reviewer records that the screened name is not this listed entry (a decision on the
+    ledger), then sees the name screened again with the hit marked allowed."""
+    form = _form(name, birth_date, nationality, kind)
     try:
-        if kind not in KINDS:
-            raise ValidationError(field="kind", rule="one_of_person_entity_any")
-        if not form["name"]:
-            raise ValidationError(field="name", rule="required")
-        born: date | None = None
-        if form["birth_date"]:
-            try:
-                born = date.fromisoformat(form["birth_date"])
-            except ValueError:
-                raise ValidationError(field="birth_date", rule="iso_date") from None
-            check_birth_date(born)  # the one rule: not in the future, not before 1900
-        if form["nationality"] and len(form["nationality"]) < 2:
-            raise ValidationError(field="nationality", rule="min_length", limit=2)
+        if not note.strip():
+            raise ValidationError(field="note", rule="required")
+        if list_id not in LIST_IDS:
+            raise ValidationError(field="list_id", rule="one_of_ofac_sdn_uk_fcdo_un")
         with viewer.session(write=True) as session:
-            decision, result = identity.screen(
+            settings = viewer.request.app.state.settings
+            _row, decision = allows.record(
                 session,
-                viewer.request.app.state.settings,
+                settings,
                 viewer.caller,
-                ScreeningQuery(
-                    name=form["name"],
-                    kind=kind,  # type: ignore[arg-type]
-                    birth_date=born,
-                    nationality=form["nationality"] or None,
-                ),
+                identity.screening_index(settings),
+                name=form["name"],
+                list_id=list_id,
+                entry_id=entry_id,
+                note=note.strip(),
             )
-    except FinbrainError as exc:  # nothing is recorded: the transaction rolled back
-        error = {"field": exc.field or "", "text": error_text(exc, lang)}
-        result, decision = None, None
-    return viewer.page(
-        "screening.html",
-        422 if error else 200,
-        form=form,
-        error=error,
-        result=result,
-        decision=decision,
-        kinds=KINDS,
-    )
+    except FinbrainError as exc:  # rolled back: nothing recorded
+        text = f"{exc.field or ''}: {error_text(exc, viewer.lang)}"
+        return _screened(viewer, form, {"kind": "error", "text": text})
+    done = message("ui.allow_recorded", viewer.lang, entry=f"{list_id} {entry_id}", id=decision.id)
+    return _screened(viewer, form, {"kind": "ok", "text": done})
