@@ -7,18 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finbrain.core.decision import new_id, utcnow
-from finbrain.platform.store.base import Base, TenantOwned
+from finbrain.platform.store.base import Base, TenantOwned, tenant_column
 
 
 class ScreenedCustomer(TenantOwned, Base):
     """A customer the bank screens: kept so that a new list version re-screens them."""
 
     __tablename__ = "screened_customers"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16))
@@ -38,7 +38,7 @@ class ScreeningAllow(TenantOwned, Base):
     __tablename__ = "screening_allows"
     __table_args__ = (Index("ix_screening_allows_entry", "tenant_id", "list_id", "entry_id"),)
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     name: Mapped[str] = mapped_column(String(500))
     list_id: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[str] = mapped_column(String(64))

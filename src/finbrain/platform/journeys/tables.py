@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finbrain.core.decision import new_id, utcnow
-from finbrain.platform.store.base import Base, TenantOwned
+from finbrain.platform.store.base import Base, TenantOwned, tenant_column
 
 
 class CardApplication(TenantOwned, Base):
@@ -22,7 +22,7 @@ class CardApplication(TenantOwned, Base):
 
     __tablename__ = "card_applications"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     reference: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))  # approved | referred | declined
     outcome: Mapped[str] = mapped_column(String(16))  # the automated outcome, never rewritten

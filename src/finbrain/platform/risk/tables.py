@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finbrain.core.decision import new_id, utcnow
-from finbrain.platform.store.base import Base, TenantOwned
+from finbrain.platform.store.base import Base, TenantOwned, tenant_column
 
 
 class RiskEvent(TenantOwned, Base):
@@ -34,7 +33,7 @@ class RiskEvent(TenantOwned, Base):
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     event_id: Mapped[str] = mapped_column(String(128))
     occurred_at: Mapped[datetime] = mapped_column()
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -53,7 +52,7 @@ class RiskLabel(TenantOwned, Base):
     """Fraud / not-fraud labels, from case dispositions or the bank's chargeback feed."""
 
     __tablename__ = "risk_labels"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     is_fraud: Mapped[bool] = mapped_column()
     source: Mapped[str] = mapped_column(String(32))
@@ -64,7 +63,7 @@ class RiskSnapshot(TenantOwned, Base):
     """The engine's window state after event ``seq``: restart = latest snapshot + replay."""
 
     __tablename__ = "risk_snapshots"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     features_digest: Mapped[str] = mapped_column(String(64))
     state: Mapped[bytes] = mapped_column(LargeBinary)
@@ -75,7 +74,7 @@ class RiskRuleSet(TenantOwned, Base):
     """A published version of a tenant's rules; the newest is live (hot-reloaded)."""
 
     __tablename__ = "risk_rule_sets"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     digest: Mapped[str] = mapped_column(String(64))
@@ -88,7 +87,7 @@ class RiskCase(TenantOwned, Base):
 
     __tablename__ = "risk_cases"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     entity_type: Mapped[str] = mapped_column(String(16))
     entity_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
@@ -109,7 +108,7 @@ class RiskCase(TenantOwned, Base):
 class RiskAlert(TenantOwned, Base):
     __tablename__ = "risk_alerts"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     case_id: Mapped[str] = mapped_column(String(26))
     event_id: Mapped[str] = mapped_column(String(128))
     decision_id: Mapped[str] = mapped_column(String(26))
@@ -129,7 +128,7 @@ class RiskCaseNote(TenantOwned, Base):
 
     __tablename__ = "risk_case_notes"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     case_id: Mapped[str] = mapped_column(String(26))
     author: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))  # comment | assign | close

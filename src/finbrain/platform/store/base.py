@@ -12,11 +12,12 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     DateTime,
+    ForeignKey,
     MetaData,
     String,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -53,6 +54,11 @@ class Base(DeclarativeBase):
         datetime: UtcDateTime(),
         dict[str, Any]: JSON,
     }
+
+
+def tenant_column(*, primary_key: bool = False, index: bool = False) -> MappedColumn[str]:
+    """The ``tenant_id`` column of a tenant-owned table: the tenant's id, referencing it."""
+    return mapped_column(String(26), ForeignKey("tenants.id"), primary_key=primary_key, index=index)
 
 
 class TenantOwned:

@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -28,6 +27,7 @@ from finbrain.platform.store.base import NAMING as NAMING
 from finbrain.platform.store.base import Base as Base
 from finbrain.platform.store.base import TenantOwned as TenantOwned
 from finbrain.platform.store.base import UtcDateTime as UtcDateTime
+from finbrain.platform.store.base import tenant_column
 
 
 class Tenant(Base):
@@ -52,7 +52,7 @@ class OperatorKey(Base):
 class ApiKey(TenantOwned, Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[str] = tenant_column(index=True)
     label: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     secret_hash: Mapped[str] = mapped_column(String(64))
@@ -64,7 +64,7 @@ class ApiKey(TenantOwned, Base):
 class DecisionRow(TenantOwned, Base):
     __tablename__ = "decisions"
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"))
+    tenant_id: Mapped[str] = tenant_column()
     capability: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(32))
     subject_type: Mapped[str] = mapped_column(String(32))
@@ -114,7 +114,7 @@ class LedgerHead(TenantOwned, Base):
     """Size and root of a tenant's log; its row lock serialises appends on PostgreSQL."""
 
     __tablename__ = "ledger_heads"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -124,7 +124,7 @@ class LedgerLeaf(TenantOwned, Base):
     """One entry: the canonical JSON (RFC 8785) committed to, and its leaf hash."""
 
     __tablename__ = "ledger_leaves"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -138,7 +138,7 @@ class LedgerNode(TenantOwned, Base):
     """Hash of a perfect subtree (level >= 1), written once when its last leaf arrives."""
 
     __tablename__ = "ledger_nodes"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -148,7 +148,7 @@ class LedgerCheckpoint(TenantOwned, Base):
     """Signed checkpoints (C2SP note text), at least one a second while entries arrive; kept."""
 
     __tablename__ = "ledger_checkpoints"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -158,7 +158,7 @@ class LedgerWitness(TenantOwned, Base):
     """A witness the tenant trusts to co-sign its checkpoints."""
 
     __tablename__ = "ledger_witnesses"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     vkey: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -166,7 +166,7 @@ class LedgerWitness(TenantOwned, Base):
 
 class LedgerCosignature(TenantOwned, Base):
     __tablename__ = "ledger_cosignatures"
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), primary_key=True)
+    tenant_id: Mapped[str] = tenant_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     witness: Mapped[str] = mapped_column(String(200), primary_key=True)
     line: Mapped[str] = mapped_column(Text)
@@ -178,7 +178,7 @@ class ModelVersion(TenantOwned, Base):
 
     __tablename__ = "model_versions"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[str] = tenant_column(index=True)
     capability: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
@@ -200,7 +200,7 @@ class Job(TenantOwned, Base):
 
     __tablename__ = "jobs"
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(26), ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[str] = tenant_column(index=True)
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)
