@@ -54,8 +54,12 @@ def test_sign_in_browse_and_page_through_decisions(
     assert page.locator("[data-testid=decision-id]").inner_text() == made[-1].id
     assert page.locator("[data-testid=reason-row]").count() == 1
     assert "test reason" in page.locator("[data-testid=reasons-table]").inner_text()
-    receipt = page.locator("[data-testid=receipt]").inner_text()
-    assert '"leaf_index": 59' in receipt and "finbrain.local/ledger/" in receipt
+    # The receipt reads as a ledger entry; the signed checkpoint and the proof open on demand.
+    receipt = page.locator("[data-testid=receipt]")
+    assert page.locator("[data-testid=receipt-entry]").inner_text() == "entry 59 of the ledger"
+    assert "finbrain.local/ledger/" in receipt.inner_text()  # the checkpoint's origin line
+    receipt.locator("summary").last.click()
+    assert "hashes" in receipt.locator("summary").last.inner_text()
 
 
 def test_filter_by_outcome(page: Any, live: LiveServer) -> None:

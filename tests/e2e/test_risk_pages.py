@@ -138,7 +138,10 @@ def test_rule_editor_alert_queue_and_case_work(
     expect(page.locator("[data-testid=case-status]")).to_have_text("Open")
     assert page.locator("[data-testid=case-entity]").inner_text() == "Card: card-C1"
     features = page.locator("[data-testid=features-table]").inner_text()
-    assert "Transactions of the customer in 1d" in features and "cust_count_1d" in features
+    # Named in words; the engine's identifier is on hover.
+    assert "Transactions of the customer in 1d" in features and "cust_count_1d" not in features
+    named = page.locator("[data-testid=feature-row] td[title=cust_count_1d]")
+    assert named.inner_text() == "Transactions of the customer in 1d"
     assert page.locator("[data-testid=feature-row]").count() >= 30
     reasons = page.locator("[data-testid=reasons-table]").inner_text()
     assert "R-LARGE" in reasons and "Large amount 6,000" in reasons

@@ -39,6 +39,33 @@ def feature_info(feature: str) -> FeatureInfo:
     return FeatureInfo(code or "CR-FEATURE", feature, feature)
 
 
+def level_text(feature: str, level: str, language: str) -> str:
+    """A category level as people read it in ``language``: the catalogue's Chinese for the
+    built-in datasets' levels (``... < 0 DM`` → ``支票账户余额 < 0 马克``), else the level."""
+    if language != "zh":
+        return level
+    known = _catalogue().get("levels", {}).get(feature, {}).get(level)
+    return str(known["zh"]) if known else level
+
+
+def label_text(feature: str, label: str, language: str) -> str:
+    """A bin's label (``{a, b}``, ``missing``, ``special -1``) in ``language``: each known
+    level of ``feature`` in it translated (longest first, so a level inside another is not
+    cut), and the words ``missing`` and ``special``."""
+    if language != "zh":
+        return label
+    catalogue = _catalogue()
+    words = catalogue.get("words", {})
+    if label in words:
+        return str(words[label]["zh"])
+    if label.startswith("special ") and "special" in words:
+        return str(words["special"]["zh"]) + label[len("special") :]
+    levels = catalogue.get("levels", {}).get(feature, {})
+    for level in sorted(levels, key=len, reverse=True):
+        label = label.replace(level, levels[level]["zh"])
+    return label
+
+
 def reason(
     feature: str, kind: str, contribution: float, *, bin_label: str = "", value: Any = None
 ) -> Reason:
@@ -50,7 +77,11 @@ def reason(
     return Reason(
         code=info.code + suffix,
         text=BilingualText(
-            zh=template["zh"].format(name=info.zh, bin=bin_label, value=shown),
+            zh=template["zh"].format(
+                name=info.zh,
+                bin=label_text(feature, bin_label, "zh"),
+                value=level_text(feature, shown, "zh") if isinstance(shown, str) else shown,
+            ),
             en=template["en"].format(name=info.en, bin=bin_label, value=shown),
         ),
         feature=feature,

@@ -26,7 +26,7 @@ from finbrain.core.errors import ValidationError
 from finbrain.credit.binning import OptimalBinning
 from finbrain.credit.categories import category_key
 from finbrain.credit.protected import protected_columns
-from finbrain.credit.reasons import feature_info, reason
+from finbrain.credit.reasons import feature_info, label_text, reason
 
 MAX_REASONS = 4
 
@@ -433,7 +433,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # scikit
                     {
                         "code": info.code,
                         "feature": name,
-                        "bin": label,
+                        "bin": label_text(f, label, language),
                         "woe": round(woe.get(label, float("nan")), 4),
                         "points": p,
                     }

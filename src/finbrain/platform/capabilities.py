@@ -9,12 +9,13 @@ entries too, marked ``kernel=True``, at the places they have always had.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fastapi import APIRouter
 
+from finbrain.core.i18n import Language
 from finbrain.platform import credit, decisions, identity, journeys, ledger, risk
 from finbrain.platform.api.routes import (
     health,
@@ -34,6 +35,9 @@ class Capability:
     routers: tuple[APIRouter, ...] = ()  # API routers, included in this order
     pages: tuple[APIRouter, ...] = ()  # console page routers (CSRF-protected when mounted)
     scopes: tuple[str, ...] = ()  # the key scopes it defines (names from platform.scopes)
+    # How the features its decisions' reasons name read in a language (the decision page shows
+    # this, never the identifier): ``(feature, lang) -> text``, ``None`` when it has no name.
+    feature_text: Callable[[str, Language], str | None] | None = None
     # The kinds of background job it runs (``workers.jobs.start``): kind -> its work's factory.
     jobs: Mapping[str, JobFactory] = field(default_factory=lambda: MappingProxyType({}))
     kernel: bool = False  # part of the shared kernel, not a capability of its own
@@ -60,6 +64,14 @@ CAPABILITIES: tuple[Capability, ...] = (
 def api_routers() -> list[APIRouter]:
     """Every API router, in composition order."""
     return [router for capability in CAPABILITIES for router in capability.routers]
+
+
+def feature_text(capability: str, feature: str, lang: Language) -> str | None:
+    """The readable name of a reason's feature, from the capability that made the decision."""
+    for contributed in CAPABILITIES:
+        if contributed.name == capability and contributed.feature_text is not None:
+            return contributed.feature_text(feature, lang)
+    return None
 
 
 def job_kinds() -> dict[str, JobFactory]:

@@ -78,10 +78,21 @@ def render(
         key = f"ui.{kind}.{value}"
         return value if message(key, lang) == key else message(key, lang)
 
+    def score(capability: str, action: str, value: float | None) -> str:
+        """A decision's score in its own scale, never a bare number beside other scales."""
+        return score_text(capability, action, value, lang)
+
     response = templates.TemplateResponse(
         request,
         template,
-        {"t": t, "label": label, "lang": lang, "csrf_token": csrf.token(request), **context},
+        {
+            "t": t,
+            "label": label,
+            "score": score,
+            "lang": lang,
+            "csrf_token": csrf.token(request),
+            **context,
+        },
         status_code=status,
     )
     response.headers["Content-Language"] = lang
@@ -92,6 +103,22 @@ def render(
         "script-src 'self'; frame-ancestors 'none'"
     )
     return response
+
+
+def score_text(capability: str, action: str, value: float | None, lang: Language) -> str:
+    """Credit points, risk 0–1000, a screening's name similarity 0–1, a card limit: each
+    capability scores on its own scale, so the console says which."""
+    if value is None:
+        return "—"
+    if capability == "journey" or action == "limit":
+        return message("ui.score_scale.limit", lang, value=f"{value:,.0f}")
+    if capability == "credit":
+        return message("ui.score_scale.credit", lang, value=f"{value:.0f}")
+    if capability == "risk":
+        return message("ui.score_scale.risk", lang, value=f"{value:.1f}")
+    if capability == "identity":
+        return message("ui.score_scale.identity", lang, value=f"{value:.2f}")
+    return f"{value:.3f}"
 
 
 def _to_login(request: Request) -> RedirectResponse:

@@ -10,11 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from finbrain.core.i18n import Language
     from finbrain.platform.capabilities import Capability
 
     CAPABILITY: Capability
 
 __all__ = ["CAPABILITY"]
+
+
+def _feature_text(feature: str, lang: Language) -> str | None:
+    from finbrain.credit.reasons import feature_info
+
+    info = feature_info(feature)
+    text = info.zh if lang == "zh" else info.en
+    return None if text == feature else text  # not in the catalogue: no name to give
 
 
 def capability() -> Capability:
@@ -26,6 +35,7 @@ def capability() -> Capability:
         routers=(routes.router,),
         pages=(pages.router,),
         scopes=("credit:score", "credit:train"),
+        feature_text=_feature_text,
         jobs={"credit.train": lambda job: service.training_work(job.db, job.tenant_id)},
     )
 

@@ -20,11 +20,13 @@ AnyKey = Annotated[Viewer, Depends(signed_in())]
 
 
 def _field(name: str, lang: Language, options: list[Any] | None, value: str) -> dict[str, Any]:
-    from finbrain.credit.reasons import feature_info
+    """A form field: its title, and each option as (value sent, text shown in ``lang``)."""
+    from finbrain.credit.reasons import feature_info, level_text
 
     info = feature_info(name)
     title = info.zh if lang == "zh" else info.en
-    return {"name": name, "title": title, "options": options, "value": value}
+    shown = [(o, level_text(name, str(o), lang)) for o in options] if options else None
+    return {"name": name, "title": title, "options": options, "shown": shown, "value": value}
 
 
 def _credit_context(session: Any, lang: Language) -> dict[str, Any]:

@@ -74,4 +74,13 @@ def decision_page(viewer: AnyKey, decision_id: str) -> Response:
             decision = decisions.get(session, decision_id)
     except NotFoundError:
         return viewer.not_found()
-    return viewer.page("decision.html", decision=decision, now=datetime.now(UTC))
+    from finbrain.platform.capabilities import feature_text  # it lists this module's router
+
+    names = {
+        r.feature: feature_text(decision.capability, r.feature, viewer.lang) or r.feature
+        for r in decision.reasons
+        if r.feature
+    }
+    return viewer.page(
+        "decision.html", decision=decision, feature_names=names, now=datetime.now(UTC)
+    )

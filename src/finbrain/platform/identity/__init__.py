@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from finbrain.core.i18n import Language
     from finbrain.platform.capabilities import Capability
 
     CAPABILITY: Capability
@@ -17,12 +18,26 @@ if TYPE_CHECKING:
 __all__ = ["CAPABILITY"]
 
 
+def _feature_text(feature: str, lang: Language) -> str | None:
+    """A screening reason names ``<list>:<entry>``: the list's name and the entry's number."""
+    from finbrain.core.i18n import message
+
+    list_id, _, entry = feature.partition(":")
+    key = f"ui.list.{list_id}"
+    name = message(key, lang)
+    return f"{name} {entry}" if entry and name != key else None
+
+
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
     from finbrain.platform.identity import pages, routes
 
     return Capability(
-        "identity", routers=(routes.router,), pages=(pages.router,), scopes=("identity:screen",)
+        "identity",
+        routers=(routes.router,),
+        pages=(pages.router,),
+        scopes=("identity:screen", "identity:review"),
+        feature_text=_feature_text,
     )
 
 

@@ -23,13 +23,14 @@ __all__ = ["CAPABILITY", "RiskHub"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.risk import pages, routes, training
+    from finbrain.platform.risk import labels, pages, routes, training
 
     return Capability(
         "risk",
         routers=(routes.scoring, routes.router, routes.model_versions),
         pages=(pages.router,),
         scopes=("risk:score", "risk:cases", "risk:rules"),
+        feature_text=lambda feature, lang: labels.feature_texts(lang).get(feature),
         jobs={
             "risk.train": lambda job: training.training_work(job.db, job.tenant_id, job.state.risk)
         },

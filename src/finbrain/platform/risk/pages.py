@@ -22,8 +22,8 @@ from finbrain.platform.console.shell import (
     take_flash,
 )
 from finbrain.platform.risk import queries, service
+from finbrain.platform.risk.labels import feature_texts, label
 from finbrain.platform.risk.tables import RiskEvent
-from finbrain.risk.features import extended_feature_spec
 
 router = APIRouter(prefix="/console/risk", include_in_schema=False)
 Watcher = Annotated[Viewer, Depends(signed_in("risk:score"))]
@@ -64,7 +64,7 @@ def _stream(viewer: Viewer) -> dict[str, Any]:
         events = [_event_view(r) for r in rows]
     counts = summary.recent
     chart = {
-        "categories": [_label(lang, "outcome", o) for o in OUTCOMES],
+        "categories": [label(lang, "outcome", o) for o in OUTCOMES],
         "names": list(OUTCOMES),
         "values": [counts.get(o, 0) for o in OUTCOMES],
     }
@@ -77,12 +77,6 @@ def _stream(viewer: Viewer) -> dict[str, Any]:
         "chart_json": json.dumps(chart, ensure_ascii=False),
         "latest_seq": events[0]["seq"] if events else 0,
     }
-
-
-def _label(lang: Language, kind: str, value: str) -> str:
-    key = f"ui.{kind}.{value}"
-    text = message(key, lang)
-    return value if text == key else text
 
 
 @router.get("", response_class=HTMLResponse)
@@ -126,29 +120,8 @@ def alerts_page(viewer: Investigator) -> Response:
 
 
 # -- one case ---------------------------------------------------------------------------------
-def _feature_texts(lang: Language) -> dict[str, str]:
-    """A readable name for every feature the engine computes, built from its spec."""
-    spec = extended_feature_spec()
-    out: dict[str, str] = {}
-    for w in spec["windows"]:
-        who = _label(lang, "risk_key", "+".join(w["key"]))
-        if w.get("label"):
-            what = "fraud_rate" if w["agg"] == "avg" else "frauds"
-        elif w["agg"] in ("sum", "avg", "max"):
-            what = f"{w['agg']}_{w.get('field', '')}"
-        else:
-            what = w["agg"]
-        text = message(f"ui.risk_agg.{what}", lang, who=who, span=w["span"])
-        if w.get("delay"):
-            text += message("ui.risk_delay", lang, delay=w["delay"])
-        out[w["name"]] = text
-    for d in spec["derived"]:
-        out[d["name"]] = _label(lang, "risk_derived", d["name"])
-    return out
-
-
 def _case_context(view: queries.CaseView, lang: Language) -> dict[str, Any]:
-    names = _feature_texts(lang)
+    names = feature_texts(lang)
     alerts = [
         {
             "id": a.alert.id,
@@ -226,7 +199,7 @@ def case_action(
                     raise ValidationError(field="body", rule="required")
                 _case, labels = service.close(session, case_id, disposition, body, author)
                 done = message(
-                    "ui.case_closed_as", lang, disposition=_label(lang, "disposition", disposition)
+                    "ui.case_closed_as", lang, disposition=label(lang, "disposition", disposition)
                 )
     except NotFoundError:
         return viewer.not_found()
