@@ -3,6 +3,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finbrain.core.privacy import MaskingFilter, mask_text
 
@@ -49,3 +51,17 @@ def test_filter_masks_arguments_and_extras(caplog: pytest.LogCaptureFixture) -> 
     assert "19900307" not in record.getMessage()
     assert "5678" in record.getMessage()
     assert "nfKg4" not in str(record.fb_key)  # type: ignore[attr-defined]
+
+
+@given(st.text(min_size=1, max_size=600).filter(lambda s: s.strip()))
+def test_a_masked_name_is_short_and_shows_one_character(name: str) -> None:
+    from finbrain.core.privacy import mask_name
+
+    masked = mask_name(name)
+    assert masked == name.strip()[0] + "***" and len(masked) == 4
+
+
+def test_a_long_name_does_not_give_away_its_length() -> None:
+    from finbrain.core.privacy import mask_name
+
+    assert mask_name("王" * 500) == mask_name("王小明") == "王***"

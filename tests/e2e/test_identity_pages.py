@@ -160,6 +160,24 @@ def test_a_reviewer_clears_a_false_positive_and_the_hit_shows_allowed(
     assert browser_errors == []
 
 
+def test_a_500_character_name_keeps_the_applications_page_in_its_width(
+    page: Any, live: LiveServer
+) -> None:
+    """The API takes names up to 500 characters; the list shows a bounded mask, and nothing
+    in the page is wider than the window."""
+    _, key = live.platform.new_tenant("Long Names Bank")
+    body = thin_file("LONG-NAME-1", date(1990, 5, 17), 111, weak=False)
+    body["applicant"]["name"] = "王" + "明" * 499
+    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {key}"}) as client:
+        made = client.post("/v1/applications/credit-card", json=body, timeout=60)
+        assert made.status_code == 201, made.text
+    sign_in(page, live, key)
+    page.goto(f"{live.url}/console/applications")
+    assert "王***" in page.locator("main").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the page is {width}px wide in a 1280px window"
+
+
 def test_applications_and_the_referral_queue(
     page: Any, live: LiveServer, browser_errors: list[str]
 ) -> None:

@@ -39,6 +39,13 @@ def mask_text(text: str) -> str:
     return text
 
 
+def mask_name(name: str) -> str:
+    """A person's name as a list shows it: the first character and three asterisks, whatever
+    the name's length (the length is not shown either, and a 500-character name stays short)."""
+    name = name.strip()
+    return (name[:1] + "***") if name else "***"
+
+
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
         return mask_text(value)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from finbrain.core.decision import Decision, Reason, Subject, utcnow
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.money import Money
+from finbrain.core.privacy import mask_name
 from finbrain.core.settings import Settings
 from finbrain.identity.decision import ScreeningQuery
 from finbrain.platform import decisions
@@ -156,7 +157,7 @@ def _hashes(
 def _applicant_view(checked: Checked, grade: str) -> dict[str, Any]:
     """What the application row shows of the applicant: masked name, ID and mobile."""
     return {
-        "name": checked.name.original[:1] + "*" * max(len(checked.name.original) - 1, 1),
+        "name": mask_name(checked.name.original),
         "id_number": checked.resident.masked(),
         "mobile": checked.mobile.e164[:6] + "****" + checked.mobile.e164[-2:],
         "age": checked.age,
