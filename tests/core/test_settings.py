@@ -35,3 +35,13 @@ def test_secret_key_is_generated_once_private(tmp_path: Path) -> None:
     first = s.effective_secret_key()
     assert first == Settings(home=tmp_path).effective_secret_key()
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_display_time_zone_must_be_a_known_zone() -> None:
+    import pydantic
+
+    from finbrain.core.settings import Settings
+
+    assert Settings(display_time_zone="Europe/Berlin").display_time_zone == "Europe/Berlin"
+    with pytest.raises(pydantic.ValidationError, match="display_time_zone"):
+        Settings(display_time_zone="Mars/Olympus")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -54,6 +56,11 @@ def test_sign_in_browse_and_page_through_decisions(
     assert page.locator("[data-testid=decision-id]").inner_text() == made[-1].id
     assert page.locator("[data-testid=reason-row]").count() == 1
     assert "test reason" in page.locator("[data-testid=reasons-table]").inner_text()
+    # Times in the bank's zone (Asia/Shanghai by default), the UTC time on hover.
+    shown = page.locator("dl.facts time").first
+    utc = datetime.fromisoformat(str(shown.get_attribute("datetime")).replace("Z", "+00:00"))
+    local = utc.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    assert shown.inner_text() == local and str(shown.get_attribute("title")).endswith(" UTC")
     # The receipt reads as a ledger entry; the signed checkpoint and the proof open on demand.
     receipt = page.locator("[data-testid=receipt]")
     assert page.locator("[data-testid=receipt-entry]").inner_text() == "entry 59 of the ledger"

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
         "one, for the server process. Python's 5 ms default lets request handling starve the "
         "risk writer: each database call it makes waits up to 5 ms to get the lock back.",
     )
+    display_time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="The time zone the console shows times in (an IANA name); UTC on hover.",
+    )
     screening_policy: Literal["name_decides", "attribute_weighted"] = Field(
         default="name_decides",
         description="How a screening's outcome is reached (docs/screening.md). name_decides, the "
@@ -182,6 +186,19 @@ class Settings(BaseSettings):
         if self.tenant_request_slots > self.request_slots:
             raise ValueError("tenant_request_slots must be at most request_slots")
         return self
+
+    @field_validator("display_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)"
+            ) from None
+        return value
 
     @field_validator("sqlite_synchronous")
     @classmethod

@@ -12,12 +12,15 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from finbrain.core.errors import AuthenticationError, FinbrainError
@@ -78,6 +81,19 @@ def render(
         key = f"ui.{kind}.{value}"
         return value if message(key, lang) == key else message(key, lang)
 
+    zone = ZoneInfo(request.app.state.settings.display_time_zone)
+
+    def when(moment: datetime | None, seconds: bool = True) -> Markup | str:
+        """A time in the bank's time zone, the UTC time on hover (and for machines)."""
+        if moment is None:
+            return "—"
+        utc = moment.astimezone(UTC)
+        shown = moment.astimezone(zone).strftime(
+            "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+        )
+        stamp = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Markup('<time datetime="{0}" title="{0} UTC">{1}</time>').format(stamp, shown)
+
     def score(capability: str, action: str, value: float | None) -> str:
         """A decision's score in its own scale, never a bare number beside other scales."""
         return score_text(capability, action, value, lang)
@@ -89,6 +105,7 @@ def render(
             "t": t,
             "label": label,
             "score": score,
+            "when": when,
             "lang": lang,
             "csrf_token": csrf.token(request),
             **context,
