@@ -62,7 +62,7 @@ HANDBOOK_CURRENCY = "EUR"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ID_MAX = 128
 # String-valued optional fields (identifiers and codes), in declaration order.
-_OPTIONAL_TEXT = (
+OPTIONAL_TEXT = (
     "card_id",
     "account_id",
     "counterparty_account",
@@ -127,7 +127,7 @@ class Event:
             object.__setattr__(self, "occurred_at", at.astimezone(UTC))
         self._check_amount()
         _need_id("customer_id", self.customer_id, required=True)
-        for name in _OPTIONAL_TEXT:
+        for name in OPTIONAL_TEXT:
             _need_id(name, getattr(self, name), required=False)
         if self.kind == "card" and self.card_id is None:
             raise ValidationError(field="card_id", rule="required_for_card")
@@ -262,7 +262,7 @@ def parse_event(mapping: Mapping[str, Any]) -> Event:
         amount=amount,
         currency=currency,
         customer_id=_text(mapping, "customer_id"),
-        **{name: _text(mapping, name) for name in _OPTIONAL_TEXT},
+        **{name: _text(mapping, name) for name in OPTIONAL_TEXT},
     )
 
 
@@ -273,7 +273,7 @@ EVENT_FIELDS: tuple[str, ...] = (
     "amount",
     "currency",
     "customer_id",
-    *_OPTIONAL_TEXT,
+    *OPTIONAL_TEXT,
 )
 
 
@@ -333,7 +333,7 @@ def events_from_frame(frame: pd.DataFrame) -> Iterator[Event]:
         ]
     for row in zip(*(columns[name] for name in present), strict=True):
         record = dict(zip(present, row, strict=True))
-        for name in ("event_id", "customer_id", *_OPTIONAL_TEXT):
+        for name in ("event_id", "customer_id", *OPTIONAL_TEXT):
             value = record.get(name)
             if value is not None and not isinstance(value, str):
                 record[name] = str(value)

@@ -64,7 +64,13 @@ import pandas as pd
 
 from finbrain.core.errors import ValidationError
 from finbrain.core.memory import collector_paused
-from finbrain.risk.events import AMOUNT_SCALE, Event, amount_units, epoch_micros
+from finbrain.risk.events import (
+    AMOUNT_SCALE,
+    OPTIONAL_TEXT,
+    Event,
+    amount_units,
+    epoch_micros,
+)
 from finbrain.risk.windows_kernel import (
     AVG,
     COUNT,
@@ -109,24 +115,17 @@ DerivedOp = Literal["ratio", "diff", "since_prev", "hour", "night", "weekend"]
 AGGREGATES: frozenset[str] = frozenset(get_args(Aggregate))
 DERIVED_OPS: frozenset[str] = frozenset(get_args(DerivedOp))
 # Event fields a window can be keyed by or count distinct values of.
-KEY_FIELDS: frozenset[str] = frozenset(
-    {
-        "customer_id",
-        "card_id",
-        "account_id",
-        "counterparty_account",
-        "merchant_id",
-        "terminal_id",
-        "mcc",
-        "device_id",
-        "ip",
-        "channel",
-        "country",
-        "currency",
-        "kind",
-    }
-)
+KEY_FIELDS: frozenset[str] = frozenset({"customer_id", *OPTIONAL_TEXT, "currency", "kind"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _check_name(name: object) -> None:
+    """A window's or derived feature's name: a lower_snake_case identifier, not an event field."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValidationError(field="name", rule="lower_snake_case_identifier", value=name)
+    if name in _RESERVED:
+        raise ValidationError(field="name", rule="not_reserved", value=name)
+
 _DURATION = re.compile(r"^\s*(\d+)\s*(us|ms|s|m|h|d|w)\s*$")
 _UNIT_US = {"us": 1, "ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
 _UNIT_US |= {"d": 86_400_000_000, "w": 7 * 86_400_000_000}
@@ -199,10 +198,7 @@ class Window:
 
     def __post_init__(self) -> None:
         where = f"windows.{self.name}"
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
-            raise ValidationError(field="name", rule="lower_snake_case_identifier", value=self.name)
-        if self.name in _RESERVED:
-            raise ValidationError(field="name", rule="not_reserved", value=self.name)
+        _check_name(self.name)
         raw: object = self.key  # a bare string is accepted from plain data
         key = (raw,) if isinstance(raw, str) else tuple(self.key)
         object.__setattr__(self, "key", key)
@@ -299,10 +295,7 @@ class Derived:
 
     def __post_init__(self) -> None:
         where = f"derived.{self.name}"
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
-            raise ValidationError(field="name", rule="lower_snake_case_identifier", value=self.name)
-        if self.name in _RESERVED:
-            raise ValidationError(field="name", rule="not_reserved", value=self.name)
+        _check_name(self.name)
         if self.op not in DERIVED_OPS:
             raise ValidationError(
                 field=f"{where}.op", rule="one_of_" + "_".join(sorted(DERIVED_OPS))
