@@ -77,9 +77,9 @@ ROMANISATION_HEADER = """\
 #   tongyong    Tongyong Pinyin (Taiwan, 2002) and
 #   mps2        Mandarin Phonetic Symbols II (Taiwan, 1986): the published correspondence with
 #               Hanyu Pinyin written as rules in _build_tables.tongyong / .mps2
-#   cantonese   Hong Kong Government romanisation and Jyutping of the GB 2312 level-1 characters
-#               (3,755 common characters) in names_cantonese.tsv, each spelling mapped to the
-#               Mandarin readings of the characters it spells
+#   cantonese   every Hong Kong Government spelling and the usual Jyutping reading of the
+#               GB 2312 level-1 characters (3,755 common characters) in names_cantonese.tsv,
+#               each spelling mapped to the Mandarin readings of the characters it spells
 # regenerate with: python -m finbrain.identity.names._build_tables --romanisation
 """
 
@@ -185,8 +185,10 @@ def build_romanisation() -> str:
     for line in OUT.read_text("utf-8").splitlines():
         if line and not line.startswith("#"):
             char, hk, jyutping = line.split("\t")
-            # The usual reading in each Cantonese system (HK Government, Jyutping).
-            cantonese[char] = (*hk.split()[:1], *jyutping.split()[:1])
+            # Every Hong Kong Government spelling (the source lists them alphabetically, not
+            # by use: 国 gwok kwok, 德 dak duck tak, and HKID cards write Kwok and Tak), and the
+            # usual Jyutping reading.
+            cantonese[char] = (*hk.split(), *jyutping.split()[:1])
     for char in _gb2312_chars(level1_only=True):
         for spelling in cantonese.get(char, ()):
             for syllable in readings.get(char, ()):
