@@ -65,3 +65,53 @@ def test_a_name_that_is_no_chinese_or_korean_name_is_not_parsed() -> None:
     assert _romanise.parse(("john", "smith"), "zh") == ()
     assert _romanise.parse(("john", "smith"), "ko") == ()
     assert _romanise.parse(("ma",), "zh") == ()  # one syllable is no full name
+
+
+def test_every_hong_kong_government_spelling_is_read() -> None:
+    # The source lists a character's spellings alphabetically (国 gwok kwok, 华 wa wah); HKID
+    # cards write Kwok and Wah, which were missing when only the first spelling was read.
+    found = match("CHAN, Kwok-wah", "CHEN, Guohua")
+    assert found.rule == "romanisation" and found.score >= 0.8
+    assert "Cantonese kwok ↔ Hanyu Pinyin guo" in found.explanation["en"]
+    assert "Cantonese wah ↔ Hanyu Pinyin hua" in found.explanation["en"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "named"),
+    [
+        ("LIU, Emily", "LAU, Emily", "Hanyu Pinyin liu ↔ Cantonese lau (刘)"),
+        ("LI, Steve Kwai-wah", "LEE, Kwai-wah", "Hanyu Pinyin li ↔ Cantonese lee (李)"),
+        ("WONG, Emily", "HUANG, Emily", "Cantonese wong ↔ Hanyu Pinyin huang (黄)"),
+        ("CHO, Jenny", "JO, Jenny", "cho ↔ jo (조)"),
+    ],
+)
+def test_a_family_name_in_another_romanisation_is_a_hit_to_review(
+    a: str, b: str, named: str
+) -> None:
+    # The rest of the name is no Chinese name (Emily), so the whole-name link cannot apply.
+    found = match(a, b)
+    assert found.rule == "romanisation" and found.score == 0.88
+    assert named in found.explanation["en"] and found.explanation["zh"]
+    assert prepare(a, kind="person").keys & prepare(b, kind="person").keys
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("LIU, Emily", "LIN, Emily"),  # two family names
+        ("LAU, Emily", "LAU, Emma"),  # another given name
+        ("WONG, Emily", "WANG, Emilia"),  # a linked family name and a fuzzy given name
+        ("KIM, Kang Jin", "KIM, Kwang Chun"),  # given-name syllables are no family names
+    ],
+)
+def test_a_family_name_link_needs_the_rest_of_the_name(a: str, b: str) -> None:
+    assert match(a, b).score < 0.8
+
+
+def test_a_chinese_given_name_in_syllables_is_one_missing_name() -> None:
+    # TSANG Erick / TSANG Erick Kwok-wai: the alias leaves out one given name, Kwok-wai.
+    assert match("TSANG, Erick", "TSANG, Erick Kwok-wai").score >= 0.8
+    assert match("KONG, Kelvin", "KONG, Kelvin Hok Lai").score >= 0.8
+    # Two other names (not Chinese syllables) still count as two.
+    assert match("SMITH, John", "SMITH, John Paul George").score < 0.8
+    assert match("AVILA, Maria", "AVILA DE LA ROCHA, Maria Monserrate").score < 0.8

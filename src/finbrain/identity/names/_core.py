@@ -163,6 +163,20 @@ def _latin_keys(tokens: tuple[str, ...]) -> set[str]:
     return keys
 
 
+def _family_name_keys(tokens: tuple[str, ...]) -> set[str]:
+    """A family name in any romanisation with each other token (Lau Emily, Liu Emily: 刘|eml),
+    so that a name whose family name is spelled another way is a candidate (_latin_latin)."""
+    keys: set[str] = set()
+    if len(tokens) < 2:
+        return keys
+    for i, token in enumerate(tokens):
+        for name in _romanise.family_names(token):
+            for j, other in enumerate(tokens):
+                if j != i and _weight(other) >= 1.0:
+                    keys.add(f"f:{name}|{_skeleton(other)}")
+    return keys
+
+
 def _validate(name: str, field_name: str) -> None:
     if not isinstance(name, str) or not name.strip():
         raise InvalidNameError("empty", field=field_name)
@@ -249,6 +263,8 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         tokens_out = tuple(latin_tokens)
     if latin_tokens:
         keys |= _latin_keys(tuple(latin_tokens))
+        if kind != "entity":
+            keys |= _family_name_keys(tuple(latin_tokens))
     zh_parse: _romanise.Parse = ()
     ko_parse: _romanise.Parse = ()
     if kind != "entity" and latin_tokens and not han_chars:
@@ -569,10 +585,13 @@ def _token_similarity(a: str, b: str) -> float:
 
 
 def _align(
-    qa: tuple[str, ...], ca: tuple[str, ...]
+    qa: tuple[str, ...], ca: tuple[str, ...], *, linked: bool = False
 ) -> tuple[list[tuple[int, int, float]], set[int], set[int]]:
+    """Greedy best-first token pairs. With ``linked``, two spellings of one Chinese or Korean
+    syllable sequence (_romanise.token_link: Liu / Lau, Chong / Jeong) pair as equal tokens."""
+    similarity = _linked_similarity if linked else _token_similarity
     scored = sorted(
-        ((_token_similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
+        ((similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
         reverse=True,
     )
     used_q: set[int] = set()
@@ -587,6 +606,14 @@ def _align(
         used_c.add(j)
         pairs.append((i, j, sim))
     return pairs, set(range(len(qa))) - used_q, set(range(len(ca))) - used_c
+
+
+@lru_cache(maxsize=262144)
+def _linked_similarity(a: str, b: str) -> float:
+    similarity = _token_similarity(a, b)
+    if similarity < 1.0 and _romanise.token_link(a, b) is not None:
+        return 1.0
+    return similarity
 
 
 def _merge_adjacent(tokens: tuple[str, ...], other: frozenset[str]) -> tuple[str, ...]:
@@ -618,6 +645,17 @@ def _after_bin(tokens: tuple[str, ...]) -> frozenset[str]:
     )
 
 
+def _syllable_runs(tokens: tuple[str, ...], unmatched: set[int]) -> int:
+    """How many unmatched tokens continue a run of unmatched Chinese syllables (Kwok Wai: 1)."""
+    syllables = _romanise.zh_syllable_spellings()
+    return sum(
+        1
+        for i in unmatched
+        if i - 1 in unmatched
+        and all(t in syllables and _weight(t) >= 1.0 for t in (tokens[i - 1], tokens[i]))
+    )
+
+
 def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     qa = _merge_adjacent(q.latin, frozenset(c.latin))
     ca = _merge_adjacent(c.latin, frozenset(qa))
@@ -626,7 +664,34 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
         score = (1.0 if qa == ca else 0.98) * (0.85 if legal_conflict else 1.0)
         text = _explain("exact", tokens=" ".join(qa))
         return NameMatch(score, "exact", False, None, tuple(zip(qa, ca, strict=False)), text)
-    pairs, un_q, un_c = _align(qa, ca)
+    found = _aligned(q, c, qa, ca, legal_conflict, linked=False)
+    # A family name in another romanisation (Liu / Lau, Lee / Li, Cho / Jo) with every other
+    # token the same: the same name, a hit to review (people only: a firm's words are no
+    # family names).
+    if (
+        found.score < ROMANISATION_SCORE
+        and "entity" not in (q.kind, c.kind)
+        and any(_romanise.token_link(x, y) for x in qa for y in ca)
+    ):
+        linked = _aligned(q, c, qa, ca, legal_conflict, linked=True)
+        if linked.score > found.score:
+            return linked
+    return found
+
+
+def _aligned(
+    q: PreparedName,
+    c: PreparedName,
+    qa: tuple[str, ...],
+    ca: tuple[str, ...],
+    legal_conflict: bool,
+    *,
+    linked: bool,
+) -> NameMatch:
+    pairs, un_q, un_c = _align(qa, ca, linked=linked)
+    romanised = [(qa[i], ca[j]) for i, j, sim in pairs if linked and qa[i] != ca[j] and sim >= 1.0]
+    if linked and (not romanised or any(sim < 1.0 for _, _, sim in pairs)):
+        return _none()  # a linked name agrees on every other token it pairs
     rule = "token_fuzzy"
     matched: list[tuple[str, str]] = [(qa[i], ca[j]) for i, j, _ in pairs]
     numerator = 0.0
@@ -658,6 +723,13 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
             rule = "initials"
     weight_q = sum(_weight(qa[i]) for i in un_q)
     weight_c = sum(_weight(ca[j]) for j in un_c)
+    # A Chinese given name written in syllables (TSANG Erick Kwok-wai, KONG Kelvin Hok Lai) is
+    # one name that the other side leaves out, not two.
+    if "entity" not in (q.kind, c.kind):
+        if not weight_c:
+            weight_q -= _syllable_runs(qa, un_q)
+        elif not weight_q:
+            weight_c -= _syllable_runs(ca, un_c)
     conflict = min(weight_q, weight_c)
     extra = max(weight_q, weight_c) - conflict
     # Tokens missing on both sides contradict each other; tokens only one side has (a middle
@@ -683,4 +755,17 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     )
     if not matched:
         return NameMatch(0.0, "none", False, None, (), _explain("none"))
+    if romanised:
+        # Another spelling of a family name is a hit to review at most, like a whole name read
+        # in another romanisation (_romanised), and the step is named.
+        steps = [_romanise.describe_family_name(a, b) for a, b in romanised]
+        links = [_romanise.token_link(a, b) for a, b in romanised]
+        family = "zh" if all(link and link[0] == "zh" for link in links) else "ko"
+        text = {
+            "en": _explain("romanisation", steps="; ".join(en for en, _ in steps))["en"],
+            "zh": _explain("romanisation", steps="；".join(zh for _, zh in steps))["zh"],
+        }
+        system = "korean" if family == "ko" else "chinese"
+        score = min(score, ROMANISATION_SCORE)
+        return NameMatch(round(score, 6), "romanisation", False, system, tuple(matched), text)
     return NameMatch(round(min(1.0, score), 6), rule, False, None, tuple(matched), text)

@@ -168,6 +168,11 @@ def _ko_surnames() -> frozenset[str]:
     return frozenset(surnames)
 
 
+def zh_syllable_spellings() -> dict[str, frozenset[str]]:
+    """Every Latin spelling of one Chinese syllable (any system) -> its pinyin syllables."""
+    return _zh_keys()
+
+
 def _keys(family: str) -> dict[str, frozenset[str]]:
     return _zh_keys() if family == "zh" else _ko_keys()
 
@@ -397,3 +402,63 @@ def describe_han(
         en.append(f"{label[0]} {spelling} ↔ {char} ({reading})")
         zh.append(f"{label[1]} {spelling} ↔ {char}（{reading}）")
     return "; ".join(en), "；".join(zh)
+
+
+@cache
+def _zh_surname_chars() -> dict[str, int]:
+    """The one-character family names of surnames.tsv (simplified) -> their rank."""
+    from finbrain.identity.names._han import surnames
+
+    return {s: rank or 9999 for s, (rank, _) in surnames().items() if len(s) == 1}
+
+
+@lru_cache(maxsize=131072)
+def token_link(a: str, b: str) -> tuple[str, str] | None:
+    """(family, the family name) when two one-syllable tokens spell one family name in two
+    romanisations (Liu / Lau: 刘; Li / Lee: 李; Jo / Cho: 조; Chong / Jeong: 정), else None.
+
+    Only family names: a syllable key alone stands for dozens of characters, but the family
+    names that two spellings can share are few, so the link is evidence."""
+    if a == b or not (a.isalpha() and b.isalpha()):
+        return None
+    zh = _zh_chars()
+    if a in zh and b in zh:
+        ranks = _zh_surname_chars()
+        shared = [c for c in zh[a] & zh[b] if c in ranks]
+        if shared:
+            return ("zh", min(shared, key=lambda c: (ranks[c], c)))
+    ko = _ko_keys()
+    if a in ko and b in ko:
+        surnames: dict[str, list[str]] = _korean()["surnames"]  # type: ignore[assignment]
+        order = {h: i for i, h in enumerate(surnames)}
+        shared = [h for h in ko[a] & ko[b] if h in order]
+        if shared:
+            return ("ko", min(shared, key=lambda h: order[h]))
+    return None
+
+
+def describe_family_name(a: str, b: str) -> tuple[str, str]:
+    """A token_link pair named, in en and zh: "Hanyu Pinyin liu ↔ Cantonese lau (刘)"."""
+    link = token_link(a, b)
+    if link is None:
+        return "", ""
+    family, name = link
+    if family == "ko":
+        return f"{a} ↔ {b} ({name})", f"{a} ↔ {b}（{name}）"
+    table = _zh_table()[1]
+    sa = next((k for k, v in table.get(a, {}).items() if name in v), "pinyin")
+    sb = next((k for k, v in table.get(b, {}).items() if name in v), "pinyin")
+    la, lb = SYSTEM_LABELS[sa], SYSTEM_LABELS[sb]
+    return f"{la[0]} {a} ↔ {lb[0]} {b} ({name})", f"{la[1]} {a} ↔ {lb[1]} {b}（{name}）"
+
+
+@lru_cache(maxsize=131072)
+def family_names(token: str) -> tuple[str, ...]:
+    """The family names (Han or Hangul) a one-syllable token can spell, in any romanisation
+    (lau: 刘 …; lee: 李 …; jo: 조 …): blocking keys for token_link."""
+    out: list[str] = []
+    ranks = _zh_surname_chars()
+    out += sorted(c for c in _zh_chars().get(token, ()) if c in ranks)
+    surnames = _ko_surnames()
+    out += sorted(h for h in _ko_keys().get(token, ()) if h in surnames and len(h) == 1)
+    return tuple(out)
