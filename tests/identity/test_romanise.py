@@ -115,3 +115,22 @@ def test_a_chinese_given_name_in_syllables_is_one_missing_name() -> None:
     # Two other names (not Chinese syllables) still count as two.
     assert match("SMITH, John", "SMITH, John Paul George").score < 0.8
     assert match("AVILA, Maria", "AVILA DE LA ROCHA, Maria Monserrate").score < 0.8
+
+
+def test_wade_giles_spellings_follow_wade_giles_not_pypinyins_slips() -> None:
+    # pypinyin 0.55 writes tie as t'oeh and the final -ai as -ei; Wade-Giles writes t'ieh and
+    # keeps -ai (the fixes are in _build_tables.WADE_GILES_FIXES).
+    found = match("T'an T'ieh-niu", "TAN, Tieniu")
+    assert (
+        found.rule == "romanisation"
+        and "Wade-Giles tieh ↔ Hanyu Pinyin tie" in (found.explanation["en"])
+    )
+    assert match("Mai Hsiao-hung", "MEI, Xiaohong").score < 0.8  # 麦 and 梅 are two names
+    assert match("Lai Chih-ming", "LEI, Zhiming").score < 0.8
+
+
+def test_family_names_in_two_systems_meet_only_through_a_common_character() -> None:
+    # Hung (Wade-Giles) and Hong (pinyin) both write 洪; Mai and Mei (Cantonese) share only
+    # rare characters, never the family names 麦 or 梅.
+    assert match("Hung Chin-hua", "HONG, Jinhua").rule == "romanisation"
+    assert match("Mai Hsiao-hung", "MEI, Xiaohong").score < 0.8

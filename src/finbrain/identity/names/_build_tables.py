@@ -145,6 +145,18 @@ def mps2(p: str) -> str:
     return initial + final
 
 
+# pypinyin 0.55's Wade-Giles table departs from Wade-Giles for these syllables: it writes the
+# final -ai as -ei (mai -> mei, so Mai met Mei), tie as t'oeh, huo and shuo as ho and sho (ho is
+# Wade-Giles for he), and chua with a backtick. Wade-Giles keeps -ai, writes -ie as -ieh and
+# keeps -uo after h and sh (Wade-Giles tables, e.g. the Library of Congress pinyin conversion
+# table). Found by comparing with an independent table (benchmarks/identity_probes.py).
+WADE_GILES_FIXES = {
+    "ai": "ai", "hai": "hai", "lai": "lai", "mai": "mai", "nai": "nai", "sai": "sai",
+    "shai": "shai", "wai": "wai", "yai": "yai", "tie": "t'ieh", "huo": "huo", "shuo": "shuo",
+    "chua": "ch'ua",
+}  # fmt: skip
+
+
 def build_romanisation() -> str:
     from pypinyin import Style, pinyin
     from pypinyin.style.wadegiles import to_wade_glides
@@ -177,7 +189,8 @@ def build_romanisation() -> str:
             spellings = [syllable.replace("v", "u"), syllable, syllable.replace("v", "yu")]
         for spelling in spellings:
             add(spelling, "pinyin", syllable, chars)
-        wg = to_wade_glides(syllable).replace("'", "").replace("ü", "u").replace("v", "u")
+        wg = WADE_GILES_FIXES.get(syllable) or to_wade_glides(syllable)
+        wg = wg.replace("'", "").replace("`", "").replace("ü", "u").replace("v", "u")
         add(wg, "wade_giles", syllable, chars)
         add(tongyong(syllable), "tongyong", syllable, chars)
         add(mps2(syllable), "mps2", syllable, chars)

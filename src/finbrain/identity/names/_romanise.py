@@ -277,6 +277,8 @@ def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
                         pairs = list(zip(seq_a, seq_b, strict=True))
                         if family == "zh" and not _consistent(pairs[1:]):
                             continue
+                        if not _family_names_meet(*pairs[0], family):
+                            continue
                         return tuple(pairs)
     return None
 
@@ -410,6 +412,30 @@ def _zh_surname_chars() -> dict[str, int]:
     from finbrain.identity.names._han import surnames
 
     return {s: rank or 9999 for s, (rank, _) in surnames().items() if len(s) == 1}
+
+
+def _family_names_meet(x: str, y: str, family: str) -> bool:
+    """Two spellings of the family name write one character in Mandarin romanisations (Hung /
+    Hong: 洪), or write one family name's character in any (Lau / Liu: 刘). Not: Cantonese
+    spellings that only share rare characters (Mai / Mei: 眯, never 麦 or 梅)."""
+    if x == y:
+        return True
+    if family == "zh":
+        mandarin = _zh_family_chars()
+        if mandarin[x][0] & mandarin[y][0]:
+            return True
+    keys = _link_keys(family)
+    return bool(keys[x] & keys[y] & _family_name_firsts(family))
+
+
+@cache
+def _family_name_firsts(family: str) -> frozenset[str]:
+    """The characters (zh) or Hangul syllables (ko) a family name starts with."""
+    if family == "zh":
+        from finbrain.identity.names._han import surnames
+
+        return frozenset(s[0] for s in surnames())
+    return frozenset(h[0] for h in _ko_surnames())
 
 
 @lru_cache(maxsize=131072)
