@@ -17,7 +17,11 @@
     entry is among the hits. The Han form takes, per syllable, the first GB 2312 character with
     that reading (the surname from surnames.tsv), and the other spellings come from the same
     tables the matcher uses: this measures the outcome policy, not the romanisation tables (the
-    non-circular name measure is list_pairs in benchmarks/identity.py).
+    non-circular name measure is list_pairs in benchmarks/identity.py, and (e) below).
+(e) Screening recall on probes no finbrain table wrote (benchmarks/identity_probes.py): each
+    East Asian listed person's other names screened against an index of primary names only
+    (the lists' own spellings, leave-one-out; rapidfuzz scan beside it), and listed pinyin names
+    re-spelled in Wade-Giles (RoManTools' table) and Han (name-variants' tables).
 
 Anchor, side by side: a brute-force rapidfuzz scan (``process.extractOne``, token_sort_ratio
 >= 90, over every normalised list name), the usual first screening script. yente documents
@@ -44,6 +48,7 @@ from rich.console import Console
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._harness import arguments, percentiles, row, write_results
+from benchmarks.identity_probes import alias_probes, independent_probes
 from finbrain.core.errors import ValidationError
 from finbrain.datasets.identity import load_yente_candidates
 from finbrain.identity.lists import SanctionsList, load_lists
@@ -324,6 +329,9 @@ def main() -> None:
 
     # (d) list-derived probes -------------------------------------------------------------------
     list_probes(index, results)
+    # (e) probes no finbrain table wrote: the lists' own aliases, independent published tables
+    alias_probes(lists, results)
+    independent_probes(index, results)
 
     # (a) yente fixtures ----------------------------------------------------------------------
     fixtures = load_yente_candidates()
