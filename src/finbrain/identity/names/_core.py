@@ -121,6 +121,9 @@ class PreparedName:
     ko_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
     # A Chinese organisation name rendered in English (names._orgs), prepared as Latin tokens.
     org_english: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    # The family names (Han, Hangul) its Latin tokens can spell in any romanisation: two names
+    # sharing none cannot link a family name spelled two ways (_romanise.token_link).
+    family_names: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,11 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         zh_syllables=zh_parse,
         ko_syllables=ko_parse,
         org_english=tuple(org_english),
+        family_names=frozenset(
+            name
+            for token in (latin_tokens if kind != "entity" else ())
+            for name in _romanise.family_names(token)
+        ),
     )
 
 
@@ -491,11 +499,7 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
     # Postal and older spellings mix systems per syllable (蒋介石 Chiang Kai-shek: Wade-Giles
     # surname, Cantonese given name): accepted, a little lower.
     # The surname keeps its Mandarin readings: 繁 is Po, never the Cantonese Fan.
-    systems = [sets for _, sets in h.syllables]
-    mixed = tuple(
-        frozenset().union(*(sets[k] for sets in (systems[:2] if k < h.surname_length else systems)))
-        for k in range(len(h.han))
-    )
+    mixed = _mixed_sets(h.syllables, h.surname_length, len(h.han))
     for order in orders:
         found = _segments("".join(order), mixed)
         if found is not None:
@@ -538,6 +542,18 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
                 best, spelling = similarity, " ".join(spelled)
     text = _explain("romanisation_mismatch", latin=latin_text, han=h.han, spelling=spelling)
     return NameMatch(round(min(0.5, 0.5 * best), 6), "romanisation_mismatch", True, None, (), text)
+
+
+@lru_cache(maxsize=65536)
+def _mixed_sets(
+    syllables: tuple[tuple[str, tuple[frozenset[str], ...]], ...], surname_length: int, n: int
+) -> tuple[frozenset[str], ...]:
+    """Per character, its spellings in every system (the surname in the first two only)."""
+    systems = [sets for _, sets in syllables]
+    return tuple(
+        frozenset().union(*(sets[k] for sets in (systems[:2] if k < surname_length else systems)))
+        for k in range(n)
+    )
 
 
 def _pairs(h: PreparedName, found: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -670,8 +686,8 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     # family names).
     if (
         found.score < ROMANISATION_SCORE
-        and "entity" not in (q.kind, c.kind)
-        and any(_romanise.token_link(x, y) for x in qa for y in ca)
+        and not q.family_names.isdisjoint(c.family_names)
+        and any(_romanise.token_link(x, y) for x in qa for y in ca if x != y)
     ):
         linked = _aligned(q, c, qa, ca, legal_conflict, linked=True)
         if linked.score > found.score:

@@ -250,7 +250,8 @@ def _surname_ok(first: tuple[str, ...], family: str) -> bool:
     return False
 
 
-def _flat(order: Parse, family: str) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=65536)
+def _flat(order: Parse, family: str) -> tuple[tuple[str, ...], ...]:
     """The order's syllable sequences whose first token is a family name (capped)."""
     out = []
     for combination in itertools.product(*order):
@@ -258,9 +259,10 @@ def _flat(order: Parse, family: str) -> list[tuple[str, ...]]:
             out.append(tuple(s for token in combination for s in token))
             if len(out) >= MAX_COMBINATIONS:
                 break
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
     """The aligned syllables of two parsed names, when every pair shares a key."""
     keys = _link_keys(family)
