@@ -20,6 +20,8 @@ from pathlib import Path
 
 import opencc
 
+from finbrain.identity.names._han import WADE_GILES_FIXES
+
 OUT = Path(__file__).resolve().parent.parent / "data" / "names_cantonese.tsv"
 HEADER = """\
 # Cantonese readings per character (simplified key), for name romanisation.
@@ -143,18 +145,6 @@ def mps2(p: str) -> str:
         return "yu"
     initial = {"zh": "j", "q": "ch", "x": "sh", "z": "tz", "c": "ts"}.get(initial, initial)
     return initial + final
-
-
-# pypinyin 0.55's Wade-Giles table departs from Wade-Giles for these syllables: it writes the
-# final -ai as -ei (mai -> mei, so Mai met Mei), tie as t'oeh, huo and shuo as ho and sho (ho is
-# Wade-Giles for he), and chua with a backtick. Wade-Giles keeps -ai, writes -ie as -ieh and
-# keeps -uo after h and sh (Wade-Giles tables, e.g. the Library of Congress pinyin conversion
-# table). Found by comparing with an independent table (benchmarks/identity_probes.py).
-WADE_GILES_FIXES = {
-    "ai": "ai", "hai": "hai", "lai": "lai", "mai": "mai", "nai": "nai", "sai": "sai",
-    "shai": "shai", "wai": "wai", "yai": "yai", "tie": "t'ieh", "huo": "huo", "shuo": "shuo",
-    "chua": "ch'ua",
-}  # fmt: skip
 
 
 def build_romanisation() -> str:
