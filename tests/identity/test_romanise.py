@@ -134,3 +134,27 @@ def test_family_names_in_two_systems_meet_only_through_a_common_character() -> N
     # rare characters, never the family names 麦 or 梅.
     assert match("Hung Chin-hua", "HONG, Jinhua").rule == "romanisation"
     assert match("Mai Hsiao-hung", "MEI, Xiaohong").score < 0.8
+
+
+@pytest.mark.parametrize(
+    ("han", "korean", "named"),
+    [
+        ("金正恩", "Kim Jong Un", "金 김 kim; 正 정 jong; 恩 은 un"),
+        ("金正恩", "김정은", "金 김; 正 정; 恩 은"),
+        ("金正恩", "Jong Un KIM", "金 김 kim"),
+        ("李成哲", "RI, Song Chol", "李 리 ri"),  # North Korean ri, South Korean i/lee: both
+        ("金永哲", "KIM, Yong Chol", "永 영 yong"),
+    ],
+)
+def test_a_name_in_hanja_meets_its_korean_reading(han: str, korean: str, named: str) -> None:
+    found = match(han, korean)
+    assert found.rule == "hanja" and found.cross_script and found.score == 0.82
+    assert named in found.explanation["en"] and found.explanation["zh"]
+    assert {k for k in prepare(han).keys & prepare(korean, kind="person").keys if k[:3] == "rko"}
+
+
+def test_hanja_needs_every_character() -> None:
+    assert match("金正恩", "Kim Jong Il").score < 0.8
+    assert match("金正恩", "Kim Jong").score < 0.8
+    # Two characters read in Korean collapse too many names into one (丽陈 would be Ryu Jin).
+    assert match("丽陈", "RYU, Jin").score < 0.8

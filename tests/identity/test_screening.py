@@ -309,3 +309,11 @@ def test_a_family_name_in_another_romanisation_is_found_and_sent_to_review() -> 
     assert result.outcome == "potential_match"
     assert [h.entry_id for h in result.hits] == ["TEST.HK1"]
     assert "SCR-ROMANISATION" in {r.code for r in result.hits[0].reasons}
+
+
+def test_a_name_in_hanja_finds_the_listed_korean_name() -> None:
+    listed = SanctionsList.of("un", [ListEntry("un", "TEST.KP1", "person", "KIM, Yong Chol")])
+    result = SanctionsIndex.build([listed]).screen("金永哲", kind="person")
+    assert result.outcome == "potential_match"
+    assert [h.entry_id for h in result.hits] == ["TEST.KP1"]
+    assert "SCR-CROSS-SCRIPT" in {r.code for r in result.hits[0].reasons}

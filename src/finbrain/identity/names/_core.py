@@ -277,6 +277,7 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         keys |= _romanise.blocking_keys(ko_parse, "ko") if ko_parse else set()
     if syllables and kind != "entity":
         keys |= _romanise.han_blocking_keys(dict(syllables)["pinyin"])
+        keys |= _romanise.hanja_blocking_keys(han_chars)
     org_english: list[tuple[str, ...]] = []
     if (
         han_chars
@@ -526,6 +527,20 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
                 "zh": _explain("romanisation", steps=steps_zh)["zh"],
             }
             return NameMatch(CROSS_SCRIPT_CAP - 0.03, "romanisation", True, "chinese", pairs, text)
+    # A Korean name written in Hanja on one side, in Hangul or a Korean romanisation on the
+    # other (金正恩 / 김정은 / Kim Jong Un): each character read in Korean (Unihan kHangul).
+    if lat.ko_syllables:
+        read = _romanise.link_hanja(h.han, lat.ko_syllables)
+        if read is not None:
+            pairs = tuple(zip(h.han, (s for s, _ in read), strict=True))
+            if flipped:
+                pairs = tuple((b, a) for a, b in pairs)
+            steps = "; ".join(
+                f"{char} {hangul} {latin}" if latin != hangul else f"{char} {hangul}"
+                for char, (latin, hangul) in zip(h.han, read, strict=True)
+            )
+            text = _explain("hanja", latin=latin_text, han=h.han, steps=steps)
+            return NameMatch(CROSS_SCRIPT_CAP - 0.03, "hanja", True, "korean", pairs, text)
     # The given name alone ("Xiao Ming" for 王小明) is not enough to name a person.
     given_sets = dict(h.syllables).get("pinyin", ())[h.surname_length :]
     if given_sets and _segments("".join(lat.latin), given_sets) is not None:

@@ -29,6 +29,7 @@ FAMILIES = ("zh", "ko")
 MAX_SEGMENTATIONS = 6  # per token
 MAX_COMBINATIONS = 16  # per name order
 MAX_KEYS = 256  # blocking keys per name and family
+MIN_HANJA = 3  # characters a Han name needs to be read in Korean (link_hanja)
 _MAX_SPELLING = 7
 SYSTEM_LABELS = {
     "pinyin": ("Hanyu Pinyin", "汉语拼音"),
@@ -490,3 +491,50 @@ def family_names(token: str) -> tuple[str, ...]:
     surnames = _ko_surnames()
     out += sorted(h for h in _ko_keys().get(token, ()) if h in surnames and len(h) == 1)
     return tuple(out)
+
+
+@cache
+def _hanja() -> dict[str, frozenset[str]]:
+    """Han character (simplified) -> its Korean readings (names_hanja.tsv, from Unihan)."""
+    out: dict[str, frozenset[str]] = {}
+    for line in _data("names_hanja.tsv").splitlines():
+        if line and not line.startswith("#"):
+            char, readings = line.split("\t")
+            out[char] = frozenset(readings.split())
+    return out
+
+
+def hanja_readings(char: str) -> frozenset[str]:
+    return _hanja().get(char, frozenset())
+
+
+@lru_cache(maxsize=65536)
+def link_hanja(han: str, latin: Parse) -> tuple[tuple[str, str], ...] | None:
+    """(Latin syllable, Hangul reading) per Han character when a Korean name (romanised or in
+    Hangul, family name first or last) reads each character in Korean: 金正恩 / Kim Jong Un.
+
+    Three characters or more: Korean readings collapse many characters into one syllable, and
+    two-character Chinese names read in Korean meet listed Korean names by chance (丽陈 would
+    read Ryu Jin: one in 10,000 of yente's synthetic negatives)."""
+    if len(han) < MIN_HANJA:
+        return None
+    keys = _ko_keys()
+    readings = [hanja_readings(char) for char in han]
+    if not all(readings):
+        return None
+    for order in _orders(latin):
+        for seq in _flat(order, "ko"):
+            if len(seq) != len(han):
+                continue
+            shared = [keys[s] & r for s, r in zip(seq, readings, strict=True)]
+            if all(shared):
+                return tuple((s, min(r)) for s, r in zip(seq, shared, strict=True))
+    return None
+
+
+def hanja_blocking_keys(han: str) -> set[str]:
+    """The Korean keys (blocking_keys) of a Han name read in Korean: rko:3:김|정."""
+    if len(han) < MIN_HANJA:
+        return set()
+    first, second = hanja_readings(han[0]), hanja_readings(han[1])
+    return {f"rko:{len(han)}:{a}|{b}" for a in sorted(first) for b in sorted(second)}
