@@ -158,3 +158,13 @@ def test_hanja_needs_every_character() -> None:
     assert match("金正恩", "Kim Jong").score < 0.8
     # Two characters read in Korean collapse too many names into one (丽陈 would be Ryu Jin).
     assert match("丽陈", "RYU, Jin").score < 0.8
+
+
+def test_a_given_name_is_its_syllables_in_order() -> None:
+    # RI Song Un and RI Un Song are two names (성운 / 운성); the family name may still move.
+    found = match("RI, Song Un", "RI, Un Song")
+    assert found.rule == "syllable_order" and found.score < 0.8
+    assert found.explanation["zh"]
+    assert match("Kim Jong Un", "Jong Un Kim").score >= 0.95
+    assert match("WANG Wei Ming", "WANG Ming Wei").score < 0.8
+    assert match("John Paul Smith", "Paul John Smith").score >= 0.95  # no Chinese name

@@ -618,8 +618,8 @@ def _token_similarity(a: str, b: str) -> float:
 def _align(
     qa: tuple[str, ...], ca: tuple[str, ...], *, linked: bool = False
 ) -> tuple[list[tuple[int, int, float]], set[int], set[int]]:
-    """Greedy best-first token pairs. With ``linked``, two spellings of one Chinese or Korean
-    syllable sequence (_romanise.token_link: Liu / Lau, Chong / Jeong) pair as equal tokens."""
+    """Greedy best-first token pairs. With ``linked``, two spellings of one family name
+    (_romanise.token_link: Liu / Lau, Cho / Jo) pair as equal tokens."""
     similarity = _linked_similarity if linked else _token_similarity
     scored = sorted(
         ((similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
@@ -637,6 +637,18 @@ def _align(
         used_c.add(j)
         pairs.append((i, j, sim))
     return pairs, set(range(len(qa))) - used_q, set(range(len(ca))) - used_c
+
+
+def _syllable_names(q: PreparedName, c: PreparedName) -> bool:
+    """Both names read as Chinese names, or both as Korean names (names._romanise.parse)."""
+    return bool((q.zh_syllables and c.zh_syllables) or (q.ko_syllables and c.ko_syllables))
+
+
+def _given_reordered(qa: tuple[str, ...], ca: tuple[str, ...]) -> bool:
+    """The family name in the same place, the given-name syllables in another order."""
+    if len(qa) < 3:
+        return False
+    return (qa[0] == ca[0] and qa[1:] != ca[1:]) or (qa[-1] == ca[-1] and qa[:-1] != ca[:-1])
 
 
 @lru_cache(maxsize=262144)
@@ -691,6 +703,11 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     qa = _merge_adjacent(q.latin, frozenset(c.latin))
     ca = _merge_adjacent(c.latin, frozenset(qa))
     legal_conflict = bool(q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms))
+    syllable_names = _syllable_names(q, c)
+    if qa != ca and syllable_names and sorted(qa) == sorted(ca) and _given_reordered(qa, ca):
+        # RI Song Un / RI Un Song: a Chinese or Korean given name is its syllables in order.
+        text = _explain("syllable_order", query=" ".join(qa), candidate=" ".join(ca))
+        return NameMatch(0.5, "syllable_order", False, None, (), text)
     if qa == ca or (sorted(qa) == sorted(ca) and _after_bin(qa) == _after_bin(ca)):
         score = (1.0 if qa == ca else 0.98) * (0.85 if legal_conflict else 1.0)
         text = _explain("exact", tokens=" ".join(qa))
