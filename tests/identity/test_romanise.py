@@ -134,6 +134,9 @@ def test_family_names_in_two_systems_meet_only_through_a_common_character() -> N
     # rare characters, never the family names 麦 or 梅.
     assert match("Hung Chin-hua", "HONG, Jinhua").rule == "romanisation"
     assert match("Mai Hsiao-hung", "MEI, Xiaohong").score < 0.8
+    # A Cantonese and a Mandarin spelling of one character, not among the 100 commonest
+    # family names (冼 Sin / Xian), still meet.
+    assert match("SIN, Wai-man", "XIAN, Weimin").rule == "romanisation"
 
 
 @pytest.mark.parametrize(

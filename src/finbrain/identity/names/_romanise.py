@@ -418,14 +418,16 @@ def _zh_surname_chars() -> dict[str, int]:
 
 
 def _family_names_meet(x: str, y: str, family: str) -> bool:
-    """Two spellings of the family name write one character in Mandarin romanisations (Hung /
-    Hong: 洪), or write one family name's character in any (Lau / Liu: 刘). Not: Cantonese
-    spellings that only share rare characters (Mai / Mei: 眯, never 麦 or 梅)."""
+    """Two spellings of the family name write one character, at least one of them in a Mandarin
+    romanisation (Hung / Hong: 洪; Faan / Po: 繁), or write one family name's character in any
+    (Lau / Liu: 刘). Not: two Cantonese spellings that only share rare characters (Mai / Mei:
+    眯, never 麦 or 梅)."""
     if x == y:
         return True
     if family == "zh":
-        mandarin = _zh_family_chars()
-        if mandarin[x][0] & mandarin[y][0]:
+        table = _zh_family_chars()
+        (mx, cx), (my, cy) = table[x], table[y]
+        if mx & (my | cy) or cx & my:
             return True
     keys = _link_keys(family)
     return bool(keys[x] & keys[y] & _family_name_firsts(family))
