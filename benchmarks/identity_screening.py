@@ -174,7 +174,6 @@ print(json.dumps({"load_lists": t1 - t0, "build_index": t2 - t1, "load_saved_ind
 def _probe_forms(name: str) -> dict[str, str] | None:
     """The probe spellings of a listed pinyin name ("MA, Xiaohong"), or None."""
     import opencc
-    from pypinyin.style.wadegiles import to_wade_glides
 
     from finbrain.identity.names import _han, _romanise
     from finbrain.identity.names._build_tables import _gb2312_chars
@@ -206,7 +205,7 @@ def _probe_forms(name: str) -> dict[str, str] | None:
         return None
     han = "".join(c for c in chars if c)
     cantonese = [_han._cantonese().get(c, ("",))[0] for c in han]
-    wade = [to_wade_glides(s).replace("'", "").replace("v", "u") for s in syllables]
+    wade = [_han.wade_giles(s) for s in syllables]
     if not all(cantonese):
         return None
     return {
