@@ -18,6 +18,7 @@ from finbrain.identity.names import _romanise, match, prepare
         ("Lo Chuan-hsu", "LUO, Chuanxu", "Wade-Giles hsu ↔ Hanyu Pinyin xu"),
         ("KIM, Yong Chol", "Gim Yeong-cheol", "chol ↔ cheol"),
         ("Kim Jong Un", "김정은", "jong ↔ 정"),
+        ("Park Chung-hee", "박정희", "hee ↔ 희"),  # the passport spelling Hee for 희
     ],
 )
 def test_spellings_of_one_name_meet_and_each_step_is_named(a: str, b: str, named: str) -> None:
