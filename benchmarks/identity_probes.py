@@ -296,6 +296,8 @@ def independent_probes(index: SanctionsIndex, results: list[dict[str, Any]]) -> 
         console.print("independent probes skipped: RoManTools / name-variants wheels unavailable")
         return
     found: dict[str, list[tuple[bool, bool]]] = {}
+    anchor: dict[str, list[bool]] = {}
+    scan = _Scan(list(index.lists))
     script = _pairs_script()
     for entry in index.entries:
         if entry.kind != "person":
@@ -305,12 +307,15 @@ def independent_probes(index: SanctionsIndex, results: list[dict[str, Any]]) -> 
         forms = independent_forms(entry.name, tables)
         held_out = script.split_of(entry) == "test"
         for form, text in forms.items():
+            key = (entry.list_id, entry.entry_id)
+            anchor.setdefault(f"{form}_no_dob", []).append(scan.found(text, key))
             for dob_kind, dob in _dobs(entry):
-                hit = _found(index, text, dob, (entry.list_id, entry.entry_id))
+                hit = _found(index, text, dob, key)
                 found.setdefault(f"{form}_{dob_kind}", []).append((hit, held_out))
     _report(
         results,
         "independent_probe",
         found,
         "listed Chinese person re-spelled from RoManTools (Wade-Giles) / name-variants (Han)",
+        anchor,
     )
