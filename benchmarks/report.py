@@ -53,8 +53,15 @@ NOTES["identity_screening"] = (
     "every list name (the naive approach). yente documents about 4-30 requests/s per vCPU; it "
     "was not run here. probe_* rows: listed Chinese people screened as pinyin, Han, traditional, "
     "Wade-Giles and Cantonese spellings with no, right and wrong birth date (found = outcome not "
-    "clear and the entry among the hits; the n clear is in the results file). The outcome "
-    "policy is docs/screening.md."
+    "clear and the entry among the hits; the n clear is in the results file); their spellings "
+    "come from finbrain's own tables, so they measure the outcome policy. alias_probe_* rows "
+    "are not circular: each East Asian listed person's other names screened against an index "
+    "of primary names only (the lists' own spellings, leave-one-out; held-out = entries of the "
+    "list pair set's test split, in the JSON), with the rapidfuzz scan; independent_probe_* "
+    "rows re-spell listed pinyin names in Wade-Giles from RoManTools' table and in Han from "
+    "name-variants' tables (benchmarks/identity_probes.py). screen_mixed_vs_rapidfuzz: "
+    "screenings/s over scans/s in interleaved chunks, median of rounds. The outcome policy is "
+    "docs/screening.md."
 )
 NOTES["risk"] = (
     "Fraud-Detection-Handbook data, the handbook's protocol exactly (train 7 days, 7-day label "

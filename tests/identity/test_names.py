@@ -177,3 +177,11 @@ def test_prepare_is_idempotent_and_a_name_matches_itself(name: str) -> None:
     again = prepare(prepared.normalised)
     assert again.normalised == prepared.normalised
     assert compare(prepared, prepared).score == 1.0
+
+
+def test_han_to_wade_giles_follows_wade_giles_where_pypinyin_slips() -> None:
+    # pypinyin 0.55 spells 铁 (tie) t'oeh and 麦 (mai) mei in Wade-Giles (_han.WADE_GILES_FIXES).
+    found = match("谭铁牛", "T'an T'ieh-niu")
+    assert found.rule == "wade_giles" and found.score >= 0.8
+    assert match("麦晓红", "Mai Hsiao-hung").rule == "wade_giles"
+    assert match("麦晓红", "Mei Hsiao-hung").score < 0.8  # Mei is 梅, not 麦

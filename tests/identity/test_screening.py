@@ -299,3 +299,21 @@ def test_rescreen_reports_only_what_the_list_change_did(un_index: SanctionsIndex
         }
         assert expected == {c.entry_id for c in changes if c.customer_id == customer.customer_id}
     assert rescreen(_customers(), un_index, un_index) == []
+
+
+def test_a_family_name_in_another_romanisation_is_found_and_sent_to_review() -> None:
+    # Blocking keys carry the family name behind each spelling (wong, huang: 黄), so the
+    # listed name is a candidate although no other key is shared.
+    listed = SanctionsList.of("un", [ListEntry("un", "TEST.HK1", "person", "HUANG, Emily")])
+    result = SanctionsIndex.build([listed]).screen("WONG, Emily", kind="person")
+    assert result.outcome == "potential_match"
+    assert [h.entry_id for h in result.hits] == ["TEST.HK1"]
+    assert "SCR-ROMANISATION" in {r.code for r in result.hits[0].reasons}
+
+
+def test_a_name_in_hanja_finds_the_listed_korean_name() -> None:
+    listed = SanctionsList.of("un", [ListEntry("un", "TEST.KP1", "person", "KIM, Yong Chol")])
+    result = SanctionsIndex.build([listed]).screen("金永哲", kind="person")
+    assert result.outcome == "potential_match"
+    assert [h.entry_id for h in result.hits] == ["TEST.KP1"]
+    assert "SCR-CROSS-SCRIPT" in {r.code for r in result.hits[0].reasons}

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import opencc
 
+from finbrain.identity.names._han import WADE_GILES_FIXES
+
 OUT = Path(__file__).resolve().parent.parent / "data" / "names_cantonese.tsv"
 HEADER = """\
 # Cantonese readings per character (simplified key), for name romanisation.
@@ -77,9 +79,9 @@ ROMANISATION_HEADER = """\
 #   tongyong    Tongyong Pinyin (Taiwan, 2002) and
 #   mps2        Mandarin Phonetic Symbols II (Taiwan, 1986): the published correspondence with
 #               Hanyu Pinyin written as rules in _build_tables.tongyong / .mps2
-#   cantonese   Hong Kong Government romanisation and Jyutping of the GB 2312 level-1 characters
-#               (3,755 common characters) in names_cantonese.tsv, each spelling mapped to the
-#               Mandarin readings of the characters it spells
+#   cantonese   every Hong Kong Government spelling and the usual Jyutping reading of the
+#               GB 2312 level-1 characters (3,755 common characters) in names_cantonese.tsv,
+#               each spelling mapped to the Mandarin readings of the characters it spells
 # regenerate with: python -m finbrain.identity.names._build_tables --romanisation
 """
 
@@ -177,7 +179,8 @@ def build_romanisation() -> str:
             spellings = [syllable.replace("v", "u"), syllable, syllable.replace("v", "yu")]
         for spelling in spellings:
             add(spelling, "pinyin", syllable, chars)
-        wg = to_wade_glides(syllable).replace("'", "").replace("ü", "u").replace("v", "u")
+        wg = WADE_GILES_FIXES.get(syllable) or to_wade_glides(syllable)
+        wg = wg.replace("'", "").replace("`", "").replace("ü", "u").replace("v", "u")
         add(wg, "wade_giles", syllable, chars)
         add(tongyong(syllable), "tongyong", syllable, chars)
         add(mps2(syllable), "mps2", syllable, chars)
@@ -185,8 +188,10 @@ def build_romanisation() -> str:
     for line in OUT.read_text("utf-8").splitlines():
         if line and not line.startswith("#"):
             char, hk, jyutping = line.split("\t")
-            # The usual reading in each Cantonese system (HK Government, Jyutping).
-            cantonese[char] = (*hk.split()[:1], *jyutping.split()[:1])
+            # Every Hong Kong Government spelling (the source lists them alphabetically, not
+            # by use: 国 gwok kwok, 德 dak duck tak, and HKID cards write Kwok and Tak), and the
+            # usual Jyutping reading.
+            cantonese[char] = (*hk.split(), *jyutping.split()[:1])
     for char in _gb2312_chars(level1_only=True):
         for spelling in cantonese.get(char, ()):
             for syllable in readings.get(char, ()):
@@ -201,8 +206,72 @@ def build_romanisation() -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- Korean readings of Han characters (Hanja), for Han <-> Korean names ----------------------
+
+HANJA_OUT = OUT.with_name("names_hanja.tsv")
+HANJA_HEADER = """\
+# Korean (Hangul) readings of Han characters, for names written in Hanja on one side and in
+# Hangul or a Korean romanisation on the other (金正恩 / 김정은 / Kim Jong Un).
+# columns: char (simplified: OpenCC t2s, as finbrain folds names)<TAB>Hangul readings
+#   (space-separated, the source's order, both forms of the initial-sound rule: 李 리 이)
+# source: the Unicode Han Database (Unihan) 15.0, Unihan_Readings.txt, field kHangul (Debian
+#   package unicode-data 15.0.0-1, /usr/share/unicode/Unihan_Readings.txt.bz2). Modified: keys
+#   folded to simplified characters, readings of characters that fold together merged, the
+#   source markers (:0E etc.) dropped. Regenerate with
+#   python -m finbrain.identity.names._build_tables --hanja <Unihan_Readings.txt[.bz2]>
+#
+# COPYRIGHT AND PERMISSION NOTICE (as the Debian package carries it, verbatim)
+# Copyrigh © 1991-2005 Unicode, Inc. All rights reserved. Distributed under the Terms of Use in
+# http://www.unicode.org/copyright.html. Permission is hereby granted, free of charge, to any
+# person obtaining a copy of the Unicode data files and any associated documentation (the "Data
+# Files") or Unicode software and any associated documentation (the "Software") to deal in the
+# Data Files or Software without restriction, including without limitation the rights to use,
+# copy, modify, merge, publish, distribute, and/or sell copies of the Data Files or Software,
+# and to permit persons to whom the Data Files or Software are furnished to do so, provided that
+# (a) the above copyright notice(s) and this permission notice appear with all copies of the
+# Data Files or Software, (b) both the above copyright notice(s) and this permission notice
+# appear in associated documentation, and (c) there is clear notice in each modified Data File
+# or in the Software as well as in the documentation associated with the Data File(s) or
+# Software that the data or software has been modified. THE DATA FILES AND SOFTWARE ARE PROVIDED
+# "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+# WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT OF THIRD
+# PARTY RIGHTS. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR HOLDERS INCLUDED IN THIS NOTICE BE
+# LIABLE FOR ANY CLAIM, OR ANY SPECIAL INDIRECT OR CONSEQUENTIAL DAMAGES, OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT,
+# NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR
+# PERFORMANCE OF THE DATA FILES OR SOFTWARE. Except as contained in this notice, the name of a
+# copyright holder shall not be used in advertising or otherwise to promote the sale, use or
+# other dealings in these Data Files or Software without prior written authorization of the
+# copyright holder.
+"""
+
+
+def build_hanja(readings_path: Path) -> str:
+    import bz2
+
+    raw = readings_path.read_bytes()
+    text = (bz2.decompress(raw) if readings_path.suffix == ".bz2" else raw).decode("utf-8")
+    t2s = opencc.OpenCC("t2s")
+    table: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or "\tkHangul\t" not in line:
+            continue
+        code, _field, value = line.split("\t")
+        char = chr(int(code[2:], 16))
+        readings = [v.split(":")[0] for v in value.split()]
+        for key in dict.fromkeys((t2s.convert(char), char)):
+            if len(key) == 1:
+                _merge(table, key, readings)
+    lines = [HANJA_HEADER.rstrip("\n")]
+    lines += [f"{char}\t{' '.join(table[char])}" for char in sorted(table)]
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--romanisation"]:
+    if sys.argv[1:2] == ["--hanja"]:
+        HANJA_OUT.write_text(build_hanja(Path(sys.argv[2])), encoding="utf-8")
+        print(f"wrote {HANJA_OUT}")
+    elif sys.argv[1:] == ["--romanisation"]:
         ROMANISATION_OUT.write_text(build_romanisation(), encoding="utf-8")
         print(f"wrote {ROMANISATION_OUT}")
     else:

@@ -121,6 +121,9 @@ class PreparedName:
     ko_syllables: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
     # A Chinese organisation name rendered in English (names._orgs), prepared as Latin tokens.
     org_english: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    # The family names (Han, Hangul) its Latin tokens can spell in any romanisation: two names
+    # sharing none cannot link a family name spelled two ways (_romanise.token_link).
+    family_names: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,20 @@ def _latin_keys(tokens: tuple[str, ...]) -> set[str]:
     for i, a in enumerate(skeletons):
         for b in skeletons[i + 1 :]:
             keys.add(f"p:{a}|{b}")
+    return keys
+
+
+def _family_name_keys(tokens: tuple[str, ...]) -> set[str]:
+    """A family name in any romanisation with each other token (Lau Emily, Liu Emily: 刘|eml),
+    so that a name whose family name is spelled another way is a candidate (_latin_latin)."""
+    keys: set[str] = set()
+    if len(tokens) < 2:
+        return keys
+    for i, token in enumerate(tokens):
+        for name in _romanise.family_names(token):
+            for j, other in enumerate(tokens):
+                if j != i and _weight(other) >= 1.0:
+                    keys.add(f"f:{name}|{_skeleton(other)}")
     return keys
 
 
@@ -249,6 +266,8 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         tokens_out = tuple(latin_tokens)
     if latin_tokens:
         keys |= _latin_keys(tuple(latin_tokens))
+        if kind != "entity":
+            keys |= _family_name_keys(tuple(latin_tokens))
     zh_parse: _romanise.Parse = ()
     ko_parse: _romanise.Parse = ()
     if kind != "entity" and latin_tokens and not han_chars:
@@ -258,6 +277,7 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         keys |= _romanise.blocking_keys(ko_parse, "ko") if ko_parse else set()
     if syllables and kind != "entity":
         keys |= _romanise.han_blocking_keys(dict(syllables)["pinyin"])
+        keys |= _romanise.hanja_blocking_keys(han_chars)
     org_english: list[tuple[str, ...]] = []
     if (
         han_chars
@@ -290,6 +310,11 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
         zh_syllables=zh_parse,
         ko_syllables=ko_parse,
         org_english=tuple(org_english),
+        family_names=frozenset(
+            name
+            for token in (latin_tokens if kind != "entity" else ())
+            for name in _romanise.family_names(token)
+        ),
     )
 
 
@@ -475,11 +500,7 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
     # Postal and older spellings mix systems per syllable (蒋介石 Chiang Kai-shek: Wade-Giles
     # surname, Cantonese given name): accepted, a little lower.
     # The surname keeps its Mandarin readings: 繁 is Po, never the Cantonese Fan.
-    systems = [sets for _, sets in h.syllables]
-    mixed = tuple(
-        frozenset().union(*(sets[k] for sets in (systems[:2] if k < h.surname_length else systems)))
-        for k in range(len(h.han))
-    )
+    mixed = _mixed_sets(h.syllables, h.surname_length, len(h.han))
     for order in orders:
         found = _segments("".join(order), mixed)
         if found is not None:
@@ -506,6 +527,20 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
                 "zh": _explain("romanisation", steps=steps_zh)["zh"],
             }
             return NameMatch(CROSS_SCRIPT_CAP - 0.03, "romanisation", True, "chinese", pairs, text)
+    # A Korean name written in Hanja on one side, in Hangul or a Korean romanisation on the
+    # other (金正恩 / 김정은 / Kim Jong Un): each character read in Korean (Unihan kHangul).
+    if lat.ko_syllables:
+        read = _romanise.link_hanja(h.han, lat.ko_syllables)
+        if read is not None:
+            pairs = tuple(zip(h.han, (s for s, _ in read), strict=True))
+            if flipped:
+                pairs = tuple((b, a) for a, b in pairs)
+            steps = "; ".join(
+                f"{char} {hangul} {latin}" if latin != hangul else f"{char} {hangul}"
+                for char, (latin, hangul) in zip(h.han, read, strict=True)
+            )
+            text = _explain("hanja", latin=latin_text, han=h.han, steps=steps)
+            return NameMatch(CROSS_SCRIPT_CAP - 0.03, "hanja", True, "korean", pairs, text)
     # The given name alone ("Xiao Ming" for 王小明) is not enough to name a person.
     given_sets = dict(h.syllables).get("pinyin", ())[h.surname_length :]
     if given_sets and _segments("".join(lat.latin), given_sets) is not None:
@@ -522,6 +557,18 @@ def _han_latin_name(h: PreparedName, lat: PreparedName, *, flipped: bool) -> Nam
                 best, spelling = similarity, " ".join(spelled)
     text = _explain("romanisation_mismatch", latin=latin_text, han=h.han, spelling=spelling)
     return NameMatch(round(min(0.5, 0.5 * best), 6), "romanisation_mismatch", True, None, (), text)
+
+
+@lru_cache(maxsize=65536)
+def _mixed_sets(
+    syllables: tuple[tuple[str, tuple[frozenset[str], ...]], ...], surname_length: int, n: int
+) -> tuple[frozenset[str], ...]:
+    """Per character, its spellings in every system (the surname in the first two only)."""
+    systems = [sets for _, sets in syllables]
+    return tuple(
+        frozenset().union(*(sets[k] for sets in (systems[:2] if k < surname_length else systems)))
+        for k in range(n)
+    )
 
 
 def _pairs(h: PreparedName, found: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -569,10 +616,13 @@ def _token_similarity(a: str, b: str) -> float:
 
 
 def _align(
-    qa: tuple[str, ...], ca: tuple[str, ...]
+    qa: tuple[str, ...], ca: tuple[str, ...], *, linked: bool = False
 ) -> tuple[list[tuple[int, int, float]], set[int], set[int]]:
+    """Greedy best-first token pairs. With ``linked``, two spellings of one family name
+    (_romanise.token_link: Liu / Lau, Cho / Jo) pair as equal tokens."""
+    similarity = _linked_similarity if linked else _token_similarity
     scored = sorted(
-        ((_token_similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
+        ((similarity(x, y), i, j) for i, x in enumerate(qa) for j, y in enumerate(ca)),
         reverse=True,
     )
     used_q: set[int] = set()
@@ -587,6 +637,26 @@ def _align(
         used_c.add(j)
         pairs.append((i, j, sim))
     return pairs, set(range(len(qa))) - used_q, set(range(len(ca))) - used_c
+
+
+def _syllable_names(q: PreparedName, c: PreparedName) -> bool:
+    """Both names read as Chinese names, or both as Korean names (names._romanise.parse)."""
+    return bool((q.zh_syllables and c.zh_syllables) or (q.ko_syllables and c.ko_syllables))
+
+
+def _given_reordered(qa: tuple[str, ...], ca: tuple[str, ...]) -> bool:
+    """The family name in the same place, the given-name syllables in another order."""
+    if len(qa) < 3:
+        return False
+    return (qa[0] == ca[0] and qa[1:] != ca[1:]) or (qa[-1] == ca[-1] and qa[:-1] != ca[:-1])
+
+
+@lru_cache(maxsize=262144)
+def _linked_similarity(a: str, b: str) -> float:
+    similarity = _token_similarity(a, b)
+    if similarity < 1.0 and _romanise.token_link(a, b) is not None:
+        return 1.0
+    return similarity
 
 
 def _merge_adjacent(tokens: tuple[str, ...], other: frozenset[str]) -> tuple[str, ...]:
@@ -618,15 +688,58 @@ def _after_bin(tokens: tuple[str, ...]) -> frozenset[str]:
     )
 
 
+def _syllable_runs(tokens: tuple[str, ...], unmatched: set[int]) -> int:
+    """How many unmatched tokens continue a run of unmatched Chinese syllables (Kwok Wai: 1)."""
+    syllables = _romanise.zh_syllable_spellings()
+    return sum(
+        1
+        for i in unmatched
+        if i - 1 in unmatched
+        and all(t in syllables and _weight(t) >= 1.0 for t in (tokens[i - 1], tokens[i]))
+    )
+
+
 def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     qa = _merge_adjacent(q.latin, frozenset(c.latin))
     ca = _merge_adjacent(c.latin, frozenset(qa))
     legal_conflict = bool(q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms))
+    syllable_names = _syllable_names(q, c)
+    if qa != ca and syllable_names and sorted(qa) == sorted(ca) and _given_reordered(qa, ca):
+        # RI Song Un / RI Un Song: a Chinese or Korean given name is its syllables in order.
+        text = _explain("syllable_order", query=" ".join(qa), candidate=" ".join(ca))
+        return NameMatch(0.5, "syllable_order", False, None, (), text)
     if qa == ca or (sorted(qa) == sorted(ca) and _after_bin(qa) == _after_bin(ca)):
         score = (1.0 if qa == ca else 0.98) * (0.85 if legal_conflict else 1.0)
         text = _explain("exact", tokens=" ".join(qa))
         return NameMatch(score, "exact", False, None, tuple(zip(qa, ca, strict=False)), text)
-    pairs, un_q, un_c = _align(qa, ca)
+    found = _aligned(q, c, qa, ca, legal_conflict, linked=False)
+    # A family name in another romanisation (Liu / Lau, Lee / Li, Cho / Jo) with every other
+    # token the same: the same name, a hit to review (people only: a firm's words are no
+    # family names).
+    if (
+        found.score < ROMANISATION_SCORE
+        and not q.family_names.isdisjoint(c.family_names)
+        and any(_romanise.token_link(x, y) for x in qa for y in ca if x != y)
+    ):
+        linked = _aligned(q, c, qa, ca, legal_conflict, linked=True)
+        if linked.score > found.score:
+            return linked
+    return found
+
+
+def _aligned(
+    q: PreparedName,
+    c: PreparedName,
+    qa: tuple[str, ...],
+    ca: tuple[str, ...],
+    legal_conflict: bool,
+    *,
+    linked: bool,
+) -> NameMatch:
+    pairs, un_q, un_c = _align(qa, ca, linked=linked)
+    romanised = [(qa[i], ca[j]) for i, j, sim in pairs if linked and qa[i] != ca[j] and sim >= 1.0]
+    if linked and (not romanised or any(sim < 1.0 for _, _, sim in pairs)):
+        return _none()  # a linked name agrees on every other token it pairs
     rule = "token_fuzzy"
     matched: list[tuple[str, str]] = [(qa[i], ca[j]) for i, j, _ in pairs]
     numerator = 0.0
@@ -658,6 +771,13 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
             rule = "initials"
     weight_q = sum(_weight(qa[i]) for i in un_q)
     weight_c = sum(_weight(ca[j]) for j in un_c)
+    # A Chinese given name written in syllables (TSANG Erick Kwok-wai, KONG Kelvin Hok Lai) is
+    # one name that the other side leaves out, not two.
+    if "entity" not in (q.kind, c.kind):
+        if not weight_c:
+            weight_q -= _syllable_runs(qa, un_q)
+        elif not weight_q:
+            weight_c -= _syllable_runs(ca, un_c)
     conflict = min(weight_q, weight_c)
     extra = max(weight_q, weight_c) - conflict
     # Tokens missing on both sides contradict each other; tokens only one side has (a middle
@@ -683,4 +803,17 @@ def _latin_latin(q: PreparedName, c: PreparedName) -> NameMatch:
     )
     if not matched:
         return NameMatch(0.0, "none", False, None, (), _explain("none"))
+    if romanised:
+        # Another spelling of a family name is a hit to review at most, like a whole name read
+        # in another romanisation (_romanised), and the step is named.
+        steps = [_romanise.describe_family_name(a, b) for a, b in romanised]
+        links = [_romanise.token_link(a, b) for a, b in romanised]
+        family = "zh" if all(link and link[0] == "zh" for link in links) else "ko"
+        text = {
+            "en": _explain("romanisation", steps="; ".join(en for en, _ in steps))["en"],
+            "zh": _explain("romanisation", steps="；".join(zh for _, zh in steps))["zh"],
+        }
+        system = "korean" if family == "ko" else "chinese"
+        score = min(score, ROMANISATION_SCORE)
+        return NameMatch(round(score, 6), "romanisation", False, system, tuple(matched), text)
     return NameMatch(round(min(1.0, score), 6), rule, False, None, tuple(matched), text)

@@ -17,6 +17,18 @@ from pypinyin.style.wadegiles import to_wade_glides
 
 SYSTEMS = ("pinyin", "wade_giles", "cantonese")
 
+# pypinyin 0.55's Wade-Giles table departs from Wade-Giles for these syllables: it writes the
+# final -ai as -ei (mai -> mei, so Mai met Mei), tie as t'oeh, huo and shuo as ho and sho (ho is
+# Wade-Giles for he), and chua with a backtick. Wade-Giles keeps -ai, writes -ie as -ieh and
+# keeps -uo after h and sh (Wade-Giles tables, e.g. the Library of Congress pinyin conversion
+# table). Found by comparing with an independent table (benchmarks/identity_probes.py);
+# _build_tables writes the same into names_romanisation.tsv.
+WADE_GILES_FIXES = {
+    "ai": "ai", "hai": "hai", "lai": "lai", "mai": "mai", "nai": "nai", "sai": "sai",
+    "shai": "shai", "wai": "wai", "yai": "yai", "tie": "t'ieh", "huo": "huo", "shuo": "shuo",
+    "chua": "ch'ua",
+}  # fmt: skip
+
 
 def _data(name: str) -> str:
     return resources.files("finbrain.identity").joinpath(f"data/{name}").read_text("utf-8")
@@ -71,7 +83,7 @@ def _spellings(pinyin_syllable: str) -> list[str]:
 
 @lru_cache(maxsize=32768)
 def wade_giles(pinyin_syllable: str) -> str:
-    return _plain(to_wade_glides(pinyin_syllable))
+    return _plain(WADE_GILES_FIXES.get(pinyin_syllable) or to_wade_glides(pinyin_syllable))
 
 
 def split_surname(chars: str) -> tuple[str, str]:

@@ -29,6 +29,7 @@ FAMILIES = ("zh", "ko")
 MAX_SEGMENTATIONS = 6  # per token
 MAX_COMBINATIONS = 16  # per name order
 MAX_KEYS = 256  # blocking keys per name and family
+MIN_HANJA = 3  # characters a Han name needs to be read in Korean (link_hanja)
 _MAX_SPELLING = 7
 SYSTEM_LABELS = {
     "pinyin": ("Hanyu Pinyin", "汉语拼音"),
@@ -168,6 +169,11 @@ def _ko_surnames() -> frozenset[str]:
     return frozenset(surnames)
 
 
+def zh_syllable_spellings() -> dict[str, frozenset[str]]:
+    """Every Latin spelling of one Chinese syllable (any system) -> its pinyin syllables."""
+    return _zh_keys()
+
+
 def _keys(family: str) -> dict[str, frozenset[str]]:
     return _zh_keys() if family == "zh" else _ko_keys()
 
@@ -245,7 +251,8 @@ def _surname_ok(first: tuple[str, ...], family: str) -> bool:
     return False
 
 
-def _flat(order: Parse, family: str) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=65536)
+def _flat(order: Parse, family: str) -> tuple[tuple[str, ...], ...]:
     """The order's syllable sequences whose first token is a family name (capped)."""
     out = []
     for combination in itertools.product(*order):
@@ -253,9 +260,10 @@ def _flat(order: Parse, family: str) -> list[tuple[str, ...]]:
             out.append(tuple(s for token in combination for s in token))
             if len(out) >= MAX_COMBINATIONS:
                 break
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
     """The aligned syllables of two parsed names, when every pair shares a key."""
     keys = _link_keys(family)
@@ -271,6 +279,8 @@ def link(a: Parse, b: Parse, family: str) -> tuple[tuple[str, str], ...] | None:
                     ):
                         pairs = list(zip(seq_a, seq_b, strict=True))
                         if family == "zh" and not _consistent(pairs[1:]):
+                            continue
+                        if not _family_names_meet(*pairs[0], family):
                             continue
                         return tuple(pairs)
     return None
@@ -397,3 +407,136 @@ def describe_han(
         en.append(f"{label[0]} {spelling} ↔ {char} ({reading})")
         zh.append(f"{label[1]} {spelling} ↔ {char}（{reading}）")
     return "; ".join(en), "；".join(zh)
+
+
+@cache
+def _zh_surname_chars() -> dict[str, int]:
+    """The one-character family names of surnames.tsv (simplified) -> their rank."""
+    from finbrain.identity.names._han import surnames
+
+    return {s: rank or 9999 for s, (rank, _) in surnames().items() if len(s) == 1}
+
+
+def _family_names_meet(x: str, y: str, family: str) -> bool:
+    """Two spellings of the family name write one character, at least one of them in a Mandarin
+    romanisation (Hung / Hong: 洪; Faan / Po: 繁), or write one family name's character in any
+    (Lau / Liu: 刘). Not: two Cantonese spellings that only share rare characters (Mai / Mei:
+    眯, never 麦 or 梅)."""
+    if x == y:
+        return True
+    if family == "zh":
+        table = _zh_family_chars()
+        (mx, cx), (my, cy) = table[x], table[y]
+        if mx & (my | cy) or cx & my:
+            return True
+    keys = _link_keys(family)
+    return bool(keys[x] & keys[y] & _family_name_firsts(family))
+
+
+@cache
+def _family_name_firsts(family: str) -> frozenset[str]:
+    """The characters (zh) or Hangul syllables (ko) a family name starts with."""
+    if family == "zh":
+        from finbrain.identity.names._han import surnames
+
+        return frozenset(s[0] for s in surnames())
+    return frozenset(h[0] for h in _ko_surnames())
+
+
+@lru_cache(maxsize=131072)
+def token_link(a: str, b: str) -> tuple[str, str] | None:
+    """(family, the family name) when two one-syllable tokens spell one family name in two
+    romanisations (Liu / Lau: 刘; Li / Lee: 李; Jo / Cho: 조; Chong / Jeong: 정), else None.
+
+    Only family names: a syllable key alone stands for dozens of characters, but the family
+    names that two spellings can share are few, so the link is evidence."""
+    if a == b or not (a.isalpha() and b.isalpha()):
+        return None
+    zh = _zh_chars()
+    if a in zh and b in zh:
+        ranks = _zh_surname_chars()
+        shared = [c for c in zh[a] & zh[b] if c in ranks]
+        if shared:
+            return ("zh", min(shared, key=lambda c: (ranks[c], c)))
+    ko = _ko_keys()
+    if a in ko and b in ko:
+        surnames: dict[str, list[str]] = _korean()["surnames"]  # type: ignore[assignment]
+        order = {h: i for i, h in enumerate(surnames)}
+        shared = [h for h in ko[a] & ko[b] if h in order]
+        if shared:
+            return ("ko", min(shared, key=lambda h: order[h]))
+    return None
+
+
+def describe_family_name(a: str, b: str) -> tuple[str, str]:
+    """A token_link pair named, in en and zh: "Hanyu Pinyin liu ↔ Cantonese lau (刘)"."""
+    link = token_link(a, b)
+    if link is None:
+        return "", ""
+    family, name = link
+    if family == "ko":
+        return f"{a} ↔ {b} ({name})", f"{a} ↔ {b}（{name}）"
+    table = _zh_table()[1]
+    sa = next((k for k, v in table.get(a, {}).items() if name in v), "pinyin")
+    sb = next((k for k, v in table.get(b, {}).items() if name in v), "pinyin")
+    la, lb = SYSTEM_LABELS[sa], SYSTEM_LABELS[sb]
+    return f"{la[0]} {a} ↔ {lb[0]} {b} ({name})", f"{la[1]} {a} ↔ {lb[1]} {b}（{name}）"
+
+
+@lru_cache(maxsize=131072)
+def family_names(token: str) -> tuple[str, ...]:
+    """The family names (Han or Hangul) a one-syllable token can spell, in any romanisation
+    (lau: 刘 …; lee: 李 …; jo: 조 …): blocking keys for token_link."""
+    out: list[str] = []
+    ranks = _zh_surname_chars()
+    out += sorted(c for c in _zh_chars().get(token, ()) if c in ranks)
+    surnames = _ko_surnames()
+    out += sorted(h for h in _ko_keys().get(token, ()) if h in surnames and len(h) == 1)
+    return tuple(out)
+
+
+@cache
+def _hanja() -> dict[str, frozenset[str]]:
+    """Han character (simplified) -> its Korean readings (names_hanja.tsv, from Unihan)."""
+    out: dict[str, frozenset[str]] = {}
+    for line in _data("names_hanja.tsv").splitlines():
+        if line and not line.startswith("#"):
+            char, readings = line.split("\t")
+            out[char] = frozenset(readings.split())
+    return out
+
+
+def hanja_readings(char: str) -> frozenset[str]:
+    return _hanja().get(char, frozenset())
+
+
+@lru_cache(maxsize=65536)
+def link_hanja(han: str, latin: Parse) -> tuple[tuple[str, str], ...] | None:
+    """(Latin syllable, Hangul reading) per Han character when a Korean name (romanised or in
+    Hangul, family name first or last) reads each character in Korean: 金正恩 / Kim Jong Un.
+
+    Three characters or more: Korean readings collapse many characters into one syllable, and
+    two-character Chinese names read in Korean meet listed Korean names by chance (丽陈 would
+    read Ryu Jin: one in 10,000 of yente's synthetic negatives)."""
+    if len(han) < MIN_HANJA:
+        return None
+    keys = _ko_keys()
+    readings = [hanja_readings(char) for char in han]
+    if not all(readings):
+        return None
+    for order in _orders(latin):
+        for seq in _flat(order, "ko"):
+            if len(seq) != len(han):
+                continue
+            shared = [keys[s] & r for s, r in zip(seq, readings, strict=True)]
+            if all(shared):
+                return tuple((s, min(r)) for s, r in zip(seq, shared, strict=True))
+    return None
+
+
+def hanja_blocking_keys(han: str) -> set[str]:
+    """The Korean keys (blocking_keys) of a Han name read in Korean: rko:3:김|정."""
+    if len(han) < MIN_HANJA:
+        return set()
+    first, second = hanja_readings(han[0]), hanja_readings(han[1])
+    return {f"rko:{len(han)}:{a}|{b}" for a in sorted(first) for b in sorted(second)}

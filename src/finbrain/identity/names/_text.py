@@ -119,6 +119,11 @@ _LEGAL_FORMS: dict[str, str] = {
 _LEGAL_RUNS = sorted(
     ((tuple(k.split()), v) for k, v in _LEGAL_FORMS.items()), key=lambda kv: -len(kv[0])
 )
+# The same runs filed under their first word, longest first (strip_legal_forms tries only
+# those that can start at a token).
+_LEGAL_RUNS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _run, _family in _LEGAL_RUNS:
+    _LEGAL_RUNS_BY_FIRST.setdefault(_run[0], []).append((_run, _family))
 HAN_LEGAL_FORMS = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "股份公司", "公司",
 )  # fmt: skip
@@ -286,7 +291,7 @@ def strip_legal_forms(
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for run, family in _LEGAL_RUNS:
+        for run, family in _LEGAL_RUNS_BY_FIRST.get(tokens[i], ()):
             n = len(run)
             if (
                 tuple(tokens[i : i + n]) == run
