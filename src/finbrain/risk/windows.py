@@ -126,6 +126,7 @@ def _check_name(name: object) -> None:
     if name in _RESERVED:
         raise ValidationError(field="name", rule="not_reserved", value=name)
 
+
 _DURATION = re.compile(r"^\s*(\d+)\s*(us|ms|s|m|h|d|w)\s*$")
 _UNIT_US = {"us": 1, "ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
 _UNIT_US |= {"d": 86_400_000_000, "w": 7 * 86_400_000_000}
