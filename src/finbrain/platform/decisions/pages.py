@@ -3,9 +3,8 @@ outcomes-per-day chart) and one decision with its reasons and receipt."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, render, signed_in
 from finbrain.platform.decisions import service as decisions
 
@@ -21,25 +21,31 @@ Reader = Annotated[Viewer, Depends(signed_in("decisions:read"))]
 AnyKey = Annotated[Viewer, Depends(signed_in())]
 
 
-def _chart(viewer: Viewer, lang: Language) -> dict[str, Any]:
+def _chart(viewer: Viewer, lang: Language) -> tuple[str, int]:
+    """Decisions per UTC day, stacked by outcome family (one colour per family), and the total."""
     with viewer.session() as session:
         per_day = decisions.daily_outcomes(session)
     days = sorted(per_day)
-    outcomes = sorted({o for c in per_day.values() for o in c})
-    return {
-        "days": days,
-        "series": [
-            {
-                "name": o,
-                "label": message(f"ui.outcome.{o}", lang)
-                if message(f"ui.outcome.{o}", lang) != f"ui.outcome.{o}"
-                else o,
-                "data": [per_day[d][o] for d in days],
-            }
-            for o in outcomes
-        ],
-        "total": sum(sum(c.values()) for c in per_day.values()),
-    }
+    families = {day: charts.by_family(per_day[day]) for day in days}
+    series = [
+        {
+            "name": charts.family_label(name, lang),
+            "family": name,
+            "stack": "all",
+            "data": [families[day][name] for day in days],
+        }
+        for name in charts.FAMILIES
+        if any(families[day][name] for day in days)
+    ]
+    spec = charts.chart(
+        "bar",
+        message("ui.outcomes_by_day", lang),
+        message("ui.axis.day_utc", lang),
+        message("ui.axis.decisions", lang),
+        days,
+        series,
+    )
+    return spec, sum(sum(c.values()) for c in per_day.values())
 
 
 @router.get("/decisions", response_class=HTMLResponse)
@@ -61,10 +67,8 @@ def decisions_page(
     context: dict[str, object] = {"page": page, "more_url": more_url, "filters": filters}
     if viewer.request.headers.get("hx-request"):
         return render(viewer.request, "_decision_rows.html", **context)
-    chart = _chart(viewer, viewer.lang)
-    return viewer.page(
-        "decisions.html", chart_json=json.dumps(chart), total=chart["total"], **context
-    )
+    chart, total = _chart(viewer, viewer.lang)
+    return viewer.page("decisions.html", chart_json=chart, total=total, **context)
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.canonical import canonical_json
-from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject
+from finbrain.core.decision import Decision, ModelRef, Reason, Receipt, Subject, utcnow
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.ledger.receipt import check_receipt, encode_proof
@@ -218,16 +218,28 @@ def list_page(
     return Page(items=[to_decision(r) for r in rows], next_cursor=last and encode_cursor(last))
 
 
-def daily_outcomes(session: Session, *, last: int = 5000) -> dict[str, Counter[str]]:
-    """Counts per UTC day and outcome over the latest ``last`` decisions (the overview chart)."""
-    rows = session.execute(
-        select(DecisionRow.created_at, DecisionRow.outcome)
-        .order_by(DecisionRow.id.desc())
-        .limit(last)
-    ).all()
+def utc_day(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, as ``YYYY-MM-DD`` text, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.date(column)  # SQLite keeps UTC timestamps as text (store.base.UtcDateTime)
+
+
+def daily_outcomes(
+    session: Session, *, days: int = 30, capability: str | None = None
+) -> dict[str, Counter[str]]:
+    """Decisions per UTC day and outcome over the last ``days`` days, counted in SQL."""
+    day = utc_day(session, DecisionRow.created_at)
+    query = (
+        select(day, DecisionRow.outcome, func.count())
+        .where(DecisionRow.created_at >= utcnow() - timedelta(days=days))
+        .group_by(day, DecisionRow.outcome)
+    )
+    if capability:
+        query = query.where(DecisionRow.capability == capability)
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
-    for created, outcome in rows:
-        per_day[created.astimezone(UTC).date().isoformat()][outcome] += 1
+    for when, outcome, count in session.execute(query):
+        per_day[str(when)][outcome] += int(count)
     return dict(per_day)
 
 

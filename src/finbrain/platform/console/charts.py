@@ -1,0 +1,67 @@
+"""Chart specifications the console's one chart script draws (static/charts.js, ECharts).
+
+A page's context carries ``chart(...)`` JSON; the template puts it in ``data-chart``. Outcomes
+are drawn by family, so a colour means the same everywhere: favourable (approve, allow, clear,
+pass) one green, to review (refer, review, potential match) one amber, adverse (decline, block,
+match, fail) one red. Every chart has a title and named axes with their units, in the page's
+language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from finbrain.core.i18n import Language, message
+
+Family = Literal["good", "review", "bad", "neutral"]
+FAMILIES: tuple[Family, ...] = ("good", "review", "bad", "neutral")
+_FAMILY: dict[str, Family] = {
+    **dict.fromkeys(("approve", "allow", "clear", "pass", "answer", "assigned"), "good"),
+    **dict.fromkeys(("refer", "review", "potential_match", "handoff", "pending"), "review"),
+    **dict.fromkeys(("decline", "block", "match", "fail", "none"), "bad"),
+}
+
+
+def family(outcome: str) -> Family:
+    """The colour family of an outcome (``neutral`` for one no family claims)."""
+    return _FAMILY.get(outcome, "neutral")
+
+
+def by_family(counts: Mapping[str, int]) -> dict[Family, int]:
+    """Outcome counts summed per family, in the families' order."""
+    out: dict[Family, int] = dict.fromkeys(FAMILIES, 0)
+    for outcome, count in counts.items():
+        out[family(outcome)] += count
+    return out
+
+
+def family_label(name: Family, lang: Language) -> str:
+    return message(f"ui.family.{name}", lang)
+
+
+def chart(
+    kind: Literal["bar", "line"],
+    title: str,
+    x_name: str,
+    y_name: str,
+    categories: Sequence[str],
+    series: Sequence[Mapping[str, Any]],
+    *,
+    marks: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """One chart: ``series`` items have ``name``, ``data`` and optionally ``family`` (its
+    colour), ``stack`` and ``type``; ``marks`` are vertical lines at an x category, each
+    with a ``label`` (e.g. a policy's cut-off)."""
+    return json.dumps(
+        {
+            "kind": kind,
+            "title": title,
+            "x": {"name": x_name, "data": list(categories)},
+            "y": {"name": y_name},
+            "series": [dict(s) for s in series],
+            "marks": [dict(m) for m in marks],
+        },
+        ensure_ascii=False,
+    )
