@@ -25,6 +25,17 @@ if TYPE_CHECKING:
         available_questionnaires,
         load_questionnaire,
     )
+    from finbrain.advisory.shelf import Product, ProductKind, SaleWindow, Shelf, ShelfReturns
+    from finbrain.advisory.suitability import (
+        Check,
+        ClientProfile,
+        Constraints,
+        GroupCap,
+        Rules,
+        Violation,
+        preset,
+        presets,
+    )
 
 _EXPORTS = {
     "RiskCategory": ".levels",
@@ -34,14 +45,40 @@ _EXPORTS = {
     "Questionnaire": ".questionnaire",
     "available_questionnaires": ".questionnaire",
     "load_questionnaire": ".questionnaire",
+    "Product": ".shelf",
+    "ProductKind": ".shelf",
+    "SaleWindow": ".shelf",
+    "Shelf": ".shelf",
+    "ShelfReturns": ".shelf",
+    "Check": ".suitability",
+    "ClientProfile": ".suitability",
+    "Constraints": ".suitability",
+    "GroupCap": ".suitability",
+    "Rules": ".suitability",
+    "Violation": ".suitability",
+    "preset": ".suitability",
+    "presets": ".suitability",
 }
 __all__ = [
     "Assessment",
+    "Check",
+    "ClientProfile",
+    "Constraints",
+    "GroupCap",
     "Inconsistency",
+    "Product",
+    "ProductKind",
     "Questionnaire",
     "RiskCategory",
     "RiskLevel",
+    "Rules",
+    "SaleWindow",
+    "Shelf",
+    "ShelfReturns",
+    "Violation",
     "available_questionnaires",
     "load_questionnaire",
+    "preset",
+    "presets",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
