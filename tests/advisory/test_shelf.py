@@ -86,12 +86,19 @@ def test_a_shelf_refuses_repeats_and_mixed_currencies() -> None:
 
 def test_returns_with_full_histories() -> None:
     shelf = Shelf(demo_products())
-    result = shelf.returns(synthetic_prices(shelf))
+    prices = synthetic_prices(shelf)
+    result = shelf.returns(prices)
     assert result.codes == shelf.codes
     assert result.synthetic == ("DEP1Y",)  # no price column: its rate stands in
     assert not result.excluded and not result.proxied
     assert result.returns.notna().all().all()
-    assert result.returns["DEP1Y"].iloc[0] == pytest.approx(1.0145 ** (1 / 252) - 1)
+    deposit = result.returns["DEP1Y"]  # accrues per calendar day: Mondays hold the weekend
+    assert deposit.iloc[0] == pytest.approx(1.0145 ** (1 / 365) - 1)
+    monday = deposit[deposit.index.day_of_week == 0].iloc[0]
+    assert monday == pytest.approx(1.0145 ** (3 / 365) - 1)
+    assert np.prod(1 + deposit) == pytest.approx(
+        1.0145 ** ((deposit.index[-1] - prices.index[0]).days / 365)
+    )
 
 
 def test_gaps_short_histories_and_none() -> None:

@@ -12,8 +12,8 @@ into daily returns for the optimiser, with documented fallbacks for what real sh
   while the price is stale, the move on the day it resumes; gaps longer than ``max_gap`` rows
   are listed in :attr:`ShelfReturns.gaps`;
 - a deposit, wealth-management product or money fund with a stated ``expected_return`` and no
-  usable history gets a constant-growth series at that rate (``synthetic``): its risk is not
-  in a price;
+  usable history gets a series accruing that rate per calendar day between the table's dates
+  (``synthetic``; a Monday holds the weekend's interest): its risk is not in a price;
 - any other product with fewer than ``min_history`` returns (a new fund, a product with one
   day of history, no column at all) is spliced onto a proxy: the mean return of the same-kind
   products of the same kind and level that have full histories, else of the same level, else
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["Product", "ProductKind", "SaleWindow", "Shelf", "ShelfReturns"]
 
 CODE = re.compile(r"[A-Za-z0-9._\-]{1,32}")
-TRADING_DAYS = 252
 MAX_RATE = Decimal("0.10")  # a fee above 10% is a typo, not a product
 
 
@@ -333,10 +332,14 @@ class Shelf(Sequence[Product]):
     def __iter__(self) -> Iterator[Product]:
         return iter(self._products)
 
-    def __contains__(self, item: object) -> bool:
+    def __contains__(self, item: object) -> bool:  # a code or a product
         if isinstance(item, str):
             return item in self._index
         return item in self._products
+
+    def has(self, code: str) -> bool:
+        """Is a product with this code on the shelf?"""
+        return code in self._index
 
     def index_of(self, code: str) -> int:
         if code not in self._index:
@@ -404,6 +407,9 @@ class Shelf(Sequence[Product]):
         dense = pd.DataFrame(filled, index=frame.index)
         rets = dense.pct_change(fill_method=None).iloc[1:]
         index = rets.index
+        # interest accrues per calendar day: a Monday's return holds the weekend's
+        calendar_days = np.diff(frame.index.to_numpy()).astype("timedelta64[s]").astype(float)
+        calendar_days = calendar_days / 86400.0
         counts = rets.notna().sum()
         full = [
             c
@@ -424,8 +430,8 @@ class Shelf(Sequence[Product]):
                 out[code] = series
                 continue
             if product.kind in RATE_KINDS and product.expected_return is not None:
-                daily = (1.0 + float(product.expected_return)) ** (1.0 / TRADING_DAYS) - 1.0
-                out[code] = pd.Series(daily, index=index)
+                rate = 1.0 + float(product.expected_return)
+                out[code] = pd.Series(rate ** (calendar_days / 365.0) - 1.0, index=index)
                 synthetic.append(code)
                 continue
             series = rets[code] if code in rets else pd.Series(np.nan, index=index)

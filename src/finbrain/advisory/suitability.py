@@ -162,6 +162,8 @@ class Constraints:
     """0 where ineligible, else the per-product cap."""
     groups: tuple[GroupCap, ...]
     checks: tuple[Check, ...]
+    min_weights: np.ndarray | None = None
+    """Floors (a locked-up holding that cannot be sold); None: all 0."""
 
     def for_codes(self, codes: Sequence[str]) -> dict[str, Any]:
         """skfolio keyword arguments for the optimisation over ``codes`` (a subset of the
@@ -173,6 +175,8 @@ class Constraints:
             bad = next(c for c in codes if not self.eligible[index[c]])
             raise ValidationError(field=f"products.{bad}", rule="eligible_only")
         out: dict[str, Any] = {"max_weights": self.max_weights[at].astype(float)}
+        if self.min_weights is not None and self.min_weights[at].any():
+            out["min_weights"] = np.minimum(self.min_weights[at], out["max_weights"])
         rows = [
             (g.members[at].astype(float), g.max_weight) for g in self.groups if g.members[at].any()
         ]
