@@ -18,6 +18,17 @@ from finbrain.core.lazy import lazy_exports
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
     from finbrain.advisory.levels import RiskCategory, RiskLevel
+    from finbrain.advisory.orders import Holding, Order, OrderPlan, plan_orders
+    from finbrain.advisory.portfolio import (
+        VOL_BUDGETS,
+        Allocation,
+        EmptyShelfError,
+        allocate,
+        expected_returns,
+        model_portfolios,
+    )
+    from finbrain.advisory.promises import Promise, check_promises, find_promises
+    from finbrain.advisory.proposal import Proposal, propose
     from finbrain.advisory.questionnaire import (
         Assessment,
         Inconsistency,
@@ -38,6 +49,21 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "Holding": ".orders",
+    "Order": ".orders",
+    "OrderPlan": ".orders",
+    "plan_orders": ".orders",
+    "VOL_BUDGETS": ".portfolio",
+    "Allocation": ".portfolio",
+    "EmptyShelfError": ".portfolio",
+    "allocate": ".portfolio",
+    "expected_returns": ".portfolio",
+    "model_portfolios": ".portfolio",
+    "Promise": ".promises",
+    "check_promises": ".promises",
+    "find_promises": ".promises",
+    "Proposal": ".proposal",
+    "propose": ".proposal",
     "RiskCategory": ".levels",
     "RiskLevel": ".levels",
     "Assessment": ".questionnaire",
@@ -60,14 +86,22 @@ _EXPORTS = {
     "presets": ".suitability",
 }
 __all__ = [
+    "VOL_BUDGETS",
+    "Allocation",
     "Assessment",
     "Check",
     "ClientProfile",
     "Constraints",
+    "EmptyShelfError",
     "GroupCap",
+    "Holding",
     "Inconsistency",
+    "Order",
+    "OrderPlan",
     "Product",
     "ProductKind",
+    "Promise",
+    "Proposal",
     "Questionnaire",
     "RiskCategory",
     "RiskLevel",
@@ -76,9 +110,16 @@ __all__ = [
     "Shelf",
     "ShelfReturns",
     "Violation",
+    "allocate",
     "available_questionnaires",
+    "check_promises",
+    "expected_returns",
+    "find_promises",
     "load_questionnaire",
+    "model_portfolios",
+    "plan_orders",
     "preset",
     "presets",
+    "propose",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
