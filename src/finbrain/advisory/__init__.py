@@ -18,6 +18,7 @@ from finbrain.core.lazy import lazy_exports
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
     from finbrain.advisory.levels import RiskCategory, RiskLevel
+    from finbrain.advisory.funds import fund_convention, products_from_funds
     from finbrain.advisory.orders import Holding, Order, OrderPlan, plan_orders
     from finbrain.advisory.portfolio import (
         VOL_BUDGETS,
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "fund_convention": ".funds",
+    "products_from_funds": ".funds",
     "Holding": ".orders",
     "Order": ".orders",
     "OrderPlan": ".orders",
@@ -115,11 +118,13 @@ __all__ = [
     "check_promises",
     "expected_returns",
     "find_promises",
+    "fund_convention",
     "load_questionnaire",
     "model_portfolios",
     "plan_orders",
     "preset",
     "presets",
+    "products_from_funds",
     "propose",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

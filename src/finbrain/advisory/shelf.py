@@ -8,9 +8,9 @@ order is the column order of every mask, bound and weight vector built on it.
 Price histories: :meth:`Shelf.returns` turns a wide price table (one column per product code)
 into daily returns for the optimiser, with documented fallbacks for what real shelves have:
 
-- a gap inside a history (a NAV not published on a holiday) is carried forward: no return
-  while the price is stale, the move on the day it resumes; gaps longer than ``max_gap`` rows
-  are listed in :attr:`ShelfReturns.gaps`;
+- a gap in a history (a NAV not published on a holiday, or not yet today) is carried forward:
+  no return while the price is stale, the move on the day it resumes; gaps longer than
+  ``max_gap`` rows are listed in :attr:`ShelfReturns.gaps`;
 - a deposit, wealth-management product or money fund with a stated ``expected_return`` and no
   usable history gets a series accruing that rate per calendar day between the table's dates
   (``synthetic``; a Monday holds the weekend's interest): its risk is not in a price;
@@ -396,10 +396,10 @@ class Shelf(Sequence[Product]):
         filled = {}
         for code in own:
             column = frame[code]
-            first, last = column.first_valid_index(), column.last_valid_index()
+            first = column.first_valid_index()
             if first is None:
                 continue
-            inside = column.loc[first:last]
+            inside = column.loc[first:]  # to the end: today's NAV may not be published yet
             run = _longest_nan_run(inside.to_numpy())
             if run > max_gap:
                 gaps[code] = run
