@@ -17,8 +17,8 @@ from finbrain.core.lazy import lazy_exports
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
-    from finbrain.advisory.levels import RiskCategory, RiskLevel
     from finbrain.advisory.funds import fund_convention, products_from_funds
+    from finbrain.advisory.levels import RiskCategory, RiskLevel
     from finbrain.advisory.orders import Holding, Order, OrderPlan, plan_orders
     from finbrain.advisory.portfolio import (
         VOL_BUDGETS,
