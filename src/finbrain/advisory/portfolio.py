@@ -272,7 +272,7 @@ def _finish(
         w = np.maximum(w, floors)
     full = pd.Series(0.0, index=pd.Index(shelf.codes, name="product"), name="weight")
     full[codes] = w
-    violations = rules.verify(client, shelf, full.to_numpy(), at=at)
+    violations = rules.verify(client, shelf, full.to_numpy(), at=at, limits=limits)
     if violations:  # never returned: a bug, loudly
         raise FinbrainError(
             f"allocation breaks {violations[0].code} for {violations[0].product}",

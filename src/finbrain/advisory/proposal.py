@@ -88,7 +88,7 @@ def propose(
     adjusted, budget = _adjust(limits, shelf, held, current, at)
     inputs = _inputs(client, shelf, prices, rules, cash_m, held, at, method)
     head = [_profile_reason(client, rules)]
-    excluded = [c for c in limits.checks if not c.eligible]
+    excluded = [limits.check(int(i)) for i in np.flatnonzero(~limits.eligible)]
     try:
         allocation = allocate(
             client, shelf, history, rules, method=method, limits=adjusted,
@@ -257,7 +257,7 @@ def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason
 def _special_care(shelf: Shelf, allocation: Allocation, limits: Constraints) -> list[Reason]:
     out: list[Reason] = []
     for code in allocation.nonzero():
-        check = limits.checks[shelf.index_of(code)]
+        check = limits.check(shelf.index_of(code))
         if check.special_care:
             out.extend(r for r in check.reasons if r.code == "SUIT-HIGH-RISK")
     return out

@@ -24,6 +24,7 @@ into daily returns for the optimiser, with documented fallbacks for what real sh
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -385,58 +386,61 @@ class Shelf(Sequence[Product]):
         if min_history < 2:
             raise ValidationError(field="min_history", rule="at_least_2")
         own = [c for c in self.codes if c in prices.columns]
-        frame = prices[own].apply(pd.to_numeric, errors="coerce").astype("float64")
+        try:
+            frame = prices[own].astype("float64")
+        except (TypeError, ValueError):
+            bad = next(c for c in own if not pd.api.types.is_numeric_dtype(prices[c]))
+            raise ValidationError(field=f"prices.{bad}", rule="numeric_prices") from None
         if lookback is not None:
             frame = frame.iloc[-(lookback + 1) :]
-        for code in own:
-            values = frame[code].to_numpy()
-            if np.any(values[~np.isnan(values)] <= 0) or np.any(np.isinf(values)):
-                raise ValidationError(field=f"prices.{code}", rule="positive_finite_prices")
-        gaps: dict[str, int] = {}
-        filled = {}
-        for code in own:
-            column = frame[code]
-            first = column.first_valid_index()
-            if first is None:
-                continue
-            inside = column.loc[first:]  # to the end: today's NAV may not be published yet
-            run = _longest_nan_run(inside.to_numpy())
-            if run > max_gap:
-                gaps[code] = run
-            filled[code] = inside.ffill()
-        dense = pd.DataFrame(filled, index=frame.index)
-        rets = dense.pct_change(fill_method=None).iloc[1:]
-        index = rets.index
+        values = frame.to_numpy()
+        missing = np.isnan(values)
+        broken = np.isinf(values) | (~missing & (np.where(missing, 1.0, values) <= 0))
+        if broken.any():
+            raise ValidationError(
+                field=f"prices.{own[int(np.argmax(broken.any(axis=0)))]}",
+                rule="positive_finite_prices",
+            )
+        # the longest run of missing prices after each product's first one (vectorised)
+        inside = missing & np.maximum.accumulate(~missing, axis=0)
+        run = np.cumsum(inside, axis=0)
+        run = run - np.maximum.accumulate(np.where(inside, 0, run), axis=0)
+        longest = run.max(axis=0) if len(run) else np.zeros(len(own), dtype=int)
+        gaps: dict[str, int] = {c: int(g) for c, g in zip(own, longest, strict=True) if g > max_gap}
+        # carried forward after the first price, to the end (today's NAV may not be out yet)
+        rows = np.where(missing, 0, np.arange(len(values))[:, None])
+        dense = values[np.maximum.accumulate(rows, axis=0), np.arange(len(own))[None, :]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rets = dense[1:] / dense[:-1] - 1.0
+        index = frame.index[1:]
         # interest accrues per calendar day: a Monday's return holds the weekend's
         calendar_days = np.diff(frame.index.to_numpy()).astype("timedelta64[s]").astype(float)
         calendar_days = calendar_days / 86400.0
-        counts = rets.notna().sum()
+        column = {c: i for i, c in enumerate(own)}
+        counts = (~np.isnan(rets)).sum(axis=0)
         full = [
             c
             for c in own
-            if c in rets and counts[c] >= len(index) - max_gap and counts[c] >= min_history
+            if counts[column[c]] >= len(index) - max_gap and counts[column[c]] >= min_history
         ]
-        out: dict[str, pd.Series] = {}
+        out: dict[str, np.ndarray] = {}
         proxied: dict[str, str] = {}
         synthetic: list[str] = []
         excluded: dict[str, Reason] = {}
         for product in self._products:
             code = product.code
-            have = int(counts.get(code, 0)) if code in rets else 0
-            if have >= min_history:
-                series = rets[code]
-                if series.isna().any():  # the early part missing but enough to stand alone:
-                    series = _splice(series, rets, full, product, self, proxied)
-                out[code] = series
+            have = int(counts[column[code]]) if code in column else 0
+            series = rets[:, column[code]] if code in column else np.full(len(index), np.nan)
+            if have >= min_history:  # enough to stand alone; missing early days spliced
+                out[code] = _splice(series, rets, column, full, product, self, proxied)
                 continue
             if product.kind in RATE_KINDS and product.expected_return is not None:
                 rate = 1.0 + float(product.expected_return)
-                out[code] = pd.Series(rate ** (calendar_days / 365.0) - 1.0, index=index)
+                out[code] = rate ** (calendar_days / 365.0) - 1.0
                 synthetic.append(code)
                 continue
-            series = rets[code] if code in rets else pd.Series(np.nan, index=index)
-            spliced = _splice(series, rets, full, product, self, proxied)
-            if spliced.isna().any():
+            spliced = _splice(series, rets, column, full, product, self, proxied)
+            if np.isnan(spliced).any():
                 excluded[code] = reason(
                     "SHELF-NO-HISTORY",
                     feature=code,
@@ -448,29 +452,27 @@ class Shelf(Sequence[Product]):
                 proxied.pop(code, None)
                 continue
             out[code] = spliced
-        returns = pd.DataFrame(out, index=index)[[c for c in self.codes if c in out]]
+        codes = [c for c in self.codes if c in out]
+        matrix = np.column_stack([out[c] for c in codes]) if codes else np.empty((len(index), 0))
+        returns = pd.DataFrame(matrix, index=index, columns=pd.Index(codes, name="product"))
         return ShelfReturns(returns, proxied, tuple(synthetic), excluded, gaps)
 
 
-def _longest_nan_run(values: np.ndarray) -> int:
-    best = run = 0
-    for missing in np.isnan(values):
-        run = run + 1 if missing else 0
-        best = max(best, run)
-    return best
-
-
 def _splice(
-    series: pd.Series,
-    rets: pd.DataFrame,
+    series: np.ndarray,
+    rets: np.ndarray,
+    column: Mapping[str, int],
     full: list[str],
     product: Product,
     shelf: Shelf,
     proxied: dict[str, str],
-) -> pd.Series:
+) -> np.ndarray:
     """``series`` with its missing days filled by the mean of the products with full
     histories of the same kind and level, else of the same level, else of the same kind;
     ``proxied`` records which."""
+    gaps = np.isnan(series)
+    if not gaps.any():
+        return series
     others = [c for c in full if c != product.code]
     for label, peers in (
         (f"kind+risk:{product.kind.value}/{product.risk.label}",
@@ -479,7 +481,9 @@ def _splice(
         (f"kind:{product.kind.value}", [c for c in others if shelf[c].kind is product.kind]),
     ):  # fmt: skip
         if peers:
-            proxy = rets[peers].mean(axis=1)
+            with warnings.catch_warnings():  # a day none of them has: stays missing
+                warnings.simplefilter("ignore", RuntimeWarning)
+                proxy = np.nanmean(rets[:, [column[c] for c in peers]], axis=1)
             proxied[product.code] = label
-            return series.fillna(proxy)
+            return np.where(gaps, proxy, series)
     return series

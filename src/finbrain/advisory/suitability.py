@@ -36,7 +36,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -161,9 +161,28 @@ class Constraints:
     max_weights: np.ndarray
     """0 where ineligible, else the per-product cap."""
     groups: tuple[GroupCap, ...]
-    checks: tuple[Check, ...]
     min_weights: np.ndarray | None = None
     """Floors (a locked-up holding that cannot be sold); None: all 0."""
+    source: tuple[Rules, ClientProfile, Shelf, datetime] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """What made them: the per-product checks (with their reasons) are built on first use."""
+
+    @cached_property
+    def checks(self) -> tuple[Check, ...]:
+        """Every product's verdict with its zh/en reasons (built on first use: a mask needs
+        none of the text)."""
+        if self.source is None:
+            raise ValidationError(field="checks", rule="constraints_from_rules")
+        rules, client, shelf, at = self.source
+        return rules.checks(client, shelf, at=at)
+
+    def check(self, index: int) -> Check:
+        """The verdict for the product at ``index`` (shelf order), built alone if need be."""
+        if "checks" in self.__dict__ or self.source is None:
+            return self.checks[index]
+        rules, client, shelf, at = self.source
+        return rules.check(client, shelf[index], at=at)
 
     def for_codes(self, codes: Sequence[str]) -> dict[str, Any]:
         """skfolio keyword arguments for the optimisation over ``codes`` (a subset of the
@@ -356,8 +375,8 @@ class Rules:
     ) -> Constraints:
         """Bounds for the optimiser: eligible products up to ``max_weight_per_product``, the
         rest 0; high-risk products together up to ``max_high_risk_weight``."""
-        checks = self.checks(client, shelf, at=at)
-        eligible = np.array([c.eligible for c in checks], bool)
+        when = _aware(at)
+        eligible = self.mask_matrix([client], shelf, at=when)[0]
         caps = np.where(eligible, float(self.max_weight_per_product), 0.0)
         groups = []
         if self.max_high_risk_weight < 1:
@@ -371,7 +390,9 @@ class Rules:
                     reason("SUIT-CAP-HIGH-RISK", share=pct).text,
                 )
             )
-        return Constraints(tuple(shelf.codes), eligible, caps, tuple(groups), checks)
+        return Constraints(
+            tuple(shelf.codes), eligible, caps, tuple(groups), source=(self, client, shelf, when)
+        )
 
     def verify(
         self,
@@ -380,28 +401,25 @@ class Rules:
         weights: Mapping[str, float] | Any,
         *,
         at: datetime | None = None,
+        limits: Constraints | None = None,
     ) -> list[Violation]:
         """Every rule a weight vector (shelf order, or code -> weight) breaks: held weight in
-        an ineligible product, over a product's cap, over a group cap. Empty when suitable."""
+        an ineligible product, over a product's cap, over a group cap. Empty when suitable.
+        ``limits``: this client's constraints already computed (bounds a caller adjusted are
+        checked as given; eligibility always comes from the rules' checks)."""
+        when = _aware(at)
         w = _weights(shelf, weights)
-        limits = self.constraints(client, shelf, at=at)
+        limits = limits or self.constraints(client, shelf, at=when)
         out = []
-        for i, check in enumerate(limits.checks):
-            if w[i] > TOLERANCE and not check.eligible:
+        for i in np.flatnonzero(w > TOLERANCE):
+            # every held product is re-checked one by one: independent of the mask's path
+            check = self.check(client, shelf[int(i)], at=when)
+            if not check.eligible:
                 out.append(Violation(check.rule, check.product, float(w[i]), check.reasons[0].text))
             elif w[i] > limits.max_weights[i] + 1e-6:
-                out.append(
-                    Violation(
-                        "SUIT-CAP-PRODUCT",
-                        check.product,
-                        float(w[i]),
-                        reason(
-                            "SUIT-CAP-PRODUCT",
-                            code=check.product,
-                            share=f"{limits.max_weights[i]:.0%}",
-                        ).text,
-                    )
-                )
+                share = f"{limits.max_weights[i]:.0%}"
+                text = reason("SUIT-CAP-PRODUCT", code=check.product, share=share).text
+                out.append(Violation("SUIT-CAP-PRODUCT", check.product, float(w[i]), text))
         for group in limits.groups:
             total = float(w[group.members].sum())
             if total > group.max_weight + 1e-6:
