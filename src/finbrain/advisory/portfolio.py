@@ -214,9 +214,10 @@ def allocate(
     if not 0 < budget <= 1:
         raise ValidationError(field="budget", rule="fraction_above_0_to_1")
     kwargs = limits.for_codes(codes)
-    cap_total = float(kwargs["max_weights"].sum())
+    caps = np.broadcast_to(np.asarray(kwargs["max_weights"], dtype=float), (len(codes),))
+    cap_total = float(caps.sum())
     if cap_total < budget - 1e-9:  # caps too tight to place everything: fill them
-        raw = kwargs["max_weights"].copy()
+        raw = caps.copy()
         return _finish(client, shelf, rules, limits, returns, codes, raw, method, None,
                        "caps_below_budget", cap_total, at)  # fmt: skip
     if budget < 1:
@@ -265,7 +266,7 @@ def _finish(
     if total <= 0:
         raise FinbrainError("the optimiser returned no weight", rule="positive_weights")
     bounds = limits.for_codes(codes)
-    caps = bounds["max_weights"]
+    caps = np.broadcast_to(np.asarray(bounds["max_weights"], dtype=float), w.shape)
     w = np.minimum(w * (budget / total), caps)
     floors = bounds.get("min_weights")
     if floors is not None:

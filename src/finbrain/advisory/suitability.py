@@ -193,9 +193,11 @@ class Constraints:
         if not self.eligible[at].all():
             bad = next(c for c in codes if not self.eligible[index[c]])
             raise ValidationError(field=f"products.{bad}", rule="eligible_only")
-        out: dict[str, Any] = {"max_weights": self.max_weights[at].astype(float)}
+        caps = self.max_weights[at].astype(float)
+        # no per-product cap below 1: skfolio's scalar bound, not 500 linear constraints
+        out: dict[str, Any] = {"max_weights": 1.0 if (caps >= 1.0).all() else caps}
         if self.min_weights is not None and self.min_weights[at].any():
-            out["min_weights"] = np.minimum(self.min_weights[at], out["max_weights"])
+            out["min_weights"] = np.minimum(self.min_weights[at], caps)
         rows = [
             (g.members[at].astype(float), g.max_weight) for g in self.groups if g.members[at].any()
         ]
