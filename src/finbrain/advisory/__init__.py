@@ -1,5 +1,6 @@
 """Robo-advisory (智能投顾): the risk questionnaire (C1-C5), suitability rules (China, EU MiFID II,
-US Reg BI), the product shelf (R1-R5), and proposals built on them.
+US Reg BI), the product shelf (R1-R5), allocation, orders and proposals built on them, and
+walk-forward backtests with rebalancing policies.
 
 The public names below are imported on first use, so ``import finbrain.advisory`` stays light
 (pandas and skfolio load with the function that needs them)::
@@ -17,6 +18,14 @@ from finbrain.core.lazy import lazy_exports
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
+    from finbrain.advisory.backtest import (
+        Backtest,
+        Calendar,
+        CostBenefit,
+        DriftBand,
+        Policy,
+        walk_forward,
+    )
     from finbrain.advisory.funds import fund_convention, products_from_funds
     from finbrain.advisory.levels import RiskCategory, RiskLevel
     from finbrain.advisory.orders import Holding, Order, OrderPlan, plan_orders
@@ -50,6 +59,12 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "Backtest": ".backtest",
+    "Calendar": ".backtest",
+    "CostBenefit": ".backtest",
+    "DriftBand": ".backtest",
+    "Policy": ".backtest",
+    "walk_forward": ".backtest",
     "fund_convention": ".funds",
     "products_from_funds": ".funds",
     "Holding": ".orders",
@@ -92,15 +107,20 @@ __all__ = [
     "VOL_BUDGETS",
     "Allocation",
     "Assessment",
+    "Backtest",
+    "Calendar",
     "Check",
     "ClientProfile",
     "Constraints",
+    "CostBenefit",
+    "DriftBand",
     "EmptyShelfError",
     "GroupCap",
     "Holding",
     "Inconsistency",
     "Order",
     "OrderPlan",
+    "Policy",
     "Product",
     "ProductKind",
     "Promise",
@@ -126,5 +146,6 @@ __all__ = [
     "presets",
     "products_from_funds",
     "propose",
+    "walk_forward",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
