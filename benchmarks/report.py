@@ -73,6 +73,21 @@ NOTES["risk"] = (
     "unpaced with 16; events stamped at send time over 100 populations of the handbook's cards; "
     "the server freezes survivors out of the collector every 2,000 events (deploy.md)."
 )
+NOTES["advisory"] = (
+    "Robo-advisory library. suitability: simulated clients (random cn-retail answers; refused "
+    "contradictions re-answer) against a 50-product shelf: share of (client, product) pairs "
+    "the mask lets through that an independent re-check of the China rules forbids; the "
+    "skfolio row is the share of clients whose unmasked model portfolio holds a product above "
+    "their category. proposal_50: the whole proposal (questionnaire, mask, returns with "
+    "fallbacks, optimisation, orders, zh/en explanation, promise check, ledger append) against "
+    "skfolio's bare MeanRisk fit of the same problem, interleaved medians (goal <= 2x). "
+    "minvar_500: 500 assets from a 5-factor PCA model fitted to the FTSE 100 and S&P 500 sets, "
+    "finbrain against skfolio with the same estimators (goal <= 1.1x); maxsharpe_500: "
+    "PyPortfolioOpt 1.6.0 with its defaults (sample means and covariance) fails at 500. "
+    "backtest_sp500: 20 years monthly out of sample; finbrain's holdings drift between "
+    "rebalances and pay 10 bp, skfolio's walk-forward keeps weights fixed and pays nothing. "
+    "The machine was shared (load 5-7 on 2 cores): spreads are wide."
+)
 NOTES["aml"] = (
     "AML typologies on IBM AMLSim (its export holds fan-in SAR schemes only): alerts against "
     "the SAR labels; the other typologies are measured on schemes planted into the AMLSim "
