@@ -217,11 +217,11 @@ def suitability(shelf: Shelf, prices: pd.DataFrame, n: int, results: list[dict[s
     history = shelf.returns(prices)
     returns = history.returns
     mu, _ = expected_returns(shelf, returns)
-    from finbrain.advisory.portfolio import VOL_BUDGETS, _given_mu
+    from finbrain.advisory.portfolio import VOL_BUDGETS, given_mu
 
     unsuitable_by_category = {}
     for category in RiskCategory:
-        prior = EmpiricalPrior(mu_estimator=_given_mu(mu / 252), covariance_estimator=LedoitWolf())
+        prior = EmpiricalPrior(mu_estimator=given_mu(mu / 252), covariance_estimator=LedoitWolf())
         try:
             model = MeanRisk(
                 objective_function=ObjectiveFunction.MAXIMIZE_RETURN,
@@ -258,7 +258,7 @@ def proposal(
     from skfolio.optimization import MeanRisk, ObjectiveFunction
     from skfolio.prior import EmpiricalPrior
 
-    from finbrain.advisory.portfolio import VOL_BUDGETS, _given_mu
+    from finbrain.advisory.portfolio import VOL_BUDGETS, given_mu
 
     q = load_questionnaire()
     answers = {
@@ -295,7 +295,7 @@ def proposal(
         return MeanRisk(
             objective_function=ObjectiveFunction.MAXIMIZE_RETURN,
             prior_estimator=EmpiricalPrior(
-                mu_estimator=_given_mu(mu / 252), covariance_estimator=LedoitWolf()
+                mu_estimator=given_mu(mu / 252), covariance_estimator=LedoitWolf()
             ),
             max_standard_deviation=VOL_BUDGETS[RiskCategory.C5] / np.sqrt(252),
         ).fit(returns)
@@ -370,7 +370,7 @@ def large(n_assets: int, repeats: int, results: list[dict[str, Any]]) -> None:
     from skfolio.optimization import MeanRisk
     from skfolio.prior import EmpiricalPrior
 
-    from finbrain.advisory.portfolio import _given_mu
+    from finbrain.advisory.portfolio import given_mu
     from finbrain.advisory.shelf import ShelfReturns
 
     rets = factor_returns(n_assets, DAYS)
@@ -393,7 +393,7 @@ def large(n_assets: int, repeats: int, results: list[dict[str, Any]]) -> None:
         return allocate(client, shelf, history, rules, method="min_variance", at=AT)
 
     def skfolio_same() -> Any:
-        prior = EmpiricalPrior(mu_estimator=_given_mu(mu / 252), covariance_estimator=LedoitWolf())
+        prior = EmpiricalPrior(mu_estimator=given_mu(mu / 252), covariance_estimator=LedoitWolf())
         return MeanRisk(prior_estimator=prior).fit(rets)
 
     def skfolio_default() -> Any:

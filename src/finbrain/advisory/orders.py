@@ -33,7 +33,7 @@ from finbrain.core.decision import Reason
 from finbrain.core.errors import ValidationError
 from finbrain.core.money import Money
 
-__all__ = ["Holding", "Order", "OrderPlan", "plan_orders"]
+__all__ = ["Holding", "Order", "OrderPlan", "holdings_by_code", "plan_orders"]
 
 LONG_HELD = 10**6  # days: a holding with no purchase date is past every fee tier
 
@@ -94,7 +94,11 @@ def _money(value: Any, currency: str, field: str) -> Money:
         raise ValidationError(field=field, rule=exc.rule or "money") from None
 
 
-def _holdings(shelf: Shelf, holdings: Iterable[Holding] | Mapping[str, Any]) -> dict[str, Holding]:
+def holdings_by_code(
+    shelf: Shelf, holdings: Iterable[Holding] | Mapping[str, Any]
+) -> dict[str, Holding]:
+    """Holdings (``Holding`` objects, or code -> Money) checked against the shelf: on it, in its
+    currency, one per product, not negative; the field named otherwise."""
     items: list[Holding] = []
     if isinstance(holdings, Mapping):
         for code, value in holdings.items():
@@ -150,7 +154,7 @@ def plan_orders(
     cash_m = _money(cash, currency, "cash")
     if cash_m.amount < 0:
         raise ValidationError(field="cash", rule="not_negative")
-    held = _holdings(shelf, holdings)
+    held = holdings_by_code(shelf, holdings)
     weights = {str(k): float(v) for k, v in dict(target).items()}
     for code, w in weights.items():
         if not shelf.has(code):

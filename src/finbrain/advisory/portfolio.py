@@ -44,6 +44,7 @@ __all__ = [
     "EmptyShelfError",
     "allocate",
     "expected_returns",
+    "given_mu",
     "model_portfolios",
 ]
 
@@ -106,7 +107,7 @@ def _estimator(
         {"shrunk": ShrunkMu, "historical": EmpiricalMu}.get(mu) if isinstance(mu, str) else None
     )
     prior = EmpiricalPrior(
-        mu_estimator=mu_estimator() if mu_estimator else _given_mu(mu),
+        mu_estimator=mu_estimator() if mu_estimator else given_mu(mu),
         covariance_estimator=LedoitWolf(),
     )
     if method in ("hrp", "risk_parity"):  # these place the whole budget: rescaled after
@@ -133,7 +134,7 @@ def _estimator(
     )  # fmt: skip
 
 
-def _given_mu(mu: np.ndarray) -> Any:
+def given_mu(mu: np.ndarray) -> Any:
     """A skfolio expected-return estimator that returns ``mu`` (daily) whatever it is fitted
     on (skfolio estimators are scikit-learn estimators: the class is made on first use)."""
     global _GivenMu
@@ -152,7 +153,7 @@ def _given_mu(mu: np.ndarray) -> Any:
     return _GivenMu(mu=mu)
 
 
-_GivenMu: Any = None
+_GivenMu: Any = None  # the class, made on first use (skfolio is imported only then)
 
 
 def expected_returns(

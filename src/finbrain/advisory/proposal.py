@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from finbrain.advisory.levels import RiskCategory
-from finbrain.advisory.orders import Holding, OrderPlan, _holdings, plan_orders
+from finbrain.advisory.orders import Holding, OrderPlan, holdings_by_code, plan_orders
 from finbrain.advisory.portfolio import Allocation, EmptyShelfError, Method, allocate
 from finbrain.advisory.promises import check_promises
 from finbrain.advisory.reasons import reason
 from finbrain.advisory.shelf import ProductKind, Shelf, ShelfReturns
-from finbrain.advisory.suitability import ClientProfile, Constraints, Rules, _client_json
+from finbrain.advisory.suitability import ClientProfile, Constraints, Rules
 from finbrain.core.decision import Decision, ModelRef, Reason, Subject
 from finbrain.core.errors import FinbrainError, ValidationError
 from finbrain.core.money import Money
@@ -78,7 +78,7 @@ def propose(
         raise ValidationError(field="shelf", rule="at_least_one_product")
     limits = rules.constraints(client, shelf, at=at)
     history = shelf.returns(prices, min_history=min_history, lookback=lookback)
-    held = _holdings(shelf, holdings)
+    held = holdings_by_code(shelf, holdings)
     cash_m = cash if isinstance(cash, Money) else Money(cash, shelf.currency)
     total = cash_m + sum((h.value for h in held.values()), Money.zero(shelf.currency))
     if total.amount <= 0:
@@ -169,7 +169,7 @@ def _inputs(
     stamp.update(",".join(map(str, prices.columns)).encode())
     stamp.update(str(prices.index[0]).encode() + str(prices.index[-1]).encode())
     return {
-        "client": _client_json(client),
+        "client": client.to_json(),
         "shelf": [p.to_dict() for p in shelf],
         "prices_sha256": stamp.hexdigest(),
         "rules": rules.ref,

@@ -120,6 +120,18 @@ class ClientProfile:
     def is_current(self, at: datetime) -> bool:
         return self.expires_at is None or at < self.expires_at
 
+    def to_json(self) -> dict[str, Any]:
+        """What a decision's input digest covers of the profile."""
+        return {
+            "client_id": self.client_id,
+            "category": self.category.label,
+            "lowest": self.lowest,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "horizon_years": self.horizon_years,
+            "experience": self.experience,
+            "interests": sorted(self.interests) if self.interests is not None else None,
+        }
+
 
 @dataclass(frozen=True)
 class Check:
@@ -470,7 +482,7 @@ class Rules:
             reasons = [*check.reasons, reason("SUIT-INSIST-REFUSED", feature=product.code)]
         return Decision.for_input(
             {
-                "client": _client_json(client),
+                "client": client.to_json(),
                 "product": product.to_dict(),
                 "acknowledged": acknowledged,
                 "rules": self.ref,
@@ -535,16 +547,6 @@ def _looser(key: str, base: Any, value: Any) -> bool:
     if key == "exempt_kinds":
         return not set(value) <= set(base)
     return False
-
-
-def _client_json(client: ClientProfile) -> dict[str, Any]:
-    return {
-        "client_id": client.client_id, "category": client.category.label,
-        "lowest": client.lowest,
-        "expires_at": client.expires_at.isoformat() if client.expires_at else None,
-        "horizon_years": client.horizon_years, "experience": client.experience,
-        "interests": sorted(client.interests) if client.interests is not None else None,
-    }  # fmt: skip
 
 
 def _weights(shelf: Shelf, weights: Mapping[str, float] | Any) -> np.ndarray:
