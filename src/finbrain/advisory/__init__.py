@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from finbrain.advisory.funds import fund_convention, products_from_funds
     from finbrain.advisory.levels import RiskCategory, RiskLevel
+    from finbrain.advisory.montecarlo import Goal, goal_probability
     from finbrain.advisory.orders import Holding, Order, OrderPlan, plan_orders
     from finbrain.advisory.portfolio import (
         VOL_BUDGETS,
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "Goal": ".montecarlo",
+    "goal_probability": ".montecarlo",
     "Backtest": ".backtest",
     "Calendar": ".backtest",
     "CostBenefit": ".backtest",
@@ -115,6 +118,7 @@ __all__ = [
     "CostBenefit",
     "DriftBand",
     "EmptyShelfError",
+    "Goal",
     "GroupCap",
     "Holding",
     "Inconsistency",
@@ -139,6 +143,7 @@ __all__ = [
     "expected_returns",
     "find_promises",
     "fund_convention",
+    "goal_probability",
     "load_questionnaire",
     "model_portfolios",
     "plan_orders",
