@@ -7,11 +7,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finbrain.advisory.orders import Holding, plan_orders
 from finbrain.advisory.shelf import Shelf
 from finbrain.core.errors import ValidationError
 from finbrain.core.money import Money
+
+from .conftest import demo_products
 
 OPEN = date(2026, 3, 2)  # WMP90's window is open (1-10 March)
 CLOSED = date(2026, 4, 1)
@@ -108,3 +112,56 @@ def test_bad_input(shelf: Shelf, kwargs: dict[str, object], field: str, rule: st
     with pytest.raises(ValidationError) as caught:
         plan_orders(shelf, args["target"], args["holdings"], args["cash"], on=OPEN)  # type: ignore[arg-type]
     assert (caught.value.field, caught.value.rule) == (field, rule)
+
+
+# -- property: money is conserved, cash never overdrawn, nothing unsuitable bought ------------
+
+
+@st.composite
+def books(draw: st.DrawFn) -> tuple[dict[str, float], list[Holding], Money, list[str]]:
+    shelf = Shelf(demo_products())
+    codes = draw(st.lists(st.sampled_from(shelf.codes), min_size=1, max_size=6, unique=True))
+    raw = [draw(st.floats(0, 1)) for _ in codes]
+    scale = draw(st.floats(0, 1)) / (sum(raw) or 1)
+    target = {c: w * scale for c, w in zip(codes, raw, strict=True)}
+    held = draw(st.lists(st.sampled_from(shelf.codes), max_size=5, unique=True))
+    holdings = [Holding(c, cny(str(draw(st.integers(0, 100_000)))),
+                        held_days=draw(st.none() | st.integers(0, 800)),
+                        units=Decimal(draw(st.integers(1, 50)) * 100) if c in {"ETF300", "LEV2X"}
+                        else None)
+                for c in held]  # fmt: skip
+    cash = cny(str(draw(st.integers(1, 500_000))))
+    eligible = draw(st.lists(st.sampled_from(shelf.codes), unique=True))
+    return target, holdings, cash, eligible
+
+
+@settings(max_examples=150, deadline=None)
+@given(book=books(), on=st.sampled_from([OPEN, CLOSED]))
+def test_orders_conserve_money_and_suitability(
+    book: tuple[dict[str, float], list[Holding], Money, list[str]], on: date
+) -> None:
+    shelf = Shelf(demo_products())
+    target, holdings, cash, eligible = book
+    plan = plan_orders(
+        shelf,
+        target,
+        holdings,
+        cash,
+        on=on,
+        eligible=eligible,
+        prices={"ETF300": "4.123", "LEV2X": "0.987"},
+    )
+    assert plan.cash_after.amount >= 0
+    after = sum(plan.values_after.values(), plan.cash_after)
+    assert after + plan.fees == plan.total_before  # no fen created or lost
+    for order in plan.orders:
+        assert order.amount.amount > 0 and order.fee.amount >= 0
+        if order.side == "buy":
+            assert order.code in eligible
+            assert shelf[order.code].is_open(on)
+            if order.units is not None:
+                assert order.units % shelf[order.code].lot == 0
+        else:
+            held = next(h for h in holdings if h.code == order.code)
+            assert order.amount <= held.value
+            assert held.held_days is None or held.held_days >= shelf[order.code].lock_up_days
