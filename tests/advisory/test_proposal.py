@@ -230,3 +230,30 @@ def test_no_proposal_ever_buys_or_targets_an_unsuitable_product(
         if order.side == "buy":
             assert mask[order.code], order
     assert result.plan.cash_after.amount >= 0
+
+
+def test_black_litterman_views_move_the_allocation() -> None:
+    from finbrain.advisory.portfolio import View
+
+    shelf = Shelf([product for product in demo_products() if product.kind.value != "deposit"])
+    renamed = {"MIX01": "161005", "MIX02": "002001"}
+    numeric = Shelf([type(p)(**{**p.__dict__, "code": renamed.get(p.code, p.code)}) for p in shelf])
+    history = numeric.returns(PRICES.rename(columns=renamed))
+    person = client("C3")
+    rules = preset("cn")
+    plain = allocate(person, numeric, history, rules, method="max_sharpe", at=AT)
+    bullish = allocate(
+        person,
+        numeric,
+        history,
+        rules,
+        method="max_sharpe",
+        at=AT,
+        views=[View("161005", 0.25), View("EQF01", 0.5)],
+    )
+    assert bullish.weights["161005"] > plain.weights["161005"] + 0.05  # a code read as a name
+    assert bullish.ignored_views == (1,)  # EQF01 is R4: not the C3 client's
+    assert (bullish.weights[~rules.mask(person, numeric, at=AT)] == 0).all()
+    with pytest.raises(ValidationError) as caught:
+        allocate(person, numeric, history, rules, at=AT, views=[View("NOPE", 0.1)])
+    assert caught.value.field == "views.0.long"

@@ -13,6 +13,9 @@ Methods (``method``):
 - ``min_variance``, ``max_sharpe``, ``min_cvar`` (95%), ``risk_parity`` (equal risk
   contributions), ``hrp`` (hierarchical risk parity).
 
+An adviser's :class:`View` s ("this fund will return 6% a year", "A will beat B by 2%") are
+blended with the prior by Black-Litterman (skfolio's ``BlackLitterman``).
+
 Covariances are Ledoit-Wolf shrunk. Expected returns (``returns_view``): sample means of a few
 years of daily returns are mostly noise (James-Stein shrinkage pulls them all to one value,
 and a return-seeking optimiser then picks at random), so the default ``equal_sharpe`` view
@@ -24,8 +27,8 @@ lowest of those; the optimiser then buys risk where it diversifies best. ``shrun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -42,13 +45,14 @@ __all__ = [
     "VOL_BUDGETS",
     "Allocation",
     "EmptyShelfError",
+    "View",
     "allocate",
     "expected_returns",
     "given_mu",
     "model_portfolios",
 ]
 
-View = Literal["equal_sharpe", "shrunk", "historical"]
+ReturnsView = Literal["equal_sharpe", "shrunk", "historical"]
 Method = Literal["target_risk", "min_variance", "max_sharpe", "min_cvar", "risk_parity", "hrp"]
 METHODS: tuple[str, ...] = (
     "target_risk", "min_variance", "max_sharpe", "min_cvar", "risk_parity", "hrp",
@@ -60,6 +64,16 @@ VOL_BUDGETS: Mapping[RiskCategory, float] = {
 }  # fmt: skip
 TRADING_DAYS = 252
 DUST = 1e-4  # a weight under 0.01% is not worth an order: dropped and the rest rescaled
+
+
+@dataclass(frozen=True)
+class View:
+    """An adviser's view, blended with the prior by Black-Litterman: ``long`` is expected to
+    return ``annual`` a year, or, with ``short``, ``annual`` a year more than ``short``."""
+
+    long: str
+    annual: float
+    short: str | None = None
 
 
 class EmptyShelfError(ValidationError):
@@ -85,13 +99,20 @@ class Allocation:
     """Why the method fell back (``min_variance`` when no portfolio met the budget)."""
     used: tuple[str, ...]
     """The products the optimiser could choose from (eligible, with a usable history)."""
+    ignored_views: tuple[int, ...] = ()
+    """Positions of the views left out: about a product the optimiser could not choose."""
 
     def nonzero(self) -> dict[str, float]:
         return {str(k): float(v) for k, v in self.weights.items() if v > 0}
 
 
 def _estimator(
-    method: str, budget_daily: float | None, kwargs: dict[str, Any], mu: Any, rf_daily: float
+    method: str,
+    budget_daily: float | None,
+    kwargs: dict[str, Any],
+    mu: Any,
+    rf_daily: float,
+    views: Sequence[str] = (),
 ) -> Any:
     from skfolio import RiskMeasure
     from skfolio.moments import EmpiricalMu, LedoitWolf, ShrunkMu
@@ -101,15 +122,17 @@ def _estimator(
         ObjectiveFunction,
         RiskBudgeting,
     )
-    from skfolio.prior import EmpiricalPrior
+    from skfolio.prior import BlackLitterman, EmpiricalPrior
 
     mu_estimator = (
         {"shrunk": ShrunkMu, "historical": EmpiricalMu}.get(mu) if isinstance(mu, str) else None
     )
-    prior = EmpiricalPrior(
+    prior: Any = EmpiricalPrior(
         mu_estimator=mu_estimator() if mu_estimator else given_mu(mu),
         covariance_estimator=LedoitWolf(),
     )
+    if views:
+        prior = BlackLitterman(views=list(views), prior_estimator=prior)
     if method in ("hrp", "risk_parity"):  # these place the whole budget: rescaled after
         kwargs = {k: v for k, v in kwargs.items() if k != "budget"}
     if method == "hrp":
@@ -184,15 +207,18 @@ def allocate(
     method: Method = "target_risk",
     limits: Constraints | None = None,
     vol_budgets: Mapping[RiskCategory, float] | None = None,
-    returns_view: View = "equal_sharpe",
+    returns_view: ReturnsView = "equal_sharpe",
     sharpe: float = 0.3,
     budget: float = 1.0,
+    views: Sequence[View] = (),
     at: Any = None,
 ) -> Allocation:
     """Target weights for ``client`` over ``shelf`` (see the module doc). ``limits``: the
     rules' constraints as adjusted by the caller (a closed product capped at its holding, a
     locked one floored); ``budget``: the share of the portfolio to place (the rest is held
-    outside the optimisation, e.g. a locked-up holding that no longer suits)."""
+    outside the optimisation, e.g. a locked-up holding that no longer suits); ``views``:
+    an adviser's views, blended in by Black-Litterman (a view about a product the client
+    cannot hold is left out and listed in ``ignored_views``)."""
 
     if method not in METHODS:
         raise ValidationError(field="method", rule="one_of_methods", allowed=list(METHODS))
@@ -212,6 +238,7 @@ def allocate(
     mu_year, rf = expected_returns(shelf, returns, sharpe=sharpe)
     mu: Any = mu_year / TRADING_DAYS if returns_view == "equal_sharpe" else returns_view
     rf_daily = rf / TRADING_DAYS
+    expressions, ignored = _views(views, shelf, codes)
     if not 0 < budget <= 1:
         raise ValidationError(field="budget", rule="fraction_above_0_to_1")
     kwargs = limits.for_codes(codes)
@@ -231,27 +258,60 @@ def allocate(
     else:
         daily = vol_budget / np.sqrt(TRADING_DAYS) if vol_budget is not None else None
         try:
-            raw = _fit(method, daily, kwargs, returns, mu, rf_daily)
+            raw = _fit(method, daily, kwargs, returns, mu, rf_daily, expressions)
         except Exception as exc:  # skfolio raises its own solver errors
             if method != "target_risk":
                 raise FinbrainError(
                     f"the {method} optimisation failed: {exc}", field="method", rule="solvable"
                 ) from exc
-            raw = _fit("min_variance", None, kwargs, returns, mu, rf_daily)
+            raw = _fit("min_variance", None, kwargs, returns, mu, rf_daily, expressions)
             fallback = "min_variance"
-    return _finish(client, shelf, rules, limits, returns, codes, raw, method, vol_budget,
-                   fallback, budget, at)  # fmt: skip
+    allocation = _finish(client, shelf, rules, limits, returns, codes, raw, method, vol_budget,
+                         fallback, budget, at)  # fmt: skip
+    return replace(allocation, ignored_views=ignored) if ignored else allocation
 
 
 def _fit(
-    method: str, daily: float | None, kwargs: dict[str, Any], returns: Any, mu: Any, rf_daily: float
+    method: str,
+    daily: float | None,
+    kwargs: dict[str, Any],
+    returns: Any,
+    mu: Any,
+    rf_daily: float,
+    views: Sequence[str] = (),
 ) -> np.ndarray:
-    estimator = _estimator(method, daily, kwargs, mu, rf_daily)
-    estimator.fit(returns)
+    # skfolio reads views as expressions over column names, and a fund code such as 161005
+    # would read as a number: the columns are named P0, P1, ... for the fit
+    aliased = returns.set_axis([f"P{i}" for i in range(returns.shape[1])], axis=1)
+    estimator = _estimator(method, daily, kwargs, mu, rf_daily, views)
+    estimator.fit(aliased)
     weights: np.ndarray = np.asarray(estimator.weights_, dtype=float)
     if not np.isfinite(weights).all():
         raise FinbrainError("the optimiser returned non-finite weights", rule="finite_weights")
     return weights
+
+
+def _views(
+    views: Sequence[View], shelf: Shelf, codes: list[str]
+) -> tuple[list[str], tuple[int, ...]]:
+    """skfolio view expressions over the aliased columns, and the views left out."""
+    at = {c: i for i, c in enumerate(codes)}
+    out, ignored = [], []
+    for n, view in enumerate(views):
+        if not isinstance(view, View):
+            raise ValidationError(field=f"views.{n}", rule="view_objects")
+        for side, code in (("long", view.long), ("short", view.short)):
+            if code is not None and not shelf.has(code):
+                raise ValidationError(field=f"views.{n}.{side}", rule="on_the_shelf")
+        if not isinstance(view.annual, int | float) or not -1 < view.annual < 1:
+            raise ValidationError(field=f"views.{n}.annual", rule="yearly_return_-1_to_1")
+        if view.long not in at or (view.short is not None and view.short not in at):
+            ignored.append(n)
+            continue
+        daily = view.annual / TRADING_DAYS
+        left = f"P{at[view.long]}" + ("" if view.short is None else f" - P{at[view.short]}")
+        out.append(f"{left} == {daily!r}")
+    return out, tuple(ignored)
 
 
 def _finish(

@@ -15,7 +15,7 @@ the decision's outcome is ``decline`` with the reasons, and there are no orders.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ import numpy as np
 
 from finbrain.advisory.levels import RiskCategory
 from finbrain.advisory.orders import Holding, OrderPlan, holdings_by_code, plan_orders
-from finbrain.advisory.portfolio import Allocation, EmptyShelfError, Method, allocate
+from finbrain.advisory.portfolio import Allocation, EmptyShelfError, Method, View, allocate
 from finbrain.advisory.promises import check_promises
 from finbrain.advisory.reasons import reason
 from finbrain.advisory.shelf import ProductKind, Shelf, ShelfReturns
@@ -69,6 +69,7 @@ def propose(
     lookback: int | None = None,
     min_trade: float = 0.005,
     vol_budgets: Mapping[RiskCategory, float] | None = None,
+    views: Sequence[View] = (),
 ) -> Proposal:
     """A proposal for ``client`` (see the module doc). ``prices``: the shelf's price history
     (wide, a UTC ``DatetimeIndex``); the last row prices share-traded products' orders."""
@@ -87,12 +88,14 @@ def propose(
                         for c in shelf.codes])  # fmt: skip
     adjusted, budget = _adjust(limits, shelf, held, current, at)
     inputs = _inputs(client, shelf, prices, rules, cash_m, held, at, method)
+    if views:
+        inputs["views"] = [[v.long, v.short, v.annual] for v in views]
     head = [_profile_reason(client, rules)]
     excluded = [limits.check(int(i)) for i in np.flatnonzero(~limits.eligible)]
     try:
         allocation = allocate(
             client, shelf, history, rules, method=method, limits=adjusted,
-            vol_budgets=vol_budgets, budget=budget, at=at,
+            vol_budgets=vol_budgets, budget=budget, views=views, at=at,
         )  # fmt: skip
     except EmptyShelfError:
         reasons = [*head, reason("ADV-EMPTY-SHELF", category=client.category.label),
