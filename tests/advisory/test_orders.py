@@ -122,7 +122,8 @@ def books(draw: st.DrawFn) -> tuple[dict[str, float], list[Holding], Money, list
     shelf = Shelf(demo_products())
     codes = draw(st.lists(st.sampled_from(shelf.codes), min_size=1, max_size=6, unique=True))
     raw = [draw(st.floats(0, 1)) for _ in codes]
-    scale = draw(st.floats(0, 1)) / (sum(raw) or 1)
+    total = sum(raw)
+    scale = draw(st.floats(0, 1)) / total if total > 1e-9 else 0.0
     target = {c: w * scale for c, w in zip(codes, raw, strict=True)}
     held = draw(st.lists(st.sampled_from(shelf.codes), max_size=5, unique=True))
     holdings = [Holding(c, cny(str(draw(st.integers(0, 100_000)))),

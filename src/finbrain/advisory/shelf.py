@@ -386,14 +386,12 @@ class Shelf(Sequence[Product]):
         if min_history < 2:
             raise ValidationError(field="min_history", rule="at_least_2")
         own = [c for c in self.codes if c in prices.columns]
+        frame = prices[own] if lookback is None else prices[own].iloc[-(lookback + 1) :]
         try:
-            frame = prices[own].astype("float64")
+            values = frame.to_numpy(dtype="float64", na_value=np.nan)
         except (TypeError, ValueError):
             bad = next(c for c in own if not pd.api.types.is_numeric_dtype(prices[c]))
             raise ValidationError(field=f"prices.{bad}", rule="numeric_prices") from None
-        if lookback is not None:
-            frame = frame.iloc[-(lookback + 1) :]
-        values = frame.to_numpy()
         missing = np.isnan(values)
         broken = np.isinf(values) | (~missing & (np.where(missing, 1.0, values) <= 0))
         if broken.any():
@@ -414,8 +412,9 @@ class Shelf(Sequence[Product]):
             rets = dense[1:] / dense[:-1] - 1.0
         index = frame.index[1:]
         # interest accrues per calendar day: a Monday's return holds the weekend's
-        calendar_days = np.diff(frame.index.to_numpy()).astype("timedelta64[s]").astype(float)
-        calendar_days = calendar_days / 86400.0
+        dates = frame.index
+        stamps = dates.to_numpy(dtype="datetime64[ns]")  # UTC, vectorised (no Timestamps)
+        calendar_days = np.diff(stamps) / np.timedelta64(1, "D")
         column = {c: i for i, c in enumerate(own)}
         counts = (~np.isnan(rets)).sum(axis=0)
         full = [
