@@ -257,3 +257,22 @@ def test_black_litterman_views_move_the_allocation() -> None:
     with pytest.raises(ValidationError) as caught:
         allocate(person, numeric, history, rules, at=AT, views=[View("NOPE", 0.1)])
     assert caught.value.field == "views.0.long"
+
+
+def test_when_nothing_suitable_is_open_the_money_stays_in_cash() -> None:
+    shelf = Shelf([p for p in demo_products() if p.code in {"WMP90", "EQF01"}])
+    april = AT + timedelta(days=30)  # WMP90 sells 1-10 March only
+    result = propose(
+        client("C2", expires_at=april + timedelta(days=30)),
+        shelf,
+        PRICES,
+        rules=preset("cn"),
+        cash=Money("50000", "CNY"),
+        holdings={"EQF01": Money("10000", "CNY")},
+        at=april,
+    )
+    assert result.allocation is not None and result.allocation.nonzero() == {}
+    assert result.plan is not None
+    assert [(o.side, o.code) for o in result.plan.orders] == [("sell", "EQF01")]
+    mix = next(r for r in result.decision.reasons if r.code == "ADV-ALLOCATION")
+    assert "现金100%" in mix.text.zh and "cash 100%" in mix.text.en

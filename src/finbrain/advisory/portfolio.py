@@ -324,11 +324,12 @@ def _finish(
     w = np.clip(raw, 0.0, None)
     w[w < DUST] = 0.0
     total = w.sum()
-    if total <= 0:
-        raise FinbrainError("the optimiser returned no weight", rule="positive_weights")
     bounds = limits.for_codes(codes)
     caps = np.broadcast_to(np.asarray(bounds["max_weights"], dtype=float), w.shape)
-    w = np.minimum(w * (budget / total), caps)
+    if total <= 0 and caps.sum() > 1e-9:
+        raise FinbrainError("the optimiser returned no weight", rule="positive_weights")
+    # nothing can be bought today (every suitable product closed): the money stays in cash
+    w = np.minimum(w * (budget / total), caps) if total > 0 else w
     floors = bounds.get("min_weights")
     if floors is not None:
         w = np.maximum(w, floors)

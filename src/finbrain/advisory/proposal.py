@@ -221,12 +221,13 @@ def _allocation_reason(shelf: Shelf, allocation: Allocation) -> Reason:
         kind = shelf[code].kind
         by_kind[kind] = by_kind.get(kind, 0.0) + weight
     ordered = sorted(by_kind.items(), key=lambda kv: -kv[1])
-    zh = "、".join(f"{k.text.zh}{w:.0%}" for k, w in ordered)
-    en = ", ".join(f"{k.text.en} {w:.0%}" for k, w in ordered)
+    zh_parts = [f"{k.text.zh}{w:.0%}" for k, w in ordered]
+    en_parts = [f"{k.text.en} {w:.0%}" for k, w in ordered]
     cash = 1.0 - sum(by_kind.values())
     if cash > 0.005:
-        zh += f"、现金{cash:.0%}"
-        en += f", cash {cash:.0%}"
+        zh_parts.append(f"现金{cash:.0%}")
+        en_parts.append(f"cash {cash:.0%}")
+    zh, en = "、".join(zh_parts), ", ".join(en_parts)
     return reason(
         "ADV-ALLOCATION",
         value=len(allocation.nonzero()),
