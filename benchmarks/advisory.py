@@ -19,7 +19,7 @@ Tasks (all in one process, medians of repeated runs, anchors side by side):
   same estimators (goal: within 1.1x) and with its defaults; ``maxsharpe_500``: finbrain's
   max Sharpe against PyPortfolioOpt's ``EfficientFrontier.max_sharpe`` (does it succeed?).
 
-- ``backtest_sp500``: 20 years monthly out of sample on the 20 S&P 500 stocks: finbrain's
+- ``backtest_sp500_*``: 20 years monthly out of sample on the 20 S&P 500 stocks: finbrain's
   walk-forward with costs and drift (min variance, the same in a 5% drift band, equal weight)
   beside skfolio's own walk-forward of the same min variance. No 60/40: shared/data has no
   bond series.
@@ -439,7 +439,7 @@ def large(n_assets: int, repeats: int, results: list[dict[str, Any]]) -> None:
     )
     results.append(
         row(
-            "minvar_500",
+            "minvar_500_skfolio_defaults",
             "skfolio",
             "seconds",
             sd,
@@ -486,7 +486,7 @@ def large(n_assets: int, repeats: int, results: list[dict[str, Any]]) -> None:
         ok, detail = False, f"historical mu: {type(exc).__name__}: {str(exc)[:140]}"
     results.append(
         row(
-            "maxsharpe_500",
+            "maxsharpe_500_sample_means",
             "finbrain",
             "seconds",
             time.perf_counter() - start,
@@ -519,7 +519,7 @@ def large(n_assets: int, repeats: int, results: list[dict[str, Any]]) -> None:
             seconds = time.perf_counter() - start
             results.append(
                 row(
-                    "maxsharpe_500",
+                    "maxsharpe_500" if label.startswith("ledoit") else "maxsharpe_500_sample_means",
                     "pyportfolioopt",
                     "seconds",
                     seconds,
@@ -574,7 +574,12 @@ def backtest(quick: bool, results: list[dict[str, Any]]) -> None:
         bt = walk_forward(rets, fn, train=train, every=every, costs=rate, policy=policy)
         seconds = time.perf_counter() - start
         figures = {k: round(v, 4) for k, v in bt.summary().items()}
-        results.append(row("backtest_sp500", "finbrain", "seconds", seconds, int(years),
+        task = (
+            "backtest_sp500_min_variance"
+            if label == "min_variance_no_costs"
+            else (f"backtest_sp500_{label}_costs")
+        )
+        results.append(row(task, "finbrain", "seconds", seconds, int(years),
                            strategy=label, costs_bp=round(rate * 1e4), **figures))  # fmt: skip
     start = time.perf_counter()
     prior = EmpiricalPrior(covariance_estimator=LedoitWolf())
@@ -587,7 +592,8 @@ def backtest(quick: bool, results: list[dict[str, Any]]) -> None:
     annual = float(wealth[-1] ** (252 / len(r)) - 1)
     vol = float(np.std(r, ddof=1) * np.sqrt(252))
     results.append(row(
-        "backtest_sp500", "skfolio", "seconds", seconds, int(years), strategy="min_variance",
+        "backtest_sp500_min_variance", "skfolio", "seconds", seconds, int(years),
+        strategy="min_variance",
         costs_bp=0, annual_return=round(annual, 4), volatility=round(vol, 4),
         sharpe=round(annual / vol, 4),
         max_drawdown=round(float((wealth / np.maximum.accumulate(wealth) - 1).min()), 4),

@@ -82,10 +82,14 @@ NOTES["advisory"] = (
     "fallbacks, optimisation, orders, zh/en explanation, promise check, ledger append) against "
     "skfolio's bare MeanRisk fit of the same problem, interleaved medians (goal <= 2x). "
     "minvar_500: 500 assets from a 5-factor PCA model fitted to the FTSE 100 and S&P 500 sets, "
-    "finbrain against skfolio with the same estimators (goal <= 1.1x); maxsharpe_500: "
-    "PyPortfolioOpt 1.6.0 with its defaults (sample means and covariance) fails at 500. "
-    "backtest_sp500: 20 years monthly out of sample; finbrain's holdings drift between "
-    "rebalances and pay 10 bp, skfolio's walk-forward keeps weights fixed and pays nothing. "
+    "finbrain against skfolio with the same estimators (goal <= 1.1x; the JSON also has the "
+    "CPU-time ratio); maxsharpe_500: equal-Sharpe means and Ledoit-Wolf for both; "
+    "_sample_means: PyPortfolioOpt 1.6.0 with its defaults (sample means and covariance) "
+    "fails at 500 (OptimizationError), finbrain on sample means succeeds. "
+    "backtest_sp500_*: 20 years monthly out of sample (seconds; annual return, volatility, "
+    "Sharpe, drawdown, costs and turnover are in the JSON): _min_variance without costs "
+    "beside skfolio's own walk-forward of the same model (finbrain's holdings drift between "
+    "rebalances, skfolio's weights stay fixed), _*_costs with 10 bp. "
     "The machine was shared (load 5-7 on 2 cores): spreads are wide."
 )
 NOTES["aml"] = (
