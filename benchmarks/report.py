@@ -133,8 +133,8 @@ def main() -> None:
         counts: dict[tuple[str, str], int] = {}
         for r in data["results"]:
             table[(r["task"], r["metric"])][r["system"]] = r
-            if r["system"] == "finbrain":
-                counts[(r["task"], r["metric"])] = r["n"]
+            if r["system"] == "finbrain" or (r["task"], r["metric"]) not in counts:
+                counts[(r["task"], r["metric"])] = r["n"]  # an anchor-only row has its own n
         systems = sorted({s for v in table.values() for s in v}, key=lambda s: s != "finbrain")
         header = "| task | metric | " + " | ".join(systems) + " | finbrain vs anchor | n |"
         lines += [header, "|" + "---|" * (len(systems) + 4)]
