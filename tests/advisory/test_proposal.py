@@ -83,6 +83,7 @@ def test_a_proposal_is_a_decision_with_orders_and_reasons() -> None:
     assert "ADV-FEES" in codes and "ADV-EXCLUDED" in codes
     for r in decision.reasons:
         assert r.text.zh and r.text.en and not find_promises(r.text)
+        assert "{" not in r.text.zh + r.text.en, r  # every placeholder filled
     risk = next(r for r in decision.reasons if r.code == "ADV-RISK")
     assert "不作保证" in risk.text.zh and "not guaranteed" in risk.text.en
     assert result.plan is not None and result.allocation is not None

@@ -220,6 +220,8 @@ def test_no_mask_ever_breaks_a_suitability_rule(
     for row, person in zip(matrix, people, strict=True):
         checks = rules.checks(person, shelf, at=AT)
         assert row.tolist() == [c.eligible for c in checks]  # one rule set, two paths
+        for c in checks:  # every reason's placeholders filled, in both languages
+            assert all("{" not in r.text.zh + r.text.en for r in c.reasons), c
         for ok, p in zip(row, shelf, strict=True):
             if not ok or p.kind.value in rules.exempt_kinds:
                 continue
