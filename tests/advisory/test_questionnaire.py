@@ -219,7 +219,7 @@ def _valid_answers(q: Questionnaire) -> st.SearchStrategy[dict[str, object]]:
     return st.fixed_dictionaries(parts)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_every_answer_set_is_scored_or_refused_with_a_rule(data: st.DataObject) -> None:
     q = load_questionnaire()

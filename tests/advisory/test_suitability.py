@@ -205,7 +205,7 @@ def clients(draw: st.DrawFn) -> ClientProfile:
     )
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     shelf=shelves(),
     people=st.lists(clients(), min_size=1, max_size=8),
