@@ -73,7 +73,7 @@ def test_the_client_insists_with_a_recorded_warning(shelf: Shelf) -> None:
 def test_a_bank_wmp_above_the_level_is_never_sold(shelf: Shelf) -> None:
     decision = preset("cn").insist(client("C2"), shelf["WMP3Y"], acknowledged=True, at=AT)
     assert decision.outcome == "block"
-    assert decision.reasons[0].code == "SUIT-WMP-NO-INSIST"
+    assert decision.reasons[0].code == "SUIT-ABOVE-NO-INSIST"
 
 
 def test_an_expired_profile_suits_nothing_but_deposits(shelf: Shelf) -> None:

@@ -296,7 +296,7 @@ class Rules:
                 max_level=RiskLevel(self.lowest_max_level).label,
             )
         if level > category + self.ladder_offset:
-            rule = "SUIT-WMP-NO-INSIST" if kind in self.insist_excluded_kinds else "SUIT-ABOVE"
+            rule = "SUIT-ABOVE-NO-INSIST" if kind in self.insist_excluded_kinds else "SUIT-ABOVE"
             return no(rule, insist)
         if (
             self.horizon_check
