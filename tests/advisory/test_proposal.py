@@ -174,6 +174,10 @@ def test_bad_proposal_input() -> None:
             client("C3"), SHELF, PRICES, rules=preset("cn"), cash="10", at=AT.replace(tzinfo=None)
         )
     assert caught.value.field == "at"
+    for cash, rule in ((1000.0, "not_float"), (Money("10", "USD"), "shelf_currency")):
+        with pytest.raises(ValidationError) as caught:
+            propose(client("C3"), SHELF, PRICES, rules=preset("cn"), cash=cash, at=AT)  # type: ignore[arg-type]
+        assert (caught.value.field, caught.value.rule) == ("cash", rule)
 
 
 @st.composite

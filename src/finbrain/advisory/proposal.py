@@ -80,7 +80,12 @@ def propose(
     limits = rules.constraints(client, shelf, at=at)
     history = shelf.returns(prices, min_history=min_history, lookback=lookback)
     held = holdings_by_code(shelf, holdings)
-    cash_m = cash if isinstance(cash, Money) else Money(cash, shelf.currency)
+    try:
+        cash_m = cash if isinstance(cash, Money) else Money(cash, shelf.currency)
+    except ValidationError as exc:
+        raise ValidationError(field="cash", rule=exc.rule or "money") from None
+    if cash_m.currency != shelf.currency:
+        raise ValidationError(field="cash", rule="shelf_currency", currency=shelf.currency)
     total = cash_m + sum((h.value for h in held.values()), Money.zero(shelf.currency))
     if total.amount <= 0:
         raise ValidationError(field="cash", rule="something_to_invest")
@@ -114,8 +119,8 @@ def propose(
         shelf, allocation.weights, held, cash_m, on=at.date(), eligible=eligible,
         prices=share_prices, min_trade=min_trade,
     )  # fmt: skip
-    for order in plan.orders:  # the second guard: never a purchase that does not suit
-        if order.side == "buy" and not limits.eligible[shelf.index_of(order.code)]:
+    for order in plan.orders:  # the second guard, by the one-product path: never a purchase
+        if order.side == "buy" and not rules.check(client, shelf[order.code], at=at).eligible:
             raise FinbrainError(
                 f"an order buys {order.code}, which does not suit the client",
                 rule="suitable_orders",
