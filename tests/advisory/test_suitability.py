@@ -157,6 +157,23 @@ def test_bad_profiles() -> None:
         ClientProfile("", "C2")
 
 
+def test_a_profile_round_trips_through_json() -> None:
+    import json
+
+    assessment = load_questionnaire().assess(BALANCED, at=AT)
+    profile = ClientProfile.from_assessment("c-9", assessment)
+    again = ClientProfile.from_json(json.loads(json.dumps(profile.to_json())))
+    assert again == profile
+    with pytest.raises(ValidationError) as caught:
+        ClientProfile.from_json({**profile.to_json(), "name": "王小明"})
+    assert caught.value.field == "profile.name"
+    with pytest.raises(ValidationError) as caught:
+        ClientProfile.from_json({**profile.to_json(), "expires_at": "tomorrow"})
+    assert caught.value.field == "profile.expires_at"
+    with pytest.raises(ValidationError):
+        ClientProfile.from_json({"category": "C3"})
+
+
 def test_a_profile_from_the_questionnaire(shelf: Shelf) -> None:
     assessment = load_questionnaire().assess(BALANCED, at=AT)
     profile = ClientProfile.from_assessment("c-9", assessment)

@@ -121,7 +121,7 @@ class ClientProfile:
         return self.expires_at is None or at < self.expires_at
 
     def to_json(self) -> dict[str, Any]:
-        """What a decision's input digest covers of the profile."""
+        """The profile as JSON-ready data (what a decision's input digest covers)."""
         return {
             "client_id": self.client_id,
             "category": self.category.label,
@@ -130,7 +130,31 @@ class ClientProfile:
             "horizon_years": self.horizon_years,
             "experience": self.experience,
             "interests": sorted(self.interests) if self.interests is not None else None,
+            "assessed_at": self.assessed_at.isoformat() if self.assessed_at else None,
+            "questionnaire": self.questionnaire,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClientProfile:
+        """The profile :meth:`to_json` wrote (as a bank stores it between sessions)."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(field="profile", rule="object")
+        known = {f.name for f in fields(cls)}
+        if unknown := sorted(set(data) - known):
+            raise ValidationError(field=f"profile.{unknown[0]}", rule="known_profile_field")
+        values = dict(data)
+        for name in ("assessed_at", "expires_at"):
+            if isinstance(values.get(name), str):
+                try:
+                    values[name] = datetime.fromisoformat(values[name])
+                except ValueError:
+                    raise ValidationError(field=f"profile.{name}", rule="iso_datetime") from None
+        if values.get("interests") is not None:
+            values["interests"] = frozenset(values["interests"])
+        try:
+            return cls(**values)
+        except TypeError:
+            raise ValidationError(field="profile", rule="client_id_and_category") from None
 
 
 @dataclass(frozen=True)
