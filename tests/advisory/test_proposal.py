@@ -4,6 +4,7 @@ explanations in zh and en without forbidden promises, and the documented fallbac
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -242,7 +243,7 @@ def test_black_litterman_views_move_the_allocation() -> None:
 
     shelf = Shelf([product for product in demo_products() if product.kind.value != "deposit"])
     renamed = {"MIX01": "161005", "MIX02": "002001"}
-    numeric = Shelf([type(p)(**{**p.__dict__, "code": renamed.get(p.code, p.code)}) for p in shelf])
+    numeric = Shelf([replace(p, code=renamed.get(p.code, p.code)) for p in shelf])
     history = numeric.returns(PRICES.rename(columns=renamed))
     person = client("C3")
     rules = preset("cn")

@@ -3,6 +3,7 @@ flow and re-matching; a property test that no mask or bound ever breaks a rule."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -68,6 +69,22 @@ def test_the_client_insists_with_a_recorded_warning(shelf: Shelf) -> None:
     assert decision.tenant_id == "" and decision.receipt is None
     # a suitable product needs no warning
     assert rules.insist(c3, shelf["MIX02"], acknowledged=False, at=AT).outcome == "allow"
+
+
+def test_the_gate_of_one_sale(shelf: Shelf) -> None:
+    rules = preset("cn")
+    c3 = client("C3")
+    ok = rules.gate(c3, shelf["MIX02"], at=AT)
+    assert (ok.capability, ok.action, ok.outcome) == ("advisory", "gate", "allow")
+    warn = rules.gate(c3, shelf["EQF01"], at=AT)
+    assert warn.outcome == "warn"
+    assert [r.code for r in warn.reasons] == ["SUIT-ABOVE", "SUIT-INSIST-WARNING"]
+    assert rules.gate(c3, replace(shelf["WMP3Y"], risk="R4"), at=AT).outcome == "block"
+    risky = rules.gate(client("C5"), shelf["LEV2X"], at=AT)
+    assert risky.outcome == "allow" and [r.code for r in risky.reasons] == [
+        "SUIT-MATCH",
+        "SUIT-HIGH-RISK",
+    ]
 
 
 def test_a_bank_wmp_above_the_level_is_never_sold(shelf: Shelf) -> None:

@@ -8,6 +8,7 @@ One :class:`Rules` object — a preset (``cn``, ``eu_mifid2``, ``us_reg_bi``; da
   or for many at once (vectorised; the same checks, property-tested against ``check``);
 - :meth:`Rules.constraints`: the optimiser's bounds (0 for an ineligible product) and group caps;
 - :meth:`Rules.verify`: the violations of a weight vector (the last guard of every proposal);
+- :meth:`Rules.gate`: the suitability gate of one sale as a decision (allow / warn / block);
 - :meth:`Rules.insist`: the "client insists" flow (客户坚持购买) as a recorded decision;
 - :meth:`Rules.rematch`: held products that no longer suit a client whose profile changed.
 
@@ -463,6 +464,35 @@ class Rules:
             if total > group.max_weight + 1e-6:
                 out.append(Violation(group.code, None, total, group.text))
         return out
+
+    # -- one purchase ------------------------------------------------------------------------
+
+    def gate(
+        self, client: ClientProfile, product: Product, *, at: datetime | None = None
+    ) -> Decision:
+        """May ``client`` buy ``product`` now? The suitability gate of a sale, as a tenant-less
+        Decision (capability ``advisory``, action ``gate``): ``allow`` (suitable; a high-risk
+        product's special-care reason follows the match), ``warn`` (unsuitable, but the client
+        may insist: show the special warning and, once confirmed, record :meth:`insist` with
+        ``acknowledged=True``) or ``block`` (not even on insistence). Never raises for an
+        unsuitable product: the reasons say why."""
+        when = _aware(at)
+        check = self.check(client, product, at=when)
+        outcome = "allow" if check.eligible else "warn" if check.insist_allowed else "block"
+        reasons = list(check.reasons)
+        if outcome == "warn":
+            reasons.append(reason("SUIT-INSIST-WARNING", feature=product.code,
+                                  value=product.risk.label, code=product.code,
+                                  level=product.risk.label, category=client.category.label,
+                                  name=product.name))  # fmt: skip
+        return Decision.for_input(
+            {"client": client.to_json(), "product": product.to_dict(), "rules": self.ref,
+             "at": when.isoformat()},
+            capability="advisory", action="gate",
+            subject=Subject(type="client", id=client.client_id),
+            model=ModelRef(id=f"suitability:{self.name}", version=self.version),
+            outcome=outcome, grade=client.category.label, reasons=reasons, created_at=when,
+        )  # fmt: skip
 
     # -- the client insists -----------------------------------------------------------------
 
