@@ -12,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
 from finbrain.platform import registry
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, signed_in
+from finbrain.platform.credit import queries
 from finbrain.platform.credit import service as credit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -68,10 +70,70 @@ def _credit_context(session: Any, lang: Language) -> dict[str, Any]:
     }
 
 
+def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
+    """The score distribution of recent decisions with the policy's cut-offs marked, and the
+    share of each outcome family per day."""
+    bands = queries.score_buckets(session)
+    labels = [f"{low}–{low + queries.BUCKET}" for low in bands]
+    approve, decline = queries.cutoff_points(
+        champion.metrics.get("policy") if champion is not None else None
+    )
+
+    def band_of(points: float) -> str | None:
+        low = int(points // queries.BUCKET * queries.BUCKET)
+        return f"{low}–{low + queries.BUCKET}" if low in bands else None
+
+    marks = [
+        {"x": band, "label": message(key, lang)}
+        for band, key in (
+            (band_of(approve), "ui.cutoff.approve"),
+            (band_of(decline), "ui.cutoff.decline"),
+        )
+        if band is not None
+    ]
+    scores = charts.chart(
+        "bar",
+        message("ui.chart.credit_scores", lang),
+        message("ui.axis.score_points", lang),
+        message("ui.axis.applicants", lang),
+        labels,
+        [
+            {
+                "name": message("ui.axis.applicants", lang),
+                "data": list(bands.values()),
+                "family": "neutral",
+            }
+        ],
+        marks=marks,
+    )
+    per_day = queries.outcomes_per_day(session)
+    days = sorted(per_day)
+    shares = {d: charts.by_family(per_day[d]) for d in days}
+    totals = {d: sum(shares[d].values()) or 1 for d in days}
+    outcomes = charts.chart(
+        "line",
+        message("ui.chart.credit_outcomes", lang),
+        message("ui.axis.day_utc", lang),
+        message("ui.axis.share_pct", lang),
+        days,
+        [
+            {
+                "name": charts.family_label(name, lang),
+                "family": name,
+                "data": [round(100 * shares[d][name] / totals[d], 1) for d in days],
+            }
+            for name in charts.FAMILIES
+            if any(shares[d][name] for d in days)
+        ],
+    )
+    return {"scores_chart": scores, "outcomes_chart": outcomes}
+
+
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(viewer: AnyKey) -> Response:
     with viewer.session() as session:
         context = _credit_context(session, viewer.lang)
+        context |= _dashboard(session, viewer.lang, context.get("champion"))
     return viewer.page("credit.html", decision=None, error=None, applicant_id=None, **context)
 
 

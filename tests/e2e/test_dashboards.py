@@ -1,0 +1,52 @@
+"""Dashboards in Chromium, both languages: the charts draw from the seeded bank's data, with
+titles and axes in the page's language and the policy's cut-offs marked (issue 16)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from finbrain.platform import bootstrap
+from tests.conftest import LiveServer
+from tests.e2e.test_console import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _spec(page: Any, testid: str) -> dict[str, Any]:
+    box = page.locator(f"[data-testid={testid}]")
+    expect(box).to_have_attribute("data-rendered", "true")
+    assert box.locator("canvas").count() >= 1
+    return dict(json.loads(str(box.get_attribute("data-chart"))))
+
+
+def test_credit_and_overview_charts_in_both_languages(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    tenant_id, key = live.platform.new_tenant("Dashboard Bank")
+    bootstrap.ensure_demo_credit(live.platform.db, tenant_id)
+    sign_in(page, live, key)
+    page.wait_for_url("**/console/decisions")
+    overview = _spec(page, "outcome-chart")
+    assert overview["title"] == "Decisions per day by outcome"
+    assert overview["y"]["name"] == "Decisions" and overview["x"]["name"] == "Day (UTC)"
+    assert {s["family"] for s in overview["series"]} <= {"good", "review", "bad", "neutral"}
+    assert len(overview["series"]) <= 4  # families, not one series per outcome code
+
+    page.goto(f"{live.url}/console/credit")
+    scores = _spec(page, "credit-scores-chart")
+    assert scores["x"]["name"] == "Credit score (points)" and scores["y"]["name"] == "Applicants"
+    assert sum(scores["series"][0]["data"]) >= 1  # the demo's scored applicants
+    assert {m["label"] for m in scores["marks"]} <= {"approve", "decline"}
+    outcomes = _spec(page, "credit-outcomes-chart")
+    shares = [sum(day) for day in zip(*(s["data"] for s in outcomes["series"]), strict=True)]
+    assert all(99.0 <= total <= 101.0 for total in shares)  # per-day shares add up to 100 %
+
+    page.goto(f"{live.url}/console/lang/zh?next=/console/credit")
+    page.wait_for_url("**/console/credit")
+    zh = _spec(page, "credit-scores-chart")
+    assert zh["x"]["name"] == "信用分（分）" and "审批阈值" in zh["title"]
+    assert browser_errors == []
