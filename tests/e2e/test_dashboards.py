@@ -50,3 +50,23 @@ def test_credit_and_overview_charts_in_both_languages(
     zh = _spec(page, "credit-scores-chart")
     assert zh["x"]["name"] == "信用分（分）" and "审批阈值" in zh["title"]
     assert browser_errors == []
+
+
+@pytest.mark.slow  # trains the small demo risk model
+def test_risk_dashboard_counts_events_per_hour_and_scores(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    tenant_id, key = live.platform.new_tenant("Risk Dashboard Bank")
+    bootstrap.ensure_demo_risk(
+        live.platform.db, tenant_id, events=300, train_customers=300, train_days=21
+    )
+    sign_in(page, live, key)
+    page.goto(f"{live.url}/console/risk")
+    traffic = _spec(page, "risk-traffic-chart")
+    assert traffic["x"]["name"] == "Hour (UTC)" and traffic["y"]["name"] == "Events"
+    assert sum(sum(s["data"]) for s in traffic["series"]) >= 1
+    assert [s["family"] for s in traffic["series"]] == ["good", "bad"]
+    scores = _spec(page, "risk-scores-chart")
+    assert len(scores["x"]["data"]) == 20 and scores["x"]["data"][0] == "0–50"
+    assert sum(scores["series"][0]["data"]) == 300  # every scored event, once
+    assert browser_errors == []

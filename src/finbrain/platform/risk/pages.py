@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.i18n import Language, message
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import (
     ULID,
     Viewer,
@@ -79,9 +80,49 @@ def _stream(viewer: Viewer) -> dict[str, Any]:
     }
 
 
+def _dashboard(viewer: Viewer) -> dict[str, str]:
+    """Events per hour with the share flagged, and the distribution of risk scores."""
+    lang = viewer.lang
+    with viewer.session() as session:
+        hourly = queries.events_per_hour(session)
+        bands = queries.score_bands(session)
+    traffic = charts.chart(
+        "bar",
+        message("ui.chart.risk_traffic", lang),
+        message("ui.axis.hour_utc", lang),
+        message("ui.axis.events", lang),
+        [h for h, _, _ in hourly],
+        [
+            {
+                "name": charts.family_label("good", lang),
+                "family": "good",
+                "stack": "all",
+                "data": [total - flagged for _, total, flagged in hourly],
+            },
+            {
+                "name": message("ui.flagged", lang),
+                "family": "bad",
+                "stack": "all",
+                "data": [flagged for _, _, flagged in hourly],
+            },
+        ],
+    )
+    scores = charts.chart(
+        "bar",
+        message("ui.chart.risk_scores", lang),
+        message("ui.axis.risk_score", lang),
+        message("ui.axis.events", lang),
+        [f"{low}–{low + 50}" for low in bands],
+        [{"name": message("ui.axis.events", lang), "data": list(bands.values())}],
+    )
+    return {"traffic_chart": traffic, "scores_chart": scores}
+
+
 @router.get("", response_class=HTMLResponse)
 def stream_page(viewer: Watcher) -> Response:
-    return viewer.page("risk_stream.html", window_size=WINDOW, **_stream(viewer))
+    return viewer.page(
+        "risk_stream.html", window_size=WINDOW, **_stream(viewer), **_dashboard(viewer)
+    )
 
 
 @router.get("/rows", response_class=HTMLResponse)

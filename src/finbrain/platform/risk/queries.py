@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import Decision
@@ -48,6 +48,42 @@ def stream_summary(session: Session, window: int) -> StreamSummary:
         or 0
     )
     return StreamSummary(total, Counter(recent), len(recent), open_cases)
+
+
+def utc_hour(session: Session, column: Any) -> Any:
+    """The UTC hour of a timestamp column as ``YYYY-MM-DD HH`` text, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", column)
+
+
+def events_per_hour(session: Session, *, hours: int = 72) -> list[tuple[str, int, int]]:
+    """(UTC hour, events scored, events flagged for review or block) over the last ``hours``
+    hours of event time, counted in SQL; hours without events are left out."""
+    from datetime import timedelta
+
+    from finbrain.core.decision import utcnow
+
+    hour = utc_hour(session, RiskEvent.occurred_at)
+    flagged = func.sum(case((RiskEvent.outcome != "allow", 1), else_=0))
+    rows = session.execute(
+        select(hour, func.count(), flagged)
+        .where(RiskEvent.occurred_at >= utcnow() - timedelta(hours=hours))
+        .group_by(hour)
+        .order_by(hour)
+    )
+    return [(str(h), int(total), int(flags or 0)) for h, total, flags in rows]
+
+
+def score_bands(session: Session, *, width: int = 50, last: int = 10_000) -> dict[int, int]:
+    """Events per ``width``-point band of the risk score (0–1000), over the latest ``last``
+    events, counted in SQL."""
+    recent = select(RiskEvent.score).order_by(RiskEvent.seq.desc()).limit(last).subquery()
+    band = func.round(recent.c.score)
+    bands: Counter[int] = Counter()
+    for value, count in session.execute(select(band, func.count()).group_by(band)):
+        bands[min(int(float(value) // width * width), 1000 - width)] += int(count)
+    return {low: bands.get(low, 0) for low in range(0, 1000, width)}
 
 
 def cases_page(
