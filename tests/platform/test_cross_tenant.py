@@ -39,6 +39,7 @@ BODIES["/v1/identity/allow-decisions"] = {
     "note": "probe",
 }
 BODIES["/v1/applications/credit-card"] = None
+BODIES["/v1/advisory/assessments"] = {"client_id": "probe", "answers": {}}
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
 _EVENT = {
     "event_id": "probe-1",

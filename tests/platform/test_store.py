@@ -15,9 +15,9 @@ from tests.platform.helpers import add_decisions
 
 
 def test_migrations_reach_head_and_are_rerunnable(platform: Platform) -> None:
-    assert current_revision(platform.settings) == head_revision(platform.settings) == "0007"
+    assert current_revision(platform.settings) == head_revision(platform.settings) == "0008"
     upgrade(platform.settings)  # idempotent
-    assert current_revision(platform.settings) == "0007"
+    assert current_revision(platform.settings) == "0008"
 
 
 def test_sqlite_runs_in_wal_mode(sqlite_platform: Platform) -> None:
@@ -153,6 +153,7 @@ def test_row_level_security_holds_without_the_query_layer(postgres_server: str, 
             "risk_alerts",
             "risk_case_notes",
             "screening_allows",  # 0007: through store.rls.enable_tenant_rls
+            "advisory_clients",  # 0008
         } <= set(forced)
 
     finally:

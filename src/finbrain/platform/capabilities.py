@@ -16,7 +16,7 @@ from types import MappingProxyType
 from fastapi import APIRouter
 
 from finbrain.core.i18n import Language
-from finbrain.platform import credit, decisions, identity, journeys, ledger, risk
+from finbrain.platform import advisory, credit, decisions, identity, journeys, ledger, risk
 from finbrain.platform.api.routes import (
     health,
     jobs,
@@ -58,6 +58,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     identity.CAPABILITY,
     journeys.CAPABILITY,
     risk.CAPABILITY,
+    advisory.CAPABILITY,
 )
 
 

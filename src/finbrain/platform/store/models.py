@@ -213,6 +213,7 @@ class Job(TenantOwned, Base):
 
 # -- capabilities' tables: defined beside their capability, imported here so Base.metadata sees
 # them and ``from finbrain.platform.store.models import RiskEvent`` keeps working.
+from finbrain.platform.advisory.tables import AdvisoryClient as AdvisoryClient  # noqa: E402
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
 from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402

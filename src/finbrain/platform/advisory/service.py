@@ -1,0 +1,84 @@
+"""Advisory on the platform: the bank's clients answer the risk questionnaire; each assessment
+is a decision on the ledger and becomes the client's current risk profile (C1–C5, until its
+expiry), which proposals and sales are checked against."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from finbrain.advisory.questionnaire import Assessment, Questionnaire, load_questionnaire
+from finbrain.core.decision import Decision
+from finbrain.core.errors import NotFoundError, ValidationError
+from finbrain.core.settings import Settings
+from finbrain.platform import decisions
+from finbrain.platform.advisory.tables import AdvisoryClient
+from finbrain.platform.tenancy import Caller
+
+QUESTIONNAIRE = ("cn-retail", "2026.1")  # the questionnaire in use; a new one is a new version
+
+
+def questionnaire(id: str | None = None, version: str | None = None) -> Questionnaire:
+    """A published questionnaire (the one in use by default); an unknown one is a 404."""
+    try:
+        return load_questionnaire(id or QUESTIONNAIRE[0], version or QUESTIONNAIRE[1])
+    except (FileNotFoundError, KeyError, ValueError):
+        raise NotFoundError(kind="questionnaire", field="questionnaire") from None
+
+
+def assess(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    client_id: str,
+    answers: Mapping[str, Any],
+    form: Questionnaire | None = None,
+) -> tuple[AdvisoryClient, Decision, Assessment]:
+    """Score ``answers`` (refusals name ``answers.<question>`` and the rule), record the
+    assessment on the ledger and make it the client's current profile."""
+    assessment = (form or questionnaire()).assess(answers)
+    try:
+        made = assessment.to_decision(client_id)
+    except ValidationError as exc:  # the client id is the one field besides the answers
+        exc.field = exc.field or "client_id"
+        raise
+    decision = decisions.record(
+        session, made.for_tenant(caller.tenant_id), settings=settings, caller=caller
+    )
+    row = session.get(AdvisoryClient, (caller.tenant_id, client_id))
+    if row is None:
+        row = AdvisoryClient(tenant_id=caller.tenant_id, client_id=client_id)
+        session.add(row)
+    row.category = assessment.category.label
+    row.capacity = assessment.capacity.label
+    row.willingness = assessment.willingness.label
+    row.lowest = assessment.lowest
+    row.needs_review = assessment.needs_review
+    row.capacity_score = assessment.capacity_score
+    row.willingness_score = assessment.willingness_score
+    row.questionnaire_id = assessment.questionnaire_id
+    row.questionnaire_version = assessment.questionnaire_version
+    row.questionnaire_digest = assessment.questionnaire_digest
+    row.facts = {k: v for k, v in assessment.facts.items() if _plain(v)}
+    row.decision_id = decision.id
+    row.assessed_at = assessment.assessed_at
+    row.expires_at = assessment.expires_at
+    session.flush()
+    return row, decision, assessment
+
+
+def client(session: Session, client_id: str) -> AdvisoryClient:
+    """The client's current profile (404 for another tenant's or an unassessed client)."""
+    row = session.get(AdvisoryClient, (session.info.get("tenant_id"), client_id))
+    if row is None:
+        raise NotFoundError(kind="client", field="client_id")
+    return row
+
+
+def _plain(value: Any) -> bool:
+    """Facts kept with the profile: JSON values only."""
+    if isinstance(value, list | tuple):
+        return all(isinstance(v, str | int | float | bool) for v in value)
+    return isinstance(value, str | int | float | bool) or value is None
