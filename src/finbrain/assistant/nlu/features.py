@@ -1,0 +1,112 @@
+"""The features the intent model reads: sparse TF-IDF words and character n-grams, joined with
+dense sentence embeddings (one block per encoder), each block scaled by its weight.
+
+Words are jieba-cut for Chinese and taken as they are for Latin scripts, with word bigrams;
+character n-grams cover typos and unseen word forms in both languages (see ``text``). Each block
+is L2-normalised per row before its weight, so the weights say how much each block counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from finbrain.assistant.nlu.encoders import Encoder, default_encoders
+from finbrain.assistant.nlu.text import DEFAULT_MAX_CHARS, char_ngrams, normalise, words
+from finbrain.core.errors import ValidationError
+
+__all__ = ["TextFeatures", "as_texts", "resolve_encoders"]
+
+
+def _word_grams(text: str) -> list[str]:
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def as_texts(X: Any, field: str = "X") -> list[str]:
+    """A list of messages from a list, tuple, numpy array or pandas Series of str; a single
+    str is refused (it would be read as a list of characters)."""
+    if isinstance(X, str | bytes):
+        raise ValidationError(
+            "expected a list of messages, got one string", field=field, rule="sequence_of_str"
+        )
+    try:
+        items = list(X)
+    except TypeError as exc:
+        raise ValidationError(
+            "expected a list of messages", field=field, rule="sequence_of_str"
+        ) from exc
+    return [item if isinstance(item, str) else "" for item in items]
+
+
+def resolve_encoders(encoders: Any) -> list[Encoder]:
+    """``None`` → no encoder (TF-IDF only); ``"auto"`` → every installed packaged encoder;
+    otherwise a sequence of encoders."""
+    if encoders is None:
+        return []
+    if isinstance(encoders, str):
+        if encoders != "auto":
+            raise ValidationError(
+                f"encoders={encoders!r}: use None, 'auto' or a list of encoders",
+                field="encoders", rule="one_of",
+            )
+        return default_encoders()
+    out = list(encoders)
+    for enc in out:
+        if not callable(getattr(enc, "encode", None)):
+            raise ValidationError(
+                f"{enc!r} has no encode(texts) method", field="encoders", rule="encoder"
+            )
+    return out
+
+
+class TextFeatures(TransformerMixin, BaseEstimator):
+    """Messages → ``[word TF-IDF · char TF-IDF · embeddings]`` (a sparse CSR matrix)."""
+
+    def __init__(
+        self,
+        encoders: Sequence[Encoder] | str | None = None,
+        word_weight: float = 1.0,
+        char_weight: float = 1.0,
+        embedding_weight: float = 1.0,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        min_df: int = 1,
+    ) -> None:
+        self.encoders = encoders
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.embedding_weight = embedding_weight
+        self.max_chars = max_chars
+        self.min_df = min_df
+
+    def fit(self, X: Any, y: Any = None) -> TextFeatures:
+        texts = as_texts(X)
+        clean = [normalise(t, self.max_chars) for t in texts]
+        common = {"sublinear_tf": True, "min_df": self.min_df, "lowercase": False}
+        self.word_vectorizer_ = TfidfVectorizer(analyzer=_word_grams, **common).fit(clean)
+        self.char_vectorizer_ = TfidfVectorizer(analyzer=char_ngrams, **common).fit(clean)
+        self.encoders_ = resolve_encoders(self.encoders)
+        return self
+
+    def embed(self, texts: list[str]) -> list[np.ndarray]:
+        """One ``(n, dim)`` block per fitted encoder for raw messages (cut to ``max_chars``)."""
+        check_is_fitted(self, "encoders_")
+        cut = [t[: self.max_chars].strip() for t in texts]
+        return [np.asarray(enc.encode(cut), dtype=np.float32) for enc in self.encoders_]
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        check_is_fitted(self, "word_vectorizer_")
+        texts = as_texts(X)
+        clean = [normalise(t, self.max_chars) for t in texts]
+        blocks = [
+            self.word_vectorizer_.transform(clean) * self.word_weight,
+            self.char_vectorizer_.transform(clean) * self.char_weight,
+        ]
+        blocks.extend(sp.csr_matrix(b * self.embedding_weight) for b in self.embed(texts))
+        return sp.hstack(blocks, format="csr", dtype=np.float64)
