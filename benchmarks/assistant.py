@@ -28,14 +28,12 @@ task always embeds afresh.
 from __future__ import annotations
 
 import hashlib
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -94,8 +92,11 @@ class DiskCachedEncoder:
     def save(self) -> None:
         CACHE.mkdir(exist_ok=True)
         texts = list(self.vectors)
-        np.savez(self.path, texts=np.array(texts, dtype=str), vectors=np.vstack(
-            [self.vectors[t] for t in texts]))
+        np.savez(
+            self.path,
+            texts=np.array(texts, dtype=str),
+            vectors=np.vstack([self.vectors[t] for t in texts]),
+        )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> DiskCachedEncoder:
         return self
@@ -111,8 +112,8 @@ def accuracy(model: Any, texts: list[str], labels: list[str]) -> float:
 
 def anchor_svm() -> Any:
     """The plain scikit-learn anchor: word 1-2 + char_wb 2-5 TF-IDF → LinearSVC."""
-    from sklearn.pipeline import make_pipeline, make_union
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
     return make_pipeline(
@@ -130,7 +131,9 @@ def fit_timed(model: Any, texts: list[str], labels: list[str]) -> tuple[Any, flo
     return model, time.perf_counter() - t0
 
 
-def banking77_task(encoders: list[Any], quick: bool, results: list[dict[str, Any]]) -> dict[str, Any]:
+def banking77_task(
+    encoders: list[Any], quick: bool, results: list[dict[str, Any]]
+) -> dict[str, Any]:
     frame = load_banking77()
     train = frame[frame["split"] == "train"]
     test = frame[frame["split"] == "test"]
@@ -159,18 +162,30 @@ def banking77_task(encoders: list[Any], quick: bool, results: list[dict[str, Any
         acc = accuracy(model, x_te, y_te)
         fitted[system] = model
         results.append(row(task, system, "accuracy", acc, len(x_te)))
-        results.append(row("train_banking77", system, "seconds", seconds, len(x_tr),
-                           note="embeddings cached: the model's own fitting time"))
+        results.append(
+            row(
+                "train_banking77",
+                system,
+                "seconds",
+                seconds,
+                len(x_tr),
+                note="embeddings cached: the model's own fitting time",
+            )
+        )
         console.print(f"{task} {system}: accuracy {acc:.4f}, fit {seconds:.1f} s")
     for enc in encoders:
         if enc.embedded:
-            results.append(row("embed_corpus", enc.name, "per_second", enc.embedded / enc.seconds,
-                               enc.embedded))
+            results.append(
+                row(
+                    "embed_corpus", enc.name, "per_second", enc.embedded / enc.seconds, enc.embedded
+                )
+            )
     return {"train": (x_tr, y_tr), "test": (x_te, y_te), "models": fitted}
 
 
-def banking77_zh_task(encoders: list[Any], en: dict[str, Any], quick: bool,
-                      results: list[dict[str, Any]]) -> None:
+def banking77_zh_task(
+    encoders: list[Any], en: dict[str, Any], quick: bool, results: list[dict[str, Any]]
+) -> None:
     zh = load_banking77_zh()
     train, test = zh[zh["split"] == "train"], zh[zh["split"] == "test"]
     if train.empty or test.empty:
@@ -187,15 +202,32 @@ def banking77_zh_task(encoders: list[Any], en: dict[str, Any], quick: bool,
         for enc in encs or []:
             enc.encode(ex + zx + tx)
         for trained_on, (x, y) in {"zh+en": (ex + zx, ey + zy), "zh": (zx, zy)}.items():
-            model, seconds = fit_timed(IntentClassifier(encoders=encs), x, y)
+            model, _seconds = fit_timed(IntentClassifier(encoders=encs), x, y)
             acc = accuracy(model, tx, ty)
-            results.append(row("banking77_zh", system, "accuracy", acc, len(tx),
-                               trained_on=trained_on, n_train_zh=len(zx)))
+            results.append(
+                row(
+                    "banking77_zh",
+                    system,
+                    "accuracy",
+                    acc,
+                    len(tx),
+                    trained_on=trained_on,
+                    n_train_zh=len(zx),
+                )
+            )
             console.print(f"banking77_zh {system} trained on {trained_on}: accuracy {acc:.4f}")
             if trained_on == "zh+en":
                 en_acc = accuracy(model, *en["test"])
-                results.append(row("banking77", system, "accuracy", en_acc, len(en["test"][0]),
-                                   trained_on="zh+en"))
+                results.append(
+                    row(
+                        "banking77",
+                        system,
+                        "accuracy",
+                        en_acc,
+                        len(en["test"][0]),
+                        trained_on="zh+en",
+                    )
+                )
                 console.print(f"  same bilingual model on the English test: {en_acc:.4f}")
 
 
@@ -233,12 +265,16 @@ def clinc_task(encoders: list[Any], quick: bool, results: list[dict[str, Any]]) 
             oos_recall = float((pred[~ins] == "oos").mean())
             training = "clinc_oos+other_domains" if other_as_oos else "clinc_oos"
             extra = {"oos_training": training, "threshold": round(threshold, 4)}
-            results.append(row("clinc150_bank_in_scope", system, "accuracy", in_acc,
-                               int(ins.sum()), **extra))
-            results.append(row("clinc150_bank_oos", system, "recall", oos_recall,
-                               int((~ins).sum()), **extra))
-            console.print(f"clinc150 {system} [{training}] threshold {threshold:.3f}: "
-                          f"in-scope accuracy {in_acc:.4f}, OOS recall {oos_recall:.4f}")
+            results.append(
+                row("clinc150_bank_in_scope", system, "accuracy", in_acc, int(ins.sum()), **extra)
+            )
+            results.append(
+                row("clinc150_bank_oos", system, "recall", oos_recall, int((~ins).sum()), **extra)
+            )
+            console.print(
+                f"clinc150 {system} [{training}] threshold {threshold:.3f}: "
+                f"in-scope accuracy {in_acc:.4f}, OOS recall {oos_recall:.4f}"
+            )
 
 
 def tune_threshold(model: Any, texts: list[str], labels: list[str], min_accuracy: float) -> float:
@@ -260,13 +296,15 @@ def tune_threshold(model: Any, texts: list[str], labels: list[str], min_accuracy
 
 
 def latency_task(en: dict[str, Any], quick: bool, results: list[dict[str, Any]]) -> None:
-    x_tr, y_tr = en["train"]
+    _x_tr, _y_tr = en["train"]
     x_te, _ = en["test"]
     rng = np.random.default_rng(0)
     messages = [x_te[i] for i in rng.choice(len(x_te), 100 if quick else 400, replace=False)]
     live = [USEEncoder(), E5Encoder()] if "finbrain/use+e5" in en["models"] else []
-    models = {"finbrain/tfidf": en["models"]["finbrain/tfidf"],
-              "scikit-learn": en["models"]["scikit-learn"]}
+    models = {
+        "finbrain/tfidf": en["models"]["finbrain/tfidf"],
+        "scikit-learn": en["models"]["scikit-learn"],
+    }
     if live:
         full = en["models"]["finbrain/use+e5"]
         full.features_.encoders_ = live  # fresh encoders: no cached vectors
@@ -275,7 +313,9 @@ def latency_task(en: dict[str, Any], quick: bool, results: list[dict[str, Any]])
             enc.encode(["warm up"])
     timings: dict[str, list[float]] = {}
     for system, model in models.items():
-        call = model.classify if system.startswith("finbrain") else (lambda t, m=model: m.predict([t]))
+        call = (
+            model.classify if system.startswith("finbrain") else (lambda t, m=model: m.predict([t]))
+        )
         call(messages[0])
         samples = []
         for text in messages:
@@ -296,13 +336,27 @@ def latency_task(en: dict[str, Any], quick: bool, results: list[dict[str, Any]])
         for metric in ("p50_ms", "p95_ms"):
             results.append(row("latency", system, metric, stats[metric], len(samples)))
     p95 = {s: percentiles(v)["p95_ms"] for s, v in timings.items()}
-    results.append(row("latency_ratio_tfidf_vs_anchor", "finbrain/tfidf", "ratio",
-                       p95["finbrain/tfidf"] / p95["scikit-learn"], len(messages),
-                       goal="<= 3"))
+    results.append(
+        row(
+            "latency_ratio_tfidf_vs_anchor",
+            "finbrain/tfidf",
+            "ratio",
+            p95["finbrain/tfidf"] / p95["scikit-learn"],
+            len(messages),
+            goal="<= 3",
+        )
+    )
     if live:
-        results.append(row("latency_ratio_vs_encoders", "finbrain/use+e5", "ratio",
-                           p95["finbrain/use+e5"] / p95["use+e5 (encoders alone)"],
-                           len(messages), goal="<= 1.5"))
+        results.append(
+            row(
+                "latency_ratio_vs_encoders",
+                "finbrain/use+e5",
+                "ratio",
+                p95["finbrain/use+e5"] / p95["use+e5 (encoders alone)"],
+                len(messages),
+                goal="<= 1.5",
+            )
+        )
     console.print({s: round(v, 2) for s, v in p95.items()})
 
 

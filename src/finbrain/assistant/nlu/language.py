@@ -27,7 +27,7 @@ def script_counts(text: str) -> tuple[int, int]:
     return len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
 
 
-def detect_language(text: str) -> Language:
+def detect_language(text: object) -> Language:
     """``"zh"``, ``"en"``, ``"mixed"`` or ``"unknown"`` for one message (never raises on str)."""
     if not isinstance(text, str):
         return "unknown"

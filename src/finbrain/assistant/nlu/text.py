@@ -35,7 +35,7 @@ _SEGMENT = re.compile(
 _LOCK = threading.Lock()
 
 
-def normalise(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+def normalise(text: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """NFKC, lower case, no control characters, single spaces, at most ``max_chars``."""
     if not isinstance(text, str):
         return ""
@@ -48,7 +48,9 @@ def normalise(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 @lru_cache(maxsize=1)
 def bank_terms() -> tuple[str, ...]:
     """The bank terms of the user dictionary (``data/bank_terms_zh.txt``), in file order."""
-    raw = resources.files("finbrain.assistant").joinpath("data/bank_terms_zh.txt").read_text("utf-8")
+    raw = (
+        resources.files("finbrain.assistant").joinpath("data/bank_terms_zh.txt").read_text("utf-8")
+    )
     terms = []
     for line in raw.splitlines():
         line = line.strip()
@@ -102,7 +104,9 @@ def words(text: str) -> list[str]:
     return tokens
 
 
-def char_ngrams(text: str, latin: tuple[int, int] = (2, 5), han: tuple[int, int] = (1, 3)) -> list[str]:
+def char_ngrams(
+    text: str, latin: tuple[int, int] = (2, 5), han: tuple[int, int] = (1, 3)
+) -> list[str]:
     """Character n-grams of a normalised message: ``latin`` sizes inside space-padded Latin
     words, ``han`` sizes inside runs of Han characters."""
     grams: list[str] = []
