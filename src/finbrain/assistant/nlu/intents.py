@@ -77,8 +77,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         encoders: Sequence[Encoder] | str | None = None,
         C: float = 0.5,  # noqa: N803 (scikit-learn's name)
         word_weight: float = 1.0,
-        char_weight: float = 1.0,
-        embedding_weight: float = 1.0,
+        char_weight: float = 0.7,
+        embedding_weight: float = 1.5,
         calibrate: bool = True,
         cv: int = 3,
         oos_label: str = "oos",
@@ -124,8 +124,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
             char_weight=self.char_weight,
             embedding_weight=self.embedding_weight,
             max_chars=self.max_chars,
-        ).fit(texts)
-        Z = self.features_.transform(texts)  # noqa: N806
+        )
+        Z = self.features_.fit_transform(texts)  # noqa: N806
         self.model_ = self._svm().fit(Z, labels)
         self.classes_ = self.model_.classes_
         self.temperature_ = 1.0
