@@ -6,6 +6,7 @@ offline on CPU.
 - ``route`` with a ``HandoffPolicy``: answer, ask again or hand off to a person, as a
   ``Decision`` with zh/en reasons; ``wants_human`` spots an explicit request;
 - ``parse_amount`` / ``parse_date``: slot values such as 五百块 and 上周三;
+- ``QuestionMatcher``: do two questions mean the same (FAQ matching; first version);
 - ``load_banking77_zh``: the Chinese BANKING77 set written for this project (77 intents,
   training and held-out test utterances), shipped as package data.
 
@@ -20,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from finbrain.assistant.corpus import load_banking77_zh
     from finbrain.assistant.handoff import HandoffPolicy, route, wants_human
+    from finbrain.assistant.matching import QuestionMatcher
     from finbrain.assistant.slots import chinese_number, parse_amount, parse_date
 
 _EXPORTS = {
@@ -27,12 +29,14 @@ _EXPORTS = {
     "HandoffPolicy": ".handoff",
     "route": ".handoff",
     "wants_human": ".handoff",
+    "QuestionMatcher": ".matching",
     "chinese_number": ".slots",
     "parse_amount": ".slots",
     "parse_date": ".slots",
 }
 __all__ = [
     "HandoffPolicy",
+    "QuestionMatcher",
     "chinese_number",
     "load_banking77_zh",
     "parse_amount",
