@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from finbrain.cli.main import app
@@ -28,6 +29,7 @@ def test_validate_names_the_failed_rule() -> None:
     assert "issuer" in card.output or "bin" in card.output
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_screen_explains_its_hits_and_refuses_bad_input() -> None:
     hit = runner.invoke(app, ["screen", "Kim Jong Un", "--dob", "1984-01-08", "--json"])
     assert hit.exit_code == 0, hit.output
@@ -40,6 +42,7 @@ def test_screen_explains_its_hits_and_refuses_bad_input() -> None:
     assert empty.exit_code == 2 and "no_letters" in empty.output
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_risk_replay_and_backtest_on_real_history(tmp_path: Path) -> None:
     frame = load_fraud_handbook()
     week = frame[(frame["TX_DATETIME"] >= "2018-05-01") & (frame["TX_DATETIME"] < "2018-05-04")]

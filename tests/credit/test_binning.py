@@ -565,6 +565,7 @@ def test_a_million_rows_fit_in_seconds() -> None:
     assert binner.trend_ == "ascending" and binner.iv_ > 0.1
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 @pytest.mark.parametrize("column", ["LIMIT_BAL", "BILL_AMT1", "PAY_AMT1"])
 def test_taiwan_wide_columns_reach_optbinnings_iv(column: str) -> None:
     """Heavy ties (thousands of zero bills) are where quantile prebins alone fall short."""

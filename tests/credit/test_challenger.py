@@ -28,6 +28,7 @@ def model(taiwan) -> GBMChallenger:  # type: ignore[no-untyped-def]
     return GBMChallenger().fit(X_train, y_train)
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_taiwan_auc(model: GBMChallenger, taiwan) -> None:  # type: ignore[no-untyped-def]
     _, X_test, _, y_test = taiwan
     assert roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]) >= 0.775

@@ -102,6 +102,7 @@ def test_country_codes(text: str, code: str | None) -> None:
 # --- the real lists -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_ofac_entries_carry_parsed_remarks_and_aliases() -> None:
     ofac = by_list("ofac_sdn")
     assert len(ofac) == 9044  # every SDN row, including the one reusing entry number 2677
@@ -204,6 +205,7 @@ def test_bad_list_ids_name_the_field_and_rule() -> None:
     assert set(LIST_IDS) == {lst.list_id for lst in real_lists()}
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_without_the_data_folder_the_bundled_lists_give_the_same_versions(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -217,6 +219,7 @@ def test_without_the_data_folder_the_bundled_lists_give_the_same_versions(
         reset_settings()
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_list_files_name_every_file_each_list_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The saved screening index is keyed on these files' digests: none may be missing."""
     from finbrain.datasets import identity as sources

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from finbrain.platform.workers import jobs
 from tests.conftest import Platform
 
@@ -64,6 +66,7 @@ def test_interrupted_jobs_are_marked_failed(platform: Platform) -> None:
     assert job["status"] == "failed" and "interrupted" in job["message"]
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_gbm_challenger_trained_promoted_and_serving(platform: Platform) -> None:
     from finbrain.datasets import load_german
 

@@ -199,6 +199,7 @@ def test_rules_publish_live_and_alerts_become_cases(platform: Platform) -> None:
     assert platform.client.get("/v1/risk/alerts", headers=headers).json()["items"] == []
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_restart_rebuilds_the_windows_from_snapshot_and_log(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:

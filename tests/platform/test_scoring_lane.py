@@ -118,6 +118,7 @@ def test_the_lane_answers_as_the_application_does(
     assert len(spy.paths) == 6
 
 
+@pytest.mark.slow  # over a second on this machine: make test runs it
 def test_the_lane_applies_the_rate_limit(pair: tuple[Platform, Platform]) -> None:
     lane, full = pair
     results = {}
