@@ -22,9 +22,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "ab_platform.json"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._harness import row, write_results  # noqa: E402
 
 
 def child(credit_n: int, risk_n: int) -> dict[str, float]:
@@ -122,15 +125,21 @@ def main() -> None:
             rounds["B"].append(run(ROOT, args.credit, args.risk))
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False)
+    write_results("ab_platform", args.rounds < 5, summary_rows(rounds, args.base))
+
+
+def summary_rows(rounds: dict[str, list[dict[str, float]]], base: str) -> list[dict[str, Any]]:
+    """Per metric: the median of the per-round medians of each commit (ms), and B/A."""
     rows = []
     for metric in rounds["A"][0]:
         a = statistics.median(r[metric] for r in rounds["A"])
         b = statistics.median(r[metric] for r in rounds["B"])
-        rows.append({"task": metric, "A_median": a, "B_median": b, "ratio_B_over_A": b / a})
-        print(f"{metric:28} A {a:9.0f}  B {b:9.0f}  B/A {b / a:.3f}")
-    RESULTS.write_text(
-        json.dumps({"base": args.base, "rounds": rounds, "rows": rows}, indent=2) + "\n"
-    )
+        task = metric.removesuffix("_us")
+        n = len(rounds["A"])
+        rows.append(row(task, f"finbrain@{base}", "p50_ms", a / 1000, n))
+        rows.append(row(task, "finbrain", "p50_ms", b / 1000, n, ratio_to_base=round(b / a, 3)))
+        print(f"{task:24} A {a / 1000:7.2f} ms  B {b / 1000:7.2f} ms  B/A {b / a:.3f}")
+    return rows
 
 
 if __name__ == "__main__":
