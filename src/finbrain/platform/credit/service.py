@@ -204,14 +204,28 @@ def train_gbm(
 def register_gbm(
     session: Session, tenant_id: str, model: GBMChallenger, metrics: dict[str, Any], name: str
 ) -> ModelVersion:
+    return _register(session, tenant_id, "gbm", gbm_to_json(model), metrics, name)
+
+
+def _register(
+    session: Session,
+    tenant_id: str,
+    kind: str,
+    artifact: str,
+    metrics: dict[str, Any],
+    name: str,
+    report: str | None = None,
+) -> ModelVersion:
+    """A new credit model version (a scorecard or a GBM) in the registry."""
     return registry.register(
         session,
         tenant_id,
         capability="credit",
         name=name,
-        kind="gbm",
-        artifact=gbm_to_json(model),
+        kind=kind,
+        artifact=artifact,
         metrics=metrics,
+        report=report,
     )
 
 
@@ -229,16 +243,7 @@ def register_scorecard(
     name: str,
     report: str | None = None,
 ) -> ModelVersion:
-    return registry.register(
-        session,
-        tenant_id,
-        capability="credit",
-        name=name,
-        kind="scorecard",
-        artifact=to_json(card),
-        metrics=metrics,
-        report=report,
-    )
+    return _register(session, tenant_id, "scorecard", to_json(card), metrics, name, report)
 
 
 @lru_cache(maxsize=64)
