@@ -96,7 +96,14 @@ def _screened(
     )
 
 
-def _form(name: str, birth_date: str, nationality: str, kind: str) -> dict[str, str]:
+def _form(
+    name: str = Form(default="", max_length=500),
+    birth_date: str = Form(default="", max_length=32),
+    nationality: str = Form(default="", max_length=64),
+    kind: str = Form(default="person", max_length=16),
+) -> dict[str, str]:
+    """The screening form's fields as posted (the screening and the allow action both send
+    them), trimmed."""
     return _screen_form(
         {
             "name": name.strip(),
@@ -107,32 +114,25 @@ def _form(name: str, birth_date: str, nationality: str, kind: str) -> dict[str, 
     )
 
 
+ScreenForm = Annotated[dict[str, str], Depends(_form)]
+
+
 @router.post("/screening", response_class=HTMLResponse)
-def screening_submit(
-    viewer: Screener,
-    name: str = Form(default="", max_length=500),
-    birth_date: str = Form(default="", max_length=32),
-    nationality: str = Form(default="", max_length=64),
-    kind: str = Form(default="person", max_length=16),
-) -> Response:
+def screening_submit(viewer: Screener, form: ScreenForm) -> Response:
     """Screen one name against OFAC SDN, UK FCDO and UN; the screening is a recorded decision."""
-    return _screened(viewer, _form(name, birth_date, nationality, kind))
+    return _screened(viewer, form)
 
 
 @router.post("/screening/allow", response_class=HTMLResponse)
 def screening_allow(
     viewer: AllowReviewer,
-    name: str = Form(default="", max_length=500),
-    birth_date: str = Form(default="", max_length=32),
-    nationality: str = Form(default="", max_length=64),
-    kind: str = Form(default="person", max_length=16),
+    form: ScreenForm,
     list_id: str = Form(default="", max_length=16),
     entry_id: str = Form(default="", max_length=64),
     note: str = Form(default="", max_length=2000),
 ) -> Response:
     """A reviewer records that the screened name is not this listed entry (a decision on the
     ledger), then sees the name screened again with the hit marked allowed."""
-    form = _form(name, birth_date, nationality, kind)
     try:
         if not note.strip():
             raise ValidationError(field="note", rule="required")
