@@ -60,10 +60,19 @@ def label_text(feature: str, label: str, language: str) -> str:
         return str(words[label]["zh"])
     if label.startswith("special ") and "special" in words:
         return str(words["special"]["zh"]) + label[len("special") :]
-    levels = catalogue.get("levels", {}).get(feature, {})
-    for level in sorted(levels, key=len, reverse=True):
-        label = label.replace(level, levels[level]["zh"])
+    for level, zh in _levels_longest_first(feature):
+        label = label.replace(level, zh)
     return label
+
+
+@lru_cache(maxsize=256)
+def _levels_longest_first(feature: str) -> tuple[tuple[str, str], ...]:
+    """A feature's known levels and their Chinese, longest first (worked out once: reasons
+    are made on the scoring path)."""
+    levels = _catalogue().get("levels", {}).get(feature, {})
+    return tuple(
+        (level, str(levels[level]["zh"])) for level in sorted(levels, key=len, reverse=True)
+    )
 
 
 def reason(
