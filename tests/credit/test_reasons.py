@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 
 def test_german_levels_read_in_chinese_and_stay_as_they_are_in_english() -> None:
     from finbrain.credit.reasons import label_text, level_text
@@ -16,7 +18,7 @@ def test_german_levels_read_in_chinese_and_stay_as_they_are_in_english() -> None
     frame = load_german()  # every level of every categorical column has its Chinese
     checked = 0
     for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype) in ("str", "string"):
+        if not pd.api.types.is_numeric_dtype(frame[column]):
             for level in map(str, frame[column].unique()):
                 assert level_text(column, level, "zh") != level, (column, level)
                 checked += 1
