@@ -70,3 +70,30 @@ def test_risk_dashboard_counts_events_per_hour_and_scores(
     assert len(scores["x"]["data"]) == 20 and scores["x"]["data"][0] == "0–50"
     assert sum(scores["series"][0]["data"]) == 300  # every scored event, once
     assert browser_errors == []
+
+
+def test_ledger_dashboard_shows_growth_witnesses_and_a_verified_log(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    tenant_id, key = live.platform.new_tenant("Ledger Dashboard Bank")
+    bootstrap.ensure_demo_credit(live.platform.db, tenant_id)
+    signed = bootstrap.ensure_demo_witness(live.platform.db, tenant_id)
+    assert signed >= bootstrap.DEMO_DECISIONS  # the demo's scored applicants are on the log
+    sign_in(page, live, key)
+    page.goto(f"{live.url}/console/ledger")
+    growth = _spec(page, "ledger-growth-chart")
+    assert growth["x"]["name"] == "Hour (UTC)" and growth["y"]["name"] == "Entries"
+    assert max(growth["series"][0]["data"]) == signed
+    cadence = _spec(page, "ledger-cadence-chart")
+    assert sum(cadence["series"][0]["data"]) >= 1
+    expect(page.get_by_test_id("log-check")).to_contain_text(f"size {signed}")
+    row = page.get_by_test_id("witness-row")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(bootstrap.DEMO_WITNESS)
+    expect(row.locator("td").nth(1)).to_have_text(str(signed))
+
+    page.goto(f"{live.url}/console/lang/zh?next=/console/ledger")
+    page.wait_for_url("**/console/ledger")
+    assert _spec(page, "ledger-growth-chart")["y"]["name"] == "条目数"
+    expect(page.get_by_test_id("log-check")).to_contain_text("根哈希与存储的条目一致")
+    assert browser_errors == []

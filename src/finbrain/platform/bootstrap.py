@@ -64,6 +64,7 @@ def ensure_demo(db: Database) -> DemoSetup:
     model = ensure_demo_credit(db, tenant_id)
     ensure_demo_identity(db, tenant_id)
     risk_model = ensure_demo_risk(db, tenant_id)
+    ensure_demo_witness(db, tenant_id)
     return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model)
 
 
@@ -238,3 +239,36 @@ def ensure_demo_risk(
     finally:
         hub.stop()
     return label
+
+
+DEMO_WITNESS = "auditor.demo.example/witness"
+
+
+def ensure_demo_witness(db: Database, tenant_id: str) -> int:
+    """An outside auditor that the demo bank trusts as a witness co-signs the newest checkpoint
+    at start (so the ledger page shows who has co-signed up to where). Its key is derived from
+    the platform's ledger secret, so it is the same witness on every restart; a real witness
+    runs elsewhere and posts its cosignatures to ``/v1/ledger/cosignatures``. Returns the size
+    co-signed (0: nothing to sign yet)."""
+    import hashlib
+    import hmac
+    import time
+
+    from finbrain.ledger.note import Note, Signer
+    from finbrain.platform.ledger.service import TenantLedger
+
+    seed = hmac.new(
+        db.settings.effective_ledger_secret().encode(),
+        b"finbrain-demo-witness-v1:" + tenant_id.encode(),
+        hashlib.sha256,
+    ).digest()
+    auditor = Signer.from_seed(DEMO_WITNESS, seed)
+    with db.tenant(tenant_id) as session:
+        ledger = TenantLedger(session, tenant_id, db.settings)
+        ledger.add_witness(auditor.verifier().vkey)
+        checkpoint = ledger.checkpoint_now()
+        if checkpoint is None:
+            return 0
+        line = auditor.cosign(Note.parse(checkpoint.note).text, int(time.time()))
+        ledger.add_cosignature(checkpoint.size, line)
+        return checkpoint.size
