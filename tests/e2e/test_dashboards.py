@@ -97,3 +97,30 @@ def test_ledger_dashboard_shows_growth_witnesses_and_a_verified_log(
     assert _spec(page, "ledger-growth-chart")["y"]["name"] == "条目数"
     expect(page.get_by_test_id("log-check")).to_contain_text("根哈希与存储的条目一致")
     assert browser_errors == []
+
+
+def test_applications_dashboard_shows_steps_and_reasons_in_both_languages(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    tenant_id, key = live.platform.new_tenant("Applications Dashboard Bank")
+    bootstrap.ensure_demo_credit(live.platform.db, tenant_id)
+    made = bootstrap.ensure_demo_identity(live.platform.db, tenant_id)
+    sign_in(page, live, key)
+    page.goto(f"{live.url}/console/applications")
+    steps = _spec(page, "journey-steps-chart")
+    assert steps["x"]["data"][0] == "Identity check" and steps["x"]["data"][-1] == "Card decision"
+    final = [sum(s["data"][-1] for s in steps["series"])]
+    assert final == [made]  # the final decision's bar counts every application once
+    assert {s["family"] for s in steps["series"]} <= {"good", "review", "bad", "neutral"}
+    reasons = _spec(page, "journey-reasons-chart")
+    assert reasons["kind"] == "hbar"
+    assert {"Possible sanctions-list match", "Sanctions-list match"} & set(reasons["x"]["data"])
+    assert not [r for r in reasons["x"]["data"] if "_" in r]  # named, never an identifier
+    assert [s["family"] for s in reasons["series"]] == ["review", "bad"]
+
+    page.goto(f"{live.url}/console/lang/zh?next=/console/applications")
+    page.wait_for_url("**/console/applications")
+    zh = _spec(page, "journey-reasons-chart")
+    assert {"制裁名单疑似命中", "制裁名单命中"} & set(zh["x"]["data"])
+    assert zh["series"][0]["name"] == "转人工"
+    assert browser_errors == []

@@ -42,7 +42,7 @@ def family_label(name: Family, lang: Language) -> str:
 
 
 def chart(
-    kind: Literal["bar", "line"],
+    kind: Literal["bar", "hbar", "line"],
     title: str,
     x_name: str,
     y_name: str,
@@ -51,9 +51,10 @@ def chart(
     *,
     marks: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """One chart: ``series`` items have ``name``, ``data`` and optionally ``family`` (its
-    colour), ``stack`` and ``type``; ``marks`` are vertical lines at an x category, each
-    with a ``label`` (e.g. a policy's cut-off)."""
+    """One chart (``hbar``: bars drawn sideways, the categories down the side): ``series``
+    items have ``name``, ``data`` and optionally ``family`` (its colour), ``stack`` and
+    ``type``; ``marks`` are vertical lines at an x category, each with a ``label`` (e.g. a
+    policy's cut-off)."""
     return json.dumps(
         {
             "kind": kind,
