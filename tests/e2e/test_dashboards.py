@@ -124,3 +124,35 @@ def test_applications_dashboard_shows_steps_and_reasons_in_both_languages(
     assert {"制裁名单疑似命中", "制裁名单命中"} & set(zh["x"]["data"])
     assert zh["series"][0]["name"] == "转人工"
     assert browser_errors == []
+
+
+def test_screening_dashboard_counts_hits_per_list_and_the_queue(
+    page: Any, live: LiveServer, browser_errors: list[str]
+) -> None:
+    _, key = live.platform.new_tenant("Screening Dashboard Bank")
+    for customer_id, name in (("C-1", "Kim Jong Un"), ("C-2", "Maria Gonzalez")):
+        r = live.platform.client.post(
+            "/v1/identity/screen",
+            json={"name": name, "customer_id": customer_id, "kind": "person"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 201, r.text
+    sign_in(page, live, key)
+    page.goto(f"{live.url}/console/screening")
+    screens = _spec(page, "screens-chart")
+    assert sum(sum(s["data"]) for s in screens["series"]) == 2
+    hits = _spec(page, "hits-chart")
+    assert hits["x"]["data"] == ["OFAC SDN", "UK FCDO", "UN"]
+    assert sum(sum(s["data"]) for s in hits["series"]) >= 1
+    assert [s["family"] for s in hits["series"]] == ["review", "bad"]
+    queue = _spec(page, "queue-chart")
+    assert queue["x"]["data"][0] == "under 1 day" and queue["series"][0]["data"][0] == 1
+    expect(page.get_by_test_id("list-versions").locator("tbody tr")).to_have_count(3)
+    expect(page.get_by_test_id("version-coverage")).to_contain_text(
+        "Customers last screened on it: 2"
+    )
+
+    page.goto(f"{live.url}/console/lang/zh?next=/console/screening")
+    page.wait_for_url("**/console/screening")
+    assert _spec(page, "queue-chart")["x"]["data"][0] == "不足 1 天"
+    assert browser_errors == []

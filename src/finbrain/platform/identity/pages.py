@@ -4,17 +4,18 @@ screening is a recorded decision like any other."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import FinbrainError, ValidationError
-from finbrain.core.i18n import message
+from finbrain.core.i18n import Language, message
 from finbrain.identity.decision import ScreeningQuery
 from finbrain.identity.validators import check_birth_date
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, error_text, signed_in
-from finbrain.platform.identity import allows
+from finbrain.platform.identity import allows, queries
 from finbrain.platform.identity import service as identity
 from finbrain.platform.identity.service import LIST_IDS
 
@@ -30,8 +31,73 @@ def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
     return {**base, **(form or {})}
 
 
+def _dashboard(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
+    """Screenings per day by outcome, hits per list, the review queue by age, and the list
+    versions in use with how many customers were last screened on each."""
+    per_day = queries.screens_per_day(session)
+    days = sorted(per_day)
+    families = {d: charts.by_family(per_day[d]) for d in days}
+    screens = charts.chart(
+        "bar",
+        message("ui.chart.screens_per_day", lang),
+        message("ui.axis.day_utc", lang),
+        message("ui.axis.screenings", lang),
+        days,
+        [
+            {
+                "name": charts.family_label(name, lang),
+                "family": name,
+                "stack": "outcome",
+                "data": [families[d][name] for d in days],
+            }
+            for name in charts.FAMILIES
+            if any(families[d][name] for d in days)
+        ],
+    )
+    hits = queries.hits_by_list(session)
+    by_list = charts.chart(
+        "hbar",
+        message("ui.chart.hits_by_list", lang),
+        message("ui.sanctions_list", lang),
+        message("ui.axis.hits", lang),
+        [message(f"ui.list.{list_id}", lang) for list_id in LIST_IDS],
+        [
+            {
+                "name": message(f"ui.outcome.{kind}", lang),
+                "family": charts.family(kind),
+                "stack": "hits",
+                "data": [hits.get(list_id, {}).get(kind, 0) for list_id in LIST_IDS],
+            }
+            for kind in queries.TO_REVIEW
+        ],
+    )
+    ages = queries.queue_by_age(session)
+    queue = charts.chart(
+        "bar",
+        message("ui.chart.review_queue", lang),
+        message("ui.axis.waited", lang),
+        message("ui.axis.customers", lang),
+        [message(f"ui.age.{bucket}", lang) for bucket in ages],
+        [{"name": message("ui.axis.customers", lang), "family": "review",
+          "data": list(ages.values())}],
+    )  # fmt: skip
+    on_version = queries.customers_by_list_version(session)
+    versions = identity.list_versions(identity.screening_index(settings))
+    current = identity.screening_index(settings).version
+    return {
+        "screens_chart": screens if days else None,
+        "hits_chart": by_list,
+        "queue_chart": queue,
+        "versions": versions,
+        "on_current": on_version.get(current, 0),
+        "on_older": sum(n for v, n in on_version.items() if v != current),
+    }
+
+
 @router.get("/screening", response_class=HTMLResponse)
 def screening_page(viewer: Screener) -> Response:
+    with viewer.session() as session:
+        dashboard = _dashboard(session, viewer.request.app.state.settings, viewer.lang)
     return viewer.page(
         "screening.html",
         form=_screen_form(),
@@ -41,6 +107,7 @@ def screening_page(viewer: Screener) -> Response:
         kinds=KINDS,
         can_review=viewer.can("identity:review"),
         flash=None,
+        **dashboard,
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import utcnow
+from finbrain.platform.decisions.service import reason_field, reason_rows
 from finbrain.platform.store.models import DecisionRow
 
 RECENT_DAYS = 30
@@ -47,9 +48,9 @@ def adverse_reasons(
 ) -> dict[str, tuple[int, int, str | None]]:
     """Reason code -> (in referred, in declined, the feature it names) over the final decisions
     of the last ``days`` days, counted in SQL over the stored reasons (JSON)."""
-    element = _reasons_of(session)
-    code = _field(session, element, "code")
-    feature = _field(session, element, "feature")
+    element = reason_rows(session)
+    code = reason_field(session, element, "code")
+    feature = reason_field(session, element, "feature")
     rows = session.execute(
         select(code, DecisionRow.outcome, func.count(), func.max(feature))
         .select_from(DecisionRow)
@@ -69,16 +70,3 @@ def adverse_reasons(
         slot = out.setdefault(str(reason_code), [0, 0, named])
         slot[0 if outcome == "refer" else 1] += int(count)
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
-
-
-def _reasons_of(session: Session) -> Any:
-    """The decision's reasons as rows (a table-valued function of the JSON column)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.json_array_elements(DecisionRow.reasons).table_valued("value").lateral()
-    return func.json_each(DecisionRow.reasons).table_valued("value")
-
-
-def _field(session: Session, element: Any, name: str) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return element.c.value.op("->>")(name)
-    return func.json_extract(element.c.value, f"$.{name}")
