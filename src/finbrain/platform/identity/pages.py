@@ -66,7 +66,7 @@ def _dashboard(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
                 "name": message(f"ui.outcome.{kind}", lang),
                 "family": charts.family(kind),
                 "stack": "hits",
-                "data": [hits.get(list_id, {}).get(kind, 0) for list_id in LIST_IDS],
+                "data": [hits[i][kind] if i in hits else 0 for i in LIST_IDS],
             }
             for kind in queries.TO_REVIEW
         ],
