@@ -4,6 +4,7 @@ titles and axes in the page's language and the policy's cut-offs marked (issue 1
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,34 @@ from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 
 pytestmark = pytest.mark.e2e
+LARGE_RULE = {
+    "rules": [
+        {
+            "id": "R-LARGE",
+            "when": "amount >= 5000",
+            "score": 500,
+            "action": "block",
+            "tags": ["amount"],
+            "reason": {"zh": "单笔金额 {amount} 过大", "en": "Large amount {amount}"},
+        }
+    ]
+}
+
+
+def large_payment(n: int, merchant: str) -> dict[str, Any]:
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5 - n)
+    return {
+        "event_id": f"BIG-{n}",
+        "kind": "card",
+        "occurred_at": at.isoformat().replace("+00:00", "Z"),
+        "amount": "8000.00",
+        "currency": "CNY",
+        "customer_id": f"BIG-C{n}",
+        "card_id": f"BIG-card-{n}",
+        "terminal_id": "T-BIG",
+        "merchant_id": merchant,
+        "channel": "pos",
+    }
 
 
 def _spec(page: Any, testid: str) -> dict[str, Any]:
@@ -60,6 +89,14 @@ def test_risk_dashboard_counts_events_per_hour_and_scores(
     bootstrap.ensure_demo_risk(
         live.platform.db, tenant_id, events=300, train_customers=300, train_days=21
     )
+    # Large payments at three merchants set off a rule: alerts and cases the demo analyst works.
+    h = {"Authorization": f"Bearer {key}"}
+    r = live.platform.client.post("/v1/risk/rules", json=LARGE_RULE, headers=h)
+    assert r.status_code == 201, r.text
+    for n in range(4):
+        body = large_payment(n, merchant=f"M-{n % 3}")
+        assert live.platform.client.post("/v1/risk/events", json=body, headers=h).is_success
+    bootstrap.work_demo_cases(live.platform.db, tenant_id)
     sign_in(page, live, key)
     page.goto(f"{live.url}/console/risk")
     traffic = _spec(page, "risk-traffic-chart")
@@ -68,7 +105,23 @@ def test_risk_dashboard_counts_events_per_hour_and_scores(
     assert [s["family"] for s in traffic["series"]] == ["good", "bad"]
     scores = _spec(page, "risk-scores-chart")
     assert len(scores["x"]["data"]) == 20 and scores["x"]["data"][0] == "0–50"
-    assert sum(scores["series"][0]["data"]) == 300  # every scored event, once
+    assert sum(scores["series"][0]["data"]) == 304  # every scored event, once
+    funnel = _spec(page, "risk-funnel-chart")
+    scored, flagged, alerts, opened, closed, fraud = funnel["series"][0]["data"]
+    assert scored >= 304 and scored >= flagged >= alerts >= 4 and opened >= 4
+    assert (closed, fraud) == (2, 1)  # the demo analyst closed two cases, one as fraud
+    ageing = _spec(page, "risk-ageing-chart")
+    assert sum(ageing["series"][0]["data"]) == opened - closed
+    rules = _spec(page, "risk-rules-chart")
+    assert rules["y"]["name"] == "Alerts"
+    assert {"name": "R-LARGE", "data": [4]} in rules["series"]
+    terminals = _spec(page, "risk-terminals-chart")
+    assert terminals["kind"] == "hbar" and 1 <= len(terminals["x"]["data"]) <= 10
+    counts = terminals["series"][0]["data"]
+    assert counts == sorted(counts, reverse=True) and sum(counts) <= alerts
+    merchants = _spec(page, "risk-merchants-chart")
+    assert merchants["x"]["data"] == ["M-0", "M-1", "M-2"]
+    assert merchants["series"][0]["data"] == [2, 1, 1]
     assert browser_errors == []
 
 

@@ -238,7 +238,27 @@ def ensure_demo_risk(
             tenant.submit(batch, None, None)
     finally:
         hub.stop()
+    work_demo_cases(db, tenant_id)
     return label
+
+
+def work_demo_cases(db: Database, tenant_id: str) -> None:
+    """An analyst's first morning on the demo's cases, so the queue shows each state: the
+    oldest closed as fraud and as not fraud, the next assigned, the rest open."""
+    from finbrain.platform import risk as service
+    from finbrain.platform.risk.tables import RiskCase
+
+    with db.tenant(tenant_id) as session:
+        oldest = session.scalars(
+            select(RiskCase.id).where(RiskCase.status == "open").order_by(RiskCase.id).limit(3)
+        ).all()
+        plan = zip(oldest, ("fraud", "not_fraud", None), strict=False)
+        for case_id, disposition in plan:
+            if disposition is None:
+                service.assign(session, case_id, "analyst-1", "demo")
+                continue
+            why = "confirmed with the cardholder" if disposition == "fraud" else "cardholder abroad"
+            service.close(session, case_id, disposition, why, "demo")
 
 
 DEMO_WITNESS = "auditor.demo.example/witness"

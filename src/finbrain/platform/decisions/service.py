@@ -225,21 +225,6 @@ def utc_day(session: Session, column: Any) -> Any:
     return func.date(column)  # SQLite keeps UTC timestamps as text (store.base.UtcDateTime)
 
 
-def reason_rows(session: Session) -> Any:
-    """A decision's reasons as rows, one per reason (a table-valued function over the JSON
-    column); join it to ``DecisionRow`` with ``true()`` and read fields with ``reason_field``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.json_array_elements(DecisionRow.reasons).table_valued("value").lateral()
-    return func.json_each(DecisionRow.reasons).table_valued("value")
-
-
-def reason_field(session: Session, rows: Any, name: str) -> Any:
-    """One field (``code``, ``feature`` …) of the reasons that ``reason_rows`` gives, as text."""
-    if session.get_bind().dialect.name == "postgresql":
-        return rows.c.value.op("->>")(name)
-    return func.json_extract(rows.c.value, f"$.{name}")
-
-
 def daily_outcomes(
     session: Session,
     *,

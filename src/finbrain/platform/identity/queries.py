@@ -11,8 +11,9 @@ from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import utcnow
-from finbrain.platform.decisions.service import daily_outcomes, reason_field, reason_rows
+from finbrain.platform.decisions.service import daily_outcomes
 from finbrain.platform.identity.tables import ScreenedCustomer
+from finbrain.platform.store import jsonsql
 from finbrain.platform.store.models import DecisionRow
 
 RECENT_DAYS = 30
@@ -31,9 +32,9 @@ def screens_per_day(session: Session, *, days: int = RECENT_DAYS) -> dict[str, C
 def hits_by_list(session: Session, *, days: int = RECENT_DAYS) -> dict[str, Counter[str]]:
     """List id -> hit kind (``potential_match`` / ``match``) -> hits in screenings of the last
     ``days`` days. A hit reason names its entry as ``list_id:entry_id``."""
-    rows = reason_rows(session)
-    code = reason_field(session, rows, "code")
-    feature = reason_field(session, rows, "feature")
+    rows = jsonsql.elements(session, DecisionRow.reasons)
+    code = jsonsql.field(session, rows, "code")
+    feature = jsonsql.field(session, rows, "feature")
     if session.get_bind().dialect.name == "postgresql":
         list_id = func.split_part(feature, ":", 1)
     else:

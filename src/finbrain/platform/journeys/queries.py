@@ -16,7 +16,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import utcnow
-from finbrain.platform.decisions.service import reason_field, reason_rows
+from finbrain.platform.store import jsonsql
 from finbrain.platform.store.models import DecisionRow
 
 RECENT_DAYS = 30
@@ -48,9 +48,9 @@ def adverse_reasons(
 ) -> dict[str, tuple[int, int, str | None]]:
     """Reason code -> (in referred, in declined, the feature it names) over the final decisions
     of the last ``days`` days, counted in SQL over the stored reasons (JSON)."""
-    element = reason_rows(session)
-    code = reason_field(session, element, "code")
-    feature = reason_field(session, element, "feature")
+    element = jsonsql.elements(session, DecisionRow.reasons)
+    code = jsonsql.field(session, element, "code")
+    feature = jsonsql.field(session, element, "feature")
     rows = session.execute(
         select(code, DecisionRow.outcome, func.count(), func.max(feature))
         .select_from(DecisionRow)

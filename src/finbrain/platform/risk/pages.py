@@ -22,7 +22,7 @@ from finbrain.platform.console.shell import (
     signed_in,
     take_flash,
 )
-from finbrain.platform.risk import queries, service
+from finbrain.platform.risk import dashboard, queries, service
 from finbrain.platform.risk.labels import feature_texts, label
 from finbrain.platform.risk.tables import RiskEvent
 
@@ -80,7 +80,7 @@ def _stream(viewer: Viewer) -> dict[str, Any]:
     }
 
 
-def _dashboard(viewer: Viewer) -> dict[str, str]:
+def _dashboard(viewer: Viewer) -> dict[str, str | None]:
     """Events per hour with the share flagged, and the distribution of risk scores."""
     lang = viewer.lang
     with viewer.session() as session:
@@ -115,7 +115,69 @@ def _dashboard(viewer: Viewer) -> dict[str, str]:
         [f"{low}–{low + 50}" for low in bands],
         [{"name": message("ui.axis.events", lang), "data": list(bands.values())}],
     )
-    return {"traffic_chart": traffic, "scores_chart": scores}
+    return {"traffic_chart": traffic, "scores_chart": scores, **_investigation(viewer)}
+
+
+def _investigation(viewer: Viewer) -> dict[str, str | None]:
+    """Rule hits per day, the path from event to confirmed fraud, open cases by age, and the
+    merchants and terminals raising the most alerts."""
+    lang = viewer.lang
+    with viewer.session() as session:
+        hits = dashboard.rule_hits_per_day(session)
+        funnel = dashboard.funnel(session)
+        ages = dashboard.open_case_ages(session)
+        merchants = dashboard.top_by_alerts(session, "merchant_id")
+        terminals = dashboard.top_by_alerts(session, "terminal_id")
+    days = sorted({d for per_day in hits.values() for d in per_day})
+    rules = (
+        None
+        if not hits
+        else charts.chart(
+            "line",
+            message("ui.chart.rule_hits", lang),
+            message("ui.axis.day_utc", lang),
+            message("ui.axis.alerts", lang),
+            days,
+            [{"name": rule, "data": [hits[rule][d] for d in days]} for rule in sorted(hits)],
+        )
+    )
+    stages = ("scored", "flagged", "alerts", "cases_opened", "cases_closed", "confirmed_fraud")
+    path = charts.chart(
+        "bar",
+        message("ui.chart.alert_funnel", lang),
+        message("ui.axis.stage", lang),
+        message("ui.axis.count", lang),
+        [message(f"ui.stage.{s}", lang) for s in stages],
+        [{"name": message("ui.axis.count", lang), "data": [getattr(funnel, s) for s in stages]}],
+    )
+    ageing = charts.chart(
+        "bar",
+        message("ui.chart.case_ageing", lang),
+        message("ui.axis.waited", lang),
+        message("ui.axis.open_cases", lang),
+        [message(f"ui.age.{bucket}", lang) for bucket in ages],
+        [{"name": message("ui.axis.open_cases", lang), "family": "review",
+          "data": list(ages.values())}],
+    )  # fmt: skip
+
+    def top(key: str, rows: list[tuple[str, int]]) -> str:
+        return charts.chart(
+            "hbar",
+            message(f"ui.chart.{key}", lang),
+            message(f"ui.axis.{key}", lang),
+            message("ui.axis.alerts", lang),
+            [name for name, _ in rows],
+            [{"name": message("ui.axis.alerts", lang), "family": "bad",
+              "data": [n for _, n in rows]}],
+        )  # fmt: skip
+
+    return {
+        "rules_chart": rules,
+        "funnel_chart": path,
+        "ageing_chart": ageing,
+        "merchants_chart": top("top_merchants", merchants) if merchants else None,
+        "terminals_chart": top("top_terminals", terminals) if terminals else None,
+    }
 
 
 @router.get("", response_class=HTMLResponse)
