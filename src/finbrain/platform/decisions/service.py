@@ -225,6 +225,18 @@ def utc_day(session: Session, column: Any) -> Any:
     return func.date(column)  # SQLite keeps UTC timestamps as text (store.base.UtcDateTime)
 
 
+def model_kind(session: Session, decision: Decision) -> str | None:
+    """The kind (``scorecard``, ``gbm`` …) of the registered model a decision names, found by
+    its digest; None for a decision without a registered model."""
+    if decision.model is None or not decision.model.digest:
+        return None
+    from finbrain.platform.store.models import ModelVersion
+
+    return session.scalar(
+        select(ModelVersion.kind).where(ModelVersion.digest == decision.model.digest).limit(1)
+    )
+
+
 def daily_outcomes(
     session: Session,
     *,
