@@ -73,6 +73,17 @@ def test_credit_and_overview_charts_in_both_languages(
     outcomes = _spec(page, "credit-outcomes-chart")
     shares = [sum(day) for day in zip(*(s["data"] for s in outcomes["series"]), strict=True)]
     assert all(99.0 <= total <= 101.0 for total in shares)  # per-day shares add up to 100 %
+    assert len(outcomes["x"]["data"]) == bootstrap.DEMO_DAYS  # a week of decisions
+    psi = _spec(page, "credit-psi-chart")
+    assert len(psi["x"]["data"]) == bootstrap.DEMO_DAYS
+    assert all(0 <= v < 1 for v in psi["series"][0]["data"])  # held-out applicants: stable
+    assert [s["data"][0] for s in psi["series"][1:]] == [0.10, 0.25]
+    calibration = _spec(page, "credit-calibration-chart")
+    assert len(calibration["series"]) == 4 and len(calibration["x"]["data"]) == 10
+    compared = page.get_by_test_id("compared-row")
+    expect(compared).to_have_count(2)
+    expect(compared.first).to_contain_text("Champion")
+    expect(compared.last).to_contain_text("Gradient boosting")
 
     page.goto(f"{live.url}/console/lang/zh?next=/console/credit")
     page.wait_for_url("**/console/credit")

@@ -18,7 +18,9 @@ DEMO_KEY_LABEL = "demo console"
 
 
 DEMO_MODEL = "german-scorecard"
-DEMO_DECISIONS = 60
+DEMO_CHALLENGER = "german-lightgbm"
+DEMO_DECISIONS = 300  # every held-out applicant
+DEMO_DAYS = 7  # spread over the last week
 SEED = 42
 
 
@@ -70,14 +72,20 @@ def ensure_demo(db: Database) -> DemoSetup:
 
 def ensure_demo_credit(db: Database, tenant_id: str) -> str:
     """A scorecard trained on the real German credit data (UCI, CC BY 4.0; bundled), promoted to
-    champion, and real held-out applicants scored with it so the console has decisions."""
+    champion, a LightGBM challenger beside it, and the real held-out applicants scored with the
+    champion so the console has decisions.
+
+    The scored applicants are spread over the last ``DEMO_DAYS`` days (their decisions carry
+    those dates; the ledger records them today), so the dashboards show days, not one bar."""
+    from datetime import timedelta
 
     from sklearn.model_selection import train_test_split
 
+    from finbrain.core.decision import utcnow
     from finbrain.core.errors import NotFoundError
     from finbrain.credit.protected import MONITORED_BY_DATASET, PROTECTED_BY_DATASET
     from finbrain.datasets import load_german
-    from finbrain.platform import registry
+    from finbrain.platform import decisions, registry
     from finbrain.platform.credit import service as credit
 
     with db.tenant(tenant_id) as session:
@@ -90,27 +98,32 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
         features, target = data.drop(columns=["creditability"]), data["creditability"]
         # personal_status_and_sex (sex and marital status) is left out of the scorecard and
         # reported in its fairness check, with age and foreign_worker.
+        protected, monitored = PROTECTED_BY_DATASET["german"], MONITORED_BY_DATASET["german"]
         card, metrics, report = credit.train(
-            features,
-            target,
-            random_state=SEED,
-            protected=PROTECTED_BY_DATASET["german"],
-            monitored=MONITORED_BY_DATASET["german"],
+            features, target, random_state=SEED, protected=protected, monitored=monitored
         )
         row = credit.register_scorecard(session, tenant_id, card, metrics, DEMO_MODEL, report)
         registry.promote(session, row.id)
         label = f"{row.name} v{row.version} (AUC {metrics['auc']:.3f})"
-    # Score real applicants from the held-out 30% (the same split train() made).
+        gbm, gbm_metrics = credit.train_gbm(
+            features, target, random_state=SEED, protected=protected, monitored=monitored
+        )
+        credit.register_gbm(session, tenant_id, gbm, gbm_metrics, DEMO_CHALLENGER)
+    # Score the real applicants of the held-out 30% (the same split train() made).
     _, held_out = train_test_split(features, test_size=0.3, stratify=target, random_state=SEED)
+    now = utcnow()
     with db.tenant(tenant_id) as session:
-        for index, row_values in held_out.head(DEMO_DECISIONS).iterrows():
+        champion = registry.champion(session, "credit")
+        made = []
+        for n, (index, row_values) in enumerate(held_out.head(DEMO_DECISIONS).iterrows()):
             record = {
                 str(k): (None if isinstance(v, float) and v != v else v)
                 for k, v in row_values.to_dict().items()
             }
-            credit.score_applicant(
-                session, db.settings, Caller(tenant_id), f"DE-{index:04d}", record
-            )
+            decision = credit.decide(champion, tenant_id, f"DE-{index:04d}", record, "")
+            when = now - timedelta(days=DEMO_DAYS - 1 - n * DEMO_DAYS // DEMO_DECISIONS)
+            made.append(decision.model_copy(update={"created_at": min(when, now)}))
+        decisions.record_many(session, made, settings=db.settings, caller=Caller(tenant_id))
     return label
 
 

@@ -126,7 +126,52 @@ def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
             if any(shares[d][name] for d in days)
         ],
     )
-    return {"scores_chart": scores, "outcomes_chart": outcomes}
+    return {"scores_chart": scores, "outcomes_chart": outcomes, **_monitoring(session, lang)}
+
+
+def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
+    """The score's PSI per day against the development sample (with the 0.10 watch and 0.25
+    act lines), and the champion beside its challenger: discrimination and calibration."""
+    champion, challenger = queries.champion_and_challenger(session)
+    psi = queries.score_psi_per_day(session, champion) if champion is not None else []
+    days = [d for d, _, _ in psi]
+    stability = charts.chart(
+        "line",
+        message("ui.chart.score_psi", lang),
+        message("ui.axis.day_utc", lang),
+        message("ui.axis.psi", lang),
+        days,
+        [
+            {"name": "PSI", "data": [v for _, v, _ in psi]},
+            {"name": message("ui.psi.watch", lang), "family": "review", "data": [0.10] * len(days)},
+            {"name": message("ui.psi.act", lang), "family": "bad", "data": [0.25] * len(days)},
+        ],
+    )
+    models = [m for m in (champion, challenger) if m is not None]
+    calibrated = [m for m in models if (m.metrics or {}).get("calibration")]
+    bins = max((len(m.metrics["calibration"]) for m in calibrated), default=0)
+    calibration = charts.chart(
+        "line",
+        message("ui.chart.calibration", lang),
+        message("ui.axis.pd_decile", lang),
+        message("ui.axis.bad_rate_pct", lang),
+        [str(i + 1) for i in range(bins)],
+        [
+            {
+                "name": message(f"ui.calibration.{part}", lang, model=f"{m.name} v{m.version}"),
+                "data": [round(100 * row[part], 1) for row in m.metrics["calibration"]],
+            }
+            for m in calibrated
+            for part in ("predicted", "observed")
+        ],
+    )
+    return {
+        "psi_chart": stability if psi else None,
+        "calibration_chart": calibration if calibrated else None,
+        "compared": [
+            {"role": "champion" if m is champion else "challenger", "model": m} for m in models
+        ],
+    }
 
 
 @router.get("/credit", response_class=HTMLResponse)
