@@ -66,3 +66,49 @@ def chart(
         },
         ensure_ascii=False,
     )
+
+
+def keyed(
+    kind: Literal["bar", "hbar", "line"],
+    lang: Language,
+    keys: tuple[str, str, str],
+    categories: Sequence[str],
+    series: Sequence[Mapping[str, Any]],
+    *,
+    marks: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """:func:`chart` with its title and axis names given as message keys (title, x, y)."""
+    title, x_name, y_name = (message(key, lang) for key in keys)
+    return chart(kind, title, x_name, y_name, categories, series, marks=marks)
+
+
+def one(name: str, values: Sequence[float], family: Family = "neutral") -> dict[str, Any]:
+    """A chart's only series."""
+    return {"name": name, "family": family, "data": list(values)}
+
+
+def family_series(
+    per_category: Mapping[str, Mapping[str, int]],
+    categories: Sequence[str],
+    lang: Language,
+    *,
+    stack: str | None = "outcome",
+    share: bool = False,
+) -> list[dict[str, Any]]:
+    """Outcome counts per category as one series per colour family (stacked), leaving out the
+    families with nothing; ``share``: each category's percentages instead of counts."""
+    families = {c: by_family(per_category.get(c, {})) for c in categories}
+    totals = {c: sum(families[c].values()) or 1 for c in categories}
+    out = []
+    for name in FAMILIES:
+        if not any(families[c][name] for c in categories):
+            continue
+        data = [
+            round(100 * families[c][name] / totals[c], 1) if share else families[c][name]
+            for c in categories
+        ]
+        item: dict[str, Any] = {"name": family_label(name, lang), "family": name, "data": data}
+        if stack:
+            item["stack"] = stack
+        out.append(item)
+    return out

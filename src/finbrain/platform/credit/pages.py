@@ -91,11 +91,10 @@ def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
         )
         if band is not None
     ]
-    scores = charts.chart(
+    scores = charts.keyed(
         "bar",
-        message("ui.chart.credit_scores", lang),
-        message("ui.axis.score_points", lang),
-        message("ui.axis.applicants", lang),
+        lang,
+        ("ui.chart.credit_scores", "ui.axis.score_points", "ui.axis.applicants"),
         labels,
         [
             {
@@ -108,23 +107,12 @@ def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
     )
     per_day = queries.outcomes_per_day(session)
     days = sorted(per_day)
-    shares = {d: charts.by_family(per_day[d]) for d in days}
-    totals = {d: sum(shares[d].values()) or 1 for d in days}
-    outcomes = charts.chart(
+    outcomes = charts.keyed(
         "line",
-        message("ui.chart.credit_outcomes", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.share_pct", lang),
+        lang,
+        ("ui.chart.credit_outcomes", "ui.axis.day_utc", "ui.axis.share_pct"),
         days,
-        [
-            {
-                "name": charts.family_label(name, lang),
-                "family": name,
-                "data": [round(100 * shares[d][name] / totals[d], 1) for d in days],
-            }
-            for name in charts.FAMILIES
-            if any(shares[d][name] for d in days)
-        ],
+        charts.family_series(per_day, days, lang, stack=None, share=True),
     )
     return {"scores_chart": scores, "outcomes_chart": outcomes, **_monitoring(session, lang)}
 
@@ -135,11 +123,10 @@ def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
     champion, challenger = queries.champion_and_challenger(session)
     psi = queries.score_psi_per_day(session, champion) if champion is not None else []
     days = [d for d, _, _ in psi]
-    stability = charts.chart(
+    stability = charts.keyed(
         "line",
-        message("ui.chart.score_psi", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.psi", lang),
+        lang,
+        ("ui.chart.score_psi", "ui.axis.day_utc", "ui.axis.psi"),
         days,
         [
             {"name": "PSI", "data": [v for _, v, _ in psi]},
@@ -150,11 +137,10 @@ def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
     models = [m for m in (champion, challenger) if m is not None]
     calibrated = [m for m in models if (m.metrics or {}).get("calibration")]
     bins = max((len(m.metrics["calibration"]) for m in calibrated), default=0)
-    calibration = charts.chart(
+    calibration = charts.keyed(
         "line",
-        message("ui.chart.calibration", lang),
-        message("ui.axis.pd_decile", lang),
-        message("ui.axis.bad_rate_pct", lang),
+        lang,
+        ("ui.chart.calibration", "ui.axis.pd_decile", "ui.axis.bad_rate_pct"),
         [str(i + 1) for i in range(bins)],
         [
             {

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import NotFoundError, ValidationError
-from finbrain.core.i18n import Language, message
+from finbrain.core.i18n import Language
 from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, render, signed_in
 from finbrain.platform.decisions import reading
@@ -27,24 +27,12 @@ def _chart(viewer: Viewer, lang: Language) -> tuple[str, int]:
     with viewer.session() as session:
         per_day = decisions.daily_outcomes(session)
     days = sorted(per_day)
-    families = {day: charts.by_family(per_day[day]) for day in days}
-    series = [
-        {
-            "name": charts.family_label(name, lang),
-            "family": name,
-            "stack": "all",
-            "data": [families[day][name] for day in days],
-        }
-        for name in charts.FAMILIES
-        if any(families[day][name] for day in days)
-    ]
-    spec = charts.chart(
+    spec = charts.keyed(
         "bar",
-        message("ui.outcomes_by_day", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.decisions", lang),
+        lang,
+        ("ui.outcomes_by_day", "ui.axis.day_utc", "ui.axis.decisions"),
         days,
-        series,
+        charts.family_series(per_day, days, lang),
     )
     return spec, sum(sum(c.values()) for c in per_day.values())
 

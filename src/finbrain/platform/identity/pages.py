@@ -36,30 +36,18 @@ def _dashboard(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
     versions in use with how many customers were last screened on each."""
     per_day = queries.screens_per_day(session)
     days = sorted(per_day)
-    families = {d: charts.by_family(per_day[d]) for d in days}
-    screens = charts.chart(
+    screens = charts.keyed(
         "bar",
-        message("ui.chart.screens_per_day", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.screenings", lang),
+        lang,
+        ("ui.chart.screens_per_day", "ui.axis.day_utc", "ui.axis.screenings"),
         days,
-        [
-            {
-                "name": charts.family_label(name, lang),
-                "family": name,
-                "stack": "outcome",
-                "data": [families[d][name] for d in days],
-            }
-            for name in charts.FAMILIES
-            if any(families[d][name] for d in days)
-        ],
+        charts.family_series(per_day, days, lang),
     )
     hits = queries.hits_by_list(session)
-    by_list = charts.chart(
+    by_list = charts.keyed(
         "hbar",
-        message("ui.chart.hits_by_list", lang),
-        message("ui.sanctions_list", lang),
-        message("ui.axis.hits", lang),
+        lang,
+        ("ui.chart.hits_by_list", "ui.sanctions_list", "ui.axis.hits"),
         [message(f"ui.list.{list_id}", lang) for list_id in LIST_IDS],
         [
             {
@@ -72,15 +60,13 @@ def _dashboard(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
         ],
     )
     ages = queries.queue_by_age(session)
-    queue = charts.chart(
+    queue = charts.keyed(
         "bar",
-        message("ui.chart.review_queue", lang),
-        message("ui.axis.waited", lang),
-        message("ui.axis.customers", lang),
+        lang,
+        ("ui.chart.review_queue", "ui.axis.waited", "ui.axis.customers"),
         [message(f"ui.age.{bucket}", lang) for bucket in ages],
-        [{"name": message("ui.axis.customers", lang), "family": "review",
-          "data": list(ages.values())}],
-    )  # fmt: skip
+        [charts.one(message("ui.axis.customers", lang), list(ages.values()), "review")],
+    )
     on_version = queries.customers_by_list_version(session)
     versions = identity.list_versions(identity.screening_index(settings))
     current = identity.screening_index(settings).version

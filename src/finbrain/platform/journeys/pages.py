@@ -69,30 +69,18 @@ def _dashboard(session: Any, lang: Language) -> dict[str, str | None]:
     """Each step's outcomes by family, and the reasons behind referrals and declines."""
     per_step = queries.step_outcomes(session)
     steps = [s for s in (*queries.STEPS, queries.FINAL) if s in per_step]
-    families = {s: charts.by_family(per_step[s]) for s in steps}
-    step_chart = charts.chart(
+    step_chart = charts.keyed(
         "bar",
-        message("ui.chart.journey_steps", lang),
-        message("ui.axis.journey_step", lang),
-        message("ui.axis.applications", lang),
+        lang,
+        ("ui.chart.journey_steps", "ui.axis.journey_step", "ui.axis.applications"),
         [message(f"ui.action.{s}", lang) for s in steps],
-        [
-            {
-                "name": charts.family_label(name, lang),
-                "family": name,
-                "stack": "outcome",
-                "data": [families[s][name] for s in steps],
-            }
-            for name in charts.FAMILIES
-            if any(families[s][name] for s in steps)
-        ],
+        charts.family_series(per_step, steps, lang),
     )
     reasons = sorted(queries.adverse_reasons(session).items(), key=lambda kv: -sum(kv[1][:2]))
-    reason_chart = charts.chart(
+    reason_chart = charts.keyed(
         "hbar",
-        message("ui.chart.journey_reasons", lang),
-        message("ui.axis.reason", lang),
-        message("ui.axis.applications", lang),
+        lang,
+        ("ui.chart.journey_reasons", "ui.axis.reason", "ui.axis.applications"),
         [_reason_label(code, feature, lang) for code, (_, _, feature) in reasons[:12]],
         [
             {

@@ -47,22 +47,19 @@ def _dashboard(ledger: TenantLedger, lang: Language) -> dict[str, object]:
     of the newest checkpoint."""
     hours = queries.growth_per_hour(ledger.session)
     labels = [h.hour for h in hours]
-    axis = message("ui.axis.hour_utc", lang)
-    growth = charts.chart(
+    growth = charts.keyed(
         "line",
-        message("ui.chart.ledger_growth", lang),
-        axis,
-        message("ui.axis.entries", lang),
+        lang,
+        ("ui.chart.ledger_growth", "ui.axis.hour_utc", "ui.axis.entries"),
         labels,
-        [{"name": message("ui.axis.entries", lang), "data": [h.size for h in hours]}],
+        [charts.one(message("ui.axis.entries", lang), [h.size for h in hours])],
     )
-    cadence = charts.chart(
+    cadence = charts.keyed(
         "bar",
-        message("ui.chart.ledger_cadence", lang),
-        axis,
-        message("ui.axis.checkpoints", lang),
+        lang,
+        ("ui.chart.ledger_cadence", "ui.axis.hour_utc", "ui.axis.checkpoints"),
         labels,
-        [{"name": message("ui.axis.checkpoints", lang), "data": [h.checkpoints for h in hours]}],
+        [charts.one(message("ui.axis.checkpoints", lang), [h.checkpoints for h in hours])],
     )
     check = queries.check_latest(ledger)
     check_text = None

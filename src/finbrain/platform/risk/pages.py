@@ -86,11 +86,10 @@ def _dashboard(viewer: Viewer) -> dict[str, str | None]:
     with viewer.session() as session:
         hourly = queries.events_per_hour(session)
         bands = queries.score_bands(session)
-    traffic = charts.chart(
+    traffic = charts.keyed(
         "bar",
-        message("ui.chart.risk_traffic", lang),
-        message("ui.axis.hour_utc", lang),
-        message("ui.axis.events", lang),
+        lang,
+        ("ui.chart.risk_traffic", "ui.axis.hour_utc", "ui.axis.events"),
         [h for h, _, _ in hourly],
         [
             {
@@ -107,13 +106,12 @@ def _dashboard(viewer: Viewer) -> dict[str, str | None]:
             },
         ],
     )
-    scores = charts.chart(
+    scores = charts.keyed(
         "bar",
-        message("ui.chart.risk_scores", lang),
-        message("ui.axis.risk_score", lang),
-        message("ui.axis.events", lang),
+        lang,
+        ("ui.chart.risk_scores", "ui.axis.risk_score", "ui.axis.events"),
         [f"{low}–{low + 50}" for low in bands],
-        [{"name": message("ui.axis.events", lang), "data": list(bands.values())}],
+        [charts.one(message("ui.axis.events", lang), list(bands.values()))],
     )
     return {"traffic_chart": traffic, "scores_chart": scores, **_investigation(viewer)}
 
@@ -132,44 +130,38 @@ def _investigation(viewer: Viewer) -> dict[str, str | None]:
     rules = (
         None
         if not hits
-        else charts.chart(
+        else charts.keyed(
             "line",
-            message("ui.chart.rule_hits", lang),
-            message("ui.axis.day_utc", lang),
-            message("ui.axis.alerts", lang),
+            lang,
+            ("ui.chart.rule_hits", "ui.axis.day_utc", "ui.axis.alerts"),
             days,
             [{"name": rule, "data": [hits[rule][d] for d in days]} for rule in sorted(hits)],
         )
     )
     stages = ("scored", "flagged", "alerts", "cases_opened", "cases_closed", "confirmed_fraud")
-    path = charts.chart(
+    path = charts.keyed(
         "bar",
-        message("ui.chart.alert_funnel", lang),
-        message("ui.axis.stage", lang),
-        message("ui.axis.count", lang),
+        lang,
+        ("ui.chart.alert_funnel", "ui.axis.stage", "ui.axis.count"),
         [message(f"ui.stage.{s}", lang) for s in stages],
-        [{"name": message("ui.axis.count", lang), "data": [getattr(funnel, s) for s in stages]}],
+        [charts.one(message("ui.axis.count", lang), [getattr(funnel, s) for s in stages])],
     )
-    ageing = charts.chart(
+    ageing = charts.keyed(
         "bar",
-        message("ui.chart.case_ageing", lang),
-        message("ui.axis.waited", lang),
-        message("ui.axis.open_cases", lang),
+        lang,
+        ("ui.chart.case_ageing", "ui.axis.waited", "ui.axis.open_cases"),
         [message(f"ui.age.{bucket}", lang) for bucket in ages],
-        [{"name": message("ui.axis.open_cases", lang), "family": "review",
-          "data": list(ages.values())}],
-    )  # fmt: skip
+        [charts.one(message("ui.axis.open_cases", lang), list(ages.values()), "review")],
+    )
 
     def top(key: str, rows: list[tuple[str, int]]) -> str:
-        return charts.chart(
+        return charts.keyed(
             "hbar",
-            message(f"ui.chart.{key}", lang),
-            message(f"ui.axis.{key}", lang),
-            message("ui.axis.alerts", lang),
+            lang,
+            (f"ui.chart.{key}", f"ui.axis.{key}", "ui.axis.alerts"),
             [name for name, _ in rows],
-            [{"name": message("ui.axis.alerts", lang), "family": "bad",
-              "data": [n for _, n in rows]}],
-        )  # fmt: skip
+            [charts.one(message("ui.axis.alerts", lang), [n for _, n in rows], "bad")],
+        )
 
     return {
         "rules_chart": rules,
