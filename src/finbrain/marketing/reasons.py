@@ -13,12 +13,12 @@ import string
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from finbrain.core.decision import BilingualText, JsonScalar, Reason
 
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["catalogue", "feature_name", "reason", "text", "texts"]
 
@@ -93,19 +93,14 @@ def reason(
     )
 
 
-def texts(code: str, lang: str, columns: Mapping[str, pd.Series]) -> pd.Series:
-    """The ``lang`` text of ``code`` for every row: each placeholder filled from the string
-    Series of the same name in ``columns`` (all of one index), vectorised."""
-    import pandas as pd
-
-    index = next(iter(columns.values())).index if columns else None
-    out: pd.Series | None = None
+def texts(code: str, lang: str, columns: Mapping[str, Any], n: int) -> np.ndarray:
+    """The ``lang`` text of ``code`` for ``n`` rows: each placeholder filled from the array
+    of strings (or one string for every row) of the same name in ``columns``, vectorised."""
+    out = np.full(n, "", dtype=object)
     for literal, name, _, _ in string.Formatter().parse(catalogue()[code][lang]):
         if literal:
-            out = literal if out is None else out + literal  # type: ignore[assignment]
+            out = out + literal
         if name is not None:
-            part = columns[name]
-            out = part if out is None else out + part
-    if isinstance(out, pd.Series):
-        return out
-    return pd.Series(out or "", index=index, dtype=object)
+            value = columns[name]
+            out = out + (value if isinstance(value, str) else np.asarray(value, dtype=object))
+    return out
