@@ -28,11 +28,13 @@ def _keys(series: pd.Series) -> pd.Series:
     """Category values as text (``2`` and ``2.0`` alike); missing stays missing."""
     values = series.astype(object)
     return values.map(
-        lambda v: None
-        if pd.isna(v)
-        else str(int(v))
-        if isinstance(v, float | np.floating) and float(v).is_integer()
-        else str(v)
+        lambda v: (
+            None
+            if pd.isna(v)
+            else str(int(v))
+            if isinstance(v, float | np.floating) and float(v).is_integer()
+            else str(v)
+        )
     )
 
 

@@ -81,7 +81,7 @@ def table(campaign: Campaign, result: Arbitration) -> pd.DataFrame:
             "uplift": uplift,
             "expected_value": net,
             "cost": np.where(shown & (outcome == "offer"), costs[safe], 0.0) if n else [],
-            "reason_code": pd.Categorical.from_codes(code, categories=list(CODES)),
+            "reason_code": pd.Categorical.from_codes(code, dtype=pd.CategoricalDtype(list(CODES))),
         }
     )
     zh, en = _texts(campaign, result, code, offer_index, uplift, net)

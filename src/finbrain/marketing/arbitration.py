@@ -93,11 +93,19 @@ def _consent(customers: pd.DataFrame) -> np.ndarray:
         raise ValidationError(field="customers.opted_out", rule="required_column")
     column = customers["opted_out"]
     if not (pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)):
-        raise ValidationError(field="customers.opted_out", rule="boolean")
+        column = column.astype(object).map(_flag)  # a mixed column (one online record)
     values = column.astype(float)
     if not values.dropna().isin([0.0, 1.0]).all():
         raise ValidationError(field="customers.opted_out", rule="boolean")
     return np.asarray(values.fillna(1.0).to_numpy() != 0, dtype=bool)  # unknown: opted out
+
+
+def _flag(value: Any) -> float:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return np.nan
+    if isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating):
+        return float(value)
+    raise ValidationError(field="customers.opted_out", rule="boolean")
 
 
 def contact_counts(
@@ -158,7 +166,9 @@ def _spend(choice: np.ndarray, cost_minor: np.ndarray) -> int:
     return int(cost_minor[chosen].sum())
 
 
-def allocate(net: np.ndarray, gain: np.ndarray, cost_minor: np.ndarray, remaining: int) -> np.ndarray:
+def allocate(
+    net: np.ndarray, gain: np.ndarray, cost_minor: np.ndarray, remaining: int
+) -> np.ndarray:
     """The offer index per customer (-1 none) within ``remaining`` minor units."""
     cost = cost_minor / 100.0
     allowed_gain = np.where(np.isfinite(net), gain, -np.inf)
@@ -308,5 +318,3 @@ def select(
     campaign, result = arbitrate(campaign, customers, uplift, history=history, as_of=as_of,
                                  spent=spent)  # fmt: skip
     return Selection(campaign, table(campaign, result), summary(campaign, result))
-
-

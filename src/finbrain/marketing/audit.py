@@ -38,7 +38,11 @@ def violations(
         opted = record["opted_out"]
         if opted is None or pd.isna(opted) or bool(opted):
             counts["consent"] += 1
-        if cap is not None and contacts is not None and contacts[position[customer_id]] >= cap.max_contacts:
+        if (
+            cap is not None
+            and contacts is not None
+            and contacts[position[customer_id]] >= cap.max_contacts
+        ):
             counts["contact_cap"] += 1
         offer = offers[code]
         if not all(holds(r, record[r.column]) for r in (*offer.eligibility, *offer.suitability)):

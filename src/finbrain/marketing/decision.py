@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from finbrain.core.canonical import check_canonical
-from finbrain.core.decision import Decision, ModelRef, Reason, Subject
+from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject
 from finbrain.core.errors import ValidationError
 from finbrain.marketing._table import table
 from finbrain.marketing.arbitration import arbitrate
-from finbrain.marketing.campaign import Campaign
+from finbrain.marketing.campaign import Campaign, parse_campaign
 from finbrain.marketing.reasons import reason
 
 __all__ = ["decide"]
@@ -62,19 +62,24 @@ def decide(
     if not isinstance(customer, Mapping):
         raise ValidationError(field="customer", rule="a_mapping")
     check_canonical(dict(customer), "customer")
+    campaign = parse_campaign(campaign)
     frame = pd.DataFrame([{**customer, "customer_id": customer_id}])
     campaign, result = arbitrate(campaign, frame, _uplift_row(campaign, uplift),
                                  history=history, as_of=as_of, spent=spent)  # fmt: skip
     row = table(campaign, result).iloc[0]
+    score = None if pd.isna(row["expected_value"]) else round(float(row["expected_value"]), 6)
+    offer = row["offer"] if isinstance(row["offer"], str) else None
     reasons = [
-        Reason(code=str(row["reason_code"]),
-               text={"zh": row["reason_zh"], "en": row["reason_en"]},  # type: ignore[arg-type]
-               feature="offer" if row["offer"] else None, value=row["offer"] or None,
-               contribution=0.0 if pd.isna(row["expected_value"]) else round(float(row["expected_value"]), 6))
-    ]  # fmt: skip
+        Reason(
+            code=str(row["reason_code"]),
+            text=BilingualText(zh=row["reason_zh"], en=row["reason_en"]),
+            feature="offer" if offer else None,
+            value=offer,
+            contribution=score or 0.0,
+        )
+    ]
     if row["outcome"] in ("offer", "control"):
         reasons += _runner_up(campaign, result.net[0], int(result.choice[0]))
-    score = None if pd.isna(row["expected_value"]) else round(float(row["expected_value"]), 6)
     return Decision.for_input(
         {"campaign": campaign.id, "customer_id": customer_id, "customer": dict(customer),
          "uplift": {o.code: float(result.uplift[0, k]) for k, o in enumerate(campaign.offers)},

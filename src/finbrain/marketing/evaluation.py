@@ -71,7 +71,7 @@ def _cumulative(
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.divide(a, b, out=np.zeros_like(a), where=b != 0)
+    return np.asarray(np.divide(a, b, out=np.zeros_like(a), where=b != 0))
 
 
 def qini_curve(y: Any, uplift: Any, treatment: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +94,7 @@ def _normalised(curve: Callable[..., tuple[np.ndarray, np.ndarray]], y: Any, upl
     best = float(np.trapezoid(pq, px)) - random
     if best == 0:
         raise ValidationError(field="y", rule="no_response_difference_to_rank")
-    return (float(np.trapezoid(q, x)) - random) / best
+    return float((float(np.trapezoid(q, x)) - random) / best)
 
 
 def qini_coefficient(y: Any, uplift: Any, treatment: Any) -> float:

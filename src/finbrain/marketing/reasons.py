@@ -19,7 +19,6 @@ import numpy as np
 
 from finbrain.core.decision import BilingualText, JsonScalar, Reason
 
-
 __all__ = ["catalogue", "feature_name", "reason", "text", "texts"]
 
 LANGUAGES = ("zh", "en")

@@ -33,19 +33,20 @@ def check_columns(campaign: Campaign, columns: Any) -> None:
 def mask(rule: Rule, series: pd.Series, field: str = "rule") -> np.ndarray:
     """Where ``rule`` holds on ``series`` (missing: never)."""
     present = series.notna().to_numpy()
+    out: Any
     try:
         if rule.op in ("is_true", "is_false"):
-            values = series.astype("boolean").fillna(rule.op == "is_false").to_numpy(dtype=bool)
-            out = values if rule.op == "is_true" else ~values
+            flags = series.astype("boolean").fillna(rule.op == "is_false").to_numpy(dtype=bool)
+            out = flags if rule.op == "is_true" else ~flags
         elif rule.op in ("in", "not_in"):
-            assert isinstance(rule.value, list)
-            inside = series.astype(object).isin(rule.value).to_numpy()
+            inside = series.astype(object).isin(list(rule.value or [])).to_numpy()  # type: ignore[arg-type]
             out = inside if rule.op == "in" else ~inside
         else:
-            values = series if rule.op in ("eq", "ne") else pd.to_numeric(series)
+            values: pd.Series = series if rule.op in ("eq", "ne") else pd.to_numeric(series)
             compare = {"eq": values.eq, "ne": values.ne, "lt": values.lt, "le": values.le,
                        "gt": values.gt, "ge": values.ge}[rule.op]  # fmt: skip
-            out = compare(rule.value).to_numpy(dtype=bool)
+            bound: Any = rule.value
+            out = compare(bound).to_numpy(dtype=bool)
     except (TypeError, ValueError):
         raise ValidationError(field=field, rule="comparable_type", column=rule.column) from None
     return np.asarray(out & present, dtype=bool)
@@ -55,7 +56,7 @@ def holds(rule: Rule, value: Any) -> bool:
     """``rule`` on one value, written plainly (the audit's independent check)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return False
-    target = rule.value
+    target: Any = rule.value
     if rule.op == "is_true":
         return bool(value) is True
     if rule.op == "is_false":
@@ -68,7 +69,7 @@ def holds(rule: Rule, value: Any) -> bool:
         return bool(value == target)
     if rule.op == "ne":
         return bool(value != target)
-    number, bound = float(value), float(target)  # type: ignore[arg-type]
+    number, bound = float(value), float(target)
     return {"lt": number < bound, "le": number <= bound, "gt": number > bound,
             "ge": number >= bound}[rule.op]  # fmt: skip
 

@@ -71,8 +71,10 @@ def _draw(rng: np.random.Generator, n: int, k: int) -> tuple[pd.DataFrame, np.nd
     for j in range(k):
         angle = np.pi * j / max(k, 1)
         direction = np.cos(angle) * x[:, 2] + np.sin(angle) * x[:, 3]
-        uplift[:, j] = (0.04 + 0.01 * j) + 0.06 * _sigmoid(2 * direction) - 0.12 * _sigmoid(
-            3 * (x[:, 0] - 1.0)
+        uplift[:, j] = (
+            (0.04 + 0.01 * j)
+            + 0.06 * _sigmoid(2 * direction)
+            - 0.12 * _sigmoid(3 * (x[:, 0] - 1.0))
         )
     uplift[segment == "senior", k - 1] -= 0.05  # the last offer does not suit seniors
     return customers, base, np.clip(uplift, -base[:, None], 1 - base[:, None])
@@ -100,7 +102,9 @@ def simulate_campaign(
                 "cost": str(1 + j),
                 "eligibility": [{"column": "risk", "op": "ge", "value": 1 + (j % 3)}],
                 "suitability": (
-                    [{"column": "segment", "op": "ne", "value": "senior"}] if j == offers - 1 else []
+                    [{"column": "segment", "op": "ne", "value": "senior"}]
+                    if j == offers - 1
+                    else []
                 ),
             }
             for j, label in enumerate(labels)

@@ -106,7 +106,9 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyp
         """The treatment with the highest uplift per row, and that uplift."""
         uplift = self.predict(X)
         index = np.argmax(uplift, axis=1)
-        return np.asarray(self.treatments_, dtype=object)[index], uplift[np.arange(len(index)), index]
+        return np.asarray(self.treatments_, dtype=object)[index], uplift[
+            np.arange(len(index)), index
+        ]
 
 
 def probability(model: Propensity, frame: pd.DataFrame) -> np.ndarray:

@@ -59,5 +59,7 @@ class XLearner(UpliftModel):
         for label in self.treatments_:
             tau0, tau1 = self.effects_[label]
             g = self.shares_[label]
-            out.append(g * np.asarray(tau0.predict(frame)) + (1 - g) * np.asarray(tau1.predict(frame)))
+            out.append(
+                g * np.asarray(tau0.predict(frame)) + (1 - g) * np.asarray(tau1.predict(frame))
+            )
         return np.column_stack(out)
