@@ -16,9 +16,14 @@ X, Xt = pd.get_dummies(train[features]).astype(float), pd.get_dummies(test[featu
 Xt = Xt.reindex(columns=X.columns, fill_value=0.0)
 t, y = train["treatment"].astype(str).to_numpy(), train["y"].to_numpy()
 out = {}
-learner = dict(
-    n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=50, verbose=-1, n_jobs=2
-)
+learner = {
+    "n_estimators": 300,
+    "learning_rate": 0.03,
+    "num_leaves": 15,
+    "min_child_samples": 50,
+    "verbose": -1,
+    "n_jobs": 2,
+}
 tl = BaseTClassifier(learner=LGBMClassifier(**learner), control_name="control")
 tl.fit(X.to_numpy(), treatment=t, y=y)
 out["t_learner"] = np.asarray(tl.predict(Xt.to_numpy()))[:, 0]
