@@ -20,6 +20,7 @@ SCOPES: dict[str, str] = {
     "risk:rules": "publish risk rules and run backtests",
     "profile:read": "read customer profiles and segments",
     "marketing:decide": "choose offers for customers",
+    "marketing:manage": "define marketing campaigns (offers, budget, rules, control share)",
     "advisory:advise": "risk profiling and portfolio advice",
     "match:recommend": "recommend products to customers",
     "assistant:chat": "talk to the customer-service assistant",

@@ -18,7 +18,7 @@ from finbrain.core.i18n import Language, message
 Family = Literal["good", "review", "bad", "neutral"]
 FAMILIES: tuple[Family, ...] = ("good", "review", "bad", "neutral")
 _FAMILY: dict[str, Family] = {
-    **dict.fromkeys(("approve", "allow", "clear", "pass", "answer", "assigned"), "good"),
+    **dict.fromkeys(("approve", "allow", "clear", "pass", "answer", "assigned", "offer"), "good"),
     **dict.fromkeys(("refer", "review", "potential_match", "handoff", "pending"), "review"),
     **dict.fromkeys(("decline", "block", "match", "fail", "none"), "bad"),
 }

@@ -217,6 +217,8 @@ from finbrain.platform.advisory.tables import AdvisoryClient as AdvisoryClient  
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
 from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402
+from finbrain.platform.marketing.tables import MarketingCampaign as MarketingCampaign  # noqa: E402
+from finbrain.platform.marketing.tables import MarketingContact as MarketingContact  # noqa: E402
 from finbrain.platform.risk.tables import RiskAlert as RiskAlert  # noqa: E402
 from finbrain.platform.risk.tables import RiskCase as RiskCase  # noqa: E402
 from finbrain.platform.risk.tables import RiskCaseNote as RiskCaseNote  # noqa: E402
