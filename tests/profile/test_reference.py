@@ -4,10 +4,10 @@ definitions, ``benchmarks/profile_pandas.py``) agree value for value, NaN for Na
 from __future__ import annotations
 
 import pandas as pd
+from benchmarks.profile_pandas import reference_features
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.profile_pandas import reference_features
 from finbrain.profile.build import build_features
 from tests.profile.conftest import AS_OF, history
 
