@@ -114,7 +114,9 @@ def test_the_customers_asked_for_and_no_others() -> None:
     tx, bal, acc = tiny()
     build = build_features(tx, bal, acc, as_of=AS_OF, customers=[2, 99])
     assert list(build.frame.index) == [2, 99]
-    assert build.frame.loc[99, "frequency_365d"] == 0 and np.isnan(build.frame.loc[99, "tenure_days"])
+    assert build.frame.loc[99, "frequency_365d"] == 0 and np.isnan(
+        build.frame.loc[99, "tenure_days"]
+    )
     assert build.report.customers_without_transactions == 1  # 99; 2 has an old one
     empty = build_features(tx.iloc[:0], None, None, as_of=AS_OF, customers=[5])
     assert empty.frame.loc[5, "monetary_365d"] == 0 and empty.report.rows == {"transactions": 0}

@@ -21,7 +21,9 @@ def test_row_order_does_not_matter(seed: int, shuffle: int) -> None:
     tx, bal, acc = history(seed, customers=8, rows=200)
     first = build_features(tx, bal, acc, as_of=AS_OF).frame
     mixed = [t.sample(frac=1.0, random_state=shuffle) for t in (tx, bal, acc)]
-    pd.testing.assert_frame_equal(build_features(*mixed, as_of=AS_OF).frame, first, check_exact=True)
+    pd.testing.assert_frame_equal(
+        build_features(*mixed, as_of=AS_OF).frame, first, check_exact=True
+    )
 
 
 @SETTINGS
