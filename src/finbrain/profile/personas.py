@@ -111,8 +111,8 @@ def _trait(
         en = f"{label.en}: {seg_v:.0%} vs {all_v:.0%} overall"
     elif all_med > 0 and seg_med >= 0:
         seg_v, all_v, ratio = seg_med, all_med, seg_med / all_med
-        zh = f"{label.zh}为整体中位数的 {ratio:.1f} 倍（{fmt(seg_v)} 对 {fmt(all_v)}）"
-        en = f"{label.en}: {ratio:.1f}× the median ({fmt(seg_v)} vs {fmt(all_v)})"
+        zh = f"{label.zh}为整体中位数的 {_times(ratio)} 倍（{fmt(seg_v)} 对 {fmt(all_v)}）"
+        en = f"{label.en}: {_times(ratio)}× the median ({fmt(seg_v)} vs {fmt(all_v)})"
     else:
         seg_v, all_v = float(segment.mean()), float(overall.mean())
         zh = f"{label.zh}平均 {fmt(seg_v)}（整体 {fmt(all_v)}）"
@@ -120,6 +120,18 @@ def _trait(
     if seg_v == all_v or (seg_v > all_v) != higher:
         return None  # the figures would contradict the trait
     return Trait(feature, label, higher, seg_v, all_v, ratio, effect, BilingualText(zh=zh, en=en))
+
+
+def _word(trait: Trait) -> str:
+    """The English label inside a sentence: "Spend, last 365 days" -> "spend, last 365 days";
+    a column name (PURCHASES_TRX) stays as it is."""
+    label = trait.label.en
+    first = label.split(" ")[0]
+    return label[:1].lower() + label[1:] if first[1:] == first[1:].lower() else label
+
+
+def _times(ratio: float) -> str:
+    return "0" if ratio == 0 else f"{ratio:.2f}" if ratio < 0.1 else f"{ratio:.1f}"
 
 
 def describe_segments(
@@ -158,7 +170,7 @@ def describe_segments(
         words = [
             (
                 f"{t.label.zh}{'高' if t.higher else '低'}",
-                f"{'high' if t.higher else 'low'} {t.label.en[:1].lower()}{t.label.en[1:]}",
+                f"{'high' if t.higher else 'low'} {_word(t)}",
             )
             for t in traits[:2]
         ]
