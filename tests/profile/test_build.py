@@ -196,7 +196,7 @@ def test_bad_tables_and_arguments_are_refused() -> None:
         (lambda: build_features(tx, as_of=AS_OF, utc_offset_hours=8.1), "utc_offset_hours",
          "quarter_hours_within_14"),
         (lambda: build_features(tx, bal.assign(customer_id="x"), as_of=AS_OF),
-         "transactions.customer_id", "same_type_in_every_source"),
+         "balances.customer_id", "same_type_in_every_source"),
         (lambda: build_features(tx, as_of=AS_OF, customers=["a"]), "customers",
          "same_type_as_customer_id"),
         (lambda: build_features(tx, as_of=AS_OF, customers=[]), "customers", "not_empty"),

@@ -225,16 +225,21 @@ def _unknown(
     as_of_us: int,
     customers: bool,
 ) -> dict[str, int]:
-    """Value -> rows of a column's values taken as ``other`` (run only when there are some)."""
-    d = Dialect()
-    time = "opened_at" if name == "accounts" else "ts"
-    code = d.position(catalog.levels(column), quote(column))
+    """Value -> rows of a column's values taken as ``other`` (run only when there are some).
+    Grouping by the raw value and sorting the known ones out here is cheaper than matching
+    every row against the catalogue's names again."""
+    time = Dialect().epoch_us("opened_at" if name == "accounts" else "ts")
     only = " AND customer_id IN (SELECT customer_id FROM __customers)" if customers else ""
     rows = con.execute(
         f"SELECT CAST({quote(column)} AS VARCHAR), count(*) FROM {quote('__' + name)} "  # noqa: S608
-        f"WHERE {d.epoch_us(time)} < {as_of_us} AND {code} = 0{only} GROUP BY 1"
+        f"WHERE {time} < {as_of_us}{only} GROUP BY 1"
     ).fetchall()
-    return {("<missing>" if v is None else str(v)): int(n) for v, n in sorted(rows, key=str)}
+    known = set(catalog.levels(column))
+    return {
+        ("<missing>" if v is None else str(v)): int(n)
+        for v, n in sorted(rows, key=str)
+        if v not in known
+    }
 
 
 def _empty_view(con: duckdb.DuckDBPyConnection, name: str, id_type: str) -> None:
@@ -318,14 +323,14 @@ def _build(
         types = _register(con, name, data)
         families[name] = _check_types(name, types)["customer_id"]
         columns[name] = frozenset(c for c in OPTIONAL[name] if c in types)
-    if len(set(families.values())) > 1:
-        name = sorted(families)[-1]
+    family = next(iter(families.values()), None)
+    differs = [name for name, f in families.items() if f != family]
+    if differs:
         raise ProfileInputError(
             f"customer_id types differ across sources: {families}",
-            field=f"{name}.customer_id",
+            field=f"{differs[0]}.customer_id",
             rule="same_type_in_every_source",
         )
-    family = next(iter(families.values()), None)
     if customers is not None:
         family = _customers(con, customers, family)
     for name in empty:

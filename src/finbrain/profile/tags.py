@@ -157,7 +157,11 @@ class TagSet:
     ) -> list[TagHit]:
         """The tags that hold for one customer (``features``: name -> value, None or NaN for
         missing), each with its reason, in the tag set's order."""
-        row = {k: (np.nan if v is None else float(v)) for k, v in features.items()}
+        row = {  # only what the rules read: a profile may carry other, non-numeric fields
+            k: (np.nan if features[k] is None else float(features[k]))
+            for k in sorted(self.features)
+            if k in features
+        }
         frame = pd.DataFrame([row]) if row else pd.DataFrame(index=[0])
         given = {k: [np.nan if v is None else float(v)] for k, v in (scores or {}).items()}
         held = self.evaluate(frame, given).iloc[0]
