@@ -20,6 +20,7 @@ PACKAGES = [
     "finbrain.match",
     "finbrain.assistant",
     "finbrain.assistant.nlu",
+    "finbrain.profile",
 ]
 HEAVY = ("pandas", "sklearn", "lightgbm")
 
@@ -50,6 +51,7 @@ def test_every_public_name_resolves(name: str) -> None:
         "finbrain.match",
         "finbrain.assistant",
         "finbrain.assistant.nlu",
+        "finbrain.profile",
     ],
 )
 def test_importing_the_package_loads_no_heavy_library(name: str) -> None:
