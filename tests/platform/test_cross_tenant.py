@@ -70,6 +70,7 @@ BODIES["/v1/risk/cases/{case_id}/comments"] = {"body": "probe"}
 BODIES["/v1/risk/models/{model_id}/promote"] = None
 BODIES["/v1/risk/models"] = {"name": "probe"}
 BODIES["/v1/risk/cases/{case_id}/close"] = {"disposition": "fraud", "note": "probe"}
+BODIES["/v1/profile/builds"] = None
 BODIES["/v1/marketing/campaigns"] = {
     "id": "probe",
     "name": {"zh": "探测", "en": "probe"},

@@ -66,6 +66,7 @@ def ensure_demo(db: Database) -> DemoSetup:
     model = ensure_demo_credit(db, tenant_id)
     ensure_demo_identity(db, tenant_id)
     risk_model = ensure_demo_risk(db, tenant_id)
+    ensure_demo_profiles(db, tenant_id)
     ensure_demo_witness(db, tenant_id)
     return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model)
 
@@ -272,6 +273,17 @@ def work_demo_cases(db: Database, tenant_id: str) -> None:
                 continue
             why = "confirmed with the cardholder" if disposition == "fraud" else "cardholder abroad"
             service.close(session, case_id, disposition, why, "demo")
+
+
+def ensure_demo_profiles(db: Database, tenant_id: str) -> int:
+    """Every demo customer's customer-360 profile, built from the payments the demo scored."""
+    from finbrain.platform.profile import service as profiles
+    from finbrain.platform.profile.tables import CustomerProfileRow
+
+    with db.tenant(tenant_id, write=False) as session:
+        if session.scalar(select(CustomerProfileRow.customer_id).limit(1)) is not None:
+            return 0
+    return int(profiles.build(db, tenant_id)["customers"])
 
 
 DEMO_WITNESS = "auditor.demo.example/witness"

@@ -24,6 +24,7 @@ from finbrain.platform import (
     journeys,
     ledger,
     marketing,
+    profile,
     risk,
 )
 from finbrain.platform.api.routes import (
@@ -69,6 +70,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     risk.CAPABILITY,
     advisory.CAPABILITY,
     marketing.CAPABILITY,
+    profile.CAPABILITY,
 )
 
 

@@ -19,6 +19,7 @@ SCOPES: dict[str, str] = {
     "applications:review": "review referred applications (the human in PIPL art. 24)",
     "risk:rules": "publish risk rules and run backtests",
     "profile:read": "read customer profiles and segments",
+    "profile:build": "rebuild customer profiles from the transaction log",
     "marketing:decide": "choose offers for customers",
     "marketing:manage": "define marketing campaigns (offers, budget, rules, control share)",
     "advisory:advise": "risk profiling and portfolio advice",
