@@ -13,6 +13,10 @@ import pytest
 from tests.conftest import IN_CI, LiveServer, service_missing
 
 CHROMIUM = os.environ.get("FINBRAIN_CHROMIUM", "/usr/bin/chromium")
+# Screenshots the dashboard tests keep for a person to look at (never committed: .gitignore).
+ARTIFACTS = Path(
+    os.environ.get("FINBRAIN_TEST_ARTIFACTS", Path(__file__).parents[2] / ".artifacts" / "screens")
+)
 
 
 @pytest.fixture(scope="session")

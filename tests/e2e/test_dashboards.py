@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from finbrain.platform import bootstrap
 from tests.conftest import LiveServer
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_console import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +47,13 @@ def large_payment(n: int, merchant: str) -> dict[str, Any]:
 
 
 def _spec(page: Any, testid: str) -> dict[str, Any]:
+    """The chart's spec, once drawn; the chart's screenshot is kept as a test artefact."""
     box = page.locator(f"[data-testid={testid}]")
     expect(box).to_have_attribute("data-rendered", "true")
     assert box.locator("canvas").count() >= 1
+    lang = page.locator("html").get_attribute("lang") or "xx"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    box.screenshot(path=str(ARTIFACTS / f"{testid}-{lang}.png"))
     return dict(json.loads(str(box.get_attribute("data-chart"))))
 
 
@@ -133,6 +138,13 @@ def test_risk_dashboard_counts_events_per_hour_and_scores(
     merchants = _spec(page, "risk-merchants-chart")
     assert merchants["x"]["data"] == ["M-0", "M-1", "M-2"]
     assert merchants["series"][0]["data"] == [2, 1, 1]
+
+    page.goto(f"{live.url}/console/lang/zh?next=/console/risk")
+    page.wait_for_url("**/console/risk")
+    assert _spec(page, "risk-funnel-chart")["x"]["data"][-1] == "确认欺诈"
+    assert _spec(page, "risk-ageing-chart")["y"]["name"] == "未结案件数"
+    for chart in ("risk-traffic-chart", "risk-scores-chart", "risk-rules-chart"):
+        _spec(page, chart)
     assert browser_errors == []
 
 
