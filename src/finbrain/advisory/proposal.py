@@ -86,6 +86,8 @@ def propose(
         raise ValidationError(field="cash", rule=exc.rule or "money") from None
     if cash_m.currency != shelf.currency:
         raise ValidationError(field="cash", rule="shelf_currency", currency=shelf.currency)
+    if cash_m.amount < 0:
+        raise ValidationError(field="cash", rule="not_negative")
     total = cash_m + sum((h.value for h in held.values()), Money.zero(shelf.currency))
     if total.amount <= 0:
         raise ValidationError(field="cash", rule="something_to_invest")
@@ -175,7 +177,8 @@ def _inputs(
     values = np.ascontiguousarray(prices.to_numpy(dtype=float))
     stamp = hashlib.sha256(values.tobytes())
     stamp.update(",".join(map(str, prices.columns)).encode())
-    stamp.update(str(prices.index[0]).encode() + str(prices.index[-1]).encode())
+    if len(prices.index):
+        stamp.update(str(prices.index[0]).encode() + str(prices.index[-1]).encode())
     return {
         "client": client.to_json(),
         "shelf": [p.to_dict() for p in shelf],
