@@ -21,6 +21,7 @@ SCOPES: dict[str, str] = {
     "profile:read": "read customer profiles and segments",
     "marketing:decide": "choose offers for customers",
     "advisory:advise": "risk profiling and portfolio advice",
+    "advisory:shelf": "put products and their prices on the advisory shelf",
     "match:recommend": "recommend products to customers",
     "assistant:chat": "talk to the customer-service assistant",
     "ledger:read": "read checkpoints, proofs and entries",

@@ -22,7 +22,9 @@ def capability() -> Capability:
     from finbrain.platform.advisory import routes
     from finbrain.platform.capabilities import Capability
 
-    return Capability("advisory", routers=(routes.router,), scopes=("advisory:advise",))
+    return Capability(
+        "advisory", routers=(routes.router,), scopes=("advisory:advise", "advisory:shelf")
+    )
 
 
 def __getattr__(name: str) -> Any:
