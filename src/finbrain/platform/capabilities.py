@@ -16,7 +16,16 @@ from types import MappingProxyType
 from fastapi import APIRouter
 
 from finbrain.core.i18n import Language
-from finbrain.platform import advisory, credit, decisions, identity, journeys, ledger, risk
+from finbrain.platform import (
+    advisory,
+    credit,
+    decisions,
+    identity,
+    journeys,
+    ledger,
+    match,
+    risk,
+)
 from finbrain.platform.api.routes import (
     health,
     jobs,
@@ -59,6 +68,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     journeys.CAPABILITY,
     risk.CAPABILITY,
     advisory.CAPABILITY,
+    match.CAPABILITY,
 )
 
 
