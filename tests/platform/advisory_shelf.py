@@ -59,16 +59,17 @@ LEVEL = {p["code"]: int(p["risk"][1]) for p in PRODUCTS}
 
 
 def price_rows(
-    days: int = 500, seed: int = 7, codes: list[str] | None = None
+    days: int = 500, seed: int = 7, products: list[dict[str, Any]] | None = None
 ) -> list[dict[str, str]]:
     """Daily prices (business days up to ``LAST_DAY``) for every priced product of the shelf
-    (deposits and the money fund accrue their stated rate: no prices)."""
+    (``products``, by default this one: deposits and the money fund accrue their stated rate,
+    no prices)."""
     rng = np.random.default_rng(seed)
     index = pd.bdate_range(end=LAST_DAY, periods=days)
     rows = []
-    for product in PRODUCTS:
+    for product in PRODUCTS if products is None else products:
         vol = VOLATILITY.get(product["risk"])
-        if vol is None or (codes is not None and product["code"] not in codes):
+        if vol is None:
             continue
         path = 1.0 * np.cumprod(1 + rng.normal(0.0002, vol, days))
         rows += [{"code": product["code"], "day": str(d.date()), "price": f"{p:.4f}"}

@@ -54,6 +54,15 @@ STATEFUL = {
     # the answers must complete the questionnaire in use (GET /v1/advisory/questionnaire lists
     # its questions and options; the schema of the body cannot)
     "/v1/advisory/assessments",
+    # the library's rules beyond the schema: a fee up to 10%, a positive lot, sell-fee tiers in
+    # increasing days, sale windows that close after they open, one currency per shelf
+    "/v1/advisory/products",
+    "/v1/advisory/prices",  # a product on the shelf, a day not in the future
+    "/v1/advisory/proposals",  # an assessed client and a shelf with something suitable
+    "/v1/advisory/proposals/{proposal_id}",
+    "/v1/advisory/proposals/{proposal_id}/outlook",
+    "/v1/match/interactions",  # products on the shelf
+    "/v1/match/recommendations",  # an assessed client
 }
 
 
