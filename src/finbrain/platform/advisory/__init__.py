@@ -1,5 +1,8 @@
 """Advisory on the platform (智能投顾): the risk questionnaire, clients' assessments (decisions
-on the ledger) and their current risk profiles (``service``, ``routes``). The library is
+on the ledger) and their current risk profiles (``service``), the bank's product shelf and its
+prices (``shelf``), proposals (decisions on the ledger, ``proposals``) with their backtest and
+goal outlook (``outlook``); the reads in ``queries``, the API in ``routes``, the console in
+``pages`` (charts in ``charts``), the demo bank's shelf in ``demo``. The library is
 ``finbrain.advisory``.
 
 ``CAPABILITY`` (what advisory contributes to the platform, ``platform/capabilities.py``) is
@@ -19,11 +22,14 @@ __all__ = ["CAPABILITY"]
 
 
 def capability() -> Capability:
-    from finbrain.platform.advisory import routes
+    from finbrain.platform.advisory import pages, routes
     from finbrain.platform.capabilities import Capability
 
     return Capability(
-        "advisory", routers=(routes.router,), scopes=("advisory:advise", "advisory:shelf")
+        "advisory",
+        routers=(routes.router,),
+        pages=(pages.router,),
+        scopes=("advisory:advise", "advisory:shelf"),
     )
 
 

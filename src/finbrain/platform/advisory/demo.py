@@ -30,6 +30,7 @@ PICK = {  # fund type -> how many funds of it (the lowest codes), besides the se
     "货币型": 3, "债券型": 3, "定开债券": 1, "股票指数": 3, "ETF-场内": 1, "分级杠杆": 1,
 }  # fmt: skip
 MONEY_FUND_YIELD = "0.02"
+HELD = "161005"  # a real mixed fund (R3) with NAVs: the second and third clients hold some
 DEPOSIT = {
     "code": "DEMO-DEP-1Y", "name": {"zh": "一年期定期存款", "en": "1-year term deposit"},
     "kind": "deposit", "risk": "R1", "min_purchase": "50", "expected_return": "0.015",
@@ -69,9 +70,9 @@ def demo_shelf() -> tuple[list[dict[str, Any]], list[tuple[str, Any, str]]]:
     products, _ = products_from_funds(listed, overrides=overrides)
     rows = [DEPOSIT, *(p.to_dict() for p in products)]
     prices = [
-        (str(code), day.date(), f"{value:.4f}")
+        (str(code), stamp.date(), f"{value:.4f}")
         for code, series in nav.items()
-        for day, value in series.dropna().items()
+        for stamp, value in zip(series.dropna().index, series.dropna(), strict=True)
     ]
     return rows, prices
 
@@ -98,7 +99,7 @@ def ensure_demo_advisory(db: Database, tenant_id: str) -> str | None:
     for n, (client_id, answers) in enumerate(CLIENTS.items()):
         with db.tenant(tenant_id) as session:
             advisory.assess(session, db.settings, caller, client_id, answers)
-            held = [] if n == 0 else [proposals.HoldingSpec("DEMO-DEP-1Y", "20000", 400)]
+            held = [] if n == 0 else [proposals.HoldingSpec(HELD, "20000", 400)]
             proposals.make(session, db.settings, caller, client_id, Money("100000", "CNY"), held)
     return _label(db, tenant_id)
 

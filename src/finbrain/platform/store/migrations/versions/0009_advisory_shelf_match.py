@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _tenant() -> sa.Column:
+def _tenant() -> sa.Column[str]:
     return sa.Column("tenant_id", sa.String(26), sa.ForeignKey("tenants.id"), nullable=False)
 
 
