@@ -81,6 +81,8 @@ def test_a_proposal_is_a_decision_with_orders_and_reasons() -> None:
     assert decision.grade == "C3" and decision.tenant_id == "" and decision.receipt is None
     codes = [r.code for r in decision.reasons]
     assert codes[:4] == ["ADV-PROFILE", "ADV-ALLOCATION", "ADV-METHOD-TARGET-RISK", "ADV-RISK"]
+    assert decision.model is not None and decision.model.id == "advisory:target-risk"
+    assert decision.reasons[2].value == 0.10  # the C3 volatility budget the method kept to
     assert "ADV-FEES" in codes and "ADV-EXCLUDED" in codes
     for r in decision.reasons:
         assert r.text.zh and r.text.en and not find_promises(r.text)

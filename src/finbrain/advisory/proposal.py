@@ -200,7 +200,7 @@ def _decision(
     return Decision.for_input(
         inputs, capability="advisory", action="propose",
         subject=Subject(type="client", id=client.client_id),
-        model=ModelRef(id=f"advisory:{method}", version=rules.ref),
+        model=ModelRef(id=f"advisory:{method.replace('_', '-')}", version=rules.ref),
         outcome=outcome, score=score, grade=client.category.label, reasons=reasons,
         created_at=at,
     )  # fmt: skip
@@ -249,7 +249,7 @@ def _method_reason(allocation: Allocation) -> Reason:
     if allocation.fallback == "min_variance":
         code = "ADV-METHOD-FALLBACK"
     budget = "" if allocation.vol_budget is None else f"{allocation.vol_budget:.0%}"
-    return reason(code, feature="method", value=allocation.method, budget=budget)
+    return reason(code, feature="method", value=allocation.vol_budget, budget=budget)
 
 
 def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason:

@@ -14,11 +14,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from finbrain.core.i18n import Language
     from finbrain.platform.capabilities import Capability
 
     CAPABILITY: Capability
 
 __all__ = ["CAPABILITY"]
+
+
+def _feature_text(feature: str, lang: Language) -> str | None:
+    """What advisory's reasons name (``ui.advisory_feature.<feature>``), as a person reads it;
+    None for a product code, shown as it is."""
+    from finbrain.core.i18n import message
+
+    key = f"ui.advisory_feature.{feature}"
+    text = message(key, lang)
+    return None if text == key else text
 
 
 def capability() -> Capability:
@@ -30,6 +41,7 @@ def capability() -> Capability:
         routers=(routes.router,),
         pages=(pages.router,),
         scopes=("advisory:advise", "advisory:shelf"),
+        feature_text=_feature_text,
     )
 
 
