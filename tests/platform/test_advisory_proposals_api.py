@@ -208,3 +208,63 @@ def test_a_short_history_has_no_backtest(platform: Platform) -> None:
     ).json()
     assert out["backtest"] is None and out["backtest_note"] == "history_too_short"
     assert out["goal"] is not None  # 90 days hold more than two months' blocks
+
+
+def test_random_clients_never_get_an_unsuitable_order(sqlite_platform: Platform) -> None:
+    """Random answers through the API (contradictions are refused and skipped): every order
+    bought is re-checked here by the China rules written out independently: level at most the
+    category, R1 only for the lowest category, no lock-up longer than the horizon, from R3 only
+    kinds the client chose."""
+    from hypothesis import HealthCheck, assume, given, settings
+    from hypothesis import strategies as st
+
+    from finbrain.advisory import load_questionnaire
+
+    platform = sqlite_platform
+    bank = _headers(platform)
+    seed_shelf(platform.client, bank, days=200)
+    questions = load_questionnaire().questions
+    terms = {p["code"]: p for p in PRODUCTS}
+    seen = {"proposals": 0}
+
+    @st.composite
+    def answers(draw: st.DrawFn) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for q in questions:
+            ids = [o.id for o in q.options]
+            if q.kind == "multiple":
+                out[q.id] = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+            else:
+                out[q.id] = draw(st.sampled_from(ids))
+        return out
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(given_answers=answers(), method=st.sampled_from(["target_risk", "min_variance"]))
+    def check(given_answers: dict[str, Any], method: str) -> None:
+        body = {"client_id": "CL-RANDOM", "answers": given_answers}
+        assessed = platform.client.post("/v1/advisory/assessments", json=body, headers=bank)
+        assume(assessed.status_code == 201)  # a contradiction is refused: not a client
+        profile = assessed.json()["client"]
+        made = propose(platform.client, bank, "CL-RANDOM", method=method)
+        if made.status_code == 422:  # nothing suitable with a history: refused, never bent
+            assert made.json()["code"] == "FB-ADVISORY-EMPTY-SHELF"
+            return
+        assert made.status_code == 201, made.text
+        seen["proposals"] += 1
+        top = int(profile["category"][1])
+        horizon = profile["facts"].get("horizon_years")
+        interests = profile["facts"].get("interests")
+        for order in made.json()["orders"]:
+            if order["side"] != "buy":
+                continue
+            product = terms[order["code"]]
+            level = LEVEL[order["code"]]
+            assert level <= top and (not profile["lowest"] or level == 1), (profile, order)
+            lock_years = product.get("lock_up_days", 0) / 365
+            assert horizon is None or lock_years <= horizon + 1e-9, (profile, order)
+            if level >= 3 and interests is not None:
+                assert product["kind"] in interests, (profile, order)
+
+    check()
+    assert seen["proposals"] >= 5  # the property was exercised, not skipped

@@ -23,6 +23,7 @@ from finbrain.advisory.montecarlo import MONTH, Goal, goal_probability
 from finbrain.advisory.portfolio import allocate
 from finbrain.advisory.shelf import Shelf, ShelfReturns
 from finbrain.advisory.suitability import ClientProfile
+from finbrain.core.errors import FinbrainError
 from finbrain.core.money import Money
 from finbrain.platform.advisory import queries
 from finbrain.platform.advisory.proposals import rules
@@ -120,11 +121,14 @@ def _backtest(
         return np.full(window.shape[1], 1.0 / window.shape[1])
 
     costs = np.array([float(p.buy_fee) for p in used])
-    runs = [
-        walk_forward(returns, fn, train=train, every=EVERY_DAYS, costs=costs,
-                     policy=DriftBand(BAND))
-        for fn in (refit, equal)
-    ]  # fmt: skip
+    try:
+        runs = [
+            walk_forward(returns, fn, train=train, every=EVERY_DAYS, costs=costs,
+                         policy=DriftBand(BAND))
+            for fn in (refit, equal)
+        ]  # fmt: skip
+    except FinbrainError:  # a window the method cannot solve: no backtest, said so
+        return None, "refit_failed"
     step = max(1, len(runs[0].values) // CHART_POINTS)
     picked = list(range(0, len(runs[0].values), step))
     if picked[-1] != len(runs[0].values) - 1:

@@ -5,8 +5,9 @@ orders and figures beside it.
 Refused before anything is written, each naming the field and the rule: an unknown client
 (404), an expired assessment (409), an empty shelf, or a shelf with nothing suitable for the
 client's category (422), negative holdings, no money to invest, a holding not on the shelf
-(422). A proposal never buys what the client's rules exclude: the library checks it twice, and
-this module checks the recorded orders once more against the same rules."""
+(422). A proposal never buys what the client's rules exclude: the library makes sure of it
+twice (the optimiser never sees an ineligible product, and each purchase is re-checked by
+the one-product rule before the proposal is returned)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session
 from finbrain.advisory.orders import Holding, Order, OrderPlan
 from finbrain.advisory.portfolio import Allocation
 from finbrain.advisory.proposal import Proposal, propose
-from finbrain.advisory.shelf import Shelf
 from finbrain.advisory.suitability import ClientProfile, Rules, preset
 from finbrain.core.decision import Decision, utcnow
 from finbrain.core.errors import ConflictError, FinbrainError, ValidationError
@@ -94,7 +94,6 @@ def make(
     )  # fmt: skip
     if result.allocation is None or result.plan is None:  # nothing suits: refused, not recorded
         raise _nothing_suits(profile, result)
-    _check_orders(result.plan, profile, ruleset, loaded.shelf, at)
     decision = decisions.record(
         session, result.decision.for_tenant(caller.tenant_id), settings=settings, caller=caller
     )
@@ -146,15 +145,6 @@ def _nothing_suits(profile: ClientProfile, result: Proposal) -> FinbrainError:
         rule=f"a_suitable_product_for_{category}",
         category=category,
     )
-
-
-def _check_orders(
-    plan: OrderPlan, profile: ClientProfile, ruleset: Rules, shelf: Shelf, at: datetime
-) -> None:
-    """The third guard: no recorded purchase of a product the rules exclude."""
-    for order in plan.orders:
-        if order.side == "buy" and not ruleset.check(profile, shelf[order.code], at=at).eligible:
-            raise FinbrainError(f"an order buys {order.code}, unsuitable", rule="suitable_orders")
 
 
 def _holding_json(h: Holding) -> dict[str, Any]:

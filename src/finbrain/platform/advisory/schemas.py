@@ -257,7 +257,14 @@ class GoalOut(BaseModel):
 
 class OutlookOut(BaseModel):
     proposal_id: str
-    backtest: BacktestOut | None = Field(description="Null when the history is too short")
-    backtest_note: str | None = None
+    backtest: BacktestOut | None = Field(description="Null when it could not be run")
+    backtest_note: str | None = Field(
+        default=None,
+        description="Why there is no backtest: history_too_short, no_products_with_history, "
+        "refit_failed",
+    )
     goal: GoalOut | None
-    goal_note: str | None = None
+    goal_note: str | None = Field(
+        default=None,
+        description="Why there is no goal: history_too_short, no_products_with_history",
+    )
