@@ -40,12 +40,16 @@ demo: env
 serve: env
 	$(BIN)/finbrain serve
 
+# The suite runs on every core (pytest-xdist): each worker has its own PostgreSQL database,
+# temporary folders and ports, so tests never share state across workers.
+WORKERS ?= auto
+
 test: env-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 # The inner loop: everything but the slow tests and the browser tests (under 3 minutes).
 test-fast: env-dev
-	$(BIN)/python -m pytest -m "not slow and not e2e" -q
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not slow and not e2e" -q
 
 typecheck: env-dev
 	$(BIN)/mypy

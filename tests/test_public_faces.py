@@ -16,9 +16,11 @@ PACKAGES = [
     "finbrain.ledger",
     "finbrain.identity",
     "finbrain.advisory",
+    "finbrain.marketing",
     "finbrain.match",
     "finbrain.assistant",
     "finbrain.assistant.nlu",
+    "finbrain.profile",
 ]
 HEAVY = ("pandas", "sklearn", "lightgbm")
 
@@ -45,9 +47,11 @@ def test_every_public_name_resolves(name: str) -> None:
         "finbrain.risk",
         "finbrain.identity",
         "finbrain.advisory",
+        "finbrain.marketing",
         "finbrain.match",
         "finbrain.assistant",
         "finbrain.assistant.nlu",
+        "finbrain.profile",
     ],
 )
 def test_importing_the_package_loads_no_heavy_library(name: str) -> None:

@@ -172,15 +172,15 @@ def test_ledger_explorer_verifies_a_receipt(page: Any, live: LiveServer) -> None
 def test_credit_page_scores_an_applicant_by_hand(
     page: Any, live: LiveServer, browser_errors: list[str]
 ) -> None:
-    from finbrain.platform.bootstrap import ensure_demo_credit
+    from finbrain.platform.bootstrap import DEMO_DECISIONS, ensure_demo_credit
 
     tenant_id, key = live.platform.new_tenant("Credit Bank")
-    ensure_demo_credit(live.platform.db, tenant_id)  # German scorecard + 60 decisions
+    ensure_demo_credit(live.platform.db, tenant_id)  # German scorecard + its decisions
     sign_in(page, live, key)
     page.wait_for_url("**/console/decisions")
     page.click("[data-testid=nav-credit]")
     page.wait_for_url("**/console/credit")
-    assert page.locator("[data-testid=model-row]").count() == 1
+    assert page.locator("[data-testid=model-row]").count() == 2  # the champion, a challenger
     assert "Champion" in page.locator("[data-testid=models-table]").inner_text()
     assert page.locator("[data-testid=scorecard-table] tbody tr").count() > 10
     page.fill("[data-testid=applicant-id]", "BRANCH-42")
@@ -196,7 +196,7 @@ def test_credit_page_scores_an_applicant_by_hand(
     # The hand-scored decision is a real one: it is listed with the others.
     page.click("[data-testid=nav-credit]")
     page.goto(f"{live.url}/console/decisions")
-    assert page.locator("[data-testid=total]").inner_text() == "61"
+    assert page.locator("[data-testid=total]").inner_text() == str(DEMO_DECISIONS + 1)
     # A bad value is refused with the field named, and nothing is recorded.
     page.goto(f"{live.url}/console/credit")
     numeric = page.locator("input[inputmode=decimal]").first

@@ -86,6 +86,16 @@ BODIES["/v1/risk/cases/{case_id}/comments"] = {"body": "probe"}
 BODIES["/v1/risk/models/{model_id}/promote"] = None
 BODIES["/v1/risk/models"] = {"name": "probe"}
 BODIES["/v1/risk/cases/{case_id}/close"] = {"disposition": "fraud", "note": "probe"}
+BODIES["/v1/profile/builds"] = None
+BODIES["/v1/marketing/campaigns"] = {
+    "id": "probe",
+    "name": {"zh": "探测", "en": "probe"},
+    "offers": [{"code": "o", "name": {"zh": "探", "en": "o"}, "value": "1", "cost": "1"}],
+    "budget": "10",
+}
+BODIES["/v1/marketing/campaigns/{campaign_id}/select"] = {
+    "customers": [{"customer_id": "probe", "opted_out": False, "uplift": {"o": 0.1}}]
+}
 
 _SHELF = [
     {**PRODUCTS[0], "code": "A-DEPOSIT"},

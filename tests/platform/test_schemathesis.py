@@ -54,6 +54,10 @@ STATEFUL = {
     # the answers must complete the questionnaire in use (GET /v1/advisory/questionnaire lists
     # its questions and options; the schema of the body cannot)
     "/v1/advisory/assessments",
+    # money is a decimal string or an integer, never a float; the selection needs a stored
+    # campaign and an uplift for each of its offers
+    "/v1/marketing/campaigns",
+    "/v1/marketing/campaigns/{campaign_id}/select",
     # the library's rules beyond the schema: a fee up to 10%, a positive lot, sell-fee tiers in
     # increasing days, sale windows that close after they open, one currency per shelf
     "/v1/advisory/products",

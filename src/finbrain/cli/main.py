@@ -20,6 +20,8 @@ from rich.table import Table
 from finbrain.cli import credit as credit_cli
 from finbrain.cli import identity as identity_cli
 from finbrain.cli import ledger as ledger_cli
+from finbrain.cli import marketing as marketing_cli
+from finbrain.cli import profile as profile_cli
 from finbrain.cli import risk as risk_cli
 from finbrain.cli import witness as witness_cli
 from finbrain.core.errors import FinbrainError
@@ -38,6 +40,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(credit_cli.app, name="credit")
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(profile_cli.app, name="profile")
+app.add_typer(marketing_cli.app, name="marketing")
 app.command("witness")(witness_cli.run)
 app.add_typer(identity_cli.validate_app, name="validate")
 app.command("screen")(identity_cli.screen)

@@ -124,18 +124,54 @@ def measured(
     risk: np.ndarray,
     n_train: int,
     policy: Mapping[str, float] | None,
+    *,
+    pd_test: np.ndarray | None = None,
+    points_dev: np.ndarray | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """Hold-out discrimination (AUC, KS) and the facts every model card records."""
+    """Hold-out discrimination (AUC, KS) and the facts every model card records.
+
+    With ``pd_test`` (the hold-out's predicted PD) the card records its calibration: per decile
+    of predicted PD, the mean prediction against the observed bad rate. With ``points_dev`` (the
+    development sample's scores in points) it records the score's reference distribution (decile
+    edges and counts) that score stability (PSI) in production is measured against."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     fpr, tpr, _ = roc_curve(y_test, risk)
-    return {
+    out: dict[str, Any] = {
         "auc": float(roc_auc_score(y_test, risk)),
         "ks": float(np.max(tpr - fpr)),
         "n_train": n_train,
         "n_test": len(y_test),
         "bad_rate": float(np.mean(target)),
-        **extra,
-        "policy": policy or DEFAULT_POLICY,
     }
+    if pd_test is not None:
+        out["calibration"] = calibration_table(np.asarray(y_test), np.asarray(pd_test))
+    if points_dev is not None:
+        out["score_reference"] = score_reference(np.asarray(points_dev, dtype=float))
+    return {**out, **extra, "policy": policy or DEFAULT_POLICY}
+
+
+def calibration_table(
+    y: np.ndarray, pd_values: np.ndarray, bins: int = 10
+) -> list[dict[str, float]]:
+    """Per quantile bin of predicted PD: its mean prediction, the observed bad rate, its size."""
+    order = np.argsort(pd_values, kind="stable")
+    rows = []
+    for part in np.array_split(order, bins):
+        if len(part):
+            rows.append(
+                {
+                    "predicted": round(float(pd_values[part].mean()), 4),
+                    "observed": round(float(np.mean(y[part])), 4),
+                    "n": len(part),
+                }
+            )
+    return rows
+
+
+def score_reference(points: np.ndarray, bins: int = 10) -> dict[str, list[float]]:
+    """The development sample's score deciles (edges) and how many applicants fall in each."""
+    edges = np.unique(np.round(np.quantile(points, np.linspace(0, 1, bins + 1)[1:-1]), 1))
+    counts = np.bincount(np.searchsorted(edges, points, side="right"), minlength=len(edges) + 1)
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}

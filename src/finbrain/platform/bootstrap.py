@@ -18,7 +18,9 @@ DEMO_KEY_LABEL = "demo console"
 
 
 DEMO_MODEL = "german-scorecard"
-DEMO_DECISIONS = 60
+DEMO_CHALLENGER = "german-lightgbm"
+DEMO_DECISIONS = 300  # every held-out applicant
+DEMO_DAYS = 7  # spread over the last week
 SEED = 42
 
 
@@ -65,6 +67,8 @@ def ensure_demo(db: Database) -> DemoSetup:
     model = ensure_demo_credit(db, tenant_id)
     ensure_demo_identity(db, tenant_id)
     risk_model = ensure_demo_risk(db, tenant_id)
+    ensure_demo_profiles(db, tenant_id)
+    ensure_demo_witness(db, tenant_id)
     advisory = ensure_demo_advisory(db, tenant_id)
     return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model, advisory)
 
@@ -79,14 +83,20 @@ def ensure_demo_advisory(db: Database, tenant_id: str) -> str | None:
 
 def ensure_demo_credit(db: Database, tenant_id: str) -> str:
     """A scorecard trained on the real German credit data (UCI, CC BY 4.0; bundled), promoted to
-    champion, and real held-out applicants scored with it so the console has decisions."""
+    champion, a LightGBM challenger beside it, and the real held-out applicants scored with the
+    champion so the console has decisions.
+
+    The scored applicants are spread over the last ``DEMO_DAYS`` days (their decisions carry
+    those dates; the ledger records them today), so the dashboards show days, not one bar."""
+    from datetime import timedelta
 
     from sklearn.model_selection import train_test_split
 
+    from finbrain.core.decision import utcnow
     from finbrain.core.errors import NotFoundError
     from finbrain.credit.protected import MONITORED_BY_DATASET, PROTECTED_BY_DATASET
     from finbrain.datasets import load_german
-    from finbrain.platform import registry
+    from finbrain.platform import decisions, registry
     from finbrain.platform.credit import service as credit
 
     with db.tenant(tenant_id) as session:
@@ -99,27 +109,32 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
         features, target = data.drop(columns=["creditability"]), data["creditability"]
         # personal_status_and_sex (sex and marital status) is left out of the scorecard and
         # reported in its fairness check, with age and foreign_worker.
+        protected, monitored = PROTECTED_BY_DATASET["german"], MONITORED_BY_DATASET["german"]
         card, metrics, report = credit.train(
-            features,
-            target,
-            random_state=SEED,
-            protected=PROTECTED_BY_DATASET["german"],
-            monitored=MONITORED_BY_DATASET["german"],
+            features, target, random_state=SEED, protected=protected, monitored=monitored
         )
         row = credit.register_scorecard(session, tenant_id, card, metrics, DEMO_MODEL, report)
         registry.promote(session, row.id)
         label = f"{row.name} v{row.version} (AUC {metrics['auc']:.3f})"
-    # Score real applicants from the held-out 30% (the same split train() made).
+        gbm, gbm_metrics = credit.train_gbm(
+            features, target, random_state=SEED, protected=protected, monitored=monitored
+        )
+        credit.register_gbm(session, tenant_id, gbm, gbm_metrics, DEMO_CHALLENGER)
+    # Score the real applicants of the held-out 30% (the same split train() made).
     _, held_out = train_test_split(features, test_size=0.3, stratify=target, random_state=SEED)
+    now = utcnow()
     with db.tenant(tenant_id) as session:
-        for index, row_values in held_out.head(DEMO_DECISIONS).iterrows():
+        champion = registry.champion(session, "credit")
+        made = []
+        for n, (index, row_values) in enumerate(held_out.head(DEMO_DECISIONS).iterrows()):
             record = {
                 str(k): (None if isinstance(v, float) and v != v else v)
                 for k, v in row_values.to_dict().items()
             }
-            credit.score_applicant(
-                session, db.settings, Caller(tenant_id), f"DE-{index:04d}", record
-            )
+            decision = credit.decide(champion, tenant_id, f"DE-{index:04d}", record, "")
+            when = now - timedelta(days=DEMO_DAYS - 1 - n * DEMO_DAYS // DEMO_DECISIONS)
+            made.append(decision.model_copy(update={"created_at": min(when, now)}))
+        decisions.record_many(session, made, settings=db.settings, caller=Caller(tenant_id))
     return label
 
 
@@ -247,4 +262,68 @@ def ensure_demo_risk(
             tenant.submit(batch, None, None)
     finally:
         hub.stop()
+    work_demo_cases(db, tenant_id)
     return label
+
+
+def work_demo_cases(db: Database, tenant_id: str) -> None:
+    """An analyst's first morning on the demo's cases, so the queue shows each state: the
+    oldest closed as fraud and as not fraud, the next assigned, the rest open."""
+    from finbrain.platform import risk as service
+    from finbrain.platform.risk.tables import RiskCase
+
+    with db.tenant(tenant_id) as session:
+        oldest = session.scalars(
+            select(RiskCase.id).where(RiskCase.status == "open").order_by(RiskCase.id).limit(3)
+        ).all()
+        plan = zip(oldest, ("fraud", "not_fraud", None), strict=False)
+        for case_id, disposition in plan:
+            if disposition is None:
+                service.assign(session, case_id, "analyst-1", "demo")
+                continue
+            why = "confirmed with the cardholder" if disposition == "fraud" else "cardholder abroad"
+            service.close(session, case_id, disposition, why, "demo")
+
+
+def ensure_demo_profiles(db: Database, tenant_id: str) -> int:
+    """Every demo customer's customer-360 profile, built from the payments the demo scored."""
+    from finbrain.platform.profile import service as profiles
+    from finbrain.platform.profile.tables import CustomerProfileRow
+
+    with db.tenant(tenant_id, write=False) as session:
+        if session.scalar(select(CustomerProfileRow.customer_id).limit(1)) is not None:
+            return 0
+    return int(profiles.build(db, tenant_id)["customers"])
+
+
+DEMO_WITNESS = "auditor.demo.example/witness"
+
+
+def ensure_demo_witness(db: Database, tenant_id: str) -> int:
+    """An outside auditor that the demo bank trusts as a witness co-signs the newest checkpoint
+    at start (so the ledger page shows who has co-signed up to where). Its key is derived from
+    the platform's ledger secret, so it is the same witness on every restart; a real witness
+    runs elsewhere and posts its cosignatures to ``/v1/ledger/cosignatures``. Returns the size
+    co-signed (0: nothing to sign yet)."""
+    import hashlib
+    import hmac
+    import time
+
+    from finbrain.ledger.note import Note, Signer
+    from finbrain.platform.ledger.service import TenantLedger
+
+    seed = hmac.new(
+        db.settings.effective_ledger_secret().encode(),
+        b"finbrain-demo-witness-v1:" + tenant_id.encode(),
+        hashlib.sha256,
+    ).digest()
+    auditor = Signer.from_seed(DEMO_WITNESS, seed)
+    with db.tenant(tenant_id) as session:
+        ledger = TenantLedger(session, tenant_id, db.settings)
+        ledger.add_witness(auditor.verifier().vkey)
+        checkpoint = ledger.checkpoint_now()
+        if checkpoint is None:
+            return 0
+        line = auditor.cosign(Note.parse(checkpoint.note).text, int(time.time()))
+        ledger.add_cosignature(checkpoint.size, line)
+        return checkpoint.size

@@ -23,7 +23,9 @@ from finbrain.platform import (
     identity,
     journeys,
     ledger,
+    marketing,
     match,
+    profile,
     risk,
 )
 from finbrain.platform.api.routes import (
@@ -68,6 +70,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     journeys.CAPABILITY,
     risk.CAPABILITY,
     advisory.CAPABILITY,
+    marketing.CAPABILITY,
+    profile.CAPABILITY,
     match.CAPABILITY,
 )
 

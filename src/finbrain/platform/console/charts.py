@@ -18,7 +18,7 @@ from finbrain.core.i18n import Language, message
 Family = Literal["good", "review", "bad", "neutral"]
 FAMILIES: tuple[Family, ...] = ("good", "review", "bad", "neutral")
 _FAMILY: dict[str, Family] = {
-    **dict.fromkeys(("approve", "allow", "clear", "pass", "answer", "assigned"), "good"),
+    **dict.fromkeys(("approve", "allow", "clear", "pass", "answer", "assigned", "offer"), "good"),
     **dict.fromkeys(("refer", "review", "potential_match", "handoff", "pending"), "review"),
     **dict.fromkeys(("decline", "block", "match", "fail", "none"), "bad"),
 }
@@ -42,7 +42,7 @@ def family_label(name: Family, lang: Language) -> str:
 
 
 def chart(
-    kind: Literal["bar", "line"],
+    kind: Literal["bar", "hbar", "line"],
     title: str,
     x_name: str,
     y_name: str,
@@ -52,13 +52,14 @@ def chart(
     marks: Sequence[Mapping[str, Any]] = (),
     counts: bool = True,
 ) -> str:
-    """One chart: ``series`` items have ``name``, ``data`` and optionally ``family`` (its
-    colour), ``stack`` and ``type``; a ``band`` series is drawn as a filled area stacked on
-    the one before it (a fan's band), a ``base`` series is its invisible floor, and ``tip``
-    holds the values the tooltip shows instead of ``data`` (a band's top, not its width).
-    ``marks`` are lines at an x category (``x``) or a y value (``y``), each with a ``label``
-    (a policy's cut-off, a goal). ``counts``: the y axis counts things (whole ticks from 0);
-    False for values such as a portfolio's worth (the axis fits the data)."""
+    """One chart (``hbar``: bars drawn sideways, the categories down the side): ``series``
+    items have ``name``, ``data`` and optionally ``family`` (its colour), ``stack`` and
+    ``type``; a ``band`` series is drawn as a filled area stacked on the one before it (a
+    fan's band), a ``base`` series is its invisible floor, and ``tip`` holds the values the
+    tooltip shows instead of ``data`` (a band's top, not its width). ``marks`` are lines at an
+    x category (``x``) or a y value (``y``), each with a ``label`` (a policy's cut-off, a
+    goal). ``counts``: the value axis counts things (whole ticks from 0); False for values
+    such as a portfolio's worth (the axis fits the data)."""
     return json.dumps(
         {
             "kind": kind,
@@ -70,6 +71,52 @@ def chart(
         },
         ensure_ascii=False,
     )
+
+
+def keyed(
+    kind: Literal["bar", "hbar", "line"],
+    lang: Language,
+    keys: tuple[str, str, str],
+    categories: Sequence[str],
+    series: Sequence[Mapping[str, Any]],
+    *,
+    marks: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """:func:`chart` with its title and axis names given as message keys (title, x, y)."""
+    title, x_name, y_name = (message(key, lang) for key in keys)
+    return chart(kind, title, x_name, y_name, categories, series, marks=marks)
+
+
+def one(name: str, values: Sequence[float], family: Family = "neutral") -> dict[str, Any]:
+    """A chart's only series."""
+    return {"name": name, "family": family, "data": list(values)}
+
+
+def family_series(
+    per_category: Mapping[str, Mapping[str, int]],
+    categories: Sequence[str],
+    lang: Language,
+    *,
+    stack: str | None = "outcome",
+    share: bool = False,
+) -> list[dict[str, Any]]:
+    """Outcome counts per category as one series per colour family (stacked), leaving out the
+    families with nothing; ``share``: each category's percentages instead of counts."""
+    families = {c: by_family(per_category.get(c, {})) for c in categories}
+    totals = {c: sum(families[c].values()) or 1 for c in categories}
+    out = []
+    for name in FAMILIES:
+        if not any(families[c][name] for c in categories):
+            continue
+        data = [
+            round(100 * families[c][name] / totals[c], 1) if share else families[c][name]
+            for c in categories
+        ]
+        item: dict[str, Any] = {"name": family_label(name, lang), "family": name, "data": data}
+        if stack:
+            item["stack"] = stack
+        out.append(item)
+    return out
 
 
 def donut(title: str, slices: Sequence[tuple[str, float]], *, unit: str = "%") -> str:

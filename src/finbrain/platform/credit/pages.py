@@ -91,11 +91,10 @@ def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
         )
         if band is not None
     ]
-    scores = charts.chart(
+    scores = charts.keyed(
         "bar",
-        message("ui.chart.credit_scores", lang),
-        message("ui.axis.score_points", lang),
-        message("ui.axis.applicants", lang),
+        lang,
+        ("ui.chart.credit_scores", "ui.axis.score_points", "ui.axis.applicants"),
         labels,
         [
             {
@@ -108,25 +107,57 @@ def _dashboard(session: Any, lang: Language, champion: Any) -> dict[str, str]:
     )
     per_day = queries.outcomes_per_day(session)
     days = sorted(per_day)
-    shares = {d: charts.by_family(per_day[d]) for d in days}
-    totals = {d: sum(shares[d].values()) or 1 for d in days}
-    outcomes = charts.chart(
+    outcomes = charts.keyed(
         "line",
-        message("ui.chart.credit_outcomes", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.share_pct", lang),
+        lang,
+        ("ui.chart.credit_outcomes", "ui.axis.day_utc", "ui.axis.share_pct"),
+        days,
+        charts.family_series(per_day, days, lang, stack=None, share=True),
+    )
+    return {"scores_chart": scores, "outcomes_chart": outcomes, **_monitoring(session, lang)}
+
+
+def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
+    """The score's PSI per day against the development sample (with the 0.10 watch and 0.25
+    act lines), and the champion beside its challenger: discrimination and calibration."""
+    champion, challenger = queries.champion_and_challenger(session)
+    psi = queries.score_psi_per_day(session, champion) if champion is not None else []
+    days = [d for d, _, _ in psi]
+    stability = charts.keyed(
+        "line",
+        lang,
+        ("ui.chart.score_psi", "ui.axis.day_utc", "ui.axis.psi"),
         days,
         [
-            {
-                "name": charts.family_label(name, lang),
-                "family": name,
-                "data": [round(100 * shares[d][name] / totals[d], 1) for d in days],
-            }
-            for name in charts.FAMILIES
-            if any(shares[d][name] for d in days)
+            {"name": "PSI", "data": [v for _, v, _ in psi]},
+            {"name": message("ui.psi.watch", lang), "family": "review", "data": [0.10] * len(days)},
+            {"name": message("ui.psi.act", lang), "family": "bad", "data": [0.25] * len(days)},
         ],
     )
-    return {"scores_chart": scores, "outcomes_chart": outcomes}
+    models = [m for m in (champion, challenger) if m is not None]
+    calibrated = [m for m in models if (m.metrics or {}).get("calibration")]
+    bins = max((len(m.metrics["calibration"]) for m in calibrated), default=0)
+    calibration = charts.keyed(
+        "line",
+        lang,
+        ("ui.chart.calibration", "ui.axis.pd_decile", "ui.axis.bad_rate_pct"),
+        [str(i + 1) for i in range(bins)],
+        [
+            {
+                "name": message(f"ui.calibration.{part}", lang, model=f"{m.name} v{m.version}"),
+                "data": [round(100 * row[part], 1) for row in m.metrics["calibration"]],
+            }
+            for m in calibrated
+            for part in ("predicted", "observed")
+        ],
+    )
+    return {
+        "psi_chart": stability if psi else None,
+        "calibration_chart": calibration if calibrated else None,
+        "compared": [
+            {"role": "champion" if m is champion else "challenger", "model": m} for m in models
+        ],
+    }
 
 
 @router.get("/credit", response_class=HTMLResponse)

@@ -25,7 +25,7 @@ from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
 from finbrain.credit.export import from_json, to_json
-from finbrain.credit.policy import DEFAULT_POLICY, holdout, measured
+from finbrain.credit.policy import DEFAULT_POLICY, holdout, measured, points_of
 from finbrain.credit.protected import (
     MONITORED_BY_DATASET,
     PROTECTED_BY_DATASET,
@@ -163,6 +163,8 @@ def train(
         -card.points(x_test),
         len(x_train),
         policy,
+        pd_test=card.predict_proba(x_test)[:, 1],
+        points_dev=card.points(x_train),
         features=card.selected_,
         feature_schema=feature_schema(x_train, card.selected_),
         iv={f: round(card.iv_[f], 4) for f in card.selected_},
@@ -192,6 +194,8 @@ def train_gbm(
         risk,
         len(x_train),
         policy,
+        pd_test=risk,
+        points_dev=np.array([points_of(p) for p in model.predict_proba(x_train)[:, 1]]),
         features=model.features_,
         feature_schema=feature_schema(x_train, model.features_),
         monotone_constraints=model.monotone_constraints_,

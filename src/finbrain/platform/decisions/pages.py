@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import NotFoundError, ValidationError
-from finbrain.core.i18n import Language, message
+from finbrain.core.i18n import Language
 from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, render, signed_in
+from finbrain.platform.decisions import reading
 from finbrain.platform.decisions import service as decisions
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -26,24 +27,12 @@ def _chart(viewer: Viewer, lang: Language) -> tuple[str, int]:
     with viewer.session() as session:
         per_day = decisions.daily_outcomes(session)
     days = sorted(per_day)
-    families = {day: charts.by_family(per_day[day]) for day in days}
-    series = [
-        {
-            "name": charts.family_label(name, lang),
-            "family": name,
-            "stack": "all",
-            "data": [families[day][name] for day in days],
-        }
-        for name in charts.FAMILIES
-        if any(families[day][name] for day in days)
-    ]
-    spec = charts.chart(
+    spec = charts.keyed(
         "bar",
-        message("ui.outcomes_by_day", lang),
-        message("ui.axis.day_utc", lang),
-        message("ui.axis.decisions", lang),
+        lang,
+        ("ui.outcomes_by_day", "ui.axis.day_utc", "ui.axis.decisions"),
         days,
-        series,
+        charts.family_series(per_day, days, lang),
     )
     return spec, sum(sum(c.values()) for c in per_day.values())
 
@@ -73,18 +62,28 @@ def decisions_page(
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
 def decision_page(viewer: AnyKey, decision_id: str) -> Response:
+    """Reasons first, as sentences with their effect in the model's unit; then the values they
+    cite; then the details (grade explained by the master scale) and the ledger receipt."""
     try:
         with viewer.session() as session:
             decision = decisions.get(session, decision_id)
+            kind = decisions.model_kind(session, decision)
     except NotFoundError:
         return viewer.not_found()
     from finbrain.platform.capabilities import feature_text  # it lists this module's router
 
+    lang = viewer.lang
     names = {
-        r.feature: feature_text(decision.capability, r.feature, viewer.lang) or r.feature
+        r.feature: feature_text(decision.capability, r.feature, lang) or r.feature
         for r in decision.reasons
         if r.feature
     }
     return viewer.page(
-        "decision.html", decision=decision, feature_names=names, now=datetime.now(UTC)
+        "decision.html",
+        decision=decision,
+        lines=reading.reason_lines(decision, names, kind, lang),
+        inputs=reading.input_rows(decision, names, lang),
+        grade_text=reading.grade_text(decision, lang),
+        master_scale=reading.master_scale(lang) if decision.capability == "credit" else [],
+        now=datetime.now(UTC),
     )

@@ -225,8 +225,24 @@ def utc_day(session: Session, column: Any) -> Any:
     return func.date(column)  # SQLite keeps UTC timestamps as text (store.base.UtcDateTime)
 
 
+def model_kind(session: Session, decision: Decision) -> str | None:
+    """The kind (``scorecard``, ``gbm`` …) of the registered model a decision names, found by
+    its digest; None for a decision without a registered model."""
+    if decision.model is None or not decision.model.digest:
+        return None
+    from finbrain.platform.store.models import ModelVersion
+
+    return session.scalar(
+        select(ModelVersion.kind).where(ModelVersion.digest == decision.model.digest).limit(1)
+    )
+
+
 def daily_outcomes(
-    session: Session, *, days: int = 30, capability: str | None = None
+    session: Session,
+    *,
+    days: int = 30,
+    capability: str | None = None,
+    action: str | None = None,
 ) -> dict[str, Counter[str]]:
     """Decisions per UTC day and outcome over the last ``days`` days, counted in SQL."""
     day = utc_day(session, DecisionRow.created_at)
@@ -237,6 +253,8 @@ def daily_outcomes(
     )
     if capability:
         query = query.where(DecisionRow.capability == capability)
+    if action:
+        query = query.where(DecisionRow.action == action)
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for when, outcome, count in session.execute(query):
         per_day[str(when)][outcome] += int(count)

@@ -4,17 +4,18 @@ screening is a recorded decision like any other."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from finbrain.core.errors import FinbrainError, ValidationError
-from finbrain.core.i18n import message
+from finbrain.core.i18n import Language, message
 from finbrain.identity.decision import ScreeningQuery
 from finbrain.identity.validators import check_birth_date
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, error_text, signed_in
-from finbrain.platform.identity import allows
+from finbrain.platform.identity import allows, queries
 from finbrain.platform.identity import service as identity
 from finbrain.platform.identity.service import LIST_IDS
 
@@ -30,8 +31,59 @@ def _screen_form(form: dict[str, str] | None = None) -> dict[str, str]:
     return {**base, **(form or {})}
 
 
+def _dashboard(session: Any, settings: Any, lang: Language) -> dict[str, Any]:
+    """Screenings per day by outcome, hits per list, the review queue by age, and the list
+    versions in use with how many customers were last screened on each."""
+    per_day = queries.screens_per_day(session)
+    days = sorted(per_day)
+    screens = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.screens_per_day", "ui.axis.day_utc", "ui.axis.screenings"),
+        days,
+        charts.family_series(per_day, days, lang),
+    )
+    hits = queries.hits_by_list(session)
+    by_list = charts.keyed(
+        "hbar",
+        lang,
+        ("ui.chart.hits_by_list", "ui.sanctions_list", "ui.axis.hits"),
+        [message(f"ui.list.{list_id}", lang) for list_id in LIST_IDS],
+        [
+            {
+                "name": message(f"ui.outcome.{kind}", lang),
+                "family": charts.family(kind),
+                "stack": "hits",
+                "data": [hits[i][kind] if i in hits else 0 for i in LIST_IDS],
+            }
+            for kind in queries.TO_REVIEW
+        ],
+    )
+    ages = queries.queue_by_age(session)
+    queue = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.review_queue", "ui.axis.waited", "ui.axis.customers"),
+        [message(f"ui.age.{bucket}", lang) for bucket in ages],
+        [charts.one(message("ui.axis.customers", lang), list(ages.values()), "review")],
+    )
+    on_version = queries.customers_by_list_version(session)
+    versions = identity.list_versions(identity.screening_index(settings))
+    current = identity.screening_index(settings).version
+    return {
+        "screens_chart": screens if days else None,
+        "hits_chart": by_list,
+        "queue_chart": queue,
+        "versions": versions,
+        "on_current": on_version.get(current, 0),
+        "on_older": sum(n for v, n in on_version.items() if v != current),
+    }
+
+
 @router.get("/screening", response_class=HTMLResponse)
 def screening_page(viewer: Screener) -> Response:
+    with viewer.session() as session:
+        dashboard = _dashboard(session, viewer.request.app.state.settings, viewer.lang)
     return viewer.page(
         "screening.html",
         form=_screen_form(),
@@ -41,6 +93,7 @@ def screening_page(viewer: Screener) -> Response:
         kinds=KINDS,
         can_review=viewer.can("identity:review"),
         flash=None,
+        **dashboard,
     )
 
 

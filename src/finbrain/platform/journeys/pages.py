@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
-from finbrain.core.i18n import message
+from finbrain.core.i18n import Language, message
 from finbrain.core.money import Money
 from finbrain.platform import decisions
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import (
     ULID,
     Viewer,
@@ -24,6 +25,7 @@ from finbrain.platform.console.shell import (
     take_flash,
 )
 from finbrain.platform.journeys import card_application as journey
+from finbrain.platform.journeys import queries
 from finbrain.platform.journeys.tables import CardApplication
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -51,6 +53,56 @@ def _row_view(row: CardApplication) -> dict[str, Any]:
     }
 
 
+def _reason_label(code: str, feature: str | None, lang: Language) -> str:
+    """A short name for a reason code (the credit step's reasons by the feature they name)."""
+    key = f"ui.reason_short.{code}"
+    text = message(key, lang)
+    if text != key:
+        return text
+    from finbrain.platform.capabilities import feature_text
+
+    named = feature_text("credit", feature, lang) if feature else None
+    return message("ui.credit_reason", lang, feature=named or feature or code)
+
+
+def _dashboard(session: Any, lang: Language) -> dict[str, str | None]:
+    """Each step's outcomes by family, and the reasons behind referrals and declines."""
+    per_step = queries.step_outcomes(session)
+    steps = [s for s in (*queries.STEPS, queries.FINAL) if s in per_step]
+    step_chart = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.journey_steps", "ui.axis.journey_step", "ui.axis.applications"),
+        [message(f"ui.action.{s}", lang) for s in steps],
+        charts.family_series(per_step, steps, lang),
+    )
+    reasons = sorted(queries.adverse_reasons(session).items(), key=lambda kv: -sum(kv[1][:2]))
+    reason_chart = charts.keyed(
+        "hbar",
+        lang,
+        ("ui.chart.journey_reasons", "ui.axis.reason", "ui.axis.applications"),
+        [_reason_label(code, feature, lang) for code, (_, _, feature) in reasons[:12]],
+        [
+            {
+                "name": message("ui.series.referred", lang),
+                "family": "review",
+                "stack": "reason",
+                "data": [r for _, (r, _, _) in reasons[:12]],
+            },
+            {
+                "name": message("ui.series.declined", lang),
+                "family": "bad",
+                "stack": "reason",
+                "data": [d for _, (_, d, _) in reasons[:12]],
+            },
+        ],
+    )
+    return {
+        "steps_chart": step_chart if steps else None,
+        "reasons_chart": reason_chart if reasons else None,
+    }
+
+
 @router.get("/applications", response_class=HTMLResponse)
 def applications_page(
     viewer: Reviewer, status: str | None = None, cursor: str | None = None
@@ -60,6 +112,7 @@ def applications_page(
     with viewer.session() as session:
         rows, next_cursor = journey.page(session, limit=50, cursor=cursor, status=status)
         items = [_row_view(r) for r in rows]
+        dashboard = _dashboard(session, viewer.lang)
     more_url = None
     if next_cursor:
         params = {"status": status} if status else {}
@@ -70,6 +123,7 @@ def applications_page(
         status=status,
         statuses=STATUSES,
         more_url=more_url,
+        **dashboard,
     )
 
 

@@ -1,4 +1,5 @@
-"""Console page for the ledger: the latest signed checkpoint with its witnesses' cosignatures,
+"""Console page for the ledger: its dashboard (growth and checkpoint cadence per hour, how far
+each witness has co-signed, a check of the newest checkpoint), the latest signed checkpoint,
 the recent checkpoints, and checking one decision's receipt against the log."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from finbrain.core.errors import NotFoundError
 from finbrain.core.i18n import Language, message
 from finbrain.ledger.note import NoteError
 from finbrain.ledger.verify import ProofError
+from finbrain.platform.console import charts
 from finbrain.platform.console.shell import Viewer, signed_in
 from finbrain.platform.decisions import service as decisions
+from finbrain.platform.ledger import queries
 from finbrain.platform.ledger.service import TenantLedger
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -39,6 +42,39 @@ def _verdict(ledger: TenantLedger, decision_id: str, lang: Language) -> Verdict:
     return Verdict(True, message("ui.receipt_valid", lang, index=index, size=size))
 
 
+def _dashboard(ledger: TenantLedger, lang: Language) -> dict[str, object]:
+    """The log's growth and checkpoint cadence per hour, the witnesses' progress and the check
+    of the newest checkpoint."""
+    hours = queries.growth_per_hour(ledger.session)
+    labels = [h.hour for h in hours]
+    growth = charts.keyed(
+        "line",
+        lang,
+        ("ui.chart.ledger_growth", "ui.axis.hour_utc", "ui.axis.entries"),
+        labels,
+        [charts.one(message("ui.axis.entries", lang), [h.size for h in hours])],
+    )
+    cadence = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.ledger_cadence", "ui.axis.hour_utc", "ui.axis.checkpoints"),
+        labels,
+        [charts.one(message("ui.axis.checkpoints", lang), [h.checkpoints for h in hours])],
+    )
+    check = queries.check_latest(ledger)
+    check_text = None
+    if check is not None:
+        key = "ui.log_check_ok" if check.valid else "ui.log_check_failed"
+        check_text = message(key, lang, size=check.size, problem=check.problem)
+    return {
+        "growth_chart": growth if hours else None,
+        "cadence_chart": cadence if hours else None,
+        "progress": queries.witness_progress(ledger.session),
+        "check": check,
+        "check_text": check_text,
+    }
+
+
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(viewer: AnyKey, decision: str | None = None) -> Response:
     settings = viewer.request.app.state.settings
@@ -50,6 +86,7 @@ def ledger_page(viewer: AnyKey, decision: str | None = None) -> Response:
         verdict = _verdict(ledger, decision.strip(), viewer.lang) if decision else None
         witnesses = ledger.witnesses()
         vkey = ledger.verifier.vkey
+        dashboard = _dashboard(ledger, viewer.lang)
     return viewer.page(
         "ledger.html",
         latest=latest,
@@ -62,4 +99,5 @@ def ledger_page(viewer: AnyKey, decision: str | None = None) -> Response:
         decision_id=decision,
         witnesses=witnesses,
         vkey=vkey,
+        **dashboard,
     )

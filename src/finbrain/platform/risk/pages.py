@@ -22,7 +22,7 @@ from finbrain.platform.console.shell import (
     signed_in,
     take_flash,
 )
-from finbrain.platform.risk import queries, service
+from finbrain.platform.risk import dashboard, queries, service
 from finbrain.platform.risk.labels import feature_texts, label
 from finbrain.platform.risk.tables import RiskEvent
 
@@ -80,17 +80,16 @@ def _stream(viewer: Viewer) -> dict[str, Any]:
     }
 
 
-def _dashboard(viewer: Viewer) -> dict[str, str]:
+def _dashboard(viewer: Viewer) -> dict[str, str | None]:
     """Events per hour with the share flagged, and the distribution of risk scores."""
     lang = viewer.lang
     with viewer.session() as session:
         hourly = queries.events_per_hour(session)
         bands = queries.score_bands(session)
-    traffic = charts.chart(
+    traffic = charts.keyed(
         "bar",
-        message("ui.chart.risk_traffic", lang),
-        message("ui.axis.hour_utc", lang),
-        message("ui.axis.events", lang),
+        lang,
+        ("ui.chart.risk_traffic", "ui.axis.hour_utc", "ui.axis.events"),
         [h for h, _, _ in hourly],
         [
             {
@@ -107,15 +106,70 @@ def _dashboard(viewer: Viewer) -> dict[str, str]:
             },
         ],
     )
-    scores = charts.chart(
+    scores = charts.keyed(
         "bar",
-        message("ui.chart.risk_scores", lang),
-        message("ui.axis.risk_score", lang),
-        message("ui.axis.events", lang),
+        lang,
+        ("ui.chart.risk_scores", "ui.axis.risk_score", "ui.axis.events"),
         [f"{low}–{low + 50}" for low in bands],
-        [{"name": message("ui.axis.events", lang), "data": list(bands.values())}],
+        [charts.one(message("ui.axis.events", lang), list(bands.values()))],
     )
-    return {"traffic_chart": traffic, "scores_chart": scores}
+    return {"traffic_chart": traffic, "scores_chart": scores, **_investigation(viewer)}
+
+
+def _investigation(viewer: Viewer) -> dict[str, str | None]:
+    """Rule hits per day, the path from event to confirmed fraud, open cases by age, and the
+    merchants and terminals raising the most alerts."""
+    lang = viewer.lang
+    with viewer.session() as session:
+        hits = dashboard.rule_hits_per_day(session)
+        funnel = dashboard.funnel(session)
+        ages = dashboard.open_case_ages(session)
+        merchants = dashboard.top_by_alerts(session, "merchant_id")
+        terminals = dashboard.top_by_alerts(session, "terminal_id")
+    days = sorted({d for per_day in hits.values() for d in per_day})
+    rules = (
+        None
+        if not hits
+        else charts.keyed(
+            "line",
+            lang,
+            ("ui.chart.rule_hits", "ui.axis.day_utc", "ui.axis.alerts"),
+            days,
+            [{"name": rule, "data": [hits[rule][d] for d in days]} for rule in sorted(hits)],
+        )
+    )
+    stages = ("scored", "flagged", "alerts", "cases_opened", "cases_closed", "confirmed_fraud")
+    path = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.alert_funnel", "ui.axis.stage", "ui.axis.count"),
+        [message(f"ui.stage.{s}", lang) for s in stages],
+        [charts.one(message("ui.axis.count", lang), [getattr(funnel, s) for s in stages])],
+    )
+    ageing = charts.keyed(
+        "bar",
+        lang,
+        ("ui.chart.case_ageing", "ui.axis.waited", "ui.axis.open_cases"),
+        [message(f"ui.age.{bucket}", lang) for bucket in ages],
+        [charts.one(message("ui.axis.open_cases", lang), list(ages.values()), "review")],
+    )
+
+    def top(key: str, rows: list[tuple[str, int]]) -> str:
+        return charts.keyed(
+            "hbar",
+            lang,
+            (f"ui.chart.{key}", f"ui.axis.{key}", "ui.axis.alerts"),
+            [name for name, _ in rows],
+            [charts.one(message("ui.axis.alerts", lang), [n for _, n in rows], "bad")],
+        )
+
+    return {
+        "rules_chart": rules,
+        "funnel_chart": path,
+        "ageing_chart": ageing,
+        "merchants_chart": top("top_merchants", merchants) if merchants else None,
+        "terminals_chart": top("top_terminals", terminals) if terminals else None,
+    }
 
 
 @router.get("", response_class=HTMLResponse)

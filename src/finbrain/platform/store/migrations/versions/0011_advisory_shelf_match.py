@@ -1,8 +1,8 @@
 """Advisory's product shelf (products, prices, the shelf's version), proposals, and match's
 interactions: all tenant-owned (row-level security through ``store.rls``).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from finbrain.platform.store.rls import enable_tenant_rls
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,34 @@
+"""Marketing on the platform (精准营销): campaigns as objects and selections over the bank's
+customers, each outcome a decision on the ledger (``service``, ``routes``). The library is
+``finbrain.marketing``.
+
+``CAPABILITY`` (what marketing contributes to the platform, ``platform/capabilities.py``) is
+made on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from finbrain.platform.capabilities import Capability
+
+    CAPABILITY: Capability
+
+__all__ = ["CAPABILITY"]
+
+
+def capability() -> Capability:
+    from finbrain.platform.capabilities import Capability
+    from finbrain.platform.marketing import routes
+
+    return Capability(
+        "marketing", routers=(routes.router,), scopes=("marketing:decide", "marketing:manage")
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name != "CAPABILITY":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = capability()  # once made, a plain attribute
+    return value
