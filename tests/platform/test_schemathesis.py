@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import IN_CI, make_platform
@@ -82,7 +83,12 @@ def _fuzzer(strategy: Any, headers: dict[str, str], stateful: bool) -> Callable[
     )
     def run(case: schemathesis.Case) -> None:
         excluded = [positive_data_acceptance] if stateful else None
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        # A case whose headers were made invalid (the Authorization header dropped or mangled)
+        # is sent as generated: adding the tenant's key back made it valid, and the server's
+        # accepting it then failed "invalid data must be rejected" (seen on GET
+        # /v1/risk/events and GET /v1/applications, one run in two or three).
+        spoilt = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+        case.call_and_validate(headers=None if spoilt else headers, excluded_checks=excluded)
 
     return run  # type: ignore[no-any-return]
 
