@@ -102,6 +102,19 @@ NOTES["advisory"] = (
     "rebalances, skfolio's weights stay fixed), _*_costs with 10 bp. "
     "The machine was shared (load 5-7 on 2 cores): spreads are wide."
 )
+NOTES["advisory_platform"] = (
+    "Advisory on the platform, in process through Starlette's test client (sequential "
+    "requests; SQLite with synchronous=FULL, and PostgreSQL on the same machine). "
+    "proposal_api_50: POST /v1/advisory/proposals for a C5 client on the 50-product FTSE shelf "
+    "of the advisory area, put on the platform through its API (finbrain-api), beside "
+    "finbrain.advisory.propose on the same profile, shelf and prices (finbrain: what the route "
+    "wraps) and skfolio's bare MeanRisk fit of the same problem, interleaved; the API adds "
+    "authentication, the tenant's transaction, the cached shelf, the decision on the ledger and "
+    "the proposal row. recommend_api: GET /v1/match/recommendations with the fitted model "
+    "cached, and the first call after new feedback (refit on 2,000 interactions). outlook_api: "
+    "the first call (walk-forward backtest) and a repeat (backtest cached, 5,000 goal paths). "
+    "The machine was shared (load 7-10 on 2 cores): spreads are wide."
+)
 NOTES["aml"] = (
     "AML typologies on IBM AMLSim (its export holds fan-in SAR schemes only): alerts against "
     "the SAR labels; the other typologies are measured on schemes planted into the AMLSim "

@@ -81,6 +81,8 @@ def test_a_proposal_is_a_decision_with_orders_and_reasons() -> None:
     assert decision.grade == "C3" and decision.tenant_id == "" and decision.receipt is None
     codes = [r.code for r in decision.reasons]
     assert codes[:4] == ["ADV-PROFILE", "ADV-ALLOCATION", "ADV-METHOD-TARGET-RISK", "ADV-RISK"]
+    assert decision.model is not None and decision.model.id == "advisory:target-risk"
+    assert decision.reasons[2].value == 0.10  # the C3 volatility budget the method kept to
     assert "ADV-FEES" in codes and "ADV-EXCLUDED" in codes
     for r in decision.reasons:
         assert r.text.zh and r.text.en and not find_promises(r.text)
@@ -282,3 +284,28 @@ def test_when_nothing_suitable_is_open_the_money_stays_in_cash() -> None:
     assert [(o.side, o.code) for o in result.plan.orders] == [("sell", "EQF01")]
     mix = next(r for r in result.decision.reasons if r.code == "ADV-ALLOCATION")
     assert "现金100%" in mix.text.zh and "cash 100%" in mix.text.en
+
+
+def test_a_shelf_without_a_single_price_declines_and_negative_cash_is_named() -> None:
+    """No price rows at all (a shelf just put up): nothing has a usable history, so the
+    decision declines with the reasons; it does not fail on the empty table."""
+    empty = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), dtype=float)
+    result = propose(client("C3"), SHELF, empty, rules=preset("cn"), cash="1000", at=AT)
+    assert result.decision.outcome == "decline" and result.plan is None
+    assert "SHELF-NO-HISTORY" in {r.code for r in result.decision.reasons}
+    with pytest.raises(ValidationError) as caught:
+        propose(client("C3"), SHELF, PRICES, rules=preset("cn"), cash="-1", at=AT)
+    assert (caught.value.field, caught.value.rule) == ("cash", "not_negative")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_locked_holdings_that_fill_the_portfolio_are_kept_as_they_are(method: str) -> None:
+    """No new money and every holding inside its lock-up: there is nothing to choose, so the
+    weights are the holdings (HRP used to return NaN weights on a floor of 100%)."""
+    held = {"WMP90": Holding("WMP90", Money("20000", "CNY"), held_days=10)}
+    result = propose(client("C2"), SHELF, PRICES, rules=preset("cn"), cash=0, holdings=held,
+                     at=AT, method=method)  # type: ignore[arg-type]  # fmt: skip
+    assert result.allocation is not None and result.plan is not None
+    assert result.allocation.nonzero() == {"WMP90": pytest.approx(1.0)}
+    assert result.allocation.fallback == "floors_fill_budget"
+    assert result.plan.orders == ()

@@ -14,6 +14,7 @@ import pytest
 from finbrain.platform import bootstrap
 from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
+from tests.platform.advisory_shelf import assess, propose, seed_shelf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -33,6 +34,7 @@ FIRST_LINKS = (
     "a[href^='/console/decisions/0']",
     "a[href^='/console/applications/0']",
     "a[href^='/console/risk/cases/0']",
+    "a[href^='/console/advisory/proposals/0']",
 )
 
 
@@ -57,6 +59,10 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
     with httpx.Client(base_url=live.url, headers=headers, timeout=60) as client:
         assert client.post("/v1/risk/events", json=big).status_code == 201
         client.post("/v1/identity/screen", json={"name": "Li Fangwei", "birth_date": "1990-01-01"})
+    seed_shelf(live.platform.client, headers, days=300)
+    assess(live.platform.client, headers, "walk-client-1", "C4")
+    made = propose(live.platform.client, headers, "walk-client-1")
+    assert made.status_code == 201, made.text
 
 
 def _pages(page: Any, live: LiveServer) -> list[str]:
@@ -70,6 +76,9 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
         "/console/risk",
         "/console/risk/alerts",
         "/console/risk/rules",
+        "/console/advisory",
+        "/console/advisory/questionnaire",
+        "/console/advisory/clients/walk-client-1",
     ]
     for path in list(paths):
         page.goto(live.url + path)
@@ -80,6 +89,7 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
                 paths.append(href)
     assert any("/console/risk/cases/" in p for p in paths), "the seed opened no case"
     assert any("/console/applications/" in p for p in paths)
+    assert any("/console/advisory/proposals/" in p for p in paths)
     return paths
 
 

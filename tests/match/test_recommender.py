@@ -143,3 +143,15 @@ def test_bad_input(frame: pd.DataFrame, field: str, rule: str, model: Recommende
     with pytest.raises(ValidationError) as caught:
         Recommender().score("c1", PRODUCTS)
     assert caught.value.rule == "fitted"
+
+
+def test_with_no_feedback_at_all_nothing_is_ranked() -> None:
+    from finbrain.match import nothing_to_rank
+
+    mask = [True, False, True]
+    decision = nothing_to_rank("c-new", ["A", "B", "C"], mask, k=2, at=AT)
+    assert decision.outcome == "none" and decision.capability == "match"
+    assert [r.code for r in decision.reasons] == ["MATCH-NO-FEEDBACK", "MATCH-FILTERED"]
+    assert decision.reasons[1].value == 1
+    with pytest.raises(ValidationError):
+        nothing_to_rank("c-new", ["A", "B"], mask, at=AT)

@@ -12,7 +12,11 @@ from typing import Any
 from finbrain.ledger import Signer
 from finbrain.platform.ledger import checkpoint_due_logs
 from tests.conftest import Platform
+from tests.platform.advisory_shelf import ANSWERS, PRODUCTS, price_rows
 from tests.platform.helpers import add_decisions
+
+A_CLIENT = "CL-A-PRIVATE"  # the first bank's advisory client and a product of its shelf
+A_PRODUCT = "A-PRIVATE-FUND"
 
 # Minimal valid bodies for POST endpoints (extend when a capability adds one).
 BODIES: dict[str, dict[str, Any] | None] = {
@@ -40,6 +44,18 @@ BODIES["/v1/identity/allow-decisions"] = {
 }
 BODIES["/v1/applications/credit-card"] = None
 BODIES["/v1/advisory/assessments"] = {"client_id": "probe", "answers": {}}
+BODIES["/v1/advisory/products"] = {
+    "products": [{"code": "probe", "name": {"zh": "探测", "en": "probe"}, "kind": "deposit",
+                  "risk": "R1", "expected_return": "0.01"}]
+}  # fmt: skip
+BODIES["/v1/advisory/prices"] = {"prices": [{"code": "probe", "day": "2025-01-02", "price": "1"}]}
+BODIES["/v1/advisory/proposals"] = {
+    "client_id": A_CLIENT,
+    "cash": {"amount": "100", "currency": "CNY"},
+}
+BODIES["/v1/match/interactions"] = {
+    "interactions": [{"customer": A_CLIENT, "product": A_PRODUCT, "kind": "view"}]
+}
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
 _EVENT = {
     "event_id": "probe-1",
@@ -81,12 +97,34 @@ BODIES["/v1/marketing/campaigns/{campaign_id}/select"] = {
     "customers": [{"customer_id": "probe", "opted_out": False, "uplift": {"o": 0.1}}]
 }
 
+_SHELF = [
+    {**PRODUCTS[0], "code": "A-DEPOSIT"},
+    {**PRODUCTS[5], "code": A_PRODUCT},
+]
+
 # Query strings that aim at the first tenant's log positions.
 QUERIES: dict[str, str] = {
     "/v1/ledger/proof/inclusion": "leaf=0&size=5",
     "/v1/ledger/proof/consistency": "from=1&to=5",
     "/v1/ledger/entries": "start=0&end=5",
+    "/v1/match/recommendations": f"customer={A_CLIENT}",
 }
+
+
+def _advise(platform: Platform, headers: dict[str, str]) -> dict[str, Any]:
+    """The first bank's advisory: a shelf, an assessed client and a proposal."""
+    client = platform.client
+    assert client.post(
+        "/v1/advisory/products", json={"products": _SHELF}, headers=headers
+    ).is_success
+    assert client.post("/v1/advisory/prices", json={"prices": price_rows(90, products=_SHELF)},
+                       headers=headers).is_success  # fmt: skip
+    assessed = client.post("/v1/advisory/assessments", headers=headers,
+                           json={"client_id": A_CLIENT, "answers": ANSWERS["C4"]})  # fmt: skip
+    made = client.post("/v1/advisory/proposals", json=BODIES["/v1/advisory/proposals"],
+                       headers=headers)  # fmt: skip
+    assert made.status_code == 201, made.text
+    return {**made.json(), "assessment": assessed.json()["decision"]["id"]}
 
 
 def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
@@ -95,6 +133,7 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_decisions = add_decisions(platform.db, a_id, 5)
     ha = {"Authorization": f"Bearer {a_admin}"}
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
+    a_proposal = _advise(platform, ha)
     checkpoint_due_logs(platform.db)
     a_leaves = platform.client.get("/v1/ledger/entries?start=0&end=5", headers=ha).json()
     a_secrets = {
@@ -105,8 +144,11 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
         "a-secret-system",
         *(d.id for d in a_decisions),
         *(d.input_digest for d in a_decisions),
+        a_proposal["id"],
+        a_proposal["decision"]["input_digest"],
+        A_PRODUCT,
     }
-    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions)]
+    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"]]
 
     spec = platform.client.get("/openapi.json").json()
     hb = {"Authorization": f"Bearer {b_admin}", "Accept-Language": "en"}
@@ -152,7 +194,12 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
 
     # A's objects are untouched after the walk.
     listed = platform.client.get("/v1/decisions?limit=200", headers=ha).json()["items"]
-    assert sorted(d["id"] for d in listed) == sorted(d.id for d in a_decisions)
+    assert sorted(d["id"] for d in listed) == sorted(
+        [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"]]
+    )
+    assert ("get", "/v1/advisory/proposals/{proposal_id}/outlook") in walked
+    shelf = platform.client.get("/v1/advisory/products", headers=ha).json()
+    assert [p["code"] for p in shelf["items"]] == sorted(p["code"] for p in _SHELF)
     keys = platform.client.get("/v1/keys", headers=ha).json()["items"]
     assert all(k["revoked_at"] is None for k in keys)
     assert b_id not in str(listed)

@@ -1,5 +1,7 @@
-"""The demo bank's set-up: it runs from the package alone (nothing read from the data folder
-that may not ship), so a pip-installed finbrain can show it."""
+"""The demo bank's set-up: credit and risk run from the package alone (nothing read from the
+data folder that may not ship), so a pip-installed finbrain can show them. The advisory shelf
+is the one exception, on purpose: real Chinese fund NAVs, read from the data folder at demo
+time and never copied into the package; without them the demo has no shelf and says so."""
 
 from __future__ import annotations
 
@@ -34,3 +36,52 @@ def test_the_demo_risk_model_learns_from_the_packages_simulator(
         assert champion.name == "simulated-gbm"
         assert champion.metrics["source"] == "finbrain.datasets.simulator, 300 customers, 21 days"
         assert 0.5 < champion.metrics["auc"] <= 1.0
+
+
+def test_the_demo_shelf_is_real_funds_with_clients_and_proposals(
+    sqlite_platform: Platform,
+) -> None:
+    from finbrain.core.errors import DatasetError
+    from finbrain.datasets.wealth import load_fund_cum_nav
+    from finbrain.platform.advisory import queries
+    from finbrain.platform.advisory.demo import CLIENTS, HISTORY_FROM
+
+    try:
+        nav = load_fund_cum_nav().loc[HISTORY_FROM:]
+    except DatasetError as exc:
+        pytest.skip(f"the wealth data is not here: {exc}")
+    tenant_id, key = sqlite_platform.new_tenant()
+    label = bootstrap.ensure_demo_advisory(sqlite_platform.db, tenant_id)
+    assert label is not None and label.endswith("3 clients")
+    assert bootstrap.ensure_demo_advisory(sqlite_platform.db, tenant_id) == label  # once
+    with sqlite_platform.db.tenant(tenant_id) as session:
+        loaded = queries.loaded_shelf(session)
+        assert 15 <= len(loaded.shelf) <= 50
+        assert set(nav.columns) <= set(loaded.shelf.codes)
+        assert {p.risk.label for p in loaded.shelf} == {"R1", "R2", "R3", "R4", "R5"}
+        # the real NAVs, unchanged
+        assert loaded.prices["161005"].dropna().round(4).equals(nav["161005"].dropna().round(4))
+        for client_id in CLIENTS:
+            (made,) = queries.proposals_of(session, client_id)
+            top = int(made.category[1])
+            assert all(int(loaded.shelf[c].risk) <= top for c in made.weights)
+    headers = {"Authorization": f"Bearer {key}"}
+    listed = sqlite_platform.client.get(
+        "/v1/match/recommendations", params={"customer": "DEMO-CLIENT-01"}, headers=headers
+    ).json()
+    assert listed["items"] and all(i["risk"] in ("R1", "R2") for i in listed["items"])
+
+
+def test_without_the_wealth_files_the_demo_has_no_shelf(
+    sqlite_platform: Platform, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from finbrain.core.settings import reset_settings
+
+    monkeypatch.setenv("FINBRAIN_DATA_DIR", str(tmp_path / "nothing-here"))
+    reset_settings()
+    tenant_id, _ = sqlite_platform.new_tenant()
+    assert bootstrap.ensure_demo_advisory(sqlite_platform.db, tenant_id) is None
+    from finbrain.platform.advisory import queries
+
+    with sqlite_platform.db.tenant(tenant_id) as session:
+        assert queries.shelf_state(session) is None

@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import IN_CI, make_platform
@@ -58,6 +59,15 @@ STATEFUL = {
     # campaign and an uplift for each of its offers
     "/v1/marketing/campaigns",
     "/v1/marketing/campaigns/{campaign_id}/select",
+    # the library's rules beyond the schema: a fee up to 10%, a positive lot, sell-fee tiers in
+    # increasing days, sale windows that close after they open, one currency per shelf
+    "/v1/advisory/products",
+    "/v1/advisory/prices",  # a product on the shelf, a day not in the future
+    "/v1/advisory/proposals",  # an assessed client and a shelf with something suitable
+    "/v1/advisory/proposals/{proposal_id}",
+    "/v1/advisory/proposals/{proposal_id}/outlook",
+    "/v1/match/interactions",  # products on the shelf
+    "/v1/match/recommendations",  # an assessed client
 }
 
 
@@ -73,7 +83,12 @@ def _fuzzer(strategy: Any, headers: dict[str, str], stateful: bool) -> Callable[
     )
     def run(case: schemathesis.Case) -> None:
         excluded = [positive_data_acceptance] if stateful else None
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        # A case whose headers were made invalid (the Authorization header dropped or mangled)
+        # is sent as generated: adding the tenant's key back made it valid, and the server's
+        # accepting it then failed "invalid data must be rejected" (seen on GET
+        # /v1/risk/events and GET /v1/applications, one run in two or three).
+        spoilt = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+        case.call_and_validate(headers=None if spoilt else headers, excluded_checks=excluded)
 
     return run  # type: ignore[no-any-return]
 

@@ -248,6 +248,13 @@ def allocate(
         raw = caps.copy()
         return _finish(client, shelf, rules, limits, returns, codes, raw, method, None,
                        "caps_below_budget", cap_total, at)  # fmt: skip
+    floors = kwargs.get("min_weights")
+    floor = np.zeros(len(codes))
+    if floors is not None:
+        floor = np.broadcast_to(np.asarray(floors, dtype=float), (len(codes),)).copy()
+    if float(floor.sum()) >= budget - 1e-9:  # locked holdings fill it: nothing to choose
+        return _finish(client, shelf, rules, limits, returns, codes, floor, method,
+                       None, "floors_fill_budget", budget, at)  # fmt: skip
     if budget < 1:
         kwargs["budget"] = budget
     budgets = dict(VOL_BUDGETS if vol_budgets is None else vol_budgets)
@@ -255,6 +262,8 @@ def allocate(
     fallback = None
     if len(codes) == 1:
         raw = np.ones(1)
+    elif method == "hrp" and floor.sum() > 0:
+        raw = _hrp_around_floors(shelf, codes, floor, budget, kwargs, returns, mu, views)
     else:
         daily = vol_budget / np.sqrt(TRADING_DAYS) if vol_budget is not None else None
         try:
@@ -289,6 +298,32 @@ def _fit(
     if not np.isfinite(weights).all():
         raise FinbrainError("the optimiser returned non-finite weights", rule="finite_weights")
     return weights
+
+
+def _hrp_around_floors(
+    shelf: Shelf, codes: list[str], floor: np.ndarray, budget: float, kwargs: dict[str, Any],
+    returns: pd.DataFrame, mu: Any, views: Sequence[View],
+) -> np.ndarray:  # fmt: skip
+    """HRP with locked holdings: skfolio's HRP cannot take weight floors (it returns NaN
+    weights on them), so each locked product keeps its floor and HRP places the rest of the
+    budget among the others."""
+    raw = floor.copy()
+    free = np.flatnonzero(floor <= 0)
+    rest = budget - float(floor.sum())
+    if len(free) == 0:
+        return raw
+    if len(free) == 1:
+        raw[free[0]] = rest
+        return raw
+    names = [codes[i] for i in free]
+    caps = np.broadcast_to(np.asarray(kwargs["max_weights"], dtype=float), (len(codes),))
+    expressions, _ = _views(views, shelf, names)
+    part = mu[free] if isinstance(mu, np.ndarray) else mu
+    weights = _fit("hrp", None, {"max_weights": caps[free]}, returns[names], part, 0.0,
+                   expressions)  # fmt: skip
+    total = float(weights.sum())
+    raw[free] = weights / total * rest if total > 0 else 0.0
+    return raw
 
 
 def _views(

@@ -86,6 +86,8 @@ def propose(
         raise ValidationError(field="cash", rule=exc.rule or "money") from None
     if cash_m.currency != shelf.currency:
         raise ValidationError(field="cash", rule="shelf_currency", currency=shelf.currency)
+    if cash_m.amount < 0:
+        raise ValidationError(field="cash", rule="not_negative")
     total = cash_m + sum((h.value for h in held.values()), Money.zero(shelf.currency))
     if total.amount <= 0:
         raise ValidationError(field="cash", rule="something_to_invest")
@@ -175,7 +177,8 @@ def _inputs(
     values = np.ascontiguousarray(prices.to_numpy(dtype=float))
     stamp = hashlib.sha256(values.tobytes())
     stamp.update(",".join(map(str, prices.columns)).encode())
-    stamp.update(str(prices.index[0]).encode() + str(prices.index[-1]).encode())
+    if len(prices.index):
+        stamp.update(str(prices.index[0]).encode() + str(prices.index[-1]).encode())
     return {
         "client": client.to_json(),
         "shelf": [p.to_dict() for p in shelf],
@@ -197,7 +200,7 @@ def _decision(
     return Decision.for_input(
         inputs, capability="advisory", action="propose",
         subject=Subject(type="client", id=client.client_id),
-        model=ModelRef(id=f"advisory:{method}", version=rules.ref),
+        model=ModelRef(id=f"advisory:{method.replace('_', '-')}", version=rules.ref),
         outcome=outcome, score=score, grade=client.category.label, reasons=reasons,
         created_at=at,
     )  # fmt: skip
@@ -246,7 +249,7 @@ def _method_reason(allocation: Allocation) -> Reason:
     if allocation.fallback == "min_variance":
         code = "ADV-METHOD-FALLBACK"
     budget = "" if allocation.vol_budget is None else f"{allocation.vol_budget:.0%}"
-    return reason(code, feature="method", value=allocation.method, budget=budget)
+    return reason(code, feature="method", value=allocation.vol_budget, budget=budget)
 
 
 def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason:

@@ -239,10 +239,16 @@ class Product:
             raise ValidationError(field=f"products.{unknown[0]}", rule="known_product_field")
         values = dict(data)
         if "sale_windows" in values:
-            values["sale_windows"] = tuple(
-                SaleWindow(date.fromisoformat(a), date.fromisoformat(b))
-                for a, b in values["sale_windows"]
-            )
+            where = f"products.{values.get('code')}.sale_windows"
+            try:
+                values["sale_windows"] = tuple(
+                    SaleWindow(date.fromisoformat(a), date.fromisoformat(b))
+                    for a, b in values["sale_windows"]
+                )
+            except ValidationError as exc:
+                raise ValidationError(field=where, rule=exc.rule) from None
+            except (TypeError, ValueError):
+                raise ValidationError(field=where, rule="iso_date_pairs") from None
         if "sell_fees" in values:
             values["sell_fees"] = tuple((int(d), r) for d, r in values["sell_fees"])
         try:
@@ -433,13 +439,17 @@ class Shelf(Sequence[Product]):
             if have >= min_history:  # enough to stand alone; missing early days spliced
                 out[code] = _splice(series, rets, column, full, product, self, proxied)
                 continue
-            if product.kind in RATE_KINDS and product.expected_return is not None:
+            if (  # a stated rate accrues over the table's days (two at least to estimate on)
+                product.kind in RATE_KINDS
+                and product.expected_return is not None
+                and len(index) >= 2
+            ):
                 rate = 1.0 + float(product.expected_return)
                 out[code] = rate ** (calendar_days / 365.0) - 1.0
                 synthetic.append(code)
                 continue
             spliced = _splice(series, rets, column, full, product, self, proxied)
-            if np.isnan(spliced).any():
+            if np.isnan(spliced).any() or len(spliced) < min_history:  # no proxy, or too short
                 excluded[code] = reason(
                     "SHELF-NO-HISTORY",
                     feature=code,

@@ -239,6 +239,11 @@ def demo(
             )
             + (f"credit    {setup.model}\n" if setup.model else "")
             + (f"risk      {setup.risk_model}\n" if setup.risk_model else "")
+            + (
+                f"advisory  {setup.advisory}\n"
+                if setup.advisory
+                else "advisory  no shelf (the data folder has no wealth/ fund files)\n"
+            )
             + f"storage   {settings.effective_database_url}",
             title="finbrain demo 金融大脑演示",
             border_style="green",

@@ -12,11 +12,12 @@ from finbrain.core.lazy import lazy_exports
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than this package
 if TYPE_CHECKING:
-    from finbrain.match.recommender import Recommender, violation_rate
+    from finbrain.match.recommender import Recommender, nothing_to_rank, violation_rate
 
 _EXPORTS = {
     "Recommender": ".recommender",
+    "nothing_to_rank": ".recommender",
     "violation_rate": ".recommender",
 }
-__all__ = ["Recommender", "violation_rate"]
+__all__ = ["Recommender", "nothing_to_rank", "violation_rate"]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

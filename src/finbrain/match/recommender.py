@@ -32,7 +32,7 @@ from finbrain.core.errors import ValidationError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Recommender", "violation_rate"]
+__all__ = ["Recommender", "nothing_to_rank", "violation_rate"]
 
 
 @cache
@@ -221,6 +221,38 @@ class Recommender(BaseEstimator):  # type: ignore[misc]
             outcome="recommend" if chosen else "none", reasons=reasons,
             created_at=at or utcnow(),
         )  # fmt: skip
+
+
+def nothing_to_rank(
+    customer: str,
+    products: Sequence[str],
+    eligible: Sequence[bool] | np.ndarray,
+    *,
+    k: int = 10,
+    at: datetime | None = None,
+) -> Decision:
+    """The decision when no feedback exists at all (a new bank, a new shelf): outcome
+    ``none``, saying there was nothing to rank by and how many products the mask left out. A
+    recommender is never fitted on nothing, and popularity needs at least one purchase."""
+    mask = np.asarray(eligible, dtype=bool).reshape(-1)
+    if mask.shape != (len(products),):
+        raise ValidationError(field="eligible", rule="one_flag_per_product")
+    if not isinstance(k, int) or not 1 <= k <= 100:
+        raise ValidationError(field="k", rule="integer_1_to_100")
+    if at is not None and at.tzinfo is None:
+        raise ValidationError(field="at", rule="timezone_aware_datetime")
+    reasons = [_reason("MATCH-NO-FEEDBACK")]
+    left_out = int((~mask).sum())
+    if left_out:
+        reasons.append(_reason("MATCH-FILTERED", value=left_out, n=left_out))
+    return Decision.for_input(
+        {"customer": customer, "products": list(products), "eligible": mask.tolist(),
+         "exclude": [], "k": k},
+        capability="match", action="recommend",
+        subject=Subject(type="customer", id=customer),
+        model=ModelRef(id="match:implicit-als", version="unfitted"),
+        outcome="none", reasons=reasons, created_at=at or utcnow(),
+    )  # fmt: skip
 
 
 def _solve(

@@ -32,6 +32,7 @@ class DemoSetup:
     operator_key: tenancy.IssuedKey | None
     model: str | None = None
     risk_model: str | None = None
+    advisory: str | None = None
 
 
 def prepare(settings: Settings) -> Database:
@@ -68,7 +69,16 @@ def ensure_demo(db: Database) -> DemoSetup:
     risk_model = ensure_demo_risk(db, tenant_id)
     ensure_demo_profiles(db, tenant_id)
     ensure_demo_witness(db, tenant_id)
-    return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model)
+    advisory = ensure_demo_advisory(db, tenant_id)
+    return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model, advisory)
+
+
+def ensure_demo_advisory(db: Database, tenant_id: str) -> str | None:
+    """A shelf of real Chinese funds (from the data folder, when it has them), three assessed
+    clients and their proposals: see ``platform.advisory.demo``."""
+    from finbrain.platform.advisory.demo import ensure_demo_advisory as advisory
+
+    return advisory(db, tenant_id)
 
 
 def ensure_demo_credit(db: Database, tenant_id: str) -> str:

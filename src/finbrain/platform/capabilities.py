@@ -24,6 +24,7 @@ from finbrain.platform import (
     journeys,
     ledger,
     marketing,
+    match,
     profile,
     risk,
 )
@@ -71,6 +72,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     advisory.CAPABILITY,
     marketing.CAPABILITY,
     profile.CAPABILITY,
+    match.CAPABILITY,
 )
 
 

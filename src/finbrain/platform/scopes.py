@@ -23,6 +23,7 @@ SCOPES: dict[str, str] = {
     "marketing:decide": "choose offers for customers",
     "marketing:manage": "define marketing campaigns (offers, budget, rules, control share)",
     "advisory:advise": "risk profiling and portfolio advice",
+    "advisory:shelf": "put products and their prices on the advisory shelf",
     "match:recommend": "recommend products to customers",
     "assistant:chat": "talk to the customer-service assistant",
     "ledger:read": "read checkpoints, proofs and entries",

@@ -14,6 +14,7 @@ from finbrain.core.decision import Decision
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions
+from finbrain.platform.advisory.queries import client as client
 from finbrain.platform.advisory.tables import AdvisoryClient
 from finbrain.platform.tenancy import Caller
 
@@ -67,14 +68,6 @@ def assess(
     row.expires_at = assessment.expires_at
     session.flush()
     return row, decision, assessment
-
-
-def client(session: Session, client_id: str) -> AdvisoryClient:
-    """The client's current profile (404 for another tenant's or an unassessed client)."""
-    row = session.get(AdvisoryClient, (session.info.get("tenant_id"), client_id))
-    if row is None:
-        raise NotFoundError(kind="client", field="client_id")
-    return row
 
 
 def _plain(value: Any) -> bool:

@@ -6,10 +6,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from finbrain.core.decision import Decision
+from finbrain.core.money import Money, ascii_decimal
 from finbrain.platform.scopes import DEFAULT_SCOPES, SCOPES
 
 # Printable text only (a control character in a bank's name is always a mistake), and no space
@@ -32,6 +41,37 @@ Scope = Annotated[
     AfterValidator(_known_scope),
     WithJsonSchema({"type": "string", "enum": sorted(SCOPES)}),
 ]
+
+
+def ascii_amount(value: object) -> object:
+    """The amounts' one rule (``core.money.ascii_decimal``) before the pattern: "１２３" is
+    refused as ``ascii_decimal``, as in a risk event."""
+    from finbrain.core.errors import ValidationError
+
+    if isinstance(value, str):
+        try:
+            ascii_decimal(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "ascii_decimal", "amounts are written in ASCII digits (no full-width digits)"
+            ) from None
+    return value
+
+
+class MoneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Annotated[str, BeforeValidator(ascii_amount)] = Field(
+        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", description="decimal string"
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    def money(self, field: str) -> Money:
+        from finbrain.core.errors import ValidationError
+
+        try:
+            return Money(self.amount, self.currency)
+        except ValidationError as exc:
+            raise ValidationError(exc.detail, field=f"{field}.{exc.field}", rule=exc.rule) from None
 
 
 class Strict(BaseModel):

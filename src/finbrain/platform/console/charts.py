@@ -50,17 +50,22 @@ def chart(
     series: Sequence[Mapping[str, Any]],
     *,
     marks: Sequence[Mapping[str, Any]] = (),
+    counts: bool = True,
 ) -> str:
     """One chart (``hbar``: bars drawn sideways, the categories down the side): ``series``
     items have ``name``, ``data`` and optionally ``family`` (its colour), ``stack`` and
-    ``type``; ``marks`` are vertical lines at an x category, each with a ``label`` (e.g. a
-    policy's cut-off)."""
+    ``type``; a ``band`` series is drawn as a filled area stacked on the one before it (a
+    fan's band), a ``base`` series is its invisible floor, and ``tip`` holds the values the
+    tooltip shows instead of ``data`` (a band's top, not its width). ``marks`` are lines at an
+    x category (``x``) or a y value (``y``), each with a ``label`` (a policy's cut-off, a
+    goal). ``counts``: the value axis counts things (whole ticks from 0); False for values
+    such as a portfolio's worth (the axis fits the data)."""
     return json.dumps(
         {
             "kind": kind,
             "title": title,
             "x": {"name": x_name, "data": list(categories)},
-            "y": {"name": y_name},
+            "y": {"name": y_name, "counts": counts},
             "series": [dict(s) for s in series],
             "marks": [dict(m) for m in marks],
         },
@@ -112,3 +117,16 @@ def family_series(
             item["stack"] = stack
         out.append(item)
     return out
+
+
+def donut(title: str, slices: Sequence[tuple[str, float]], *, unit: str = "%") -> str:
+    """A ring of shares (an allocation): ``slices`` are (name, value) pairs."""
+    return json.dumps(
+        {
+            "kind": "pie",
+            "title": title,
+            "unit": unit,
+            "series": [{"name": title, "data": [{"name": n, "value": v} for n, v in slices]}],
+        },
+        ensure_ascii=False,
+    )

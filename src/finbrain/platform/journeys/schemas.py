@@ -5,45 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field
 
 from finbrain.core.decision import Decision
-from finbrain.core.money import Money, ascii_decimal
+from finbrain.platform.api.schemas import MoneyIn as MoneyIn  # shared with advisory
 
 Reference = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Value = float | int | str | bool | None
-
-
-def _ascii_amount(value: object) -> object:
-    """The amounts' one rule (``core.money.ascii_decimal``) before the pattern: "１２３" is
-    refused as ``ascii_decimal``, as in a risk event."""
-    from finbrain.core.errors import ValidationError
-
-    if isinstance(value, str):
-        try:
-            ascii_decimal(value)
-        except ValidationError:
-            raise PydanticCustomError(
-                "ascii_decimal", "amounts are written in ASCII digits (no full-width digits)"
-            ) from None
-    return value
-
-
-class MoneyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: Annotated[str, BeforeValidator(_ascii_amount)] = Field(
-        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", description="decimal string"
-    )
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-
-    def money(self, field: str) -> Money:
-        from finbrain.core.errors import ValidationError
-
-        try:
-            return Money(self.amount, self.currency)
-        except ValidationError as exc:
-            raise ValidationError(exc.detail, field=f"{field}.{exc.field}", rule=exc.rule) from None
 
 
 class ApplicantIn(BaseModel):

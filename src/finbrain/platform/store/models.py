@@ -214,11 +214,16 @@ class Job(TenantOwned, Base):
 # -- capabilities' tables: defined beside their capability, imported here so Base.metadata sees
 # them and ``from finbrain.platform.store.models import RiskEvent`` keeps working.
 from finbrain.platform.advisory.tables import AdvisoryClient as AdvisoryClient  # noqa: E402
+from finbrain.platform.advisory.tables import AdvisoryPrice as AdvisoryPrice  # noqa: E402
+from finbrain.platform.advisory.tables import AdvisoryProduct as AdvisoryProduct  # noqa: E402
+from finbrain.platform.advisory.tables import AdvisoryProposal as AdvisoryProposal  # noqa: E402
+from finbrain.platform.advisory.tables import AdvisoryShelf as AdvisoryShelf  # noqa: E402
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
 from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402
 from finbrain.platform.marketing.tables import MarketingCampaign as MarketingCampaign  # noqa: E402
 from finbrain.platform.marketing.tables import MarketingContact as MarketingContact  # noqa: E402
+from finbrain.platform.match.tables import MatchInteraction as MatchInteraction  # noqa: E402
 from finbrain.platform.profile.tables import CustomerProfileRow as CustomerProfileRow  # noqa: E402
 from finbrain.platform.risk.tables import RiskAlert as RiskAlert  # noqa: E402
 from finbrain.platform.risk.tables import RiskCase as RiskCase  # noqa: E402
