@@ -93,8 +93,12 @@ def _fuzzer(strategy: Any, headers: dict[str, str], stateful: bool) -> Callable[
     return run  # type: ignore[no-any-return]
 
 
+SHARDS = 4  # the operations split four ways: the workers share the fuzzing, none runs long
+
+
 @pytest.mark.slow
-def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_api_conforms_to_its_spec(tmp_path: Path, shard: int) -> None:
     platform = make_platform("sqlite", tmp_path, None)
     try:
         _, tenant_secret = platform.new_tenant("Fuzz Bank")
@@ -105,7 +109,9 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
         rejection.expected_statuses = [*rejection.expected_statuses, "413"]
         failures: list[str] = []
         operations = 0
-        for result in schema.get_all_operations():
+        for index, result in enumerate(schema.get_all_operations()):
+            if index % SHARDS != shard:
+                continue
             operation = result.ok()
             operations += 1
             operator = operation.path.startswith("/v1/tenants")
@@ -127,7 +133,7 @@ def test_api_conforms_to_its_spec(tmp_path: Path) -> None:
                         f"{operation.method.upper()} {operation.path} [{mode.value}]:"
                         f" {str(exc)[:1500]}"
                     )
-        assert operations >= 10
+        assert operations >= 5
         assert not failures, "\n\n".join(failures)
     finally:
         platform.client.close()
