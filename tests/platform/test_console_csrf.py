@@ -302,6 +302,7 @@ PATH_VALUES = {
     "verb": "assign",
     "decision_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "model_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "client_id": "client-1",
 }
 
 
