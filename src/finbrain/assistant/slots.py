@@ -20,11 +20,23 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["chinese_number", "parse_amount", "parse_date"]
+__all__ = ["chinese_number", "parse_amount", "parse_date", "parse_merchant"]
 
 _MAX = 1000
-_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-          "七": 7, "八": 8, "九": 9}  # fmt: skip
+_DIGIT = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
 _BIG = {"万": 10_000, "亿": 100_000_000}
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
@@ -74,17 +86,20 @@ _MULT = {"万": 10_000, "w": 10_000, "千": 1000, "k": 1000, "百": 100}
 _JIAO = re.compile(r"(?P<n>[一二两三四五六七八九\d])\s*(?:毛|角)")
 
 
-def parse_amount(text: object) -> Decimal | None:
-    """The first amount of money in ``text`` (see the module doc), or None."""
+def parse_amount(text: object, bare: bool = False) -> Decimal | None:
+    """The first amount of money in ``text`` (see the module doc), or None. ``bare``: the
+    customer was just asked for an amount, so a number alone counts (``三千五``, ``500``)."""
     s = _clean(text)
     if not s:
         return None
     for match in _AMOUNT.finditer(s):
         raw, cur, unit, mult = match["num"], match["cur"], match["unit"], match["mult"]
         chinese = raw[0] in _CN_NUM
-        if chinese and not (unit or cur):
+        if len(raw.replace(",", "").split(".")[0]) > 12:
+            continue  # a card or account number, never an amount
+        if chinese and not (unit or cur or bare):
             continue  # a Chinese numeral is an amount only with 块/元/… (not 三天前, 五号)
-        if not (chinese or unit or cur or mult) and not _MONEY_WORD.search(s):
+        if not (chinese or unit or cur or mult or bare) and not _MONEY_WORD.search(s):
             continue  # a bare number is an amount only beside a money word (not a card number)
         try:
             if chinese:
@@ -110,10 +125,22 @@ def parse_amount(text: object) -> Decimal | None:
 
 
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
-_EN_WEEKDAY = {name: i for i, name in enumerate(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}  # fmt: skip
-_RELATIVE_DAY = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3,
-                 "today": 0, "yesterday": 1}  # fmt: skip
+_EN_WEEKDAY = {
+    name: i
+    for i, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+_RELATIVE_DAY = {
+    "今天": 0,
+    "今日": 0,
+    "昨天": 1,
+    "昨日": 1,
+    "前天": 2,
+    "大前天": 3,
+    "today": 0,
+    "yesterday": 1,
+}
 _WEEK = re.compile(
     r"(?P<rel>上上|上|这|本|下)?(?:个)?(?:周|星期|礼拜)(?P<day>[一二三四五六日天末])"
 )
@@ -194,4 +221,96 @@ def _parse_date(s: str, today: date) -> date | None:
             previous = today.replace(day=1) - timedelta(days=1)
             found = _safe_date(previous.year, previous.month, day)
         return found
+    return None
+
+
+# where a customer names the merchant: 在淘宝买的, 商户是星巴克, "at Amazon", "from Uber"
+_ZH_MERCHANT = re.compile(
+    r"(?:(?<![现正实存所还好不])在|商户(?:是|为|叫)?[:：]?|商家(?:是|为|叫)?[:：]?)"
+    r"(?P<m>[\u4e00-\u9fffa-z0-9&·' ]{1,20}?)"
+    r"(?=买|消费|刷|付|扣|购|充|花|的|那|上|里|被|用|，|,|。|\s|$)"
+)
+_EN_MERCHANT = re.compile(
+    r"\b(?:at|from|by|with|merchant(?: is|:)?|shop(?: is|:)?)\s+(?:the\s+)?"
+    r"(?P<m>[a-z0-9&'.-]+(?:\s+[a-z0-9&'.-]+){0,2})"
+)
+_EN_STOP = {
+    "on",
+    "yesterday",
+    "today",
+    "for",
+    "last",
+    "of",
+    "that",
+    "which",
+    "and",
+    "but",
+    "in",
+    "i",
+    "my",
+    "it",
+    "this",
+    "a",
+    "an",
+    "me",
+    "was",
+    "is",
+    "twice",
+    "when",
+    "ago",
+}
+_ZH_NOT_MERCHANT = re.compile(r"^(哪|什么|这|那|我|你|吗|呢|线上|网上|昨天|今天|前天|上周)")
+_MERCHANT_CHARS = re.compile(r"[^\u4e00-\u9fffa-z0-9&·'. -]")
+
+
+_FILLER = {
+    "嗯",
+    "嗯嗯",
+    "好",
+    "好的",
+    "是",
+    "是的",
+    "对",
+    "不知道",
+    "忘了",
+    "不记得",
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "idk",
+    "dunno",
+    "sure",
+    "what",
+}
+
+
+def _merchant_name(raw: str) -> str | None:
+    name = _MERCHANT_CHARS.sub("", raw).strip(" .-'")[:40].strip()
+    if not name or name in _FILLER or not any(ch.isalpha() for ch in name):
+        return None
+    return name
+
+
+def parse_merchant(text: object, bare: bool = False) -> str | None:
+    """The merchant a customer names (``在淘宝买的`` → 淘宝, ``charged at Amazon`` → amazon),
+    cut to 40 characters of letters, digits and ``&·'.-``; or None. ``bare``: the customer was
+    just asked for the merchant, so a short answer is the name itself (``星巴克``)."""
+    s = _clean(text)
+    if not s:
+        return None
+    if (m := _ZH_MERCHANT.search(s)) and not _ZH_NOT_MERCHANT.match(m["m"]):
+        return _merchant_name(m["m"])
+    if m := _EN_MERCHANT.search(s):
+        kept = []
+        for token in m["m"].split():
+            if token in _EN_STOP or token[0].isdigit():
+                break
+            kept.append(token)
+        if kept:
+            return _merchant_name(" ".join(kept))
+    if bare and len(s) <= 30:
+        s = re.sub(r"^(?:是|在|商户是?|商家是?|it was|it's|the merchant is|merchant:?)\s*", "", s)
+        s = re.sub(r"(?:买的|消费的|那家|那里|吧|啊|呀)$", "", s)
+        return _merchant_name(s)
     return None
