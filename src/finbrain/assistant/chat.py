@@ -16,7 +16,7 @@ knowledge base — which may also answer what the intent model did not understan
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from finbrain.core.decision import Decision, ModelRef, Reason, Subject
 
 if TYPE_CHECKING:
     from finbrain.assistant.backend import BankBackend
-    from finbrain.assistant.knowledge import FaqHit, KnowledgeBase
+    from finbrain.assistant.knowledge import FaqEntry, FaqHit, KnowledgeBase
     from finbrain.assistant.nlu.intents import IntentClassifier, IntentResult
 
 __all__ = ["Assistant", "Reply"]
@@ -90,6 +90,18 @@ class Assistant:
         self.tasks = dict(tasks)
         self.faq_min_probability = faq_min_probability
         self.model_ref = model_ref
+
+    @classmethod
+    def build(
+        cls, model: IntentClassifier, entries: Iterable[FaqEntry] = (), **options: Any
+    ) -> Assistant:
+        """An assistant whose knowledge base (``entries``) uses the intent model's own
+        encoders — with :func:`train_intent_model`'s cached encoders, each message is embedded
+        once per turn, not once by the model and again by the knowledge base."""
+        from finbrain.assistant.knowledge import KnowledgeBase
+
+        encoders = list(getattr(getattr(model, "features_", None), "encoders_", []))
+        return cls(model, KnowledgeBase(entries, encoders=encoders or None), **options)
 
     def reply(
         self,

@@ -264,6 +264,22 @@ class KnowledgeBase:
         return matcher.fit(pairs, labels)
 
     # --- searching --------------------------------------------------------------------------
+    def retrieve(self, query: str, how: str = "bm25", k: int = 5) -> list[tuple[str, float]]:
+        """One retriever alone (``"bm25"`` or ``"cosine"``): ``(entry id, best score of its
+        questions)``, best first — what the re-ranker improves on."""
+        if self._dirty:
+            self.refresh()
+        best: dict[str, float] = {}
+        if how == "bm25":
+            scored = self._bm25.search(query, k * 10)
+        else:
+            cosines = self._cosines(query)
+            scored = [(self._doc_ids[i], float(cosines[i])) for i in np.argsort(-cosines)[: k * 10]]
+        for doc_id, score in scored:
+            entry_id = doc_id.split(_SEP)[0]
+            best[entry_id] = max(best.get(entry_id, score), score)
+        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+
     def search(self, query: object, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for ``query``, most probable first."""
         if not isinstance(query, str) or not query.strip() or not self._entries:
@@ -306,16 +322,22 @@ class KnowledgeBase:
         min_probability: float = 0.6,
         min_cosine: float = 0.5,
     ) -> FaqHit | None:
-        """The entry to answer ``query`` with: the best hit at ``min_probability`` or more
-        that shares a term with its question or is at least ``min_cosine`` close to it (a
-        re-ranker alone never answers a message that has nothing in common with the FAQ);
-        else the entry linked to ``intent`` (the intent model understood the question); else
-        None."""
-        hits = self.search(query, k=3)
+        """The entry to answer ``query`` with, among the top hits that share a term with their
+        question or are at least ``min_cosine`` close to it (a re-ranker alone never answers a
+        message that has nothing in common with the FAQ): one linked to ``intent`` (the intent
+        model read it) at half ``min_probability``; else the best at ``min_probability``;
+        else any entry linked to ``intent``; else None."""
+        hits = [
+            hit
+            for hit in self.search(query, k=3)
+            if hit.lexical > 0 or (bool(self.encoders) and hit.semantic >= min_cosine)
+        ]
+        # the intent model agrees with a candidate: half the bar is enough for it
         for hit in hits:
-            evidence = hit.lexical > 0 or (bool(self.encoders) and hit.semantic >= min_cosine)
-            if hit.probability >= min_probability and evidence:
+            if intent in hit.entry.intents and hit.probability >= min_probability / 2:
                 return hit
+        if hits and hits[0].probability >= min_probability:
+            return hits[0]
         if intent is not None:
             for entry in self._entries.values():
                 if intent in entry.intents:

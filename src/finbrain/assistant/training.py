@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from finbrain.assistant.corpus import load_banking77_zh
+from finbrain.assistant.nlu.encoders import CachedEncoder, default_encoders
 from finbrain.assistant.nlu.intents import IntentClassifier
 
 __all__ = ["CLINC_TASKS", "assistant_training_set", "load_task_intents", "train_intent_model"]
@@ -120,6 +121,10 @@ def train_intent_model(
 ) -> IntentClassifier:
     """Fit the assistant's :class:`IntentClassifier` on :func:`assistant_training_set`
     (``params`` go to the classifier). A few minutes on one core with both encoders (most of
-    it embedding the messages), seconds with TF-IDF alone."""
+    it embedding the messages), seconds with TF-IDF alone. With ``"auto"`` the encoders are
+    wrapped in a :class:`CachedEncoder`, which :meth:`Assistant.build` shares with the
+    knowledge base so that a message is embedded once per turn."""
     texts, labels = assistant_training_set(include_public)
+    if encoders == "auto":  # cached: the knowledge base then reuses each message's embedding
+        encoders = [CachedEncoder(enc, maxsize=20_000) for enc in default_encoders()]
     return IntentClassifier(encoders=encoders, **params).fit(texts, labels)
