@@ -59,3 +59,16 @@ def test_build_embeds_a_message_once_and_answers_from_the_faq() -> None:
     english = assistant.reply(ConversationState.new("s", "c"), "when will my new card arrive", bank,
                               today=TODAY)  # fmt: skip
     assert english.language == "en" and english.text.startswith("A new card")
+
+
+def test_late_fusion_of_the_feature_blocks_keeps_probabilities() -> None:
+    texts = [t for ts in TRAIN.values() for t in ts]
+    labels = [k for k, ts in TRAIN.items() for _ in ts]
+    encoders = [CachedEncoder(CountingEncoder())]
+    fused = IntentClassifier(encoders=encoders, view_weight=0.5, cv=2).fit(texts, labels)
+    plain = IntentClassifier(encoders=encoders, cv=2).fit(texts, labels)
+    assert len(fused.views_) == 2 and plain.views_ == []
+    proba = fused.predict_proba(["汇率是多少", "where is my card"])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert not np.allclose(proba, plain.predict_proba(["汇率是多少", "where is my card"]))
+    assert fused.predict(["外币汇率怎么算"])[0] == "exchange_rate"

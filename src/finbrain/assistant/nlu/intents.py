@@ -12,6 +12,7 @@ and never raises: empty, symbol-only or non-text input comes back out of scope w
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
     """Messages → intents. ``encoders``: None (TF-IDF only), ``"auto"`` (every installed packaged
     encoder) or a list of :class:`~finbrain.assistant.nlu.encoders.Encoder`. ``C`` and
     ``char_weight`` left as None take 0.5 and 0.7 with encoders, 1.0 and 1.0 without (chosen on
-    a split of BANKING77's training set); ``C_`` is the value used."""
+    a split of BANKING77's training set); ``C_`` is the value used. ``view_weight`` > 0 (with
+    encoders) also fits one model per feature block — TF-IDF, each encoder — and adds their
+    calibrated probabilities, each weighted so, to the joint model's (late fusion)."""
 
     def __init__(
         self,
@@ -85,6 +88,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         cv: int = 3,
         oos_label: str = "oos",
         oos_threshold: float | None = None,
+        view_weight: float = 0.0,
         max_chars: int = DEFAULT_MAX_CHARS,
         random_state: int = 0,
     ) -> None:
@@ -97,6 +101,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         self.cv = cv
         self.oos_label = oos_label
         self.oos_threshold = oos_threshold
+        self.view_weight = view_weight
         self.max_chars = max_chars
         self.random_state = random_state
 
@@ -140,17 +145,35 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         Z = self.features_.fit_transform(texts)  # noqa: N806
         self.model_ = self._svm().fit(Z, labels)
         self.classes_ = self.model_.classes_
-        self.temperature_ = 1.0
         folds = min(self.cv, int(counts.min()))
-        if self.calibrate and folds >= 2:
-            splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-            scores = cross_val_predict(
-                self._svm(), Z, labels, cv=splitter, method="decision_function"
-            )
-            target = np.searchsorted(self.classes_, labels)
-            self.temperature_ = _fit_temperature(self._two_columns(scores), target)
+        self.temperature_ = self._temperature(Z, labels, folds)
+        self.views_: list[tuple[slice, LinearSVC, float]] = []
+        if self.view_weight > 0 and self.features_.encoders_:
+            for columns in self._view_columns():
+                part = Z[:, columns]
+                view = self._svm().fit(part, labels)
+                self.views_.append((columns, view, self._temperature(part, labels, folds)))
         self.n_features_in_ = 1
         return self
+
+    def _temperature(self, Z: Any, labels: np.ndarray, folds: int) -> float:  # noqa: N803
+        """The softmax temperature that best fits cross-validated scores (1 uncalibrated)."""
+        if not self.calibrate or folds < 2:
+            return 1.0
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        scores = cross_val_predict(self._svm(), Z, labels, cv=splitter, method="decision_function")
+        target = np.searchsorted(self.classes_, labels)
+        return _fit_temperature(self._two_columns(scores), target)
+
+    def _view_columns(self) -> list[slice]:
+        """The column blocks of the features: TF-IDF (words and characters), then one per
+        encoder."""
+        features = self.features_
+        edges = [0, len(features.word_vectorizer_.vocabulary_)
+                 + len(features.char_vectorizer_.vocabulary_)]  # fmt: skip
+        for mean in features.embedding_means_:
+            edges.append(edges[-1] + int(mean.shape[0]))
+        return [slice(a, b) for a, b in itertools.pairwise(edges)]
 
     # --- prediction ---------------------------------------------------------------------------
     @staticmethod
@@ -163,7 +186,18 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         return self._two_columns(self.model_.decision_function(self.features_.transform(X)))
 
     def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
-        return _softmax(self.decision_function(X), self.temperature_)
+        check_is_fitted(self, "model_")
+        Z = self.features_.transform(X)  # noqa: N806
+        proba = _softmax(self._two_columns(self.model_.decision_function(Z)), self.temperature_)
+        if not getattr(self, "views_", None):
+            return proba
+        # late fusion: each block's own model votes beside the joint one (chosen on a 75/25
+        # split of BANKING77's training set: +0.25 points at view_weight 0.5)
+        for columns, view, temperature in self.views_:
+            scores = self._two_columns(view.decision_function(Z[:, columns]))
+            proba = proba + self.view_weight * _softmax(scores, temperature)
+        out: np.ndarray = proba / (1.0 + self.view_weight * len(self.views_))
+        return out
 
     def _labels(self, proba: np.ndarray) -> np.ndarray:
         labels: np.ndarray = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
