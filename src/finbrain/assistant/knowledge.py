@@ -281,7 +281,7 @@ class KnowledgeBase:
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def search(self, query: object, k: int = 5) -> list[FaqHit]:
-        """The best ``k`` entries for ``query``, most probable first."""
+        """The best ``k`` entries for ``query`` (by re-ranker probability plus cosine)."""
         if not isinstance(query, str) or not query.strip() or not self._entries:
             return []
         if self._dirty:
@@ -301,19 +301,20 @@ class KnowledgeBase:
             probability = self._reranker.predict_proba(pairs)[:, 1]
         else:  # one entry with one question: nothing to learn from, the cosine stands in
             probability = np.clip(cosines[rows], 0.0, 1.0)
-        best: dict[str, FaqHit] = {}
-        for doc_id, row, p in zip(found, rows, probability, strict=True):
+        # rank by probability + cosine: the boosted probabilities saturate near 1 for many
+        # candidates, and the cosine orders those (measured on the demo FAQ and on the
+        # Chinese BANKING77 set as an FAQ: never worse than either alone)
+        semantic = cosines[rows] if len(cosines) else np.zeros(len(rows))
+        best: dict[str, tuple[float, FaqHit]] = {}
+        for doc_id, row, p, c in zip(found, rows, probability, semantic, strict=True):
             entry = self._entries[doc_id.split(_SEP)[0]]
-            hit = FaqHit(
-                entry,
-                self._questions[row],
-                float(p),
-                float(lexical.get(doc_id, 0.0)),
-                float(cosines[row]) if len(cosines) else 0.0,
-            )
-            if entry.id not in best or hit.probability > best[entry.id].probability:
-                best[entry.id] = hit
-        return sorted(best.values(), key=lambda h: (-h.probability, h.entry.id))[:k]
+            hit = FaqHit(entry, self._questions[row], float(p), float(lexical.get(doc_id, 0.0)),
+                         float(c))  # fmt: skip
+            score = float(p) + float(c)
+            if entry.id not in best or score > best[entry.id][0]:
+                best[entry.id] = (score, hit)
+        ranked = sorted(best.values(), key=lambda sh: (-sh[0], sh[1].entry.id))
+        return [hit for _, hit in ranked[:k]]
 
     def answer(
         self,
