@@ -113,3 +113,12 @@ def test_fuzzed_conversations_never_raise_and_act_only_on_a_confirmed_yes(
             assert previous.confirm is not None and reply.action is not None
             assert reply.action.task == previous.confirm.task
         previous, state = reply, reply.state
+
+
+def test_the_task_intents_are_read_on_held_out_messages(assistant: Assistant) -> None:
+    from finbrain.assistant.training import load_task_intents
+
+    texts, labels = load_task_intents("test")
+    predicted = assistant.model.predict(texts)
+    accuracy = sum(p == y for p, y in zip(predicted, labels, strict=True)) / len(labels)
+    assert accuracy >= 0.85, accuracy  # measured 1.0 (0.94 with the public data added)

@@ -54,3 +54,20 @@ def test_bad_pairs_and_labels_name_the_field(matcher: QuestionMatcher) -> None:
     with pytest.raises(ValidationError) as caught:
         QuestionMatcher().fit(SAME, [1] * len(SAME))
     assert caught.value.field == "y"
+
+
+def test_the_boosted_matcher_is_monotone_in_overlap() -> None:
+    pairs = (SAME + DIFFERENT) * 4
+    labels = ([1] * len(SAME) + [0] * len(DIFFERENT)) * 4
+    gbm = QuestionMatcher(model="gbm", min_child_samples=2, n_estimators=50).fit(pairs, labels)
+    assert gbm.kind_ == "gbm"
+    assert gbm.features_.monotone()[gbm.features_.names_.index("char_cos")] == 1
+    identical = gbm.predict_proba([("花呗怎么还款", "花呗怎么还款")])[0, 1]
+    unrelated = gbm.predict_proba([("花呗怎么还款", "how do I reset my pin")])[0, 1]
+    assert identical > unrelated
+
+
+def test_a_bad_model_name_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        QuestionMatcher(model="bert").fit(SAME + DIFFERENT, [1] * 6 + [0] * 6)
+    assert caught.value.field == "model"

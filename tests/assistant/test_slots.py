@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from finbrain.assistant import chinese_number, parse_amount, parse_date
+from finbrain.assistant import chinese_number, parse_amount, parse_date, parse_merchant
 
 SUNDAY = date(2026, 12, 6)
 
@@ -87,3 +87,49 @@ def test_parse_date(text: str, day: date) -> None:
 @pytest.mark.parametrize("text", ["2月30日", "99999 days ago", "", None, "随便说说", "45号"])
 def test_impossible_or_absent_dates_are_none(text: object) -> None:
     assert parse_date(text, today=SUNDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("三千五", "3500"), ("500", "500"), ("两千", "2000"), ("1.5万", "15000"), ("一万二", "12000")],
+)
+def test_a_bare_number_is_an_amount_when_one_was_asked(text: str, amount: str) -> None:
+    assert parse_amount(text, bare=True) == Decimal(amount)
+
+
+@pytest.mark.parametrize("text", ["三千五", "500", "两千"])
+def test_a_bare_number_is_no_amount_otherwise(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+def test_a_card_number_is_never_an_amount_even_when_asked() -> None:
+    assert parse_amount("6222020202020202", bare=True) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("昨天在淘宝被扣了500块", "淘宝"),
+        ("在星巴克消费了35元", "星巴克"),
+        ("商户是京东", "京东"),
+        ("I was charged 40 dollars at Amazon yesterday", "amazon"),
+        ("a payment from the Apple Store on monday", "apple store"),
+        ("charged twice by Uber", "uber"),
+    ],
+)
+def test_parse_merchant(text: str, merchant: str) -> None:
+    assert parse_merchant(text) == merchant
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"), [("星巴克", "星巴克"), ("it was Walmart", "walmart"), ("嗯", None),
+                           ("1234", None), ("好的", None)]
+)  # fmt: skip
+def test_a_short_answer_is_the_merchant_when_one_was_asked(text: str, merchant: str | None) -> None:
+    assert parse_merchant(text, bare=True) == merchant
+
+
+@pytest.mark.parametrize("text", ["现在怎么办", "", None, "'; DROP TABLE x; --" * 100])
+def test_no_merchant_is_none(text: object) -> None:
+    merchant = parse_merchant(text)
+    assert merchant is None or (len(merchant) <= 40 and ";" not in merchant)
