@@ -68,6 +68,12 @@ def test_a_yes_with_more_in_it_is_not_a_confirmation(bank: DemoBank) -> None:
     assert replies[1].action is None or replies[1].action.decision.outcome == "answer"
 
 
+def test_a_yes_after_another_question_confirms_nothing(bank: DemoBank) -> None:
+    replies = talk(["冻结信用卡", "年费多少", "确认"], bank)
+    assert replies[0].outcome == "confirm" and replies[1].state.pending is None
+    assert replies[2].action is None and bank.actions == []
+
+
 def test_yes_before_anything_was_put_does_nothing(bank: DemoBank) -> None:
     replies = talk(["yes", "我的卡丢了", "确认"], bank)
     assert all(r.action is None for r in replies)

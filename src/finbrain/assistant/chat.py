@@ -137,6 +137,9 @@ class Assistant:
             step = dialogue.resume(state.pending, message, turn)
             if step is not None:
                 return self._from_step(state, step, state.pending.intent, 1.0, turn, ())
+        if state.pending is not None and state.pending.awaiting == "confirm":
+            # a yes must answer the question right before it: anything else withdraws it
+            state = state.model_copy(update={"pending": None})
         result = self.model.classify(message)
         routed = route(
             result,
