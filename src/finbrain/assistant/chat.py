@@ -246,8 +246,10 @@ class Assistant:
             return ""
         if pending.awaiting == "confirm":
             return say("confirm.again", turn.language)
-        step = dialogue.advance(pending, turn, asked=pending.asked + 1)
-        return step.text
+        try:
+            return dialogue.advance(pending, turn, asked=pending.asked + 1).text
+        except dialogue.BankUnavailableError:  # the question cannot be put without the bank
+            return ""
 
     def _from_step(
         self,
