@@ -71,3 +71,15 @@ def test_a_bad_model_name_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         QuestionMatcher(model="bert").fit(SAME + DIFFERENT, [1] * 6 + [0] * 6)
     assert caught.value.field == "model"
+
+
+def test_fast_tfidf_equals_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from finbrain.assistant.nlu.features import fast_tfidf
+    from finbrain.assistant.nlu.text import char_ngrams
+
+    docs = ["花呗怎么还款", "how do I reset my pin", "", "😀", "花呗 花呗 pin pin pin"]
+    vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True).fit(docs[:2])
+    np.testing.assert_allclose(fast_tfidf(vectorizer, docs).toarray(),
+                               vectorizer.transform(docs).toarray())  # fmt: skip

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -30,9 +32,10 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from finbrain.assistant.nlu.encoders import Encoder
+from finbrain.assistant.nlu.features import fast_tfidf
 from finbrain.assistant.nlu.text import bank_terms, char_ngrams, normalise, words
 
 __all__ = ["MONOTONE", "PairFeatures", "canonical_words", "synonyms"]
@@ -116,7 +119,7 @@ def _key_terms() -> frozenset[str]:
     return frozenset(table.get(t, t) for t in bank_terms())
 
 
-def _jaccard(a: set[Any], b: set[Any]) -> float:
+def _jaccard(a: AbstractSet[Any], b: AbstractSet[Any]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
@@ -124,36 +127,34 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def fast_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> Any:
-    """``vectorizer.transform(docs)`` for a fitted sublinear, L2 ``TfidfVectorizer``, without
-    scikit-learn's per-call input checks (they cost more than the work on a few texts)."""
-    counts = CountVectorizer.transform(vectorizer, docs).astype(np.float64)
-    np.log(counts.data, out=counts.data)
-    counts.data += 1.0
-    counts.data *= vectorizer.idf_[counts.indices]
-    squares = counts.multiply(counts).sum(axis=1).A.ravel()
-    norms = np.sqrt(squares)
-    norms[norms == 0] = 1.0
-    counts.data /= np.repeat(norms, np.diff(counts.indptr))
-    return counts
-
-
 def _rows_cosine(a: Any, b: Any) -> np.ndarray:
     return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
 
 def _longest_common_substring(a: str, b: str) -> int:
-    if not a or not b:
-        return 0
-    best, previous = 0, [0] * (len(b) + 1)
-    for ch in a:
-        current = [0] * (len(b) + 1)
-        for j, other in enumerate(b, 1):
-            if ch == other:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
+    """Length of the longest common substring: grown one character at a time while the two
+    sides still share a substring of that length (set intersections run in C; a quadratic
+    loop in Python cost more than the rest of the pair's features together)."""
+    size = 0
+    for n in range(1, min(len(a), len(b)) + 1):
+        grams = {a[i : i + n] for i in range(len(a) - n + 1)}
+        if not any(b[j : j + n] in grams for j in range(len(b) - n + 1)):
+            break
+        size = n
+    return size
+
+
+@dataclass(frozen=True, slots=True)
+class _Stats:
+    text: str
+    words: frozenset[str]
+    joined: str
+    chars: frozenset[str]
+    bigrams: frozenset[str]
+    weight: float
+    digits: frozenset[str]
+    kinds: frozenset[str]
+    negated: bool
 
 
 class PairFeatures:
@@ -182,6 +183,7 @@ class PairFeatures:
         self.idf_ = dict(zip(self.word_.get_feature_names_out(), self.word_.idf_, strict=True))
         self.default_idf_ = float(np.max(self.word_.idf_)) if len(self.word_.idf_) else 1.0
         self.names_ = self._names()
+        self._stats_cache: dict[tuple[str, tuple[str, ...]], _Stats] = {}
         return self
 
     def _names(self) -> list[str]:
@@ -217,34 +219,50 @@ class PairFeatures:
     def _idf(self, word: str) -> float:
         return float(self.idf_.get(word, self.default_idf_))
 
+    def _stats(self, prepared: tuple[str, tuple[str, ...]]) -> _Stats:
+        """What one side of a pair contributes on its own, computed once per text (an FAQ's
+        questions meet many queries; a query meets every candidate)."""
+        found = self._stats_cache.get(prepared)
+        if found is None:
+            text, tokens = prepared
+            unique = frozenset(tokens)
+            found = _Stats(
+                text=text,
+                words=unique,
+                joined=" ".join(tokens),
+                chars=frozenset(text) - {" "},
+                bigrams=frozenset(_bigrams(text)),
+                weight=sum(self._idf(w) for w in unique) or 1.0,
+                digits=frozenset(_DIGITS.findall(text)),
+                kinds=frozenset(k for k, p in _KINDS.items() if p.search(text)),
+                negated=bool(_NEGATION.search(text)),
+            )
+            if len(self._stats_cache) > 50_000:
+                self._stats_cache.clear()
+            self._stats_cache[prepared] = found
+        return found
+
     def _scalars(
         self, a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]
     ) -> list[float]:
-        (ta, wa), (tb, wb) = a, b
-        sa, sb = set(wa), set(wb)
-        shared = sa & sb
-        weight_a = sum(self._idf(w) for w in sa) or 1.0
-        weight_b = sum(self._idf(w) for w in sb) or 1.0
-        only = sum(self._idf(w) for w in sa ^ sb) / (weight_a + weight_b)
+        x, y = self._stats(a), self._stats(b)
+        ta, tb = x.text, y.text
+        shared = x.words & y.words
+        shared_weight = sum(self._idf(w) for w in shared)
+        only = sum(self._idf(w) for w in x.words ^ y.words) / (x.weight + y.weight)
         la, lb = len(ta), len(tb)
-        da, db = set(_DIGITS.findall(ta)), set(_DIGITS.findall(tb))
-        keys = _key_terms()
-        kinds_a = {k for k, p in _KINDS.items() if p.search(ta)}
-        kinds_b = {k for k, p in _KINDS.items() if p.search(tb)}
-        neg_a, neg_b = len(_NEGATION.findall(ta)), len(_NEGATION.findall(tb))
-        joined_a, joined_b = " ".join(wa), " ".join(wb)
         return [
-            _jaccard(set(ta) - {" "}, set(tb) - {" "}),
-            _jaccard(_bigrams(ta), _bigrams(tb)),
-            _jaccard(sa, sb),
-            len(shared) / max(min(len(sa), len(sb)), 1),
-            len(shared) / max(len(sa), len(sb), 1),
+            _jaccard(x.chars, y.chars),
+            _jaccard(x.bigrams, y.bigrams),
+            _jaccard(x.words, y.words),
+            len(shared) / max(min(len(x.words), len(y.words)), 1),
+            len(shared) / max(len(x.words), len(y.words), 1),
             only,
-            sum(self._idf(w) for w in shared) / weight_a,
-            sum(self._idf(w) for w in shared) / weight_b,
+            shared_weight / x.weight,
+            shared_weight / y.weight,
             fuzz.ratio(ta, tb) / 100,
             fuzz.partial_ratio(ta, tb) / 100,
-            fuzz.token_sort_ratio(joined_a, joined_b) / 100,
+            fuzz.token_sort_ratio(x.joined, y.joined) / 100,
             Levenshtein.normalized_distance(ta, tb),
             Indel.normalized_distance(ta, tb),
             _longest_common_substring(ta, tb) / max(min(la, lb), 1),
@@ -252,11 +270,11 @@ class PairFeatures:
             float(lb),
             min(la, lb) / max(la, lb, 1),
             float(abs(la - lb)),
-            float(da == db),
-            float(bool(da) != bool(db)),
-            float(len((sa ^ sb) & keys)),
-            float(len(kinds_a ^ kinds_b)),
-            float((neg_a > 0) != (neg_b > 0)),
+            float(x.digits == y.digits),
+            float(bool(x.digits) != bool(y.digits)),
+            float(len((x.words ^ y.words) & _key_terms())),
+            float(len(x.kinds ^ y.kinds)),
+            float(x.negated != y.negated),
         ]
 
     def transform(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:

@@ -19,19 +19,33 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from finbrain.assistant.nlu.encoders import Encoder, default_encoders
 from finbrain.assistant.nlu.text import DEFAULT_MAX_CHARS, char_ngrams, normalise, words
 from finbrain.core.errors import ValidationError
 
-__all__ = ["TextFeatures", "as_texts", "resolve_encoders"]
+__all__ = ["TextFeatures", "as_texts", "fast_tfidf", "resolve_encoders"]
 
 
 def _word_grams(text: str) -> list[str]:
     tokens = words(text)
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def fast_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> Any:
+    """``vectorizer.transform(docs)`` for a fitted sublinear, L2 ``TfidfVectorizer``, without
+    scikit-learn's per-call input checks (they cost more than the work on a few texts)."""
+    counts = CountVectorizer.transform(vectorizer, docs).astype(np.float64)
+    np.log(counts.data, out=counts.data)
+    counts.data += 1.0
+    counts.data *= vectorizer.idf_[counts.indices]
+    squares = counts.multiply(counts).sum(axis=1).A.ravel()
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    counts.data /= np.repeat(norms, np.diff(counts.indptr))
+    return counts
 
 
 def as_texts(X: Any, field: str = "X") -> list[str]:  # noqa: N803
@@ -136,8 +150,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # sk
 
     def _stack(self, clean: list[str], raw: list[np.ndarray]) -> sp.csr_matrix:
         blocks = [
-            self.word_vectorizer_.transform(clean) * self.word_weight,
-            self.char_vectorizer_.transform(clean) * self.char_weight,
+            fast_tfidf(self.word_vectorizer_, clean) * self.word_weight,
+            fast_tfidf(self.char_vectorizer_, clean) * self.char_weight,
         ]
         blocks.extend(sp.csr_matrix(b * self.embedding_weight) for b in self._centre(raw))
         return sp.hstack(blocks, format="csr", dtype=np.float64)
