@@ -127,8 +127,17 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def _rows_cosine(a: Any, b: Any) -> np.ndarray:
-    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+def _row(matrix: Any, i: int) -> dict[int, float]:
+    start, stop = matrix.indptr[i], matrix.indptr[i + 1]
+    return dict(zip(matrix.indices[start:stop].tolist(), matrix.data[start:stop].tolist(),
+                    strict=True))  # fmt: skip
+
+
+def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+    """Cosine of two unit-length sparse rows."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
 
 
 def _longest_common_substring(a: str, b: str) -> int:
@@ -184,6 +193,9 @@ class PairFeatures:
         self.default_idf_ = float(np.max(self.word_.idf_)) if len(self.word_.idf_) else 1.0
         self.names_ = self._names()
         self._stats_cache: dict[tuple[str, tuple[str, ...]], _Stats] = {}
+        self._vector_cache: dict[
+            tuple[str, tuple[str, ...]], tuple[dict[int, float], dict[int, float]]
+        ] = {}
         return self
 
     def _names(self) -> list[str]:
@@ -286,19 +298,39 @@ class PairFeatures:
         ia = [where[t] for t in left]
         ib = [where[t] for t in right]
         prepared = self.prepare(unique)
-        chars = fast_tfidf(self.char_, [p[0] for p in prepared])
-        word_vectors = fast_tfidf(self.word_, [" ".join(p[1]) for p in prepared])
+        tfidf = self._vectors(prepared)
+        pairs = list(zip(ia, ib, strict=True))
         blocks = [
-            _rows_cosine(chars[ia], chars[ib])[:, None],
-            _rows_cosine(word_vectors[ia], word_vectors[ib])[:, None],
             np.asarray(
-                [self._scalars(prepared[a], prepared[b]) for a, b in zip(ia, ib, strict=True)],
+                [
+                    [_dot(tfidf[a][0], tfidf[b][0]), _dot(tfidf[a][1], tfidf[b][1])]
+                    for a, b in pairs
+                ],
+                dtype=np.float64,
+            ).reshape(len(ia), 2),
+            np.asarray(
+                [self._scalars(prepared[a], prepared[b]) for a, b in pairs],
                 dtype=np.float64,
             ).reshape(len(ia), -1),
         ]
         for vectors in self.embeddings(unique):
             blocks.append((vectors[ia] * vectors[ib]).sum(axis=1, keepdims=True))
         return np.hstack(blocks)
+
+    def _vectors(
+        self, prepared: list[tuple[str, tuple[str, ...]]]
+    ) -> list[tuple[dict[int, float], dict[int, float]]]:
+        """Each text's character and word TF-IDF as {column: weight}, remembered per text (an
+        FAQ's questions are vectorised once, not at every search)."""
+        missing = list(dict.fromkeys(p for p in prepared if p not in self._vector_cache))
+        if missing:
+            chars = fast_tfidf(self.char_, [p[0] for p in missing])
+            word_rows = fast_tfidf(self.word_, [" ".join(p[1]) for p in missing])
+            if len(self._vector_cache) > 50_000:
+                self._vector_cache.clear()
+            for i, p in enumerate(missing):
+                self._vector_cache[p] = (_row(chars, i), _row(word_rows, i))
+        return [self._vector_cache[p] for p in prepared]
 
     def embeddings(self, texts: Sequence[str]) -> list[np.ndarray]:
         """One ``(len(texts), dim)`` float64 block per encoder."""
