@@ -1,8 +1,9 @@
-"""Slot values in a customer's message: amounts of money and dates, Chinese and English.
+"""Slot values in a customer's message: amounts of money, dates and merchants, zh and en.
 
 - :func:`parse_amount`: ``500``, ``1,234.50``, ``¥200``, ``RMB 80``, ``$50``, ``3万``,
   ``1.5k``, ``五百块``, ``两千五`` (2,500), ``一万二`` (12,000), ``三块五`` (3.50), ``八毛``
-  (0.80), ``五十块钱`` → a :class:`~decimal.Decimal` (never a float), or None.
+  (0.80), ``五十块钱`` → a :class:`~decimal.Decimal` (never a float), or None. With
+  ``bare`` (the customer was just asked for an amount) a number alone counts: ``三千五``.
 - :func:`parse_date`: ``今天``, ``昨天``, ``前天``, ``大前天``, ``三天前``, ``上周三``,
   ``这周五``, ``上个星期天``, ``上上周一``, ``3月5日``, ``三月五号``, ``5号``,
   ``2024-03-05``, ``2024年3月5日``, ``yesterday``, ``last Wednesday``, ``2 days ago`` →
@@ -10,7 +11,10 @@
   day of the month, is taken as the most recent such day not after ``today`` (customers
   dispute what already happened).
 
-Both read at most the first 1,000 characters and never raise on any input.
+- :func:`parse_merchant`: ``在淘宝买的`` → 淘宝, ``商户是京东``, ``charged at Amazon`` →
+  amazon; with ``bare`` a short answer is the name itself (``星巴克``).
+
+All read at most the first 1,000 characters and never raise on any input.
 """
 
 from __future__ import annotations
