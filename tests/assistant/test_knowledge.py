@@ -111,3 +111,21 @@ def test_bm25_updates_in_place() -> None:
     assert len(index) == 1 and index.search("转账") == []
     assert "挂失" in terms("挂失信用卡") and "挂失" in terms("挂失信用卡")
     assert "花呗" in terms("蚂蚁花呗怎么还")  # folded to the synonym group's word
+
+
+def test_searches_and_edits_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = KnowledgeBase(load_demo_faq()[:6], encoders=None)
+    extra = load_demo_faq()[6:12]
+
+    def work(i: int) -> str:
+        if i % 4 == 0:
+            base.add(extra[(i // 4) % len(extra)])
+        hits = base.search("信用卡年费怎么收", k=1)
+        return hits[0].entry.id if hits else ""
+
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(work, range(24)))
+    assert all(found)
+    assert base.search("年费", k=1)[0].entry.id == "annual-fee"

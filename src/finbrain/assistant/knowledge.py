@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -133,6 +134,8 @@ class KnowledgeBase:
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = True
         self._reranker: QuestionMatcher | None = None
+        # one lock for edits, refreshes and searches: a search never sees half an index
+        self._lock = threading.RLock()
         for entry in entries:
             self.add(entry)
 
@@ -155,19 +158,21 @@ class KnowledgeBase:
 
     def add(self, entry: FaqEntry) -> None:
         """Add ``entry``, or replace the entry with its id."""
-        if entry.id in self._entries:
-            self._unindex(self._entries[entry.id])
-        self._entries[entry.id] = entry
-        for i, question in enumerate(entry.questions):
-            self._bm25.add(f"{entry.id}{_SEP}{i}", question)
-        self._dirty = True
+        with self._lock:
+            if entry.id in self._entries:
+                self._unindex(self._entries[entry.id])
+            self._entries[entry.id] = entry
+            for i, question in enumerate(entry.questions):
+                self._bm25.add(f"{entry.id}{_SEP}{i}", question)
+            self._dirty = True
 
     update = add
 
     def remove(self, entry_id: str) -> None:
-        self._unindex(self.get(entry_id))
-        del self._entries[entry_id]
-        self._dirty = True
+        with self._lock:
+            self._unindex(self.get(entry_id))
+            del self._entries[entry_id]
+            self._dirty = True
 
     def _unindex(self, entry: FaqEntry) -> None:
         for i in range(len(entry.questions)):
@@ -183,6 +188,10 @@ class KnowledgeBase:
 
     def refresh(self) -> None:
         """Rebuild what depends on the whole set (done by the next search when needed)."""
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
         docs = self._docs()
         self._doc_ids = [d for d, _ in docs]
         self._questions = [q for _, q in docs]
@@ -269,8 +278,12 @@ class KnowledgeBase:
     def retrieve(self, query: str, how: str = "bm25", k: int = 5) -> list[tuple[str, float]]:
         """One retriever alone (``"bm25"`` or ``"cosine"``): ``(entry id, best score of its
         questions)``, best first — what the re-ranker improves on."""
+        with self._lock:
+            return self._retrieve(query, how, k)
+
+    def _retrieve(self, query: str, how: str, k: int) -> list[tuple[str, float]]:
         if self._dirty:
-            self.refresh()
+            self._refresh()
         best: dict[str, float] = {}
         if how == "bm25":
             scored = self._bm25.search(query, k * 10)
@@ -284,11 +297,17 @@ class KnowledgeBase:
 
     def search(self, query: object, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for ``query`` (by their questions' best re-ranker probability
-        plus their best cosine)."""
-        if not isinstance(query, str) or not query.strip() or not self._entries:
+        plus their best cosine). Thread-safe, as are the edits."""
+        if not isinstance(query, str) or not query.strip():
+            return []
+        with self._lock:
+            return self._search(query, k)
+
+    def _search(self, query: str, k: int) -> list[FaqHit]:
+        if not self._entries:
             return []
         if self._dirty:
-            self.refresh()
+            self._refresh()
         cosines = self._cosines(query)
         lexical = dict(self._bm25.search(query, self.candidates))
         index = {d: i for i, d in enumerate(self._doc_ids)}
