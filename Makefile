@@ -12,7 +12,7 @@ QUICK  ?=
 help:
 	@echo "make demo            platform + console with a demo bank on http://127.0.0.1:8000"
 	@echo "make test            the whole test suite (PostgreSQL/Redis/Chromium tests included)"
-	@echo "make test-fast       the inner loop: no slow or browser tests (< 3 min)"
+	@echo "make test-fast       the inner loop: no slow, browser or PostgreSQL tests (< 3 min)"
 	@echo "make lint            ruff + mypy"
 	@echo "make bench AREA=x    benchmarks/x.py -> benchmarks/results/x.json (QUICK=1: < 1 min)"
 	@echo "make mutate MODULE=x mutation score of one module against its own tests (mutmut)"
@@ -47,9 +47,10 @@ WORKERS ?= auto
 test: env-dev
 	$(BIN)/python -m pytest -n $(WORKERS)
 
-# The inner loop: everything but the slow tests and the browser tests (under 3 minutes).
+# The inner loop: everything but the slow tests, the browser tests and the PostgreSQL runs of
+# the platform tests (their SQLite runs stay); `make test` runs all of them.
 test-fast: env-dev
-	$(BIN)/python -m pytest -n $(WORKERS) -m "not slow and not e2e" -q
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not slow and not e2e and not postgres" -q
 
 typecheck: env-dev
 	$(BIN)/mypy
