@@ -4,6 +4,7 @@ titles and axes in the page's language and the policy's cut-offs marked (issue 1
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,11 @@ def test_credit_and_overview_charts_in_both_languages(
     assert len(psi["x"]["data"]) == bootstrap.DEMO_DAYS
     assert all(0 <= v < 1 for v in psi["series"][0]["data"])  # held-out applicants: stable
     assert [s["data"][0] for s in psi["series"][1:]] == [0.10, 0.25]
+    csi = _spec(page, "credit-csi-chart")
+    assert csi["y"]["name"] == "CSI" and len(csi["x"]["data"]) == bootstrap.DEMO_DAYS
+    features = csi["series"][:-2]
+    assert len(features) == 5 and all("_" not in s["name"] for s in features)  # labels, not ids
+    assert all(v is None or 0 <= v < 0.25 for s in features for v in s["data"])
     calibration = _spec(page, "credit-calibration-chart")
     assert len(calibration["series"]) == 4 and len(calibration["x"]["data"]) == 10
     compared = page.get_by_test_id("compared-row")
@@ -94,6 +100,9 @@ def test_credit_and_overview_charts_in_both_languages(
     page.wait_for_url("**/console/credit")
     zh = _spec(page, "credit-scores-chart")
     assert zh["x"]["name"] == "信用分（分）" and "审批阈值" in zh["title"]
+    zh_csi = _spec(page, "credit-csi-chart")
+    assert "特征稳定性" in zh_csi["title"]
+    assert all(re.search("[\u4e00-\u9fff]", s["name"]) for s in zh_csi["series"])
     assert browser_errors == []
 
 

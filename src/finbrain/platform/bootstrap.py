@@ -125,7 +125,7 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
     now = utcnow()
     with db.tenant(tenant_id) as session:
         champion = registry.champion(session, "credit")
-        made = []
+        made, records = [], []
         for n, (index, row_values) in enumerate(held_out.head(DEMO_DECISIONS).iterrows()):
             record = {
                 str(k): (None if isinstance(v, float) and v != v else v)
@@ -134,7 +134,9 @@ def ensure_demo_credit(db: Database, tenant_id: str) -> str:
             decision = credit.decide(champion, tenant_id, f"DE-{index:04d}", record, "")
             when = now - timedelta(days=DEMO_DAYS - 1 - n * DEMO_DAYS // DEMO_DECISIONS)
             made.append(decision.model_copy(update={"created_at": min(when, now)}))
+            records.append(record)
         decisions.record_many(session, made, settings=db.settings, caller=Caller(tenant_id))
+        credit.count_applicants(session, champion, list(zip(made, records, strict=True)))
     return label
 
 

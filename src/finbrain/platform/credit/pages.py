@@ -21,6 +21,13 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 AnyKey = Annotated[Viewer, Depends(signed_in())]
 
 
+def _feature_title(name: str, lang: Language) -> str:
+    from finbrain.credit.reasons import feature_info
+
+    info = feature_info(name)
+    return info.zh if lang == "zh" else info.en
+
+
 def _field(name: str, lang: Language, options: list[Any] | None, value: str) -> dict[str, Any]:
     """A form field: its title, and each option as (value sent, text shown in ``lang``)."""
     from finbrain.credit.reasons import feature_info, level_text
@@ -134,6 +141,19 @@ def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
             {"name": message("ui.psi.act", lang), "family": "bad", "data": [0.25] * len(days)},
         ],
     )
+    csi_days, csi = queries.feature_csi_per_day(session, champion) if champion else ([], {})
+    stable_features = charts.keyed(
+        "line",
+        lang,
+        ("ui.chart.feature_csi", "ui.axis.day_utc", "ui.axis.csi"),
+        csi_days,
+        [
+            *({"name": _feature_title(name, lang), "data": values} for name, values in csi.items()),
+            {"name": message("ui.psi.watch", lang), "family": "review",
+             "data": [0.10] * len(csi_days)},
+            {"name": message("ui.psi.act", lang), "family": "bad", "data": [0.25] * len(csi_days)},
+        ],
+    )  # fmt: skip
     models = [m for m in (champion, challenger) if m is not None]
     calibrated = [m for m in models if (m.metrics or {}).get("calibration")]
     bins = max((len(m.metrics["calibration"]) for m in calibrated), default=0)
@@ -153,6 +173,9 @@ def _monitoring(session: Any, lang: Language) -> dict[str, Any]:
     )
     return {
         "psi_chart": stability if psi else None,
+        "csi_chart": stable_features
+        if any(v is not None for vs in csi.values() for v in vs)
+        else None,
         "calibration_chart": calibration if calibrated else None,
         "compared": [
             {"role": "champion" if m is champion else "challenger", "model": m} for m in models

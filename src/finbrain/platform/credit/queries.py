@@ -5,7 +5,7 @@ sample, and the champion beside its latest challenger."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,65 @@ def score_psi_per_day(
         for d, counts in sorted(per_day.items())
         if counts.sum() >= 10
     ]
+
+
+TOP_FEATURES = 5  # the strongest features the dashboard follows
+WINDOW_DAYS = 7  # CSI per day over the trailing week: one day's few applicants are mostly noise
+MIN_WINDOW = 30  # fewer applicants than this in a window: no point drawn
+
+
+def feature_csi_per_day(
+    session: Session,
+    champion: ModelVersion,
+    *,
+    days: int = RECENT_DAYS,
+    top: int = TOP_FEATURES,
+) -> tuple[list[str], dict[str, list[float | None]]]:
+    """For the champion's ``top`` features (strongest first): per UTC day, the characteristic
+    stability (CSI, a PSI over the feature's development bins) of the applicants scored in the
+    ``WINDOW_DAYS`` up to that day. Sums the per-day bin counts in SQL; a window with fewer than
+    ``MIN_WINDOW`` applicants gets None."""
+    from finbrain.credit.monitoring import psi_from_counts
+    from finbrain.platform.credit.tables import CreditFeatureDay as Day
+
+    tracked = ((champion.metrics or {}).get("feature_reference") or [])[:top]
+    if not tracked:
+        return [], {}
+    today = utcnow().date()
+    first = today - timedelta(days=days - 1)
+    since = (first - timedelta(days=WINDOW_DAYS - 1)).isoformat()
+    rows = session.execute(
+        select(Day.day, Day.feature, Day.bin, func.sum(Day.applicants))
+        .where(
+            Day.model_digest == champion.digest,
+            Day.day >= since,
+            Day.feature.in_([e["name"] for e in tracked]),
+        )
+        .group_by(Day.day, Day.feature, Day.bin)
+    )
+    counts: dict[tuple[str, str], np.ndarray] = {}
+    size = {e["name"]: len(e["counts"]) for e in tracked}
+    for day, feature, index, n in rows:
+        per = counts.setdefault((str(day), feature), np.zeros(size[feature]))
+        if 0 <= int(index) < len(per):  # a bin outside the reference cannot come from it
+            per[int(index)] += int(n)
+    seen = sorted({d for d, _ in counts if d >= first.isoformat()})
+    series: dict[str, list[float | None]] = {}
+    for entry in tracked:
+        expected = np.asarray(entry["counts"], dtype=float)
+        values: list[float | None] = []
+        for day in seen:
+            end = date.fromisoformat(day)
+            window = sum(
+                (counts.get(((end - timedelta(days=k)).isoformat(), entry["name"]),
+                            np.zeros(len(expected))) for k in range(WINDOW_DAYS)),
+                np.zeros(len(expected)),
+            )  # fmt: skip
+            values.append(
+                round(psi_from_counts(expected, window), 4) if window.sum() >= MIN_WINDOW else None
+            )
+        series[entry["name"]] = values
+    return seen, series
 
 
 def champion_and_challenger(session: Session) -> tuple[ModelVersion | None, ModelVersion | None]:

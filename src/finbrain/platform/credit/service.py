@@ -25,6 +25,7 @@ from finbrain.credit.challenger import GBMChallenger
 from finbrain.credit.challenger import from_json as gbm_from_json
 from finbrain.credit.challenger import to_json as gbm_to_json
 from finbrain.credit.export import from_json, to_json
+from finbrain.credit.monitoring import feature_reference
 from finbrain.credit.policy import DEFAULT_POLICY, holdout, measured, points_of
 from finbrain.credit.protected import (
     MONITORED_BY_DATASET,
@@ -35,6 +36,7 @@ from finbrain.credit.reasons import feature_info
 from finbrain.credit.report import build_report, fairness_checks
 from finbrain.credit.scorecard import Scorecard
 from finbrain.platform import decisions, registry
+from finbrain.platform.credit.stability import count_applicants as count_applicants
 from finbrain.platform.store.models import ModelVersion
 from finbrain.platform.tenancy import Caller
 
@@ -167,6 +169,8 @@ def train(
         points_dev=card.points(x_train),
         features=card.selected_,
         feature_schema=feature_schema(x_train, card.selected_),
+        # Selected features come strongest first (information value): that order is kept.
+        feature_reference=feature_reference(x_train, card.selected_),
         iv={f: round(card.iv_[f], 4) for f in card.selected_},
         protected=card.protected_,
         fairness=_fairness(x_test, card.predict_proba(x_test)[:, 1], policy, watched),
@@ -198,11 +202,18 @@ def train_gbm(
         points_dev=np.array([points_of(p) for p in model.predict_proba(x_train)[:, 1]]),
         features=model.features_,
         feature_schema=feature_schema(x_train, model.features_),
+        feature_reference=feature_reference(x_train, _by_gain(model)),
         monotone_constraints=model.monotone_constraints_,
         protected=model.protected_,
         fairness=_fairness(x_test, risk, policy, _watched(X.columns, model.protected_, monitored)),
     )
     return model, metrics
+
+
+def _by_gain(model: GBMChallenger) -> list[str]:
+    """The GBM's features, most important (total split gain) first."""
+    gain = model.booster_.feature_importance(importance_type="gain")
+    return [f for _, f in sorted(zip(-gain, model.features_, strict=True))]
 
 
 def register_gbm(
@@ -309,7 +320,9 @@ def score_applicant(
     """Score one applicant with the champion and record the decision (and its ledger entry)."""
     model = registry.champion(session, "credit")
     decision = decide(model, caller.tenant_id, applicant_id, features, "")
-    return decisions.record(session, decision, settings=settings, caller=caller)
+    recorded = decisions.record(session, decision, settings=settings, caller=caller)
+    count_applicants(session, model, [(recorded, features)])
+    return recorded
 
 
 def score_batch(
@@ -325,7 +338,9 @@ def score_batch(
         decide(model, caller.tenant_id, applicant_id, features, f"applicants.{i}.")
         for i, (applicant_id, features) in enumerate(applicants)
     ]
-    return decisions.record_many(session, made, settings=settings, caller=caller)
+    recorded = decisions.record_many(session, made, settings=settings, caller=caller)
+    count_applicants(session, model, list(zip(recorded, (f for _, f in applicants), strict=True)))
+    return recorded
 
 
 BUILTIN_TARGETS = {

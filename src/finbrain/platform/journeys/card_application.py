@@ -33,7 +33,8 @@ from finbrain.core.money import Money
 from finbrain.core.privacy import mask_name
 from finbrain.core.settings import Settings
 from finbrain.identity.decision import ScreeningQuery
-from finbrain.platform import decisions
+from finbrain.platform import decisions, registry
+from finbrain.platform.credit import service as credit
 from finbrain.platform.identity.service import screen_query, screening_index
 from finbrain.platform.journeys.steps import (
     LIMIT_CAP,
@@ -119,6 +120,9 @@ def apply(
         settings=settings,
         caller=caller,
     )
+    if app.bureau is not None:  # a scored bureau file counts toward the champion's stability
+        champion = registry.champion(session, "credit")
+        credit.count_applicants(session, champion, [(credit_decision, app.bureau)])
     status = {"approve": "approved", "refer": "referred", "decline": "declined"}[outcome]
     row = CardApplication(
         tenant_id=tenant_id,

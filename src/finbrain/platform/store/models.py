@@ -218,6 +218,7 @@ from finbrain.platform.advisory.tables import AdvisoryPrice as AdvisoryPrice  # 
 from finbrain.platform.advisory.tables import AdvisoryProduct as AdvisoryProduct  # noqa: E402
 from finbrain.platform.advisory.tables import AdvisoryProposal as AdvisoryProposal  # noqa: E402
 from finbrain.platform.advisory.tables import AdvisoryShelf as AdvisoryShelf  # noqa: E402
+from finbrain.platform.credit.tables import CreditFeatureDay as CreditFeatureDay  # noqa: E402
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
 from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402
