@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from rich.console import Console
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,6 +36,7 @@ from finbrain.core.decision import new_id, utcnow
 from finbrain.core.settings import Settings
 from finbrain.platform import bootstrap, registry, tenancy
 from finbrain.platform.api.app import create_app
+from finbrain.platform.credit.tables import CreditFeatureDay
 from finbrain.platform.identity.tables import ScreenedCustomer
 from finbrain.platform.risk.tables import RiskAlert, RiskCase, RiskEvent
 from finbrain.platform.store.database import Database
@@ -166,13 +167,42 @@ def _rows(tenant_id: str, n: int, champion: str) -> dict[Any, list[dict[str, Any
     return out
 
 
+def _feature_days(
+    tenant_id: str, digest: str, reference: list[dict[str, Any]], decisions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What scoring would have counted for the credit decisions: per day, each feature's
+    applicants spread over its development bins (the credit dashboard's CSI chart reads these)."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    per_day: dict[str, int] = {}
+    for d in decisions:
+        if d["capability"] == "credit":
+            day = d["created_at"].strftime("%Y-%m-%d")
+            per_day[day] = per_day.get(day, 0) + 1
+    out = []
+    for day, applicants in per_day.items():
+        for entry in reference:
+            shares = np.asarray(entry["counts"], dtype=float) / sum(entry["counts"])
+            for index, count in enumerate(rng.multinomial(applicants, shares)):
+                if count:
+                    out.append({"tenant_id": tenant_id, "model_digest": digest, "day": day,
+                                "feature": entry["name"], "bin": index,
+                                "applicants": int(count)})  # fmt: skip
+    return out
+
+
 def _fill(db: Database, tenant_id: str, n: int) -> int:
     """The demo's credit champion (its scores are what the PSI chart reads), then the rows."""
     bootstrap.ensure_demo_credit(db, tenant_id)
     with db.tenant(tenant_id, write=False) as session:
-        champion = registry.champion(session, "credit").digest
+        model = registry.champion(session, "credit")
+        champion, reference = model.digest, model.metrics["feature_reference"]
     rows = _rows(tenant_id, n, champion)
+    rows[CreditFeatureDay] = _feature_days(tenant_id, champion, reference, rows[DecisionRow])
     with db.tenant(tenant_id) as session:
+        # The synthetic month replaces the demo's own few hundred counts (same days and bins).
+        session.execute(delete(CreditFeatureDay).where(CreditFeatureDay.tenant_id == tenant_id))
         for table, values in rows.items():
             for start in range(0, len(values), 5000):
                 session.execute(insert(table.__table__), values[start : start + 5000])
