@@ -134,6 +134,7 @@ def propose(
         reason("ADV-RISK", value=round(allocation.volatility, 4),
                vol=f"{allocation.volatility:.1%}", drawdown=f"{-allocation.max_drawdown:.1%}"),
         _fee_reason(shelf, allocation, plan),
+        *_concentration(shelf, rules, allocation, limits),
         *_special_care(shelf, allocation, limits),
         *_excluded_reasons(excluded, history),
         *_history_reasons(allocation, history),
@@ -250,6 +251,27 @@ def _method_reason(allocation: Allocation) -> Reason:
         code = "ADV-METHOD-FALLBACK"
     budget = "" if allocation.vol_budget is None else f"{allocation.vol_budget:.0%}"
     return reason(code, feature="method", value=allocation.vol_budget, budget=budget)
+
+
+def _concentration(
+    shelf: Shelf, rules: Rules, allocation: Allocation, limits: Constraints
+) -> list[Reason]:
+    """Which products the concentration limit held at its cap, and the cash left unplaced
+    when the caps of the suitable products add up to less than the whole."""
+    cap = rules.max_weight_per_product
+    if cap >= 1:
+        return []
+    index = {c: i for i, c in enumerate(shelf.codes)}
+    capped = [c for c, w in allocation.nonzero().items()
+              if limits.max_weights[index[c]] < 1 and w >= cap - 1e-4]  # fmt: skip
+    out = []
+    if capped:
+        out.append(reason("ADV-CONCENTRATION", value=len(capped), share=f"{cap:.0%}",
+                          codes=", ".join(capped)))  # fmt: skip
+    if allocation.fallback == "caps_below_budget":
+        left = 1.0 - sum(allocation.nonzero().values())
+        out.append(reason("ADV-CONCENTRATION-CASH", value=round(left, 4), cash=f"{left:.0%}"))
+    return out
 
 
 def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason:

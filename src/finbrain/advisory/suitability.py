@@ -24,6 +24,11 @@ The checks, in order (the first failing one is the verdict's main reason):
    (投资品种, art. 18);
 7. complex products need ``complex_min_experience`` (MiFID II knowledge and experience).
 
+Concentration (bank policy, not law): no single product above ``max_weight_per_product`` of
+the portfolio (China preset 40%: a C2 client is not put wholly into one bond fund), except the
+cash-like ``concentration_exempt_kinds`` (deposits, money funds); what the caps leave unplaced
+stays in cash, and the proposal says so.
+
 High-risk products (R5 or flagged) that pass carry ``special_care``: the extra disclosure,
 reflection time and call-back the China rules ask for (办法 art. 22). Insisting is allowed after
 a recorded warning except for a lowest-category client (China), an expired profile, and the
@@ -263,6 +268,8 @@ class Rules:
     insist_excluded_kinds: frozenset[str] = frozenset()
     exempt_kinds: frozenset[str] = frozenset()
     max_weight_per_product: float = 1.0
+    concentration_exempt_kinds: frozenset[str] = frozenset()
+    """Cash-like kinds (deposits, money funds) the per-product cap does not bind."""
     max_high_risk_weight: float = 1.0
     version: str = field(default="1")
 
@@ -280,7 +287,7 @@ class Rules:
             if not isinstance(value, int | float) or not 0 < value <= 1:
                 raise ValidationError(field=name, rule="fraction_above_0_to_1")
         kinds = {k.value for k in ProductKind}
-        for name in ("insist_excluded_kinds", "exempt_kinds"):
+        for name in ("insist_excluded_kinds", "exempt_kinds", "concentration_exempt_kinds"):
             values = frozenset(getattr(self, name))
             if unknown := values - kinds:
                 raise ValidationError(field=name, rule="product_kinds", value=sorted(unknown)[0])
@@ -412,11 +419,13 @@ class Rules:
     def constraints(
         self, client: ClientProfile, shelf: Shelf, *, at: datetime | None = None
     ) -> Constraints:
-        """Bounds for the optimiser: eligible products up to ``max_weight_per_product``, the
+        """Bounds for the optimiser: eligible products up to ``max_weight_per_product`` (the
+        concentration limit; cash-like ``concentration_exempt_kinds`` up to all of it), the
         rest 0; high-risk products together up to ``max_high_risk_weight``."""
         when = _aware(at)
         eligible = self.mask_matrix([client], shelf, at=when)[0]
-        caps = np.where(eligible, float(self.max_weight_per_product), 0.0)
+        cash_like = np.array([p.kind.value in self.concentration_exempt_kinds for p in shelf], bool)
+        caps = np.where(eligible, np.where(cash_like, 1.0, float(self.max_weight_per_product)), 0.0)
         groups = []
         if self.max_high_risk_weight < 1:
             members = np.array([p.is_high_risk for p in shelf], bool)
@@ -598,7 +607,7 @@ def _looser(key: str, base: Any, value: Any) -> bool:
         return base is not None and (value is None or value < base)
     if key == "insist_excluded_kinds":
         return not set(base) <= set(value)
-    if key == "exempt_kinds":
+    if key in {"exempt_kinds", "concentration_exempt_kinds"}:
         return not set(value) <= set(base)
     return False
 
@@ -654,7 +663,7 @@ def preset(name: str = "cn", **overrides: Any) -> Rules:
     data.update(overrides)
     data["title"] = BilingualText(**data["title"])
     data["regulation"] = BilingualText(**data["regulation"])
-    for key in ("insist_excluded_kinds", "exempt_kinds"):
+    for key in ("insist_excluded_kinds", "exempt_kinds", "concentration_exempt_kinds"):
         data[key] = frozenset(data[key])
     if overrides:
         data.setdefault("version", "1")
