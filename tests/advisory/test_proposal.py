@@ -18,7 +18,7 @@ from finbrain.advisory.orders import Holding
 from finbrain.advisory.portfolio import METHODS, EmptyShelfError, allocate, model_portfolios
 from finbrain.advisory.promises import find_promises
 from finbrain.advisory.proposal import propose
-from finbrain.advisory.shelf import Shelf
+from finbrain.advisory.shelf import Product, Shelf
 from finbrain.advisory.suitability import ClientProfile, preset
 from finbrain.core.errors import ValidationError
 from finbrain.core.money import Money
@@ -361,3 +361,26 @@ def test_a_bank_may_tighten_the_concentration_limit_but_not_loosen_it() -> None:
     limits = tighter.constraints(client("C2"), SHELF, at=AT)
     assert limits.max_weights[SHELF.index_of("MMF01")] == pytest.approx(0.4)
     assert limits.max_weights[SHELF.index_of("DEP1Y")] == pytest.approx(1.0)
+
+
+def test_a_withdrawn_product_is_never_bought_and_a_holding_of_it_is_explained() -> None:
+    products = [replace(p, withdrawn=True) if p.code == "BOND1" else p for p in demo_products()]
+    shelf = Shelf(products)
+    assert shelf["BOND1"].to_dict()["withdrawn"] is True
+    assert Product.from_dict(shelf["BOND1"].to_dict()) == shelf["BOND1"]
+    assert "withdrawn" not in shelf["BOND2"].to_dict()
+    with pytest.raises(ValidationError) as caught:
+        Product.from_dict({**shelf["BOND2"].to_dict(), "withdrawn": "yes"})
+    assert caught.value.field == "products.BOND2.withdrawn"
+    held = {"BOND1": Holding("BOND1", Money(30_000, "CNY"), held_days=400)}
+    result = propose(client("C3"), shelf, PRICES, rules=preset("cn"),
+                     cash=Money(70_000, "CNY"), holdings=held, at=AT)  # fmt: skip
+    assert result.allocation is not None and result.plan is not None
+    assert result.allocation.weights["BOND1"] <= 0.3 + 1e-6  # capped at what is held
+    assert not [o for o in result.plan.orders if o.code == "BOND1" and o.side == "buy"]
+    notice = next(r for r in result.decision.reasons if r.code == "ADV-WITHDRAWN")
+    assert "BOND1" in notice.text.en and "下架" in notice.text.zh
+    # without the holding, the withdrawn fund gets nothing at all
+    fresh = propose(client("C3"), shelf, PRICES, rules=preset("cn"),
+                    cash=Money(100_000, "CNY"), at=AT)  # fmt: skip
+    assert fresh.allocation is not None and fresh.allocation.weights["BOND1"] == 0

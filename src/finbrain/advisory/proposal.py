@@ -135,6 +135,7 @@ def propose(
                vol=f"{allocation.volatility:.1%}", drawdown=f"{-allocation.max_drawdown:.1%}"),
         _fee_reason(shelf, allocation, plan),
         *_concentration(shelf, rules, allocation, limits),
+        *_withdrawn(shelf, held),
         *_special_care(shelf, allocation, limits),
         *_excluded_reasons(excluded, history),
         *_history_reasons(allocation, history),
@@ -272,6 +273,14 @@ def _concentration(
         left = 1.0 - sum(allocation.nonzero().values())
         out.append(reason("ADV-CONCENTRATION-CASH", value=round(left, 4), cash=f"{left:.0%}"))
     return out
+
+
+def _withdrawn(shelf: Shelf, held: Mapping[str, Holding]) -> list[Reason]:
+    """Held products the bank has taken off sale: capped at what is held (never bought)."""
+    codes = [c for c in held if shelf[c].withdrawn]
+    if not codes:
+        return []
+    return [reason("ADV-WITHDRAWN", value=len(codes), codes=", ".join(sorted(codes)))]
 
 
 def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason:
