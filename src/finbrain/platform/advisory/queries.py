@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from finbrain.advisory.shelf import Product, Shelf
 from finbrain.advisory.suitability import ClientProfile
+from finbrain.core.decision import Decision
 from finbrain.core.errors import NotFoundError
+from finbrain.platform import decisions
 from finbrain.platform.advisory.tables import (
     AdvisoryClient,
     AdvisoryPrice,
@@ -29,6 +31,7 @@ from finbrain.platform.advisory.tables import (
     AdvisoryShelf,
 )
 from finbrain.platform.pagination import keyset_page
+from finbrain.platform.store.models import DecisionRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,7 +108,7 @@ def loaded_shelf(session: Session) -> LoadedShelf:
             _loaded.move_to_end(key)
             return hit
     rows = session.scalars(select(AdvisoryProduct).order_by(AdvisoryProduct.code))
-    shelf = Shelf(Product.from_dict(row.terms) for row in rows)
+    shelf = Shelf(product_of(row) for row in rows)
     prices = _price_table(
         session.execute(select(AdvisoryPrice.code, AdvisoryPrice.day, AdvisoryPrice.price)).all()
     )
@@ -116,6 +119,12 @@ def loaded_shelf(session: Session) -> LoadedShelf:
         while len(_loaded) > CACHED_SHELVES:
             _loaded.popitem(last=False)
     return made
+
+
+def product_of(row: AdvisoryProduct) -> Product:
+    """The stored product as the library reads it (withdrawn when the bank took it off sale)."""
+    terms = row.terms if row.withdrawn_at is None else {**row.terms, "withdrawn": True}
+    return Product.from_dict(terms)
 
 
 def _price_table(rows: Sequence[Any]) -> pd.DataFrame:
@@ -195,6 +204,14 @@ def proposal(session: Session, proposal_id: str) -> AdvisoryProposal:
     return row
 
 
+def withdrawn_in(session: Session, row: AdvisoryProposal) -> list[str]:
+    """The products of a recorded proposal (held, ordered or weighted) withdrawn from sale
+    since it was made."""
+    codes = {*row.weights, *(h["code"] for h in row.holdings), *(o["code"] for o in row.orders)}
+    shelf = loaded_shelf(session).shelf
+    return sorted(c for c in codes if shelf.has(c) and shelf[c].withdrawn)
+
+
 def proposals_of(session: Session, client_id: str, *, limit: int = 20) -> list[AdvisoryProposal]:
     """A client's proposals, newest first."""
     query = (
@@ -210,6 +227,18 @@ def proposal_feedback(session: Session) -> list[tuple[str, list[dict[str, Any]],
     """Every proposal's client, holdings and orders (what match learns from)."""
     query = select(AdvisoryProposal.client_id, AdvisoryProposal.holdings, AdvisoryProposal.orders)
     return [(c, list(h or []), list(o or [])) for c, h, o in session.execute(query)]
+
+
+def insistences_of(session: Session, client_id: str, *, limit: int = 20) -> list[Decision]:
+    """The client's "client insists" decisions (on the ledger), newest first."""
+    query = (
+        select(DecisionRow)
+        .where(DecisionRow.capability == "advisory", DecisionRow.action == "insist",
+               DecisionRow.subject_type == "client", DecisionRow.subject_id == client_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [decisions.to_decision(row) for row in session.scalars(query)]
 
 
 def proposals_version(session: Session) -> tuple[int, str | None]:
