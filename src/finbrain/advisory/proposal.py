@@ -70,15 +70,19 @@ def propose(
     min_trade: float = 0.005,
     vol_budgets: Mapping[RiskCategory, float] | None = None,
     views: Sequence[View] = (),
+    history: ShelfReturns | None = None,
 ) -> Proposal:
     """A proposal for ``client`` (see the module doc). ``prices``: the shelf's price history
-    (wide, a UTC ``DatetimeIndex``); the last row prices share-traded products' orders."""
+    (wide, a UTC ``DatetimeIndex``); the last row prices share-traded products' orders.
+    ``history``: ``shelf.returns(prices, min_history=…, lookback=…)`` already made (a caller
+    that proposes many times on one shelf and its prices keeps it; not checked again)."""
     if not isinstance(at, datetime) or at.tzinfo is None:
         raise ValidationError(field="at", rule="timezone_aware_datetime")
     if len(shelf) == 0:
         raise ValidationError(field="shelf", rule="at_least_one_product")
     limits = rules.constraints(client, shelf, at=at)
-    history = shelf.returns(prices, min_history=min_history, lookback=lookback)
+    if history is None:
+        history = shelf.returns(prices, min_history=min_history, lookback=lookback)
     held = holdings_by_code(shelf, holdings)
     try:
         cash_m = cash if isinstance(cash, Money) else Money(cash, shelf.currency)
@@ -122,7 +126,7 @@ def propose(
         prices=share_prices, min_trade=min_trade,
     )  # fmt: skip
     for order in plan.orders:  # the second guard, by the one-product path: never a purchase
-        if order.side == "buy" and not rules.check(client, shelf[order.code], at=at).eligible:
+        if order.side == "buy" and not limits.check(shelf.index_of(order.code)).eligible:
             raise FinbrainError(
                 f"an order buys {order.code}, which does not suit the client",
                 rule="suitable_orders",

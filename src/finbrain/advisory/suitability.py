@@ -209,6 +209,9 @@ class Constraints:
         default=None, repr=False, compare=False
     )
     """What made them: the per-product checks (with their reasons) are built on first use."""
+    _checked: dict[int, Check] = field(default_factory=dict, repr=False, compare=False)
+    """Single verdicts built so far (a proposal asks for the same product several times:
+    verify, special care, the orders' guard); shared by copies made with ``replace``."""
 
     @cached_property
     def checks(self) -> tuple[Check, ...]:
@@ -223,8 +226,19 @@ class Constraints:
         """The verdict for the product at ``index`` (shelf order), built alone if need be."""
         if "checks" in self.__dict__ or self.source is None:
             return self.checks[index]
-        rules, client, shelf, at = self.source
-        return rules.check(client, shelf[index], at=at)
+        hit = self._checked.get(index)
+        if hit is None:
+            rules, client, shelf, at = self.source
+            hit = self._checked[index] = rules.check(client, shelf[index], at=at)
+        return hit
+
+    def made_by(self, rules: Rules, client: ClientProfile, shelf: Shelf, at: datetime) -> bool:
+        """Were these constraints made by ``rules`` for ``client`` on ``shelf`` at ``at``
+        (so that their one-product verdicts answer for them)?"""
+        if self.source is None:
+            return False
+        mine = self.source
+        return mine[0] is rules and mine[1] is client and mine[2] is shelf and mine[3] == at
 
     def for_codes(self, codes: Sequence[str]) -> dict[str, Any]:
         """skfolio keyword arguments for the optimisation over ``codes`` (a subset of the
@@ -460,8 +474,12 @@ class Rules:
         limits = limits or self.constraints(client, shelf, at=when)
         out = []
         for i in np.flatnonzero(w > TOLERANCE):
-            # every held product is re-checked one by one: independent of the mask's path
-            check = self.check(client, shelf[int(i)], at=when)
+            # every held product is re-checked one by one (the one-product path, independent
+            # of the mask's): built once per product for these constraints
+            if limits.made_by(self, client, shelf, when):
+                check = limits.check(int(i))
+            else:
+                check = self.check(client, shelf[int(i)], at=when)
             if not check.eligible:
                 out.append(Violation(check.rule, check.product, float(w[i]), check.reasons[0].text))
             elif w[i] > limits.max_weights[i] + 1e-6:

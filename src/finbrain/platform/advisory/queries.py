@@ -13,12 +13,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finbrain.advisory.shelf import Product, Shelf
+from finbrain.advisory.shelf import Product, Shelf, ShelfReturns
 from finbrain.advisory.suitability import ClientProfile
 from finbrain.core.decision import Decision
 from finbrain.core.errors import NotFoundError
@@ -90,6 +91,12 @@ class LoadedShelf:
     shelf: Shelf
     prices: pd.DataFrame
     """Wide: a UTC ``DatetimeIndex`` of days, one float column per product with prices."""
+
+    @cached_property
+    def history(self) -> ShelfReturns:
+        """The shelf's daily returns with its fallbacks (``Shelf.returns`` with the library's
+        defaults, what every proposal on this version reads): made once per version."""
+        return self.shelf.returns(self.prices)
 
 
 _loaded: OrderedDict[tuple[str, str], LoadedShelf] = OrderedDict()
@@ -206,7 +213,8 @@ def proposal(session: Session, proposal_id: str) -> AdvisoryProposal:
 
 def withdrawn_in(session: Session, row: AdvisoryProposal) -> list[str]:
     """The products of a recorded proposal (held, ordered or weighted) withdrawn from sale
-    since it was made."""
+    since it was made (the shelf's version row is already in the session after a proposal:
+    no second read)."""
     codes = {*row.weights, *(h["code"] for h in row.holdings), *(o["code"] for o in row.orders)}
     shelf = loaded_shelf(session).shelf
     return sorted(c for c in codes if shelf.has(c) and shelf[c].withdrawn)
