@@ -16,7 +16,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from finbrain.advisory.shelf import Product, Shelf, ShelfReturns
@@ -100,12 +100,17 @@ class LoadedShelf:
 
 
 _loaded: OrderedDict[tuple[str, str], LoadedShelf] = OrderedDict()
+_MEMO = "advisory.loaded_shelf"  # the shelf this transaction read (session.info)
 _lock = threading.Lock()
 
 
 def loaded_shelf(session: Session) -> LoadedShelf:
-    """The tenant's shelf and prices at the current version (loaded once per version)."""
+    """The tenant's shelf and prices at the current version (loaded once per version; read
+    again in the same transaction, no query: ``shelf.bump`` forgets it when it writes)."""
     tenant_id = str(session.info.get("tenant_id"))
+    memo = session.info.get(_MEMO)
+    if memo is not None and memo[0] == tenant_id:
+        return memo[1]  # type: ignore[no-any-return]
     state = shelf_state(session)
     version = state.version if state is not None else 0
     key = (store_key(session), tenant_id)
@@ -113,6 +118,7 @@ def loaded_shelf(session: Session) -> LoadedShelf:
         hit = _loaded.get(key)
         if hit is not None and hit.version == version:
             _loaded.move_to_end(key)
+            session.info[_MEMO] = (tenant_id, hit)
             return hit
     rows = session.scalars(select(AdvisoryProduct).order_by(AdvisoryProduct.code))
     shelf = Shelf(product_of(row) for row in rows)
@@ -125,7 +131,20 @@ def loaded_shelf(session: Session) -> LoadedShelf:
         _loaded.move_to_end(key)
         while len(_loaded) > CACHED_SHELVES:
             _loaded.popitem(last=False)
+    session.info[_MEMO] = (tenant_id, made)
     return made
+
+
+def forget_loaded(session: Session) -> None:
+    """The shelf changed in this transaction: the next read loads the new version."""
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    """A memo lives for one transaction: another may see another version."""
+    if transaction.parent is None:
+        session.info.pop(_MEMO, None)
 
 
 def product_of(row: AdvisoryProduct) -> Product:

@@ -129,6 +129,7 @@ def put_prices(session: Session, caller: Caller, rows: Sequence[tuple[str, date,
 def bump(session: Session, tenant_id: str) -> AdvisoryShelf:
     """A new version of the shelf, with its counts (in the writer's transaction; the row lock
     orders concurrent writers on PostgreSQL)."""
+    queries.forget_loaded(session)
     connection = session.connection()
     upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     first = {"tenant_id": tenant_id, "version": 0, "products": 0, "prices": 0,
