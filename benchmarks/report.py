@@ -100,6 +100,13 @@ NOTES["advisory"] = (
     "Sharpe, drawdown, costs and turnover are in the JSON): _min_variance without costs "
     "beside skfolio's own walk-forward of the same model (finbrain's holdings drift between "
     "rebalances, skfolio's weights stay fixed), _*_costs with 10 bp. "
+    "backtest_2001_2020_*: 20 years monthly (2001-2020) with and without 10 bp costs: min "
+    "variance and equal weight on the same stocks, and 60/40 of the S&P 500 index and a real "
+    "US core bond fund (BFMCX, yearly returns spread evenly over each year's days), each beside "
+    "skfolio's own (walk-forward min variance and EqualWeighted; Portfolio for the 60/40); the "
+    "returns, volatilities and drawdowns are in the JSON and in docs/advisory.md. "
+    "The China rule set caps each product at 40% (deposits and money funds aside): "
+    "proposal_50's skfolio anchor has the same caps. "
     "The machine was shared (load 5-7 on 2 cores): spreads are wide."
 )
 NOTES["advisory_platform"] = (
@@ -110,8 +117,10 @@ NOTES["advisory_platform"] = (
     "finbrain.advisory.propose on the same profile, shelf and prices (finbrain: what the route "
     "wraps) and skfolio's bare MeanRisk fit of the same problem, interleaved; the API adds "
     "authentication, the tenant's transaction, the cached shelf, the decision on the ledger and "
-    "the proposal row. recommend_api: GET /v1/match/recommendations with the fitted model "
-    "cached, and the first call after new feedback (refit on 2,000 interactions). outlook_api: "
+    "the proposal row (the shelf and its returns are kept per shelf version). recommend_api: "
+    "GET /v1/match/recommendations (an unrecorded preview) with the fitted model cached, the "
+    "POST that records the list on the ledger, and the first call after new feedback (refit "
+    "on 2,000 interactions). outlook_api: "
     "the first call (walk-forward backtest) and a repeat (backtest cached, 5,000 goal paths). "
     "The machine was shared (load 7-10 on 2 cores): spreads are wide."
 )

@@ -18,7 +18,7 @@ from finbrain.advisory.orders import Holding
 from finbrain.advisory.portfolio import METHODS, EmptyShelfError, allocate, model_portfolios
 from finbrain.advisory.promises import find_promises
 from finbrain.advisory.proposal import propose
-from finbrain.advisory.shelf import Shelf
+from finbrain.advisory.shelf import Product, Shelf
 from finbrain.advisory.suitability import ClientProfile, preset
 from finbrain.core.errors import ValidationError
 from finbrain.core.money import Money
@@ -38,13 +38,14 @@ def client(category: str, **more: object) -> ClientProfile:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_keeps_to_the_mask(method: str) -> None:
-    rules = preset("cn", max_weight_per_product=0.6)
+    rules = preset("cn", max_weight_per_product=0.35)
     person = client("C3", horizon_years=1)
     allocation = allocate(person, SHELF, HISTORY, rules, method=method, at=AT)  # type: ignore[arg-type]
     mask = rules.mask(person, SHELF, at=AT)
     assert (allocation.weights[~mask] == 0).all()
     assert allocation.weights.sum() == pytest.approx(1.0, abs=1e-6)
-    assert allocation.weights.max() <= 0.6 + 1e-9
+    capped = [p.code for p in SHELF if p.kind.value not in ("deposit", "money_fund")]
+    assert allocation.weights[capped].max() <= 0.35 + 1e-9
     assert rules.verify(person, SHELF, allocation.weights.to_numpy(), at=AT) == []
 
 
@@ -233,6 +234,16 @@ def test_no_proposal_ever_buys_or_targets_an_unsuitable_product(
         assert result.decision.outcome == "decline"
         return
     assert (result.allocation.weights[~mask] == 0).all()
+    # the concentration limit: no product but a cash-like one above the cap, unless it is a
+    # locked holding already above it (it cannot be sold)
+    total = cash + sum(float(h.value.amount) for h in holdings.values())
+    for p in SHELF:
+        if p.kind.value in rules.concentration_exempt_kinds:
+            continue
+        h = holdings.get(p.code)
+        locked = h is not None and h.held_days is not None and h.held_days < p.lock_up_days
+        limit = max(rules.max_weight_per_product, float(h.value.amount) / total if locked else 0)
+        assert result.allocation.weights[p.code] <= limit + 1e-6, p.code
     assert result.plan is not None
     for order in result.plan.orders:
         if order.side == "buy":
@@ -309,3 +320,67 @@ def test_locked_holdings_that_fill_the_portfolio_are_kept_as_they_are(method: st
     assert result.allocation.nonzero() == {"WMP90": pytest.approx(1.0)}
     assert result.allocation.fallback == "floors_fill_budget"
     assert result.plan.orders == ()
+
+
+def test_a_c2_client_is_not_put_wholly_into_one_bond_fund() -> None:
+    """China preset: at most 40% in any product but deposits and money funds; with only one
+    suitable fund the rest stays in cash, and the proposal says why."""
+    bond_only = Shelf([p for p in demo_products() if p.code == "BOND2"])
+    result = propose(client("C2"), bond_only, PRICES[["BOND2"]], rules=preset("cn"),
+                     cash=Money(100_000, "CNY"), at=AT)  # fmt: skip
+    assert result.allocation is not None
+    assert result.allocation.weights["BOND2"] == pytest.approx(0.4, abs=1e-6)
+    codes = [r.code for r in result.decision.reasons]
+    assert "ADV-CONCENTRATION" in codes and "ADV-CONCENTRATION-CASH" in codes
+    cash_reason = next(r for r in result.decision.reasons if r.code == "ADV-CONCENTRATION-CASH")
+    assert "60%" in cash_reason.text.en and "60%" in cash_reason.text.zh
+    # a deposit beside it takes the rest: a cash-like product is not capped
+    with_deposit = Shelf([p for p in demo_products() if p.code in ("BOND2", "DEP1Y")])
+    full = propose(client("C2"), with_deposit, PRICES[["BOND2"]], rules=preset("cn"),
+                   cash=Money(100_000, "CNY"), at=AT)  # fmt: skip
+    assert full.allocation is not None
+    assert full.allocation.weights["BOND2"] <= 0.4 + 1e-6
+    assert full.allocation.weights.sum() == pytest.approx(1.0, abs=1e-6)
+    # the same client under a rule set without the cap may hold the fund alone
+    loose = propose(client("C2"), bond_only, PRICES[["BOND2"]], rules=preset("us_reg_bi"),
+                    cash=Money(100_000, "CNY"), at=AT)  # fmt: skip
+    assert loose.allocation is not None
+    assert loose.allocation.weights["BOND2"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_bank_may_tighten_the_concentration_limit_but_not_loosen_it() -> None:
+    assert preset("cn", max_weight_per_product=0.25).max_weight_per_product == 0.25
+    with pytest.raises(ValidationError) as caught:
+        preset("cn", max_weight_per_product=0.6)
+    assert caught.value.field == "max_weight_per_product"
+    assert caught.value.rule == "no_looser_than_preset"
+    with pytest.raises(ValidationError) as caught:
+        preset("cn", concentration_exempt_kinds=["deposit", "money_fund", "bond_fund"])
+    assert caught.value.field == "concentration_exempt_kinds"
+    tighter = preset("cn", concentration_exempt_kinds=["deposit"])
+    limits = tighter.constraints(client("C2"), SHELF, at=AT)
+    assert limits.max_weights[SHELF.index_of("MMF01")] == pytest.approx(0.4)
+    assert limits.max_weights[SHELF.index_of("DEP1Y")] == pytest.approx(1.0)
+
+
+def test_a_withdrawn_product_is_never_bought_and_a_holding_of_it_is_explained() -> None:
+    products = [replace(p, withdrawn=True) if p.code == "BOND1" else p for p in demo_products()]
+    shelf = Shelf(products)
+    assert shelf["BOND1"].to_dict()["withdrawn"] is True
+    assert Product.from_dict(shelf["BOND1"].to_dict()) == shelf["BOND1"]
+    assert "withdrawn" not in shelf["BOND2"].to_dict()
+    with pytest.raises(ValidationError) as caught:
+        Product.from_dict({**shelf["BOND2"].to_dict(), "withdrawn": "yes"})
+    assert caught.value.field == "products.BOND2.withdrawn"
+    held = {"BOND1": Holding("BOND1", Money(30_000, "CNY"), held_days=400)}
+    result = propose(client("C3"), shelf, PRICES, rules=preset("cn"),
+                     cash=Money(70_000, "CNY"), holdings=held, at=AT)  # fmt: skip
+    assert result.allocation is not None and result.plan is not None
+    assert result.allocation.weights["BOND1"] <= 0.3 + 1e-6  # capped at what is held
+    assert not [o for o in result.plan.orders if o.code == "BOND1" and o.side == "buy"]
+    notice = next(r for r in result.decision.reasons if r.code == "ADV-WITHDRAWN")
+    assert "BOND1" in notice.text.en and "下架" in notice.text.zh
+    # without the holding, the withdrawn fund gets nothing at all
+    fresh = propose(client("C3"), shelf, PRICES, rules=preset("cn"),
+                    cash=Money(100_000, "CNY"), at=AT)  # fmt: skip
+    assert fresh.allocation is not None and fresh.allocation.weights["BOND1"] == 0

@@ -127,17 +127,19 @@ def test_rematch_after_the_profile_changes(shelf: Shelf) -> None:
 
 
 def test_constraints_and_verify(shelf: Shelf) -> None:
-    rules = preset("cn", max_high_risk_weight=0.1, max_weight_per_product=0.5)
+    rules = preset("cn", max_high_risk_weight=0.1, max_weight_per_product=0.3)
     c5 = client("C5")
     limits = rules.constraints(c5, shelf, at=AT)
-    assert limits.max_weights.max() == 0.5
+    # the per-product cap binds all but the cash-like deposit and money fund
+    assert limits.max_weights[2:].max() == 0.3 and limits.max_weights[:2].tolist() == [1, 1]
     assert [g.code for g in limits.groups] == ["SUIT-CAP-HIGH-RISK"]
     kwargs = limits.for_codes(["BOND1", "LEV2X"])
     assert kwargs["left_inequality"].tolist() == [[0.0, 1.0]]
     assert kwargs["right_inequality"].tolist() == [0.1]
     bad = rules.verify(c5, shelf, {"BOND1": 0.7, "LEV2X": 0.3}, at=AT)
     assert {v.code for v in bad} == {"SUIT-CAP-PRODUCT", "SUIT-CAP-HIGH-RISK"}
-    assert rules.verify(c5, shelf, {"BOND1": 0.5, "MIX02": 0.45, "LEV2X": 0.05}, at=AT) == []
+    fine = {"DEP1Y": 0.35, "BOND1": 0.3, "MIX02": 0.3, "LEV2X": 0.05}
+    assert rules.verify(c5, shelf, fine, at=AT) == []
     c2 = rules.constraints(client("C2"), shelf, at=AT)
     with pytest.raises(ValidationError) as caught:
         c2.for_codes(["EQF01"])

@@ -63,6 +63,19 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
     assess(live.platform.client, headers, "walk-client-1", "C4")
     made = propose(live.platform.client, headers, "walk-client-1")
     assert made.status_code == 201, made.text
+    # a client insisting (its warning on the client's page), a recorded recommendation and a
+    # withdrawn product of the proposal (the shelf's badge, the proposal's notice)
+    insisted = live.platform.client.post("/v1/advisory/insistences", headers=headers, json={
+        "client_id": "walk-client-1", "product": "LEV", "acknowledged": True})  # fmt: skip
+    assert insisted.status_code == 201, insisted.text
+    live.platform.client.post("/v1/match/interactions", headers=headers, json={"interactions": [
+        {"customer": "walk-client-2", "product": "MIX-B", "kind": "purchase"}]})  # fmt: skip
+    shown = live.platform.client.post("/v1/match/recommendations", headers=headers,
+                                      json={"customer": "walk-client-1"})  # fmt: skip
+    assert shown.status_code == 201, shown.text
+    gone = sorted(made.json()["weights"])[-1]
+    assert live.platform.client.post("/v1/advisory/products/withdrawals", headers=headers,
+                                     json={"codes": [gone]}).status_code == 200  # fmt: skip
 
 
 def _pages(page: Any, live: LiveServer) -> list[str]:

@@ -53,6 +53,13 @@ BODIES["/v1/advisory/proposals"] = {
     "client_id": A_CLIENT,
     "cash": {"amount": "100", "currency": "CNY"},
 }
+BODIES["/v1/advisory/products/withdrawals"] = {"codes": [A_PRODUCT]}
+BODIES["/v1/advisory/insistences"] = {
+    "client_id": A_CLIENT,
+    "product": A_PRODUCT,
+    "acknowledged": True,
+}
+BODIES["/v1/match/recommendations"] = {"customer": A_CLIENT}
 BODIES["/v1/match/interactions"] = {
     "interactions": [{"customer": A_CLIENT, "product": A_PRODUCT, "kind": "view"}]
 }
@@ -200,6 +207,7 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     assert ("get", "/v1/advisory/proposals/{proposal_id}/outlook") in walked
     shelf = platform.client.get("/v1/advisory/products", headers=ha).json()
     assert [p["code"] for p in shelf["items"]] == sorted(p["code"] for p in _SHELF)
+    assert all(p["withdrawn_at"] is None for p in shelf["items"])  # B withdrew nothing of A's
     keys = platform.client.get("/v1/keys", headers=ha).json()["items"]
     assert all(k["revoked_at"] is None for k in keys)
     assert b_id not in str(listed)

@@ -18,7 +18,7 @@ CAUTIOUS = ["DEP1Y", "MMF", "BOND-A", "BOND-B"]
 
 
 def _headers(platform: Platform, scopes: list[str] | None = None) -> dict[str, str]:
-    scopes = scopes or ["advisory:advise", "advisory:shelf", "match:recommend"]
+    scopes = scopes or ["advisory:advise", "advisory:shelf", "match:recommend", "decisions:read"]
     _, key = platform.new_tenant(scopes=scopes)
     return {"Authorization": f"Bearer {key}"}
 
@@ -149,3 +149,32 @@ def test_refusals_name_the_field(platform: Platform, bank: dict[str, str]) -> No
     assert _recommend(platform, no_scope, "CL-3").status_code == 403
     other = _headers(platform)  # another bank does not know the client
     assert _recommend(platform, other, "CL-3").status_code == 404
+
+
+def test_a_recommendation_shown_to_a_client_is_on_the_ledger(
+    platform: Platform, bank: dict[str, str]
+) -> None:
+    """POST records the list as a decision (with its receipt); the GET preview lists the same
+    products and records nothing."""
+    assess(platform.client, bank, "CL-4", "C4")
+    preview = _recommend(platform, bank, "CL-4", k=5).json()
+    assert preview["decision"]["receipt"] is None
+    made = platform.client.post(
+        "/v1/match/recommendations", json={"customer": "CL-4", "k": 5}, headers=bank
+    )
+    assert made.status_code == 201, made.text
+    out = made.json()
+    assert [i["code"] for i in out["items"]] == [i["code"] for i in preview["items"]]
+    assert out["decision"]["receipt"] is not None
+    stored = platform.client.get(f"/v1/decisions/{out['decision']['id']}", headers=bank)
+    assert stored.status_code == 200 and stored.json()["capability"] == "match"
+    assert platform.client.get(f"/v1/decisions/{preview['decision']['id']}",
+                               headers=bank).status_code == 404  # fmt: skip
+    refused = platform.client.post(
+        "/v1/match/recommendations", json={"customer": "NOBODY"}, headers=bank
+    )
+    assert refused.status_code == 404 and refused.json()["field"] == "customer"
+    bad_k = platform.client.post(
+        "/v1/match/recommendations", json={"customer": "CL-4", "k": 0}, headers=bank
+    )
+    assert bad_k.status_code == 422 and "k" in bad_k.text

@@ -66,6 +66,8 @@ STATEFUL = {
     "/v1/advisory/proposals",  # an assessed client and a shelf with something suitable
     "/v1/advisory/proposals/{proposal_id}",
     "/v1/advisory/proposals/{proposal_id}/outlook",
+    "/v1/advisory/products/withdrawals",  # codes on the shelf
+    "/v1/advisory/insistences",  # an assessed client and a product on the shelf
     "/v1/match/interactions",  # products on the shelf
     "/v1/match/recommendations",  # an assessed client
 }

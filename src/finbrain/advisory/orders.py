@@ -233,6 +233,9 @@ def plan_orders(
         if want < small:
             skipped.append(reason("ORD-SMALL", feature=code, code=code, amount=str(want)))
             continue
+        if product.withdrawn:
+            skipped.append(reason("ORD-WITHDRAWN", feature=code, code=code))
+            continue
         if not product.is_open(on):
             skipped.append(reason("ORD-CLOSED", feature=code, code=code, date=on.isoformat()))
             continue

@@ -361,7 +361,7 @@ def _finish(
     total = w.sum()
     bounds = limits.for_codes(codes)
     caps = np.broadcast_to(np.asarray(bounds["max_weights"], dtype=float), w.shape)
-    if total <= 0 and caps.sum() > 1e-9:
+    if total <= 0 and (caps >= DUST).any():  # a cap below dust holds nothing worth buying
         raise FinbrainError("the optimiser returned no weight", rule="positive_weights")
     # nothing can be bought today (every suitable product closed): the money stays in cash
     w = np.minimum(w * (budget / total), caps) if total > 0 else w

@@ -70,15 +70,19 @@ def propose(
     min_trade: float = 0.005,
     vol_budgets: Mapping[RiskCategory, float] | None = None,
     views: Sequence[View] = (),
+    history: ShelfReturns | None = None,
 ) -> Proposal:
     """A proposal for ``client`` (see the module doc). ``prices``: the shelf's price history
-    (wide, a UTC ``DatetimeIndex``); the last row prices share-traded products' orders."""
+    (wide, a UTC ``DatetimeIndex``); the last row prices share-traded products' orders.
+    ``history``: ``shelf.returns(prices, min_history=…, lookback=…)`` already made (a caller
+    that proposes many times on one shelf and its prices keeps it; not checked again)."""
     if not isinstance(at, datetime) or at.tzinfo is None:
         raise ValidationError(field="at", rule="timezone_aware_datetime")
     if len(shelf) == 0:
         raise ValidationError(field="shelf", rule="at_least_one_product")
     limits = rules.constraints(client, shelf, at=at)
-    history = shelf.returns(prices, min_history=min_history, lookback=lookback)
+    if history is None:
+        history = shelf.returns(prices, min_history=min_history, lookback=lookback)
     held = holdings_by_code(shelf, holdings)
     try:
         cash_m = cash if isinstance(cash, Money) else Money(cash, shelf.currency)
@@ -122,7 +126,7 @@ def propose(
         prices=share_prices, min_trade=min_trade,
     )  # fmt: skip
     for order in plan.orders:  # the second guard, by the one-product path: never a purchase
-        if order.side == "buy" and not rules.check(client, shelf[order.code], at=at).eligible:
+        if order.side == "buy" and not limits.check(shelf.index_of(order.code)).eligible:
             raise FinbrainError(
                 f"an order buys {order.code}, which does not suit the client",
                 rule="suitable_orders",
@@ -134,6 +138,8 @@ def propose(
         reason("ADV-RISK", value=round(allocation.volatility, 4),
                vol=f"{allocation.volatility:.1%}", drawdown=f"{-allocation.max_drawdown:.1%}"),
         _fee_reason(shelf, allocation, plan),
+        *_concentration(shelf, rules, allocation, limits),
+        *_withdrawn(shelf, held),
         *_special_care(shelf, allocation, limits),
         *_excluded_reasons(excluded, history),
         *_history_reasons(allocation, history),
@@ -250,6 +256,35 @@ def _method_reason(allocation: Allocation) -> Reason:
         code = "ADV-METHOD-FALLBACK"
     budget = "" if allocation.vol_budget is None else f"{allocation.vol_budget:.0%}"
     return reason(code, feature="method", value=allocation.vol_budget, budget=budget)
+
+
+def _concentration(
+    shelf: Shelf, rules: Rules, allocation: Allocation, limits: Constraints
+) -> list[Reason]:
+    """Which products the concentration limit held at its cap, and the cash left unplaced
+    when the caps of the suitable products add up to less than the whole."""
+    cap = rules.max_weight_per_product
+    if cap >= 1:
+        return []
+    index = {c: i for i, c in enumerate(shelf.codes)}
+    capped = [c for c, w in allocation.nonzero().items()
+              if limits.max_weights[index[c]] < 1 and w >= cap - 1e-4]  # fmt: skip
+    out = []
+    if capped:
+        out.append(reason("ADV-CONCENTRATION", value=len(capped), share=f"{cap:.0%}",
+                          codes=", ".join(capped)))  # fmt: skip
+    if allocation.fallback == "caps_below_budget":
+        left = 1.0 - sum(allocation.nonzero().values())
+        out.append(reason("ADV-CONCENTRATION-CASH", value=round(left, 4), cash=f"{left:.0%}"))
+    return out
+
+
+def _withdrawn(shelf: Shelf, held: Mapping[str, Holding]) -> list[Reason]:
+    """Held products the bank has taken off sale: capped at what is held (never bought)."""
+    codes = [c for c in held if shelf[c].withdrawn]
+    if not codes:
+        return []
+    return [reason("ADV-WITHDRAWN", value=len(codes), codes=", ".join(sorted(codes)))]
 
 
 def _fee_reason(shelf: Shelf, allocation: Allocation, plan: OrderPlan) -> Reason:

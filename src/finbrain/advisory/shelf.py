@@ -119,7 +119,9 @@ class Product:
     a purchase (封闭期 / 最短持有期). ``sale_windows``: the only days it can be bought (empty:
     every day). ``expected_return``: a deposit's rate or a product's performance benchmark
     (业绩比较基准), yearly; it is never a promise. ``complex``: a complex product (MiFID II
-    art. 25(4); leveraged or inverse ETFs, structured products)."""
+    art. 25(4); leveraged or inverse ETFs, structured products). ``withdrawn``: taken off sale
+    by the bank (下架): never bought or recommended again; what a client holds may be kept or
+    redeemed."""
 
     code: str
     name: BilingualText  # a {"zh": ..., "en": ...} dict is accepted
@@ -139,6 +141,7 @@ class Product:
     high_risk: bool = False
     """Flagged high-risk by the bank beyond its level (R5 products always are)."""
     issuer: str | None = None
+    withdrawn: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -189,6 +192,8 @@ class Product:
             w if isinstance(w, SaleWindow) else SaleWindow(*w) for w in self.sale_windows
         )
         set_(self, "sale_windows", tuple(sorted(windows, key=lambda w: w.opens)))
+        if not isinstance(self.withdrawn, bool):
+            raise ValidationError(field=f"{where}.withdrawn", rule="true_or_false")
         if self.expected_return is not None:
             rate = _decimal(self.expected_return, f"{where}.expected_return")
             if not Decimal("-0.5") < rate < Decimal("1"):
@@ -209,7 +214,9 @@ class Product:
         return self.lock_up_days / 365.0
 
     def is_open(self, on: date) -> bool:
-        """Can it be bought on ``on``? (Always, unless it has sale windows.)"""
+        """Can it be bought on ``on``? (Always, unless it has sale windows or was withdrawn.)"""
+        if self.withdrawn:
+            return False
         if not self.sale_windows:
             return True
         return any(w.opens <= on <= w.closes for w in self.sale_windows)
@@ -272,6 +279,8 @@ class Product:
             out["expected_return"] = str(self.expected_return)
         if self.issuer is not None:
             out["issuer"] = self.issuer
+        if self.withdrawn:
+            out["withdrawn"] = True
         return out
 
 

@@ -24,6 +24,11 @@ The checks, in order (the first failing one is the verdict's main reason):
    (投资品种, art. 18);
 7. complex products need ``complex_min_experience`` (MiFID II knowledge and experience).
 
+Concentration (bank policy, not law): no single product above ``max_weight_per_product`` of
+the portfolio (China preset 40%: a C2 client is not put wholly into one bond fund), except the
+cash-like ``concentration_exempt_kinds`` (deposits, money funds); what the caps leave unplaced
+stays in cash, and the proposal says so.
+
 High-risk products (R5 or flagged) that pass carry ``special_care``: the extra disclosure,
 reflection time and call-back the China rules ask for (办法 art. 22). Insisting is allowed after
 a recorded warning except for a lowest-category client (China), an expired profile, and the
@@ -204,6 +209,9 @@ class Constraints:
         default=None, repr=False, compare=False
     )
     """What made them: the per-product checks (with their reasons) are built on first use."""
+    _checked: dict[int, Check] = field(default_factory=dict, repr=False, compare=False)
+    """Single verdicts built so far (a proposal asks for the same product several times:
+    verify, special care, the orders' guard); shared by copies made with ``replace``."""
 
     @cached_property
     def checks(self) -> tuple[Check, ...]:
@@ -218,8 +226,19 @@ class Constraints:
         """The verdict for the product at ``index`` (shelf order), built alone if need be."""
         if "checks" in self.__dict__ or self.source is None:
             return self.checks[index]
-        rules, client, shelf, at = self.source
-        return rules.check(client, shelf[index], at=at)
+        hit = self._checked.get(index)
+        if hit is None:
+            rules, client, shelf, at = self.source
+            hit = self._checked[index] = rules.check(client, shelf[index], at=at)
+        return hit
+
+    def made_by(self, rules: Rules, client: ClientProfile, shelf: Shelf, at: datetime) -> bool:
+        """Were these constraints made by ``rules`` for ``client`` on ``shelf`` at ``at``
+        (so that their one-product verdicts answer for them)?"""
+        if self.source is None:
+            return False
+        mine = self.source
+        return mine[0] is rules and mine[1] is client and mine[2] is shelf and mine[3] == at
 
     def for_codes(self, codes: Sequence[str]) -> dict[str, Any]:
         """skfolio keyword arguments for the optimisation over ``codes`` (a subset of the
@@ -263,6 +282,8 @@ class Rules:
     insist_excluded_kinds: frozenset[str] = frozenset()
     exempt_kinds: frozenset[str] = frozenset()
     max_weight_per_product: float = 1.0
+    concentration_exempt_kinds: frozenset[str] = frozenset()
+    """Cash-like kinds (deposits, money funds) the per-product cap does not bind."""
     max_high_risk_weight: float = 1.0
     version: str = field(default="1")
 
@@ -280,7 +301,7 @@ class Rules:
             if not isinstance(value, int | float) or not 0 < value <= 1:
                 raise ValidationError(field=name, rule="fraction_above_0_to_1")
         kinds = {k.value for k in ProductKind}
-        for name in ("insist_excluded_kinds", "exempt_kinds"):
+        for name in ("insist_excluded_kinds", "exempt_kinds", "concentration_exempt_kinds"):
             values = frozenset(getattr(self, name))
             if unknown := values - kinds:
                 raise ValidationError(field=name, rule="product_kinds", value=sorted(unknown)[0])
@@ -412,11 +433,13 @@ class Rules:
     def constraints(
         self, client: ClientProfile, shelf: Shelf, *, at: datetime | None = None
     ) -> Constraints:
-        """Bounds for the optimiser: eligible products up to ``max_weight_per_product``, the
+        """Bounds for the optimiser: eligible products up to ``max_weight_per_product`` (the
+        concentration limit; cash-like ``concentration_exempt_kinds`` up to all of it), the
         rest 0; high-risk products together up to ``max_high_risk_weight``."""
         when = _aware(at)
         eligible = self.mask_matrix([client], shelf, at=when)[0]
-        caps = np.where(eligible, float(self.max_weight_per_product), 0.0)
+        cash_like = np.array([p.kind.value in self.concentration_exempt_kinds for p in shelf], bool)
+        caps = np.where(eligible, np.where(cash_like, 1.0, float(self.max_weight_per_product)), 0.0)
         groups = []
         if self.max_high_risk_weight < 1:
             members = np.array([p.is_high_risk for p in shelf], bool)
@@ -451,8 +474,12 @@ class Rules:
         limits = limits or self.constraints(client, shelf, at=when)
         out = []
         for i in np.flatnonzero(w > TOLERANCE):
-            # every held product is re-checked one by one: independent of the mask's path
-            check = self.check(client, shelf[int(i)], at=when)
+            # every held product is re-checked one by one (the one-product path, independent
+            # of the mask's): built once per product for these constraints
+            if limits.made_by(self, client, shelf, when):
+                check = limits.check(int(i))
+            else:
+                check = self.check(client, shelf[int(i)], at=when)
             if not check.eligible:
                 out.append(Violation(check.rule, check.product, float(w[i]), check.reasons[0].text))
             elif w[i] > limits.max_weights[i] + 1e-6:
@@ -598,7 +625,7 @@ def _looser(key: str, base: Any, value: Any) -> bool:
         return base is not None and (value is None or value < base)
     if key == "insist_excluded_kinds":
         return not set(base) <= set(value)
-    if key == "exempt_kinds":
+    if key in {"exempt_kinds", "concentration_exempt_kinds"}:
         return not set(value) <= set(base)
     return False
 
@@ -654,7 +681,7 @@ def preset(name: str = "cn", **overrides: Any) -> Rules:
     data.update(overrides)
     data["title"] = BilingualText(**data["title"])
     data["regulation"] = BilingualText(**data["regulation"])
-    for key in ("insist_excluded_kinds", "exempt_kinds"):
+    for key in ("insist_excluded_kinds", "exempt_kinds", "concentration_exempt_kinds"):
         data[key] = frozenset(data[key])
     if overrides:
         data.setdefault("version", "1")

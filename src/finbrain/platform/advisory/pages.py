@@ -20,10 +20,13 @@ from finbrain.core.money import Money
 from finbrain.platform import decisions
 from finbrain.platform.advisory import charts, outlook, proposals, queries
 from finbrain.platform.advisory import service as advisory
+from finbrain.platform.advisory import shelf as shelf_writes
 from finbrain.platform.console.shell import Viewer, error_text, set_flash, signed_in, take_flash
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Adviser = Annotated[Viewer, Depends(signed_in("advisory:advise"))]
+ShelfKeeper = Annotated[Viewer, Depends(signed_in("advisory:shelf"))]
+PRODUCT_CODE = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 PROPOSAL_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 METHODS = ("target_risk", "min_variance", "max_sharpe", "min_cvar", "risk_parity", "hrp")
@@ -44,8 +47,33 @@ def advisory_page(viewer: Adviser) -> Response:
         clients = queries.recent_clients(session)
     return viewer.page(
         "advisory.html", state=state, products=products, clients=clients,
-        flash=take_flash(viewer.request),
+        flash=take_flash(viewer.request), may_withdraw=viewer.can("advisory:shelf"),
     )  # fmt: skip
+
+
+@router.post("/advisory/withdrawals", response_class=HTMLResponse)
+async def withdraw(viewer: ShelfKeeper) -> Response:
+    """Take one product off sale (final): the shelf page says so, or why not."""
+    form = await viewer.request.form()
+    code = str(form.get("code", "")).strip()
+
+    def work() -> FinbrainError | None:
+        try:
+            if not PRODUCT_CODE.match(code):
+                raise ValidationError(field="code", rule="product_code_1_to_32")
+            with viewer.session(write=True) as session:
+                shelf_writes.withdraw(session, viewer.caller, [code])
+            return None
+        except FinbrainError as exc:
+            return exc
+
+    error = await run_in_threadpool(work)
+    if error is None:
+        set_flash(viewer.request, "ok",
+                  message("ui.advisory_withdrawn_flash", viewer.lang, code=code))  # fmt: skip
+    else:
+        set_flash(viewer.request, "error", error_text(error, viewer.lang))
+    return RedirectResponse(url="/console/advisory", status_code=303)
 
 
 # -- the questionnaire -------------------------------------------------------------------------
@@ -105,6 +133,7 @@ async def questionnaire_submit(viewer: Adviser) -> Response:
 
 def _client_page(
     viewer: Viewer, client_id: str, *, form: dict[str, str] | None = None, error: Any = None,
+    insist: dict[str, Any] | None = None,
 ) -> Response:  # fmt: skip
     if not CLIENT_ID.match(client_id):
         return viewer.not_found()
@@ -116,12 +145,16 @@ def _client_page(
         assessment = decisions.get(session, row.decision_id)
         made = queries.proposals_of(session, client_id)
         state = queries.shelf_state(session)
+        on_sale = [p for p in queries.loaded_shelf(session).shelf if not p.withdrawn]
+        insisted = queries.insistences_of(session, client_id)
     current = queries.profile_of(row).is_current(utcnow())
+    failed = error is not None or (insist is not None and insist.get("error") is not None)
     return viewer.page(
-        "advisory_client.html", 422 if error else 200, client=row, assessment=assessment,
+        "advisory_client.html", 422 if failed else 200, client=row, assessment=assessment,
         proposals=made, state=state, current=current, methods=METHODS, error=error,
         form=form or {"cash": "100000", "method": "target_risk", "holdings": ""},
-        flash=take_flash(viewer.request),
+        flash=take_flash(viewer.request), on_sale=on_sale, insisted=insisted,
+        insist=insist or {"product": "", "error": None, "warning": None},
     )  # fmt: skip
 
 
@@ -175,6 +208,55 @@ async def client_propose(viewer: Adviser, client_id: str) -> Response:
     return RedirectResponse(url=f"/console/advisory/proposals/{made}", status_code=303)
 
 
+@router.post("/advisory/clients/{client_id}/insistences", response_class=HTMLResponse)
+async def client_insists(viewer: Adviser, client_id: str) -> Response:
+    """The client insists on a product (a decision on the ledger, whatever its outcome). When
+    the special warning has not been acknowledged, nothing is recorded and the page shows the
+    warning to read to the client."""
+    posted = await viewer.request.form()
+    code = str(posted.get("product", "")).strip()
+    acknowledged = posted.get("acknowledged") == "yes"
+
+    def work() -> tuple[str | None, Any, str | None]:
+        try:
+            if not PRODUCT_CODE.match(code):
+                raise ValidationError(field="product", rule="on_the_shelf")
+            with viewer.session(write=True) as session:
+                made = advisory.insist(
+                    session, viewer.request.app.state.settings, viewer.caller, client_id, code,
+                    acknowledged=acknowledged,
+                )  # fmt: skip
+                return made.outcome, None, None
+        except FinbrainError as exc:
+            warning = None
+            if exc.rule == "warning_must_be_acknowledged":
+                warning = _warning(viewer, client_id, code)
+            return None, _problem(exc, viewer), warning
+
+    outcome, error, warning = await run_in_threadpool(work)
+    if outcome is None:
+        if error is not None and error["field"] == "client_id":
+            return viewer.not_found()
+        state = {"product": code, "error": error, "warning": warning}
+        return _client_page(viewer, client_id, insist=state)
+    set_flash(
+        viewer.request,
+        "ok" if outcome != "block" else "error",
+        message(f"ui.advisory_insist_flash.{outcome}", viewer.lang, code=code),
+    )
+    return RedirectResponse(url=f"/console/advisory/clients/{client_id}", status_code=303)
+
+
+def _warning(viewer: Viewer, client_id: str, code: str) -> str | None:
+    """The special risk warning the client must read before insisting on ``code``."""
+    with viewer.session() as session:
+        profile = queries.profile_of(queries.client(session, client_id))
+        product = queries.loaded_shelf(session).shelf[code]
+    gate = proposals.rules().gate(profile, product)
+    text = next((r.text for r in gate.reasons if r.code == "SUIT-INSIST-WARNING"), None)
+    return None if text is None else (text.zh if viewer.lang == "zh" else text.en)
+
+
 # -- a proposal --------------------------------------------------------------------------------
 
 
@@ -210,6 +292,7 @@ def proposal_page(
             return viewer.not_found()
         decision = decisions.get(session, row.id)
         shelf = queries.loaded_shelf(session).shelf
+        withdrawn = queries.withdrawn_in(session, row)
         try:
             seen = outlook.outlook(session, proposal_id, target=goal, years=n, monthly=add)
         except FinbrainError as exc:
@@ -218,7 +301,7 @@ def proposal_page(
     context = charts.proposal_charts(row, shelf, seen, viewer.lang)
     return viewer.page(
         "advisory_proposal.html", 422 if error else 200, proposal=row, decision=decision,
-        shelf=shelf, seen=seen, error=error,
+        shelf=shelf, seen=seen, error=error, withdrawn=withdrawn,
         goal_form={"years": n, "target": seen.goal.target.amount if seen.goal else "",
                    "monthly": add},
         **context,

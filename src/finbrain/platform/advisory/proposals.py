@@ -90,7 +90,7 @@ def make(
     ruleset = rules()
     result = propose(
         profile, loaded.shelf, loaded.prices, rules=ruleset, cash=cash, holdings=held,
-        at=at, method=method,  # type: ignore[arg-type]
+        at=at, method=method, history=loaded.history,  # type: ignore[arg-type]
     )  # fmt: skip
     if result.allocation is None or result.plan is None:  # nothing suits: refused, not recorded
         raise _nothing_suits(profile, result)

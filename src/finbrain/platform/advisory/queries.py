@@ -13,14 +13,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from finbrain.advisory.shelf import Product, Shelf
+from finbrain.advisory.shelf import Product, Shelf, ShelfReturns
 from finbrain.advisory.suitability import ClientProfile
+from finbrain.core.decision import Decision
 from finbrain.core.errors import NotFoundError
+from finbrain.platform import decisions
 from finbrain.platform.advisory.tables import (
     AdvisoryClient,
     AdvisoryPrice,
@@ -29,6 +32,7 @@ from finbrain.platform.advisory.tables import (
     AdvisoryShelf,
 )
 from finbrain.platform.pagination import keyset_page
+from finbrain.platform.store.models import DecisionRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,14 +92,25 @@ class LoadedShelf:
     prices: pd.DataFrame
     """Wide: a UTC ``DatetimeIndex`` of days, one float column per product with prices."""
 
+    @cached_property
+    def history(self) -> ShelfReturns:
+        """The shelf's daily returns with its fallbacks (``Shelf.returns`` with the library's
+        defaults, what every proposal on this version reads): made once per version."""
+        return self.shelf.returns(self.prices)
+
 
 _loaded: OrderedDict[tuple[str, str], LoadedShelf] = OrderedDict()
+_MEMO = "advisory.loaded_shelf"  # the shelf this transaction read (session.info)
 _lock = threading.Lock()
 
 
 def loaded_shelf(session: Session) -> LoadedShelf:
-    """The tenant's shelf and prices at the current version (loaded once per version)."""
+    """The tenant's shelf and prices at the current version (loaded once per version; read
+    again in the same transaction, no query: ``shelf.bump`` forgets it when it writes)."""
     tenant_id = str(session.info.get("tenant_id"))
+    memo = session.info.get(_MEMO)
+    if memo is not None and memo[0] == tenant_id:
+        return memo[1]  # type: ignore[no-any-return]
     state = shelf_state(session)
     version = state.version if state is not None else 0
     key = (store_key(session), tenant_id)
@@ -103,9 +118,10 @@ def loaded_shelf(session: Session) -> LoadedShelf:
         hit = _loaded.get(key)
         if hit is not None and hit.version == version:
             _loaded.move_to_end(key)
+            session.info[_MEMO] = (tenant_id, hit)
             return hit
     rows = session.scalars(select(AdvisoryProduct).order_by(AdvisoryProduct.code))
-    shelf = Shelf(Product.from_dict(row.terms) for row in rows)
+    shelf = Shelf(product_of(row) for row in rows)
     prices = _price_table(
         session.execute(select(AdvisoryPrice.code, AdvisoryPrice.day, AdvisoryPrice.price)).all()
     )
@@ -115,7 +131,26 @@ def loaded_shelf(session: Session) -> LoadedShelf:
         _loaded.move_to_end(key)
         while len(_loaded) > CACHED_SHELVES:
             _loaded.popitem(last=False)
+    session.info[_MEMO] = (tenant_id, made)
     return made
+
+
+def forget_loaded(session: Session) -> None:
+    """The shelf changed in this transaction: the next read loads the new version."""
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    """A memo lives for one transaction: another may see another version."""
+    if transaction.parent is None:
+        session.info.pop(_MEMO, None)
+
+
+def product_of(row: AdvisoryProduct) -> Product:
+    """The stored product as the library reads it (withdrawn when the bank took it off sale)."""
+    terms = row.terms if row.withdrawn_at is None else {**row.terms, "withdrawn": True}
+    return Product.from_dict(terms)
 
 
 def _price_table(rows: Sequence[Any]) -> pd.DataFrame:
@@ -195,6 +230,15 @@ def proposal(session: Session, proposal_id: str) -> AdvisoryProposal:
     return row
 
 
+def withdrawn_in(session: Session, row: AdvisoryProposal) -> list[str]:
+    """The products of a recorded proposal (held, ordered or weighted) withdrawn from sale
+    since it was made (the shelf's version row is already in the session after a proposal:
+    no second read)."""
+    codes = {*row.weights, *(h["code"] for h in row.holdings), *(o["code"] for o in row.orders)}
+    shelf = loaded_shelf(session).shelf
+    return sorted(c for c in codes if shelf.has(c) and shelf[c].withdrawn)
+
+
 def proposals_of(session: Session, client_id: str, *, limit: int = 20) -> list[AdvisoryProposal]:
     """A client's proposals, newest first."""
     query = (
@@ -210,6 +254,18 @@ def proposal_feedback(session: Session) -> list[tuple[str, list[dict[str, Any]],
     """Every proposal's client, holdings and orders (what match learns from)."""
     query = select(AdvisoryProposal.client_id, AdvisoryProposal.holdings, AdvisoryProposal.orders)
     return [(c, list(h or []), list(o or [])) for c, h, o in session.execute(query)]
+
+
+def insistences_of(session: Session, client_id: str, *, limit: int = 20) -> list[Decision]:
+    """The client's "client insists" decisions (on the ledger), newest first."""
+    query = (
+        select(DecisionRow)
+        .where(DecisionRow.capability == "advisory", DecisionRow.action == "insist",
+               DecisionRow.subject_type == "client", DecisionRow.subject_id == client_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [decisions.to_decision(row) for row in session.scalars(query)]
 
 
 def proposals_version(session: Session) -> tuple[int, str | None]:

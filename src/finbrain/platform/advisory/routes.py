@@ -21,6 +21,8 @@ from finbrain.platform.advisory.schemas import (
     FiguresOut,
     GoalOut,
     HoldingOut,
+    InsistenceIn,
+    InsistenceOut,
     OptionOut,
     OrderOut,
     OutlookOut,
@@ -35,6 +37,7 @@ from finbrain.platform.advisory.schemas import (
     QuestionOut,
     SeriesOut,
     ShelfOut,
+    WithdrawalIn,
 )
 from finbrain.platform.api.deps import (
     AppSettings,
@@ -127,6 +130,7 @@ def _product_out(item: queries.ProductRow) -> ProductOut:
         first_day=item.first_day,
         last_day=item.last_day,
         updated_at=item.product.updated_at,
+        withdrawn_at=item.product.withdrawn_at,
     )
 
 
@@ -157,6 +161,19 @@ def put_products(
     return ProductsOut(shelf=_shelf_out(session), items=items, next=None)
 
 
+@router.post("/products/withdrawals", response_model=ProductsOut)
+def withdraw_products(
+    body: WithdrawalIn, session: Session, caller: ShelfKeeper, _key: IdempotencyKey
+) -> ProductsOut:
+    """Take products off sale (下架; final). No proposal buys them and no recommendation lists
+    them from now on; a client who holds one may keep or redeem it (a new proposal caps it at
+    what is held), and proposals already made stay as recorded, listing it as withdrawn.
+    Refusals name `codes.<n>`."""
+    written = shelf.withdraw(session, caller, body.codes)
+    items = [_product_out(r) for r in queries.products_with_history(session, written)]
+    return ProductsOut(shelf=_shelf_out(session), items=items, next=None)
+
+
 @router.post("/prices", response_model=PricesOut)
 def put_prices(
     body: PricesIn, session: Session, caller: ShelfKeeper, _key: IdempotencyKey
@@ -171,7 +188,7 @@ def put_prices(
 # -- proposals ---------------------------------------------------------------------------------
 
 
-def _proposal_out(row: Any, decision: Decision) -> ProposalOut:
+def _proposal_out(row: Any, decision: Decision, session: Any) -> ProposalOut:
     return ProposalOut(
         id=row.id,
         client_id=row.client_id,
@@ -185,6 +202,7 @@ def _proposal_out(row: Any, decision: Decision) -> ProposalOut:
         figures=FiguresOut(**row.figures),
         shelf_version=row.shelf_version,
         created_at=row.created_at,
+        withdrawn=queries.withdrawn_in(session, row),
         decision=decision,
     )
 
@@ -212,14 +230,14 @@ def propose(
         body.method,
     )
     response.headers["Location"] = f"/v1/advisory/proposals/{row.id}"
-    return _proposal_out(row, decision)
+    return _proposal_out(row, decision, session)
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
 def proposal(proposal_id: Ulid, session: Session, _caller: Adviser) -> ProposalOut:
     """A recorded proposal with its decision (reasons, ledger receipt)."""
     row = queries.proposal(session, proposal_id)
-    return _proposal_out(row, decisions.get(session, row.id))
+    return _proposal_out(row, decisions.get(session, row.id), session)
 
 
 @router.get("/proposals/{proposal_id}/outlook", response_model=OutlookOut)
@@ -259,4 +277,32 @@ def proposal_outlook(
         backtest_note=made.backtest_note,
         goal=None if made.goal is None else GoalOut(**outlook.summary_of(made.goal)),
         goal_note=made.goal_note,
+    )
+
+
+# -- the client insists ------------------------------------------------------------------------
+
+
+@router.post("/insistences", status_code=status.HTTP_201_CREATED, response_model=InsistenceOut)
+def insist(
+    body: InsistenceIn,
+    session: Session,
+    caller: Adviser,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> InsistenceOut:
+    """A client insists on buying a product (客户坚持购买): recorded on the ledger whatever the
+    outcome. Above the client's category the special written warning is the decision's first
+    reason and `acknowledged` must be true; the lowest category (China rules) and bank
+    wealth-management products above the client's level are blocked even on insistence."""
+    decision = advisory.insist(
+        session, settings, caller, body.client_id, body.product, acknowledged=body.acknowledged
+    )
+    warning = next((r for r in decision.reasons if r.code == "SUIT-INSIST-WARNING"), None)
+    return InsistenceOut(
+        client_id=body.client_id,
+        product=body.product,
+        outcome=decision.outcome,
+        warning=warning if decision.outcome == "allow_with_warning" else None,
+        decision=decision,
     )

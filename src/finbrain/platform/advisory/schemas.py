@@ -136,6 +136,16 @@ class ProductOut(ProductIn):
     first_day: date | None
     last_day: date | None
     updated_at: datetime
+    withdrawn_at: datetime | None = Field(
+        description="When the bank took it off sale (final): never bought or recommended after"
+    )
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    codes: list[ProductCode] = Field(
+        min_length=1, max_length=200, description="Products to take off sale (下架)"
+    )
 
 
 class ProductsOut(BaseModel):
@@ -224,6 +234,33 @@ class ProposalOut(BaseModel):
     figures: FiguresOut
     shelf_version: int
     created_at: datetime
+    withdrawn: list[str] = Field(
+        description="Products in this proposal (held, bought or weighted) withdrawn from sale "
+        "since: its buy orders of them can no longer be placed; the record stays as made"
+    )
+    decision: Decision
+
+
+# -- the client insists ------------------------------------------------------------------------
+
+
+class InsistenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = ClientId
+    product: ProductCode
+    acknowledged: bool = Field(
+        description="The client read and confirmed the special risk warning (needed when the "
+        "product is above the client's category)"
+    )
+
+
+class InsistenceOut(BaseModel):
+    client_id: str
+    product: str
+    outcome: Literal["allow", "allow_with_warning", "block"]
+    warning: Reason | None = Field(
+        description="The special written warning recorded with the decision, when one applies"
+    )
     decision: Decision
 
 

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from finbrain.advisory.questionnaire import Assessment, Questionnaire, load_questionnaire
-from finbrain.core.decision import Decision
+from finbrain.core.decision import Decision, utcnow
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions
+from finbrain.platform.advisory import proposals, queries
 from finbrain.platform.advisory.queries import client as client
 from finbrain.platform.advisory.tables import AdvisoryClient
 from finbrain.platform.tenancy import Caller
@@ -68,6 +69,38 @@ def assess(
     row.expires_at = assessment.expires_at
     session.flush()
     return row, decision, assessment
+
+
+def insist(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    client_id: str,
+    code: str,
+    *,
+    acknowledged: bool,
+) -> Decision:
+    """The "client insists" flow (客户坚持购买): a client asks, on the client's own initiative,
+    to buy ``code``. The decision goes on the ledger whatever its outcome: ``allow`` (it suits
+    anyway), ``allow_with_warning`` (above the client's level, the special written warning is
+    its first reason, and the client acknowledged it) or ``block`` (the lowest category, a
+    bank wealth-management product above the client's level: not even on insistence).
+
+    Refused before anything is written: an unknown client (404) or an expired assessment
+    (409), a product not on the shelf or withdrawn from sale (422, ``product``), a warning the
+    client has not acknowledged (422, ``acknowledged``)."""
+    at = utcnow()
+    profile = proposals.current_profile(session, client_id, at)
+    shelf = queries.loaded_shelf(session).shelf
+    if not shelf.has(code):
+        raise ValidationError(field="product", rule="on_the_shelf")
+    product = shelf[code]
+    if product.withdrawn:
+        raise ValidationError(field="product", rule="on_sale")
+    made = proposals.rules().insist(profile, product, acknowledged=acknowledged, at=at)
+    return decisions.record(
+        session, made.for_tenant(caller.tenant_id), settings=settings, caller=caller
+    )
 
 
 def _plain(value: Any) -> bool:

@@ -35,6 +35,10 @@ def put_products(
     products = [Product.from_dict(item) for item in items]
     Shelf(products)  # codes unique within the request
     existing = {row.code: row for row in session.scalars(select(AdvisoryProduct))}
+    for product in products:  # a withdrawal is final: a code is not put on sale again
+        row = existing.get(product.code)
+        if row is not None and row.withdrawn_at is not None:
+            raise ValidationError(field=f"products.{product.code}.code", rule="not_withdrawn")
     merged = {code: Product.from_dict(row.terms) for code, row in existing.items()}
     merged.update({p.code: p for p in products})
     Shelf(merged.values())  # one currency for the whole shelf
@@ -56,6 +60,34 @@ def put_products(
     return rows
 
 
+def withdraw(session: Session, caller: Caller, codes: Sequence[str]) -> list[AdvisoryProduct]:
+    """Take products off sale (下架), by code: from now on no proposal buys them and no
+    recommendation lists them; clients who hold them may keep or redeem them, and proposals
+    already made stay as they were recorded. Withdrawing a withdrawn product again changes
+    nothing (its first date stays). Refusals name ``codes.<n>``: a code not on the shelf, the
+    same code twice. All or none."""
+    existing = {row.code: row for row in session.scalars(select(AdvisoryProduct))}
+    seen: set[str] = set()
+    for n, code in enumerate(codes):
+        if code not in existing:
+            raise ValidationError(field=f"codes.{n}", rule="on_the_shelf")
+        if code in seen:
+            raise ValidationError(field=f"codes.{n}", rule="each_code_once")
+        seen.add(code)
+    now = utcnow()
+    rows = [existing[code] for code in codes]
+    changed = False
+    for row in rows:
+        if row.withdrawn_at is None:
+            row.withdrawn_at = now
+            row.updated_at = now
+            changed = True
+    session.flush()
+    if changed:
+        bump(session, caller.tenant_id)
+    return rows
+
+
 def put_prices(session: Session, caller: Caller, rows: Sequence[tuple[str, date, str]]) -> int:
     """Add or replace daily prices ``(code, day, price)`` of products on the shelf. Refusals
     name ``prices.<n>.<field>``: a code not on the shelf, a price that is not positive, a day
@@ -67,7 +99,7 @@ def put_prices(session: Session, caller: Caller, rows: Sequence[tuple[str, date,
     for n, (code, day, text) in enumerate(rows):
         where = f"prices.{n}"
         if code not in known:
-            raise ValidationError(field=f"{where}.code", rule="on_the_shelf", code=code)
+            raise ValidationError(field=f"{where}.code", rule="on_the_shelf")
         if day > today:
             raise ValidationError(field=f"{where}.day", rule="not_in_future")
         try:
@@ -97,6 +129,7 @@ def put_prices(session: Session, caller: Caller, rows: Sequence[tuple[str, date,
 def bump(session: Session, tenant_id: str) -> AdvisoryShelf:
     """A new version of the shelf, with its counts (in the writer's transaction; the row lock
     orders concurrent writers on PostgreSQL)."""
+    queries.forget_loaded(session)
     connection = session.connection()
     upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     first = {"tenant_id": tenant_id, "version": 0, "products": 0, "prices": 0,

@@ -48,6 +48,8 @@ class AdvisoryProduct(TenantOwned, Base):
     currency: Mapped[str] = mapped_column(String(3))
     terms: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the bank took it off sale (下架; final): never bought or recommended after."""
 
 
 class AdvisoryPrice(TenantOwned, Base):

@@ -44,11 +44,17 @@ class RecommendedOut(BaseModel):
     source: Literal["collaborative", "features", "popularity"]
 
 
+class RecommendationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: str = Customer
+    k: int = Field(default=10, ge=1, le=100, description="How many products to list")
+
+
 class RecommendationsOut(BaseModel):
     decision: Decision = Field(
         description="The recommendation as a decision (capability match): reasons, best "
-        "first, then how many products the client's suitability left out. A GET records "
-        "nothing: the decision has no ledger receipt."
+        "first, then how many products the client's suitability left out. POST records it "
+        "on the ledger (with its receipt); the GET preview records nothing."
     )
     items: list[RecommendedOut]
     eligible: int = Field(description="Products on the shelf the client may be recommended")

@@ -16,17 +16,20 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finbrain.advisory.shelf import ProductKind, Shelf
 from finbrain.core.decision import Decision, utcnow
 from finbrain.core.errors import FinbrainError, ValidationError
+from finbrain.core.settings import Settings
 from finbrain.match import Recommender, nothing_to_rank, violation_rate
+from finbrain.platform import decisions
 from finbrain.platform.advisory import proposals, queries
 from finbrain.platform.match.tables import MatchInteraction
 from finbrain.platform.tenancy import Caller
@@ -96,7 +99,8 @@ def recommend(
         raise ValidationError(
             code="FB-ADVISORY-NO-SHELF", field="shelf", rule="at_least_one_product"
         )
-    mask = proposals.rules().mask(profile, shelf, at=at)
+    # suitable and on sale: a product the bank withdrew is never listed
+    mask = proposals.rules().mask(profile, shelf, at=at) & on_sale(shelf)
     model, feedback, held = _model(session, loaded.version, shelf, customer)
     if model is None:
         decision = nothing_to_rank(customer, shelf.codes, mask, k=k, at=at)
@@ -110,6 +114,21 @@ def recommend(
     return Recommendation(
         decision.for_tenant(caller.tenant_id), codes, sources, shelf, int(mask.sum()), feedback
     )
+
+
+def recommend_and_record(
+    session: Session, settings: Settings, caller: Caller, customer: str, *, k: int = 10
+) -> Recommendation:
+    """:func:`recommend`, with the list recorded as a decision on the ledger (办法 art. 32:
+    what was recommended to whom, and why, is kept). A refusal records nothing."""
+    made = recommend(session, caller, customer, k=k)
+    recorded = decisions.record(session, made.decision, settings=settings, caller=caller)
+    return replace(made, decision=recorded)
+
+
+def on_sale(shelf: Shelf) -> np.ndarray:
+    """Which products the bank still sells (not withdrawn), in shelf order."""
+    return np.fromiter((not p.withdrawn for p in shelf), bool, count=len(shelf))
 
 
 # -- the model ---------------------------------------------------------------------------------
