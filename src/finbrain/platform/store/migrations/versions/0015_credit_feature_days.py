@@ -2,7 +2,7 @@
 stability), tenant-owned (row-level security through ``store.rls``).
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from finbrain.platform.store.rls import enable_tenant_rls
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
