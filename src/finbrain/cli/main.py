@@ -244,6 +244,7 @@ def demo(
                 if setup.advisory
                 else "advisory  no shelf (the data folder has no wealth/ fund files)\n"
             )
+            + (f"assistant {escape(setup.assistant)}\n" if setup.assistant else "")
             + f"storage   {settings.effective_database_url}",
             title="finbrain demo 金融大脑演示",
             border_style="green",
