@@ -146,12 +146,11 @@ class TicketsOut(BaseModel):
 
 
 class TrainIn(BaseModel):
+    """TF-IDF training (seconds to a minute); training with the packaged sentence encoders
+    takes minutes of CPU and is started from the command line (finbrain assistant train
+    --encoders packaged)."""
+
     model_config = ConfigDict(extra="forbid")
-    encoders: Literal["none", "packaged"] = Field(
-        default="none",
-        description="none: TF-IDF alone (fast); packaged: with the installed "
-        "sentence encoders (better, minutes to train)",
-    )
     public: bool = Field(
         default=True,
         description="Also learn from BANKING77 and CLINC150 when the data folder has them",
