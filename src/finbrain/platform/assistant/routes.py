@@ -21,9 +21,9 @@ from finbrain.platform.assistant import customers, knowledge, queries
 from finbrain.platform.assistant import service as assistant
 from finbrain.platform.assistant.schemas import (
     ActionOut,
+    BankCustomersIn,
+    BankCustomersOut,
     ConfirmOut,
-    CustomersIn,
-    CustomersOut,
     FaqIdsIn,
     FaqOut,
     FaqPageOut,
@@ -32,9 +32,9 @@ from finbrain.platform.assistant.schemas import (
     KnowledgeOut,
     MessageIn,
     MessageOut,
+    ModelTrainIn,
     TicketOut,
     TicketsOut,
-    TrainIn,
 )
 from finbrain.platform.assistant.tables import AssistantFaq, AssistantTicket
 from finbrain.platform.tenancy import Caller
@@ -82,14 +82,14 @@ def message(
     )  # fmt: skip
 
 
-@router.post("/customers", response_model=CustomersOut)
+@router.post("/customers", response_model=BankCustomersOut)
 def put_customers(
-    body: CustomersIn, session: Session, caller: Manager, _key: IdempotencyKey
-) -> CustomersOut:
+    body: BankCustomersIn, session: Session, caller: Manager, _key: IdempotencyKey
+) -> BankCustomersOut:
     """The customers' cards, accounts (available balance) and recent transfers the assistant
     may read and act on; a customer sent again is replaced whole. Last four digits only."""
     written = customers.put_customers(session, caller, [c.model_dump() for c in body.customers])
-    return CustomersOut(written=written)
+    return BankCustomersOut(written=written)
 
 
 def _faq(row: AssistantFaq) -> FaqOut:
@@ -172,7 +172,7 @@ def close_ticket(ticket_id: Ulid, session: Session, caller: Agent) -> TicketOut:
 
 @router.post("/models", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
 def train_model(
-    body: TrainIn,
+    body: ModelTrainIn,
     request: Request,
     response: Response,
     background: BackgroundTasks,

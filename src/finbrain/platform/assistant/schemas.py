@@ -145,7 +145,7 @@ class TicketsOut(BaseModel):
     next: str | None = Field(description="Pass as `after` for the next page; null on the last.")
 
 
-class TrainIn(BaseModel):
+class ModelTrainIn(BaseModel):
     """TF-IDF training (seconds to a minute); training with the packaged sentence encoders
     takes minutes of CPU and is started from the command line (finbrain assistant train
     --encoders packaged)."""
@@ -186,7 +186,7 @@ class TransferIn(BaseModel):
     payee_last4: str = Field(default="", pattern=r"^([0-9]{4})?$")
 
 
-class CustomerIn(BaseModel):
+class BankCustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Reference
     cards: list[CardIn] = Field(default=[], max_length=50)
@@ -194,10 +194,10 @@ class CustomerIn(BaseModel):
     transfers: list[TransferIn] = Field(default=[], max_length=200)
 
 
-class CustomersIn(BaseModel):
+class BankCustomersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customers: list[CustomerIn] = Field(min_length=1, max_length=1000)
+    customers: list[BankCustomerIn] = Field(min_length=1, max_length=1000)
 
 
-class CustomersOut(BaseModel):
+class BankCustomersOut(BaseModel):
     written: int
