@@ -64,3 +64,10 @@ def test_an_artifact_is_json_and_numbers_never_a_pickle() -> None:
         assert all(arrays[name].dtype != object for name in arrays.files)
     with pytest.raises(ValidationError):
         artifact.load(json.dumps({**document, "format": "pickle"}))
+
+
+def test_a_loaded_model_keeps_its_weights_column_major() -> None:
+    """As liblinear leaves them: scoring a message then multiplies without copying the
+    weight matrix (a row-major copy made each message 80 times slower)."""
+    model = artifact.load(trained()[0])
+    assert model.model_.coef_.flags["F_CONTIGUOUS"]

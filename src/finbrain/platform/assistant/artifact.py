@@ -116,7 +116,9 @@ def load(artifact: str) -> IntentClassifier:
     coef = sp.csr_matrix(
         (arrays["coef_data"], arrays["coef_indices"], arrays["coef_indptr"]), shape=shape
     )
-    svm.coef_ = coef.toarray()
+    # column-major, as liblinear leaves it: scipy multiplies a message's sparse row by coef_.T
+    # without copying it then (C order copied the whole matrix per message: 15 ms vs 0.2 ms)
+    svm.coef_ = np.asfortranarray(coef.toarray())
     svm.intercept_ = arrays["intercept"]
     svm.classes_ = classes
     model.features_ = feats
