@@ -89,9 +89,7 @@ def upgrade() -> None:
         sa.Column("created_at", when, nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "request_id", name="pk_assistant_actions"),
     )
-    op.create_index(
-        "ix_assistant_actions_customer", "assistant_actions", ["tenant_id", "customer"]
-    )
+    op.create_index("ix_assistant_actions_customer", "assistant_actions", ["tenant_id", "customer"])
     enable_tenant_rls(op, "assistant_actions")
     op.create_table(
         "assistant_sessions",
