@@ -15,6 +15,14 @@ NOTES = {
     "api": "Platform overhead over HTTP on loopback: real uvicorn server, authentication, "
     "tenant-scoped transaction (RLS on PostgreSQL), JSON. Sequential requests from one client. "
     "No anchor library exists for this area.",
+    "assistant_platform": "The assistant on the platform (benchmarks/assistant_platform.py): "
+    "message_api is POST /v1/assistant/messages (finbrain-api: authentication, the session's "
+    "state, the ledger appends, JSON) beside Assistant.reply on the same TF-IDF model (shipped "
+    "data), demo FAQ, messages and tenant bank tables (finbrain), interleaved message by "
+    "message on SQLite; train_* is the assistant.train job's TF-IDF training on the shipped "
+    "data and with BANKING77 + CLINC150 from the data folder, with its Chinese held-out "
+    "accuracy. No anchor: Rasa cannot be installed on Python 3.11. finbrain-api is the route, "
+    "not an anchor: the ratio column is the route's time over the library's.",
     "credit": "Scorecards on the real credit data, same stratified 70/30 splits for every "
     "system (10 repeats on German, 3 on the others; mean, spread = std). Anchor: optbinning "
     "(BinningProcess + Scorecard, monotone auto_asc_desc, IV >= 0.02, same PDO scaling) in the "

@@ -126,4 +126,6 @@ def test_the_installed_wheel_runs_the_demo_setup_without_the_data_folder(tmp_pat
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert "fbk_" in demo.stdout and "german-scorecard" in demo.stdout
     assert "simulated-gbm" in demo.stdout
+    # the assistant learns from the data shipped in the wheel, and says that is all it had
+    assert "shipped data only" in " ".join(demo.stdout.replace("│", " ").split())
     assert list(empty.iterdir()) == []  # everything went to FINBRAIN_HOME

@@ -45,7 +45,10 @@ def test_a_confident_answer_is_answered_with_the_intent_in_its_reason() -> None:
     decision = route(result(), "我的卡丢了", session_id="s1")
     assert decision.outcome == "answer" and decision.capability == "assistant"
     assert decision.reasons[0].code == "AS-UNDERSTOOD"
-    assert "lost_or_stolen_card" in decision.reasons[0].text.en
+    # named in words in each language (people read reasons in the console), never the id
+    assert "lost or stolen card" in decision.reasons[0].text.en
+    assert "银行卡丢失或被盗" in decision.reasons[0].text.zh
+    assert "lost_or_stolen_card" not in str(decision.reasons[0].text)
     assert decision.tenant_id == "" and decision.receipt is None
 
 

@@ -15,6 +15,7 @@ from finbrain.platform import bootstrap
 from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 from tests.platform.advisory_shelf import assess, propose, seed_shelf
+from tests.platform.assistant_seed import CUSTOMER, seed_assistant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -76,6 +77,13 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
     gone = sorted(made.json()["weights"])[-1]
     assert live.platform.client.post("/v1/advisory/products/withdrawals", headers=headers,
                                      json={"codes": [gone]}).status_code == 200  # fmt: skip
+    # the assistant's knowledge base and a hand-off ticket in the queue (its reasons, state and
+    # the task under way shown as words)
+    seed_assistant(live.platform, tenant_id)
+    for text in ("冻结我的信用卡", "转人工"):
+        chat = {"session_id": "walk-chat", "customer_id": CUSTOMER, "text": text}
+        said = live.platform.client.post("/v1/assistant/messages", json=chat, headers=headers)
+        assert said.status_code == 200, said.text
 
 
 def _pages(page: Any, live: LiveServer) -> list[str]:
@@ -92,6 +100,9 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
         "/console/advisory",
         "/console/advisory/questionnaire",
         "/console/advisory/clients/walk-client-1",
+        "/console/assistant",
+        "/console/assistant/knowledge",
+        "/console/assistant/tickets",
     ]
     for path in list(paths):
         page.goto(live.url + path)

@@ -303,6 +303,7 @@ PATH_VALUES = {
     "decision_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "model_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "client_id": "client-1",
+    "ticket_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
 }
 
 

@@ -13,9 +13,12 @@ from finbrain.ledger import Signer
 from finbrain.platform.ledger import checkpoint_due_logs
 from tests.conftest import Platform
 from tests.platform.advisory_shelf import ANSWERS, PRODUCTS, price_rows
+from tests.platform.assistant_seed import seed_assistant
 from tests.platform.helpers import add_decisions
 
-A_CLIENT = "CL-A-PRIVATE"  # the first bank's advisory client and a product of its shelf
+A_CLIENT = "CL-A-PRIVATE"
+A_FAQ = "a-private-faq"  # the first bank's knowledge-base entry, its session and answer
+A_ANSWER = "A-BANK-PRIVATE-ANSWER"  # the first bank's advisory client and a product of its shelf
 A_PRODUCT = "A-PRIVATE-FUND"
 
 # Minimal valid bodies for POST endpoints (extend when a capability adds one).
@@ -63,6 +66,19 @@ BODIES["/v1/match/recommendations"] = {"customer": A_CLIENT}
 BODIES["/v1/match/interactions"] = {
     "interactions": [{"customer": A_CLIENT, "product": A_PRODUCT, "kind": "view"}]
 }
+BODIES["/v1/assistant/messages"] = {
+    "session_id": "s-a",
+    "customer_id": "probe",
+    "text": "我的卡丢了",
+}
+BODIES["/v1/assistant/customers"] = {"customers": [{"id": "probe"}]}
+BODIES["/v1/assistant/knowledge"] = {
+    "entries": [{"id": "probe", "questions": ["probe?"], "answer": {"zh": "探", "en": "probe"}}]
+}
+BODIES["/v1/assistant/knowledge/delete"] = {"ids": [A_FAQ]}
+BODIES["/v1/assistant/tickets/{ticket_id}/take"] = None
+BODIES["/v1/assistant/tickets/{ticket_id}/close"] = None
+BODIES["/v1/assistant/models"] = {"public": False}
 BODIES["/v1/applications/{application_id}/review"] = {"outcome": "decline", "note": "probe"}
 _EVENT = {
     "event_id": "probe-1",
@@ -134,6 +150,19 @@ def _advise(platform: Platform, headers: dict[str, str]) -> dict[str, Any]:
     return {**made.json(), "assessment": assessed.json()["decision"]["id"]}
 
 
+def _assist(platform: Platform, tenant_id: str, headers: dict[str, str]) -> tuple[str, list[str]]:
+    """The first bank's assistant: a private FAQ entry, a conversation and its hand-off."""
+    seed_assistant(platform, tenant_id)
+    entry = {"id": A_FAQ, "questions": ["私有问题"], "answer": {"zh": A_ANSWER, "en": A_ANSWER}}
+    assert platform.client.post("/v1/assistant/knowledge", json={"entries": [entry]},
+                                headers=headers).is_success  # fmt: skip
+    chat = {"session_id": "s-a-private", "customer_id": "CUST-A-PRIVATE", "text": "转人工"}
+    handed = platform.client.post("/v1/assistant/messages", headers=headers, json=chat)
+    assert handed.status_code == 200, handed.text
+    ticket_id: str = handed.json()["handoff"]["ticket_id"]
+    return ticket_id, [d["id"] for d in handed.json()["decisions"]]
+
+
 def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_id, a_admin = platform.new_tenant("Bank A")
     b_id, b_admin = platform.new_tenant("Bank B")
@@ -141,6 +170,7 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     ha = {"Authorization": f"Bearer {a_admin}"}
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
     a_proposal = _advise(platform, ha)
+    a_ticket, a_chat_decisions = _assist(platform, a_id, ha)
     checkpoint_due_logs(platform.db)
     a_leaves = platform.client.get("/v1/ledger/entries?start=0&end=5", headers=ha).json()
     a_secrets = {
@@ -154,8 +184,12 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
         a_proposal["id"],
         a_proposal["decision"]["input_digest"],
         A_PRODUCT,
+        A_ANSWER,
+        a_ticket,
+        "s-a-private",
+        "CUST-A-PRIVATE",
     }
-    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"]]
+    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"], a_ticket]
 
     spec = platform.client.get("/openapi.json").json()
     hb = {"Authorization": f"Bearer {b_admin}", "Accept-Language": "en"}
@@ -202,8 +236,13 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     # A's objects are untouched after the walk.
     listed = platform.client.get("/v1/decisions?limit=200", headers=ha).json()["items"]
     assert sorted(d["id"] for d in listed) == sorted(
-        [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"]]
-    )
+        [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"],
+         *a_chat_decisions]
+    )  # fmt: skip
+    ticket = platform.client.get(f"/v1/assistant/tickets/{a_ticket}", headers=ha).json()
+    assert ticket["status"] == "open" and ticket["agent"] is None
+    faq = platform.client.get("/v1/assistant/knowledge?limit=200", headers=ha).json()["items"]
+    assert A_FAQ in [e["id"] for e in faq]
     assert ("get", "/v1/advisory/proposals/{proposal_id}/outlook") in walked
     shelf = platform.client.get("/v1/advisory/products", headers=ha).json()
     assert [p["code"] for p in shelf["items"]] == sorted(p["code"] for p in _SHELF)

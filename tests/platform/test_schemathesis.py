@@ -70,6 +70,14 @@ STATEFUL = {
     "/v1/advisory/insistences",  # an assessed client and a product on the shelf
     "/v1/match/interactions",  # products on the shelf
     "/v1/match/recommendations",  # an assessed client
+    # a trained intent model (409 without one), stored entries, tickets and a stored session
+    "/v1/assistant/messages",
+    "/v1/assistant/knowledge",  # the library's rules beyond the schema (blank questions)
+    "/v1/assistant/knowledge/delete",
+    "/v1/assistant/customers",  # ids unique within the request
+    "/v1/assistant/tickets/{ticket_id}",
+    "/v1/assistant/tickets/{ticket_id}/take",
+    "/v1/assistant/tickets/{ticket_id}/close",
 }
 
 

@@ -20,7 +20,8 @@ from importlib import resources
 from typing import Any
 
 from finbrain.assistant.nlu.intents import IntentResult
-from finbrain.core.decision import BilingualText, Decision, ModelRef, Reason, Subject
+from finbrain.assistant.texts import reason_texts
+from finbrain.core.decision import Decision, ModelRef, Reason, Subject
 from finbrain.core.errors import ValidationError
 
 __all__ = ["HandoffPolicy", "route", "wants_human"]
@@ -56,7 +57,7 @@ def _reason(code: str, value: Any = None, **params: Any) -> Reason:
     fill = {"value": value, **params}
     return Reason(
         code=code,
-        text=BilingualText(zh=texts["zh"].format(**fill), en=texts["en"].format(**fill)),
+        text=reason_texts(texts, fill),
         value=value,
     )
 

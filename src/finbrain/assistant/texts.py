@@ -4,6 +4,7 @@ the reasons of its decisions (``data/action_reasons.json``); this module fills t
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -13,7 +14,16 @@ from typing import Any, Literal
 from finbrain.assistant.backend import Account, Card
 from finbrain.core.decision import BilingualText, Reason
 
-__all__ = ["ReplyLanguage", "amount_text", "date_text", "item_text", "reason", "say"]
+__all__ = [
+    "ReplyLanguage",
+    "amount_text",
+    "date_text",
+    "item_text",
+    "readable",
+    "reason",
+    "reason_texts",
+    "say",
+]
 
 ReplyLanguage = Literal["zh", "en"]
 
@@ -23,6 +33,30 @@ def _catalogue(name: str) -> dict[str, dict[str, str]]:
     raw = resources.files("finbrain.assistant").joinpath(f"data/{name}.json")
     loaded: dict[str, dict[str, str]] = json.loads(raw.read_text("utf-8"))
     return loaded
+
+
+# an identifier inside a reason's value (an intent, a task, a slot name): a whole token
+_TOKEN = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z0-9_]*\??(?![\w\-])")
+
+
+def readable(value: Any, language: ReplyLanguage) -> Any:
+    """``value`` with the intents, tasks and slot names it names in words of ``language``
+    (``data/intent_names.json``: 已识别意图 银行卡丢失或被盗, not ``lost_or_stolen_card``); a
+    decision's reasons are read by people in the console, in either language."""
+    if not isinstance(value, str):
+        return value
+    names = _catalogue("intent_names")
+    if value in names:
+        return names[value][language]
+    return _TOKEN.sub(lambda m: names.get(m.group(0), {}).get(language, m.group(0)), value)
+
+
+def reason_texts(texts: dict[str, str], fill: dict[str, Any]) -> BilingualText:
+    """A reason's template in both languages, its values named in each language."""
+    return BilingualText(
+        zh=texts["zh"].format(**{k: readable(v, "zh") for k, v in fill.items()}),
+        en=texts["en"].format(**{k: readable(v, "en") for k, v in fill.items()}),
+    )
 
 
 def say(key: str, language: ReplyLanguage, **params: Any) -> str:
@@ -36,7 +70,7 @@ def reason(code: str, value: Any = None, **params: Any) -> Reason:
     fill = {"value": value, **params}
     return Reason(
         code=code,
-        text=BilingualText(zh=texts["zh"].format(**fill), en=texts["en"].format(**fill)),
+        text=reason_texts(texts, fill),
         value=value if isinstance(value, str | int | float | bool) or value is None else str(value),
     )
 

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from finbrain.cli import assistant as assistant_cli
 from finbrain.cli import credit as credit_cli
 from finbrain.cli import identity as identity_cli
 from finbrain.cli import ledger as ledger_cli
@@ -42,6 +43,8 @@ app.add_typer(credit_cli.app, name="credit")
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(profile_cli.app, name="profile")
 app.add_typer(marketing_cli.app, name="marketing")
+app.add_typer(assistant_cli.app, name="assistant")
+app.command("chat")(assistant_cli.chat)
 app.command("witness")(witness_cli.run)
 app.add_typer(identity_cli.validate_app, name="validate")
 app.command("screen")(identity_cli.screen)
@@ -244,6 +247,7 @@ def demo(
                 if setup.advisory
                 else "advisory  no shelf (the data folder has no wealth/ fund files)\n"
             )
+            + (f"assistant {escape(setup.assistant)}\n" if setup.assistant else "")
             + f"storage   {settings.effective_database_url}",
             title="finbrain demo 金融大脑演示",
             border_style="green",

@@ -33,6 +33,7 @@ class DemoSetup:
     model: str | None = None
     risk_model: str | None = None
     advisory: str | None = None
+    assistant: str | None = None
 
 
 def prepare(settings: Settings) -> Database:
@@ -70,7 +71,18 @@ def ensure_demo(db: Database) -> DemoSetup:
     ensure_demo_profiles(db, tenant_id)
     ensure_demo_witness(db, tenant_id)
     advisory = ensure_demo_advisory(db, tenant_id)
-    return DemoSetup(tenant_id, tenant_name, demo_key, operator, model, risk_model, advisory)
+    assistant = ensure_demo_assistant(db, tenant_id)
+    return DemoSetup(
+        tenant_id, tenant_name, demo_key, operator, model, risk_model, advisory, assistant
+    )
+
+
+def ensure_demo_assistant(db: Database, tenant_id: str) -> str:
+    """The demo customer's cards and accounts, the demo FAQ and an intent model trained with
+    TF-IDF: see ``platform.assistant.demo``."""
+    from finbrain.platform.assistant.demo import ensure_demo_assistant as assistant
+
+    return assistant(db, tenant_id)
 
 
 def ensure_demo_advisory(db: Database, tenant_id: str) -> str | None:

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from finbrain.core.i18n import Language
 from finbrain.platform import (
     advisory,
+    assistant,
     credit,
     decisions,
     identity,
@@ -73,6 +74,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     marketing.CAPABILITY,
     profile.CAPABILITY,
     match.CAPABILITY,
+    assistant.CAPABILITY,
 )
 
 

@@ -26,6 +26,8 @@ SCOPES: dict[str, str] = {
     "advisory:shelf": "put products and their prices on the advisory shelf",
     "match:recommend": "recommend products to customers",
     "assistant:chat": "talk to the customer-service assistant",
+    "assistant:manage": "edit the assistant's knowledge base and customer data; train its model",
+    "assistant:tickets": "work the assistant's hand-off queue (take and close tickets)",
     "ledger:read": "read checkpoints, proofs and entries",
     "ledger:witness": "hand back witness cosignatures of checkpoints",
 }

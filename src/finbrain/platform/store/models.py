@@ -218,6 +218,14 @@ from finbrain.platform.advisory.tables import AdvisoryPrice as AdvisoryPrice  # 
 from finbrain.platform.advisory.tables import AdvisoryProduct as AdvisoryProduct  # noqa: E402
 from finbrain.platform.advisory.tables import AdvisoryProposal as AdvisoryProposal  # noqa: E402
 from finbrain.platform.advisory.tables import AdvisoryShelf as AdvisoryShelf  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantAccount as AssistantAccount  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantAction as AssistantAction  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantCard as AssistantCard  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantFaq as AssistantFaq  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantKnowledge as AssistantKnowledge  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantSession as AssistantSession  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantTicket as AssistantTicket  # noqa: E402
+from finbrain.platform.assistant.tables import AssistantTransfer as AssistantTransfer  # noqa: E402
 from finbrain.platform.credit.tables import CreditFeatureDay as CreditFeatureDay  # noqa: E402
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
