@@ -1,0 +1,74 @@
+"""Uyghur names in Uyghur Latin spellings and in their Chinese transcription (names._uyghur)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from finbrain.identity.lists import ListEntry, SanctionsList
+from finbrain.identity.names import _uyghur, match
+from finbrain.identity.screening import SanctionsIndex
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "named"),
+    [
+        ("MEMETI, Memetiming", "MAIMAITI, Maimaitiming", "one name (买买提"),
+        ("Memet Erkin", "Maimaiti Aierken", "Uyghur Latin erkin ↔ transcription aierken"),
+        ("TUNIYAZ, Erken", "TUNIYAZI, Aierken", "consonants T-N-Z"),
+        ("Abdul Heq", "ABDUL HAQ", "consonants H-K"),
+        ("Mehmet Tursun", "Muhammad Tursun", "one name"),
+    ],
+)
+def test_spellings_of_one_uyghur_name_meet_and_are_named(a: str, b: str, named: str) -> None:
+    found = match(a, b)
+    assert (found.rule, found.system, found.score) == ("romanisation", "uyghur", 0.88)
+    assert named in found.explanation["en"]
+    assert found.explanation["zh"]
+
+
+def test_the_chinese_transcription_meets_the_latin_name_across_scripts() -> None:
+    found = match("阿不都·哈克", "ABDUL HAQ")
+    assert found.cross_script and found.system == "uyghur" and found.score == 0.82
+    assert "abdu ↔ abdul" in found.explanation["en"]  # 阿不都 read as the element, not a-bu-dou
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Maria Lopez", "Mario Lopez"),  # nothing marks a Uyghur name: consonants alone are weak
+        ("Memet Erkin", "Memet Tursun"),  # another name
+        ("Maimaiti Aierken", "Maimaiti"),  # a token missing
+        ("MEMETI, Memetiming", "AXIMU, Memetiming"),  # another father's name
+        ("Abdul Haq", "Abdul Hakim"),  # another consonant
+        ("Memet Erkin", "Memet Arkan"),  # two Latin spellings that differ in two letters of five
+    ],
+)
+def test_other_names_do_not_link(a: str, b: str) -> None:
+    assert match(a, b).system != "uyghur"
+
+
+def test_a_uyghur_name_in_another_spelling_is_found_and_sent_to_review() -> None:
+    listed = SanctionsList.of(
+        "un", [ListEntry("un", "TEST.UY1", "person", "MAIMAITI, Maimaitiming")]
+    )
+    result = SanctionsIndex.build([listed]).screen("Memeti Memetiming", kind="person")
+    assert result.outcome == "potential_match"
+    assert [h.entry_id for h in result.hits] == ["TEST.UY1"]
+    assert "SCR-ROMANISATION" in {r.code for r in result.hits[0].reasons}
+
+
+_TOKEN = st.text(alphabet="aeimnrtkhzsuy", min_size=2, max_size=9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOKEN, min_size=2, max_size=3), st.lists(_TOKEN, min_size=2, max_size=3))
+def test_linking_is_symmetric_and_needs_every_token(a: list[str], b: list[str]) -> None:
+    forward = _uyghur.link(tuple(a), tuple(b))
+    backward = _uyghur.link(tuple(b), tuple(a))
+    assert (forward is None) == (backward is None)
+    if forward is not None:
+        assert len(forward) == len(a) == len(b)
+        assert sorted(y for _, y, _ in forward) == sorted(b)
+        assert any(how != "same" for _, _, how in forward)
