@@ -639,6 +639,27 @@ def _phonetic(token: str) -> str:
     return out
 
 
+_SLAVIC_ENDINGS = (("iy", "i"), ("ij", "i"), ("ii", "i"), ("yi", "i"))
+
+
+@lru_cache(maxsize=262144)
+def _slavic(token: str) -> str:
+    """Russian transliterations of one name folded together (SOIN Dmitry / SOYIN Dmitriy):
+    the endings -iy, -ij, -ii, -y after a consonant, and a y between vowels."""
+    for ending, plain in _SLAVIC_ENDINGS:
+        if token.endswith(ending):
+            token = token[: -len(ending)] + plain
+            break
+    else:
+        if token.endswith("y") and len(token) > 1 and token[-2] not in "aeiou":
+            token = token[:-1] + "i"
+    return "".join(
+        c for i, c in enumerate(token)
+        if not (c == "y" and 0 < i < len(token) - 1 and token[i - 1] in "aeiou"
+                and token[i + 1] in "aeiou")
+    )  # fmt: skip
+
+
 @lru_cache(maxsize=262144)
 def _token_similarity(a: str, b: str) -> float:
     if a == b:
@@ -651,6 +672,8 @@ def _token_similarity(a: str, b: str) -> float:
     key_a, key_b = _phonetic(a), _phonetic(b)
     if key_a == key_b and len(key_a) >= 3:
         similarity = max(similarity, 0.8)
+    if len(a) >= 4 and len(b) >= 4 and _slavic(a) == _slavic(b):
+        similarity = max(similarity, 0.9)
     # Short tokens: one edit in four letters is another name (Tim/Tom stays below 0.7).
     return similarity
 
