@@ -328,7 +328,7 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
             for name in _romanise.family_names(token)
         ),
         uyghur=uyghur,
-        uyghur_mark=any(_uyghur.marks(token) for token in uyghur),
+        uyghur_mark=bool(uyghur) and (bool(han_chars) or any(map(_uyghur.marks, uyghur))),
     )
 
 
@@ -378,10 +378,10 @@ def _uyghur_name(q: PreparedName, c: PreparedName, *, cross: bool) -> NameMatch 
     """A Uyghur name in two spellings (Memet / Maimaiti, 阿不都·哈克 / Abdul Haq): names._uyghur."""
     if not (q.uyghur and c.uyghur and (q.uyghur_mark or c.uyghur_mark)):
         return None
-    linked = _uyghur.link(q.uyghur, c.uyghur)
+    linked = _uyghur.link(q.uyghur, c.uyghur, bool(q.han), bool(c.han))
     if linked is None:
         return None
-    steps_en, steps_zh = _uyghur.describe(linked)
+    steps_en, steps_zh = _uyghur.describe(linked, bool(q.han), bool(c.han))
     text = {
         "en": _explain("romanisation", steps=steps_en)["en"],
         "zh": _explain("romanisation", steps=steps_zh)["zh"],

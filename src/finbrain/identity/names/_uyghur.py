@@ -9,12 +9,12 @@ writes it with (``names_uyghur.tsv``: Memet and Maimaiti are both M-M-T, Erkin a
 plus a few name elements whose spellings come from different forms of one name (Muhammad /
 Memet, Abdul / Abudu).
 
-Consonants alone are weak evidence, so the link is narrow: a name must look Uyghur on one side
-(a token that reads as a Chinese transcription of three syllables or more with three consonants
-or more, a listed name element, or Han characters split by a middle dot), both names have the
-same number of tokens, every token pairs, and a pair of different spellings links only when one
-is a transcription (pinyin) and the other is not, both are transcriptions, or both are Latin and
-alike (Haq / Heq). A link is a hit to review, named step by step.
+Consonants alone are weak evidence, so the link is narrow: one side must look Uyghur (a
+transcription: a token that reads as three pinyin syllables or more, one of them a syllable the
+transcription writes a closing consonant with, such as 提 ti or 尔 er, or Han characters split
+by a middle dot; or a listed name element), both names have the same number of tokens, every
+token pairs, and when neither name is a transcription two spellings link only when they are
+also alike (Haq / Heq). A link is a hit to review, named step by step.
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ MIDDLE_DOTS = "·•・‧∙"  # Chinese transcriptions of foreign names separa
 
 
 @cache
-def _table() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
+def _table() -> tuple[
+    dict[str, str], dict[str, str], dict[str, str], dict[str, str], dict[str, str]
+]:
     """(Latin letter group -> class, pinyin initial -> class, spelling -> element,
-    element -> its Chinese transcriptions)."""
+    element -> its Chinese transcriptions, closing syllable -> why)."""
     text = resources.files("finbrain.identity").joinpath("data/names_uyghur.tsv")
     latin: dict[str, str] = {}
     pinyin: dict[str, str] = {}
     elements: dict[str, str] = {}
     written: dict[str, str] = {}
+    closing: dict[str, str] = {}
     for line in text.read_text("utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
@@ -52,11 +55,13 @@ def _table() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, 
             latin[spelling] = value
         elif section == "pinyin":
             pinyin[spelling] = value
+        elif section == "closing":
+            closing[spelling] = why
         elif section == "element":
             written[spelling] = value.replace("|", "、")
             for form in why.split():
                 elements[form] = spelling
-    return latin, pinyin, elements, written
+    return latin, pinyin, elements, written, closing
 
 
 @cache
@@ -132,23 +137,31 @@ def _latin_classes(token: str) -> str:
     return "".join(out)
 
 
+def _transcribed(syllables: tuple[str, ...]) -> bool:
+    """Three pinyin syllables or more, one of them writing a closing consonant, and three
+    consonants or more."""
+    if len(syllables) < MIN_TRANSCRIPTION_SYLLABLES:
+        return False
+    closing = _table()[4]
+    return any(s in closing for s in syllables) and (
+        len(_pinyin_classes(syllables)) >= MIN_MARK_CONSONANTS
+    )
+
+
 @lru_cache(maxsize=131072)
 def reading(token: str) -> tuple[str, str, bool]:
-    """(element or "", consonant classes, read as a transcription) of one token."""
+    """(element or "", consonant classes, read as a transcription) of one token. A listed
+    element spelling that reads as pinyin (Abudu, Maimaiti) is a transcription too."""
     element = _table()[2].get(token, "")
     syllables = pinyin_reading(token)
-    transcribed = len(syllables) >= 2
+    transcribed = _transcribed(syllables) or bool(element and len(syllables) >= 2)
     classes = _pinyin_classes(syllables) if transcribed else _latin_classes(token)
-    return element, classes, transcribed
+    return element, classes, transcribed and len(classes) >= MIN_LINK_CONSONANTS
 
 
 def marks(token: str) -> bool:
-    """A token that makes a name look Uyghur: a listed element or a long transcription."""
-    element, classes, _ = reading(token)
-    return bool(element) or (
-        len(pinyin_reading(token)) >= MIN_TRANSCRIPTION_SYLLABLES
-        and len(classes) >= MIN_MARK_CONSONANTS
-    )
+    """A token that makes a name look Uyghur: a Chinese transcription (Maimaiti, Abudu)."""
+    return reading(token)[2]
 
 
 def _join_article(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -189,39 +202,54 @@ def transcription_of(original: str, han: str) -> tuple[str, ...]:
     return tuple(words) if 2 <= len(words) <= MAX_TOKENS else ()
 
 
-def _token_link(a: str, b: str) -> str | None:
-    """How two tokens spell one Uyghur name part: "same", "element", "consonants" or None."""
+def _token_link(a: str, b: str, anchored: bool) -> str | None:
+    """How two tokens spell one Uyghur name part: "same", "element", "consonants" or None.
+    ``anchored``: one of them is a transcription (from Han, or read as one)."""
     if a == b:
         return "same"
-    ea, ca, ta = reading(a)
-    eb, cb, tb = reading(b)
+    ea, ca, _ = reading(a)
+    eb, cb, _ = reading(b)
     if ea and ea == eb:
         return "element"
     if ea or eb or ca != cb or len(ca) < MIN_LINK_CONSONANTS:
         return None
-    if not (ta or tb) and Levenshtein.normalized_similarity(a, b) < LATIN_ALIKE:
+    if (a[0] in _VOWELS) != (b[0] in _VOWELS):
+        return None  # the transcription keeps a name's first sound (Iman is no Mann)
+    if not anchored and Levenshtein.normalized_similarity(a, b) < LATIN_ALIKE:
         return None
     return "consonants"
 
 
 @lru_cache(maxsize=65536)
-def link(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, str, str], ...] | None:
+def link(
+    a: tuple[str, ...], b: tuple[str, ...], han_a: bool = False, han_b: bool = False
+) -> tuple[tuple[str, str, str], ...] | None:
     """(token a, token b, how) for every token, when two names spell one Uyghur name in some
-    order of b's tokens; None otherwise (or when neither name looks Uyghur)."""
+    order of b's tokens; None otherwise. ``han_a`` / ``han_b``: that side was transcribed from
+    Han (阿不都·哈克), so each of its tokens is a transcription."""
     if not a or not b or len(a) != len(b) or a == b:
         return None
-    if not any(marks(t) for t in (*a, *b)):
+    if not (han_a or han_b or any(marks(t) for t in (*a, *b))):
         return None
+    # A name is transcribed as a whole: one transcription token makes every token of its side
+    # one (Abudu Hake: hake is 哈克, Haq).
+    anchored = han_a or han_b or any(reading(t)[2] for t in a) or any(reading(t)[2] for t in b)
     for order in itertools.permutations(b):
-        found = [(x, y, _token_link(x, y)) for x, y in zip(a, order, strict=True)]
+        found = [(x, y, _token_link(x, y, anchored)) for x, y in zip(a, order, strict=True)]
         if all(how for _, _, how in found) and any(how != "same" for _, _, how in found):
             return tuple((x, y, str(how)) for x, y, how in found)
     return None
 
 
-def describe(pairs: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
-    """Each differing token pair named, in en and zh: "Uyghur memet ↔ transcription maimaiti"."""
+def describe(
+    pairs: tuple[tuple[str, str, str], ...], han_a: bool = False, han_b: bool = False
+) -> tuple[str, str]:
+    """Each differing token pair named, in en and zh: "Uyghur Latin memet ↔ transcription
+    maimaiti (consonants M-M-T)". A side is a transcription as a whole (link())."""
     written = _table()[3]
+    side_a = han_a or any(reading(a)[2] for a, _, _ in pairs)
+    side_b = han_b or any(reading(b)[2] for _, b, _ in pairs)
+    labels = {True: ("transcription", "汉字音译"), False: ("Uyghur Latin", "维吾尔拉丁字母")}
     en: list[str] = []
     zh: list[str] = []
     for a, b, how in pairs:
@@ -233,11 +261,8 @@ def describe(pairs: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
             zh.append(f"{a} ↔ {b}：同一人名（{written[element]}）")
             continue
         sound = "-".join(reading(a)[1])
-        kind_a = "transcription" if reading(a)[2] else "Uyghur Latin"
-        kind_b = "transcription" if reading(b)[2] else "Uyghur Latin"
-        zh_a = "汉字音译" if reading(a)[2] else "维吾尔拉丁字母"
-        zh_b = "汉字音译" if reading(b)[2] else "维吾尔拉丁字母"
-        en.append(f"{kind_a} {a} ↔ {kind_b} {b} (consonants {sound})")
+        (en_a, zh_a), (en_b, zh_b) = labels[side_a], labels[side_b]
+        en.append(f"{en_a} {a} ↔ {en_b} {b} (consonants {sound})")
         zh.append(f"{zh_a} {a} ↔ {zh_b} {b}（辅音 {sound}）")
     return "; ".join(en), "；".join(zh)
 
