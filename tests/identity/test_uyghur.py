@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finbrain.identity.lists import ListEntry, SanctionsList
-from finbrain.identity.names import _uyghur, match
+from finbrain.identity.names import _uyghur, match, prepare
 from finbrain.identity.screening import SanctionsIndex
 
 
@@ -70,7 +70,9 @@ _TOKEN = st.text(alphabet="aeimnrtkhzsuy", min_size=2, max_size=9)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_TOKEN, min_size=2, max_size=3), st.lists(_TOKEN, min_size=2, max_size=3))
-def test_linking_is_symmetric_and_needs_every_token(a: list[str], b: list[str]) -> None:
+def test_linking_is_symmetric_needs_every_token_and_shares_a_key(
+    a: list[str], b: list[str]
+) -> None:
     forward = _uyghur.link(tuple(a), tuple(b))
     backward = _uyghur.link(tuple(b), tuple(a))
     assert (forward is None) == (backward is None)
@@ -78,3 +80,43 @@ def test_linking_is_symmetric_and_needs_every_token(a: list[str], b: list[str]) 
         assert len(forward) == len(a) == len(b)
         assert sorted(y for _, y, _ in forward) == sorted(b)
         assert any(how != "same" for _, _, how in forward)
+        # Blocking never hides a link: linked names share their key.
+        assert _uyghur.blocking_keys(tuple(a)) & _uyghur.blocking_keys(tuple(b))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("MEMETI, Memetiming", "MAIMAITI, Maimaitiming"), ("阿不都·哈克", "ABDUL HAQ")],
+)
+def test_names_that_link_share_a_blocking_key(a: str, b: str) -> None:
+    keys_a = {k for k in prepare(a, kind="person").keys if k.startswith("u:")}
+    keys_b = {k for k in prepare(b, kind="person").keys if k.startswith("u:")}
+    assert keys_a & keys_b
+
+
+# Spellings of one name part, as the lists write them (dev half); the transcriptions first.
+_PARTS = (
+    ("maimaiti", "memeti", "memet", "mehmet"),
+    ("aierken", "erkin", "erken"),
+    ("tuniyazi", "tuniyaz", "tuniaz"),
+    ("abudu", "abdul"),
+    ("hake", "haq", "heq"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(range(len(_PARTS))), min_size=2, max_size=3, unique=True),
+    st.data(),
+)
+def test_a_name_respelled_through_its_transcription_always_links(
+    parts: list[int], data: st.DataObject
+) -> None:
+    latin = tuple(data.draw(st.sampled_from(_PARTS[p][1:])) for p in parts)
+    # At least one part (not Haq: hake alone is no transcription) in its transcription.
+    first = next(p for p in parts if p != len(_PARTS) - 1)
+    respelled = [data.draw(st.sampled_from(_PARTS[p])) for p in parts]
+    respelled[parts.index(first)] = _PARTS[first][0]
+    respelled = data.draw(st.permutations(respelled))
+    assert _uyghur.link(latin, tuple(respelled)) is not None
+    assert _uyghur.blocking_keys(latin) & _uyghur.blocking_keys(tuple(respelled))

@@ -268,15 +268,10 @@ def describe(
 
 
 def blocking_keys(tokens: tuple[str, ...]) -> set[str]:
-    """Keys a Uyghur twin also gets: the consonants (or element) of each pair of tokens."""
+    """The one key a Uyghur twin also gets: the consonants (or element) of every token, sorted.
+    link() pairs every token with equal consonants, the same element or the same spelling, so
+    two names it links always share this key, and few other names do."""
     if not tokens:
         return set()
-    parts = []
-    for token in tokens:
-        element, classes, _ = reading(token)
-        parts.append(element or classes)
-    return {
-        "u:" + "|".join(sorted((x, y)))
-        for x, y in itertools.combinations(parts, 2)
-        if len(x) >= MIN_LINK_CONSONANTS and len(y) >= MIN_LINK_CONSONANTS
-    }
+    parts = sorted(reading(token)[0] or reading(token)[1] for token in tokens)
+    return {"u:" + "|".join(parts)}
