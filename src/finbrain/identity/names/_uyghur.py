@@ -270,8 +270,12 @@ def describe(
 def blocking_keys(tokens: tuple[str, ...]) -> set[str]:
     """The one key a Uyghur twin also gets: the consonants (or element) of every token, sorted.
     link() pairs every token with equal consonants, the same element or the same spelling, so
-    two names it links always share this key, and few other names do."""
+    two names it links share this key, and few other names do. Only names with a part of three
+    consonants or an element get one: a transcription has such a part, and so does what it
+    links with; a key of short parts (Li Na: N|R) would be shared by thousands."""
     if not tokens:
         return set()
     parts = sorted(reading(token)[0] or reading(token)[1] for token in tokens)
+    if not any(reading(t)[0] or len(reading(t)[1]) >= MIN_MARK_CONSONANTS for t in tokens):
+        return set()
     return {"u:" + "|".join(parts)}
