@@ -46,7 +46,8 @@ NOTES["identity"] = (
     "(LI Fangwei / LEE Karl). _ceiling is the recall no name matcher can pass: the share of "
     "positives not labelled another_name or syllable_differs in the hand-labelled misses "
     "(benchmarks/data/list_name_pairs_misses.csv); _linkable the recall on the rest; "
-    "_per_entry the mean of each listed entry's recall (one entry with 26 aliases weighs one). "
+    "_per_entry the mean of each listed entry's recall (an entry listed under many names "
+    "weighs one). "
     "card_application_http: the whole online card-application journey over HTTP on SQLite."
 )
 NOTES["identity_screening"] = (

@@ -49,6 +49,7 @@ def test_the_chinese_transcription_meets_the_latin_name_across_scripts() -> None
         ("Yamile Cardona", "CORDON, Mario"),
         ("Mohammad Mann", "IMAN, Maimaiti"),  # a transcription keeps the first sound
         ("Katarina Mohamed", "KAWTARANI, Muhammad"),  # an Arabic element alone marks nothing
+        ("Kaiali'I Kahele", "KAYIHURA, Kale"),  # a US Congress member; he starts syllables too
     ],
 )
 def test_other_names_do_not_link(a: str, b: str) -> None:
