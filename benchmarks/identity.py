@@ -39,6 +39,9 @@ console = Console()
 THRESHOLD = 0.7  # the screening threshold finbrain documents; zh pairs are judged at it too
 ZH_PAIRS = Path(__file__).parent / "data" / "zh_name_pairs.csv"
 LIST_PAIRS = Path(__file__).parent / "data" / "list_name_pairs.csv"
+# The misses labelled by hand by what keeps the two names apart (see the file's header).
+LIST_MISSES = Path(__file__).parent / "data" / "list_name_pairs_misses.csv"
+UNLINKABLE = ("another_name", "syllable_differs")  # no name-matching evidence links these
 SCREENING_THRESHOLD = 0.80
 
 
@@ -179,6 +182,56 @@ def list_pairs(rows: list[dict[str, Any]]) -> None:
                 key = f"{record['family']}/{record['category']}"
                 misses[key] = misses.get(key, 0) + 1
     console.print(f"list pairs (test) errors by family/category: {misses}")
+    rows += list_pair_ceiling(records, ours)
+
+
+def list_pair_ceiling(
+    records: list[dict[str, str]], ours: dict[str, float]
+) -> list[dict[str, Any]]:
+    """Per split: the misses by labelled kind, the recall no name matcher can pass (the share of
+    positives that are another name altogether), the recall on the rest, and the recall per
+    listed entry (one entry with many aliases weighs one)."""
+    with LIST_MISSES.open(encoding="utf-8") as handle:
+        kinds = {
+            r["pair_id"]: r["kind"]
+            for r in csv.DictReader(line for line in handle if not line.startswith("#"))
+        }
+    out: list[dict[str, Any]] = []
+    for split in ("dev", "test"):
+        positives = [
+            r for r in records
+            if r["split"] == split and r["is_match"] == "1"
+            and r["category"] in ("variant", "han_latin")
+        ]  # fmt: skip
+        found = {r["pair_id"]: passes(ours[r["pair_id"]], SCREENING_THRESHOLD) for r in positives}
+        by_kind: dict[str, int] = {}
+        for r in positives:
+            if not found[r["pair_id"]]:
+                kind = kinds.get(r["pair_id"], "unlabelled")
+                by_kind[kind] = by_kind.get(kind, 0) + 1
+        unlinkable = {r["pair_id"] for r in positives if kinds.get(r["pair_id"]) in UNLINKABLE}
+        linkable = [r for r in positives if r["pair_id"] not in unlinkable]
+        ceiling = len(linkable) / len(positives)
+        recall_linkable = sum(found[r["pair_id"]] for r in linkable) / len(linkable)
+        per_entry: dict[str, list[bool]] = {}
+        for r in positives:
+            per_entry.setdefault(r["source"], []).append(found[r["pair_id"]])
+        macro = statistics.mean(sum(v) / len(v) for v in per_entry.values())
+        task = f"list_pairs_{split}"
+        out += [
+            row(f"{task}_ceiling", "finbrain", "recall", ceiling, len(positives), misses=by_kind,
+                what="share of positives not labelled another_name or syllable_differs"),
+            row(f"{task}_linkable", "finbrain", "recall", recall_linkable, len(linkable),
+                what="recall on positives that are one name spelled two ways"),
+            row(f"{task}_per_entry", "finbrain", "recall", macro, len(per_entry),
+                what="mean over listed entries of each entry's recall"),
+        ]  # fmt: skip
+        console.print(
+            f"{task}: misses by kind {by_kind}; recall ceiling {ceiling:.3f}, recall on linkable"
+            f" {recall_linkable:.3f} (n={len(linkable)}), per entry {macro:.3f}"
+            f" (n={len(per_entry)})"
+        )
+    return out
 
 
 def latency(rows: list[dict[str, Any]], quick: bool) -> None:

@@ -51,7 +51,11 @@ NOTES["identity"] = (
     "spellings (scripts/build_list_name_pairs.py: aliases of one entry against other listed "
     "people; not circular, test never used for tuning); finbrain at its screening threshold "
     "0.80, rapidfuzz at its best dev threshold; _all_aliases adds aliases no spelling can link "
-    "(LI Fangwei / LEE Karl). "
+    "(LI Fangwei / LEE Karl). _ceiling is the recall no name matcher can pass: the share of "
+    "positives not labelled another_name or syllable_differs in the hand-labelled misses "
+    "(benchmarks/data/list_name_pairs_misses.csv); _linkable the recall on the rest; "
+    "_per_entry the mean of each listed entry's recall (an entry listed under many names "
+    "weighs one). "
     "card_application_http: the whole online card-application journey over HTTP on SQLite."
 )
 NOTES["identity_screening"] = (

@@ -185,3 +185,10 @@ def test_han_to_wade_giles_follows_wade_giles_where_pypinyin_slips() -> None:
     assert found.rule == "wade_giles" and found.score >= 0.8
     assert match("麦晓红", "Mai Hsiao-hung").rule == "wade_giles"
     assert match("麦晓红", "Mei Hsiao-hung").score < 0.8  # Mei is 梅, not 麦
+
+
+def test_russian_transliterations_of_one_name_meet() -> None:
+    # The lists write one person as SOIN, Dmitry Yuryevich and SOYIN, Dmitriy Yuryevich.
+    assert match("SOIN, Dmitry Yuryevich", "SOYIN, Dmitriy Yuryevich").score >= 0.8
+    assert match("Yuriy Soin", "Yuri Soyin").score >= 0.8
+    assert match("Dmitry Ivanov", "Dmitry Popov").score < 0.8  # another family name

@@ -8,7 +8,9 @@ score: which tokens matched, through which romanisation, by which rule.
 Latin spellings of one Chinese or Korean name in different romanisations (Wade-Giles, Tongyong,
 MPS II, Cantonese, pinyin; Revised Romanization, McCune-Reischauer, Hangul) are linked through
 syllable keys (``_romanise``): Ma Hsiao-hung, Ma Xiaohong and Ma Siu-hung meet without Han
-characters, each step named ("Wade-Giles hsiao ↔ Hanyu Pinyin xiao").
+characters, each step named ("Wade-Giles hsiao ↔ Hanyu Pinyin xiao"). Uyghur names meet their
+Chinese transcription by consonants (``_uyghur``: Memet / Maimaiti / 买买提, 阿不都·哈克 / ABDUL
+HAQ).
 
 Principles: traditional and simplified forms of the same characters are the same name; different
 characters are different names even when they sound alike (张伟 ≠ 张玮); a Han ↔ Latin match is

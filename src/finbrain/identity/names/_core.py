@@ -12,7 +12,7 @@ from typing import Any, Literal
 from rapidfuzz.distance import Levenshtein
 
 from finbrain.core.errors import ValidationError
-from finbrain.identity.names import _han, _orgs, _romanise
+from finbrain.identity.names import _han, _orgs, _romanise, _uyghur
 from finbrain.identity.names._text import (
     HAN_LEGAL_FORMS,
     HAN_TITLES,
@@ -124,6 +124,11 @@ class PreparedName:
     # The family names (Han, Hangul) its Latin tokens can spell in any romanisation: two names
     # sharing none cannot link a family name spelled two ways (_romanise.token_link).
     family_names: frozenset[str] = field(default=frozenset(), repr=False)
+    # The tokens it is compared by as a Uyghur name (names._uyghur): its Latin tokens, or the
+    # pinyin of a Han transcription split by middle dots (阿不都·哈克: abudu hake); and whether
+    # one of them marks the name as Uyghur.
+    uyghur: tuple[str, ...] = field(default=(), repr=False)
+    uyghur_mark: bool = field(default=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,13 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
             if words:
                 org_english.append(tuple(words))
                 keys |= _latin_keys(tuple(words))
+    uyghur: tuple[str, ...] = ()
+    if kind != "entity":
+        if latin_tokens and not han_chars:
+            uyghur = _uyghur.tokens_of(tuple(latin_tokens))
+        elif han_chars and not latin_tokens:
+            uyghur = _uyghur.transcription_of(unicodedata.normalize("NFKC", name), han_chars)
+        keys |= _uyghur.blocking_keys(uyghur)
     normalised = " ".join(part for part in (han_chars, " ".join(latin_tokens)) if part)
     original_han = "".join(c for c in unicodedata.normalize("NFKC", name) if is_han(c))
     return PreparedName(
@@ -315,6 +327,8 @@ def _prepare(name: str, kind: Kind, field_name: str) -> PreparedName:
             for token in (latin_tokens if kind != "entity" else ())
             for name in _romanise.family_names(token)
         ),
+        uyghur=uyghur,
+        uyghur_mark=bool(uyghur) and (bool(han_chars) or any(map(_uyghur.marks, uyghur))),
     )
 
 
@@ -351,9 +365,30 @@ def _compare(query: PreparedName, candidate: PreparedName) -> NameMatch:
         if found.score < 0.95:
             linked = _romanised(query, candidate)
             if linked is not None and linked.score > found.score:
-                return linked
+                found = linked
+        if found.score < ROMANISATION_SCORE:
+            uyghur = _uyghur_name(query, candidate, cross=False)
+            if uyghur is not None:
+                return uyghur
         return found
     return _none()
+
+
+def _uyghur_name(q: PreparedName, c: PreparedName, *, cross: bool) -> NameMatch | None:
+    """A Uyghur name in two spellings (Memet / Maimaiti, 阿不都·哈克 / Abdul Haq): names._uyghur."""
+    if not (q.uyghur and c.uyghur and (q.uyghur_mark or c.uyghur_mark)):
+        return None
+    linked = _uyghur.link(q.uyghur, c.uyghur, bool(q.han), bool(c.han))
+    if linked is None:
+        return None
+    steps_en, steps_zh = _uyghur.describe(linked, bool(q.han), bool(c.han))
+    text = {
+        "en": _explain("romanisation", steps=steps_en)["en"],
+        "zh": _explain("romanisation", steps=steps_zh)["zh"],
+    }
+    pairs = tuple((a, b) for a, b, _how in linked)
+    score = CROSS_SCRIPT_CAP - 0.03 if cross else ROMANISATION_SCORE
+    return NameMatch(score, "romanisation", cross, "uyghur", pairs, text)
 
 
 def _romanised(q: PreparedName, c: PreparedName) -> NameMatch | None:
@@ -443,6 +478,11 @@ def _orders(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def _han_latin(h: PreparedName, lat: PreparedName, *, flipped: bool) -> NameMatch:
     found = _han_latin_name(h, lat, flipped=flipped)
+    if h.uyghur and found.score < CROSS_SCRIPT_CAP - 0.03:
+        pair = (lat, h) if flipped else (h, lat)
+        uyghur = _uyghur_name(*pair, cross=True)
+        if uyghur is not None:
+            return uyghur
     if h.org_english and found.score < TRANSLATION_CAP:
         translated = _translated(h, lat, flipped=flipped)
         if translated is not None and translated.score > found.score:
@@ -599,6 +639,27 @@ def _phonetic(token: str) -> str:
     return out
 
 
+_SLAVIC_ENDINGS = (("iy", "i"), ("ij", "i"), ("ii", "i"), ("yi", "i"))
+
+
+@lru_cache(maxsize=262144)
+def _slavic(token: str) -> str:
+    """Russian transliterations of one name folded together (SOIN Dmitry / SOYIN Dmitriy):
+    the endings -iy, -ij, -ii, -y after a consonant, and a y between vowels."""
+    for ending, plain in _SLAVIC_ENDINGS:
+        if token.endswith(ending):
+            token = token[: -len(ending)] + plain
+            break
+    else:
+        if token.endswith("y") and len(token) > 1 and token[-2] not in "aeiou":
+            token = token[:-1] + "i"
+    return "".join(
+        c for i, c in enumerate(token)
+        if not (c == "y" and 0 < i < len(token) - 1 and token[i - 1] in "aeiou"
+                and token[i + 1] in "aeiou")
+    )  # fmt: skip
+
+
 @lru_cache(maxsize=262144)
 def _token_similarity(a: str, b: str) -> float:
     if a == b:
@@ -611,6 +672,8 @@ def _token_similarity(a: str, b: str) -> float:
     key_a, key_b = _phonetic(a), _phonetic(b)
     if key_a == key_b and len(key_a) >= 3:
         similarity = max(similarity, 0.8)
+    if len(a) >= 4 and len(b) >= 4 and _slavic(a) == _slavic(b):
+        similarity = max(similarity, 0.9)
     # Short tokens: one edit in four letters is another name (Tim/Tom stays below 0.7).
     return similarity
 
