@@ -218,7 +218,9 @@ def main() -> None:
             table[(r["task"], r["metric"])][r["system"]] = r
             if r["system"] == "finbrain" or (r["task"], r["metric"]) not in counts:
                 counts[(r["task"], r["metric"])] = r["n"]  # an anchor-only row has its own n
-        systems = sorted({s for v in table.values() for s in v}, key=lambda s: s != "finbrain")
+        # finbrain first, then the anchors by name: the same columns on every run (a set's
+        # order changes with each process's string hashing).
+        systems = sorted({s for v in table.values() for s in v}, key=lambda s: (s != "finbrain", s))
         header = "| task | metric | " + " | ".join(systems) + " | finbrain vs anchor | n |"
         lines += [header, "|" + "---|" * (len(systems) + 4)]
         for (task, metric), by_system in table.items():
