@@ -20,11 +20,12 @@ __all__ = ["CAPABILITY"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.profile import routes, service
+    from finbrain.platform.profile import pages, routes, service
 
     return Capability(
         "profile",
         routers=(routes.router,),
+        pages=(pages.router,),
         scopes=("profile:read", "profile:build"),
         jobs={"profile.build": service.build_work},
     )
