@@ -57,3 +57,9 @@ def all_features(session: Session) -> dict[str, dict[str, Any]]:
     """Every profiled customer's features, by customer id."""
     rows = session.execute(select(CustomerProfileRow.customer_id, CustomerProfileRow.body))
     return {cid: body.get("features") or {} for cid, body in rows}
+
+
+def feature_names(session: Session) -> list[str]:
+    """The features of the bank's profiles (those of one profile: a build gives all the same)."""
+    body = session.scalar(select(CustomerProfileRow.body).limit(1))
+    return sorted((body or {}).get("features") or {})
