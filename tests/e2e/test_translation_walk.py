@@ -15,6 +15,7 @@ from finbrain.platform import bootstrap
 from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 from tests.platform.advisory_shelf import assess, propose, seed_shelf
+from tests.platform.marketing_seed import seed_bank
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -35,6 +36,7 @@ FIRST_LINKS = (
     "a[href^='/console/applications/0']",
     "a[href^='/console/risk/cases/0']",
     "a[href^='/console/advisory/proposals/0']",
+    "a[href^='/console/profile/customers/']",
 )
 
 
@@ -63,6 +65,7 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
     assess(live.platform.client, headers, "walk-client-1", "C4")
     made = propose(live.platform.client, headers, "walk-client-1")
     assert made.status_code == 201, made.text
+    seed_bank(db, tenant_id)  # profiles, pilots with outcomes, the uplift model
 
 
 def _pages(page: Any, live: LiveServer) -> list[str]:
@@ -79,6 +82,12 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
         "/console/advisory",
         "/console/advisory/questionnaire",
         "/console/advisory/clients/walk-client-1",
+        "/console/profile",
+        "/console/profile/segments/0",
+        "/console/marketing",
+        "/console/marketing/new",
+        "/console/marketing/campaigns/spring-rewards",
+        "/console/marketing/campaigns/pilot-cashback",
     ]
     for path in list(paths):
         page.goto(live.url + path)
@@ -90,6 +99,7 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
     assert any("/console/risk/cases/" in p for p in paths), "the seed opened no case"
     assert any("/console/applications/" in p for p in paths)
     assert any("/console/advisory/proposals/" in p for p in paths)
+    assert any("/console/profile/customers/" in p for p in paths)
     return paths
 
 

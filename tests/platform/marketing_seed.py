@@ -27,7 +27,11 @@ def seed_bank(db: Database, tenant_id: str, *, customers: int = 160, events: int
         for n, record in enumerate(stream):
             if n >= events:
                 break
-            batch.append(parse_event(record))
+            # its own ids: the bank may already hold the risk demo's simulated payments, whose
+            # cards and customers have later payments than these
+            own = {k: f"mk-{record[k]}" for k in ("event_id", "customer_id", "card_id",
+                                                    "terminal_id") if record.get(k)}  # fmt: skip
+            batch.append(parse_event({**record, **own}))
         for at in range(0, len(batch), 250):
             tenant.submit(batch[at : at + 250], None, None)
     finally:

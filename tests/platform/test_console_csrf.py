@@ -303,6 +303,9 @@ PATH_VALUES = {
     "decision_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "model_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "client_id": "client-1",
+    "campaign_id": "spring",
+    "customer_id": "C000001",
+    "segment": "0",
 }
 
 

@@ -96,6 +96,12 @@ BODIES["/v1/marketing/campaigns"] = {
 BODIES["/v1/marketing/campaigns/{campaign_id}/select"] = {
     "customers": [{"customer_id": "probe", "opted_out": False, "uplift": {"o": 0.1}}]
 }
+BODIES["/v1/marketing/campaigns/{campaign_id}/outcomes"] = {
+    "outcomes": [{"customer_id": "a-secret-customer", "responded": True}]
+}
+BODIES["/v1/marketing/consents"] = {"customers": [{"customer_id": "probe", "opted_out": True}]}
+BODIES["/v1/marketing/models"] = None
+A_CAMPAIGN = "a-campaign"
 
 _SHELF = [
     {**PRODUCTS[0], "code": "A-DEPOSIT"},
@@ -127,6 +133,25 @@ def _advise(platform: Platform, headers: dict[str, str]) -> dict[str, Any]:
     return {**made.json(), "assessment": assessed.json()["decision"]["id"]}
 
 
+def _market(platform: Platform, headers: dict[str, str]) -> list[str]:
+    """The first bank's marketing: a consent, a campaign, a selection and its outcome; the
+    selection's decision ids."""
+    client = platform.client
+    offer = {**BODIES["/v1/marketing/campaigns"]["offers"][0], "value": "10"}
+    body = {**BODIES["/v1/marketing/campaigns"], "id": A_CAMPAIGN, "offers": [offer],
+            "control_share": 0}  # fmt: skip
+    assert client.post("/v1/marketing/campaigns", json=body, headers=headers).is_success
+    assert client.post("/v1/marketing/consents", headers=headers, json={"customers": [
+        {"customer_id": "a-secret-customer", "opted_out": False}]}).is_success  # fmt: skip
+    made = client.post(f"/v1/marketing/campaigns/{A_CAMPAIGN}/select", headers=headers, json={
+        "customers": [{"customer_id": "a-secret-customer", "uplift": {"o": 0.5}}]})  # fmt: skip
+    assert made.json()["decisions"][0]["outcome"] == "offer", made.text
+    done = client.post(f"/v1/marketing/campaigns/{A_CAMPAIGN}/outcomes", headers=headers,
+                       json=BODIES["/v1/marketing/campaigns/{campaign_id}/outcomes"])  # fmt: skip
+    assert done.status_code == 200, done.text
+    return [d["id"] for d in made.json()["decisions"]]
+
+
 def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_id, a_admin = platform.new_tenant("Bank A")
     b_id, b_admin = platform.new_tenant("Bank B")
@@ -134,6 +159,7 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     ha = {"Authorization": f"Bearer {a_admin}"}
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
     a_proposal = _advise(platform, ha)
+    a_marketing = _market(platform, ha)
     checkpoint_due_logs(platform.db)
     a_leaves = platform.client.get("/v1/ledger/entries?start=0&end=5", headers=ha).json()
     a_secrets = {
@@ -147,8 +173,10 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
         a_proposal["id"],
         a_proposal["decision"]["input_digest"],
         A_PRODUCT,
+        "a-secret-customer",
+        *a_marketing,
     }
-    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"]]
+    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"], A_CAMPAIGN]
 
     spec = platform.client.get("/openapi.json").json()
     hb = {"Authorization": f"Bearer {b_admin}", "Accept-Language": "en"}
@@ -195,8 +223,10 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     # A's objects are untouched after the walk.
     listed = platform.client.get("/v1/decisions?limit=200", headers=ha).json()["items"]
     assert sorted(d["id"] for d in listed) == sorted(
-        [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"]]
+        [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"], *a_marketing]
     )
+    lift = platform.client.get(f"/v1/marketing/campaigns/{A_CAMPAIGN}", headers=ha).json()
+    assert lift["spent"] == "1.00"  # B's selections and outcomes never touched A's campaign
     assert ("get", "/v1/advisory/proposals/{proposal_id}/outlook") in walked
     shelf = platform.client.get("/v1/advisory/products", headers=ha).json()
     assert [p["code"] for p in shelf["items"]] == sorted(p["code"] for p in _SHELF)
