@@ -22,7 +22,7 @@ def pilot() -> tuple:
 @pytest.mark.parametrize("learner", [TLearner, ClassTransformation])
 @pytest.mark.parametrize("calibration", ["sigmoid", "isotonic", "none"])
 def test_round_trip_predicts_the_same(pilot: tuple, learner: type, calibration: str) -> None:
-    X, arm, y = pilot  # noqa: N806
+    X, arm, y = pilot
     estimator = Propensity(calibration=calibration, n_estimators=25, min_child_samples=20)
     model = learner(control="control", estimator=estimator).fit(X, y, arm)
     text = to_json(model)
@@ -35,13 +35,16 @@ def test_round_trip_predicts_the_same(pilot: tuple, learner: type, calibration: 
 
 
 def test_what_cannot_be_stored_is_refused(pilot: tuple) -> None:
-    X, arm, y = pilot  # noqa: N806
+    X, arm, y = pilot
     x_learner = XLearner(control="control", estimator=Propensity(n_estimators=5)).fit(X, y, arm)
     with pytest.raises(ValidationError) as raised:
         to_json(x_learner)
     assert raised.value.field == "model"
-    for text, field in (("not json", "artifact"), ('{"format": "other"}', "format"),
-                        ('{"format": "finbrain.marketing.uplift/1", "kind": "x"}', "kind")):  # fmt: skip
+    for text, field in (
+        ("not json", "artifact"),
+        ('{"format": "other"}', "format"),
+        ('{"format": "finbrain.marketing.uplift/1", "kind": "x"}', "kind"),
+    ):
         with pytest.raises(ValidationError) as raised:
             from_json(text)
         assert raised.value.field == field

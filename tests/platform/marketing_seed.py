@@ -18,8 +18,9 @@ from finbrain.risk.events import parse_event
 def seed_bank(db: Database, tenant_id: str, *, customers: int = 160, events: int = 1200) -> str:
     """Payments, profiles and marketing for ``tenant_id``; the uplift model's label."""
     start = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%d")
-    stream = simulator.stream(n_customers=customers, n_terminals=2 * customers, start=start,
-                              days=3, seed=7)  # fmt: skip
+    stream = simulator.stream(
+        n_customers=customers, n_terminals=2 * customers, start=start, days=3, seed=7
+    )
     hub = risk.RiskHub(db, db.settings)
     try:
         tenant = hub.tenant(tenant_id)
@@ -29,8 +30,11 @@ def seed_bank(db: Database, tenant_id: str, *, customers: int = 160, events: int
                 break
             # its own ids: the bank may already hold the risk demo's simulated payments, whose
             # cards and customers have later payments than these
-            own = {k: f"mk-{record[k]}" for k in ("event_id", "customer_id", "card_id",
-                                                    "terminal_id") if record.get(k)}  # fmt: skip
+            own = {
+                k: f"mk-{record[k]}"
+                for k in ("event_id", "customer_id", "card_id", "terminal_id")
+                if record.get(k)
+            }
             batch.append(parse_event({**record, **own}))
         for at in range(0, len(batch), 250):
             tenant.submit(batch[at : at + 250], None, None)

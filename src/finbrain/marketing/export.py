@@ -37,10 +37,16 @@ def _calibrator(model: Propensity) -> dict[str, Any] | None:
     if found is None:
         return None
     if isinstance(found, IsotonicRegression):
-        return {"kind": "isotonic", "x": found.X_thresholds_.tolist(),
-                "y": found.y_thresholds_.tolist()}  # fmt: skip
-    return {"kind": "sigmoid", "coef": float(found.coef_[0, 0]),
-            "intercept": float(found.intercept_[0])}  # fmt: skip
+        return {
+            "kind": "isotonic",
+            "x": found.X_thresholds_.tolist(),
+            "y": found.y_thresholds_.tolist(),
+        }
+    return {
+        "kind": "sigmoid",
+        "coef": float(found.coef_[0, 0]),
+        "intercept": float(found.intercept_[0]),
+    }
 
 
 def _propensity(model: Propensity) -> dict[str, Any]:

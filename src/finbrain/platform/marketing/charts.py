@@ -28,13 +28,19 @@ def gain(expected: Expected, lang: Language) -> str | None:
         message("ui.axis.incremental_responses", lang),
         [str(n) for n, _, _ in expected.curve],
         [
-            {"name": message("ui.marketing_by_model", lang), "family": "good",
-             "data": [m for _, m, _ in expected.curve]},
-            {"name": message("ui.marketing_at_random", lang), "family": "neutral",
-             "data": [r for _, _, r in expected.curve]},
+            {
+                "name": message("ui.marketing_by_model", lang),
+                "family": "good",
+                "data": [m for _, m, _ in expected.curve],
+            },
+            {
+                "name": message("ui.marketing_at_random", lang),
+                "family": "neutral",
+                "data": [r for _, _, r in expected.curve],
+            },
         ],
         counts=False,
-    )  # fmt: skip
+    )
 
 
 def per_offer(expected: Expected, campaign: Campaign, lang: Language) -> str | None:
@@ -47,16 +53,24 @@ def per_offer(expected: Expected, campaign: Campaign, lang: Language) -> str | N
         message("ui.axis.offer", lang),
         message("ui.axis.incremental_responses", lang),
         [_offer_name(campaign, c, lang) for c in codes],
-        [charts.one(message("ui.axis.incremental_responses", lang),
-                    [expected.per_offer[c]["responses"] for c in codes], "good")],
+        [
+            charts.one(
+                message("ui.axis.incremental_responses", lang),
+                [expected.per_offer[c]["responses"] for c in codes],
+                "good",
+            )
+        ],
         counts=False,
-    )  # fmt: skip
+    )
 
 
 def measured(lift: dict[str, Any], campaign: Campaign, lang: Language) -> str | None:
     """Response rates (%) of each offer's contacted customers and of its control group."""
-    codes = [c for c in lift if any(arm.get("rate") is not None
-                                   for k, arm in lift[c].items() if k != "lift")]  # fmt: skip
+    codes = [
+        c
+        for c in lift
+        if any(arm.get("rate") is not None for k, arm in lift[c].items() if k != "lift")
+    ]
     if not codes:
         return None
 
@@ -73,8 +87,17 @@ def measured(lift: dict[str, Any], campaign: Campaign, lang: Language) -> str | 
         message("ui.axis.offer", lang),
         message("ui.axis.response_rate_pct", lang),
         [_offer_name(campaign, c, lang) for c in codes],
-        [{"name": message("ui.marketing_arm.offer", lang), "family": "good", "data": rates("offer")},
-         {"name": message("ui.marketing_arm.control", lang), "family": "neutral",
-          "data": rates("control")}],
+        [
+            {
+                "name": message("ui.marketing_arm.offer", lang),
+                "family": "good",
+                "data": rates("offer"),
+            },
+            {
+                "name": message("ui.marketing_arm.control", lang),
+                "family": "neutral",
+                "data": rates("control"),
+            },
+        ],
         counts=False,
-    )  # fmt: skip
+    )

@@ -20,14 +20,24 @@ def record(session: Session, caller: Any, customers: Sequence[dict[str, Any]]) -
     ids = [c["customer_id"] for c in customers]
     if len(set(ids)) != len(ids):
         raise ValidationError(field="customers.customer_id", rule="unique")
-    known = {r.customer_id: r for r in session.scalars(
-        select(MarketingConsent).where(MarketingConsent.customer_id.in_(ids)))}  # fmt: skip
+    known = {
+        r.customer_id: r
+        for r in session.scalars(
+            select(MarketingConsent).where(MarketingConsent.customer_id.in_(ids))
+        )
+    }
     now = utcnow()
     for c in customers:
         row = known.get(c["customer_id"])
         if row is None:
-            session.add(MarketingConsent(tenant_id=caller.tenant_id, customer_id=c["customer_id"],
-                                         opted_out=bool(c["opted_out"]), updated_at=now))  # fmt: skip
+            session.add(
+                MarketingConsent(
+                    tenant_id=caller.tenant_id,
+                    customer_id=c["customer_id"],
+                    opted_out=bool(c["opted_out"]),
+                    updated_at=now,
+                )
+            )
         else:
             row.opted_out, row.updated_at = bool(c["opted_out"]), now
     session.flush()
@@ -43,6 +53,10 @@ def stored(session: Session, ids: Sequence[str] | None = None) -> dict[str, bool
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), 1000):
         part = unique[start : start + 1000]
-        out.update({cid: bool(o) for cid, o in session.execute(
-            query.where(MarketingConsent.customer_id.in_(part)))})  # fmt: skip
+        out.update(
+            {
+                cid: bool(o)
+                for cid, o in session.execute(query.where(MarketingConsent.customer_id.in_(part)))
+            }
+        )
     return out

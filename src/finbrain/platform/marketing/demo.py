@@ -15,6 +15,7 @@ expected lift and the measured lift are then computed from them exactly as from 
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
@@ -36,26 +37,42 @@ def _offer(code: str, zh: str, en: str, value: str, cost: str) -> dict[str, Any]
 
 CASHBACK = _offer("cashback", "消费返现", "Cashback", "60", "2")
 FEE_WAIVER = _offer("fee-waiver", "年费减免", "Annual fee waiver", "40", "1")
-PILOTS = (
-    {"id": "pilot-cashback", "name": {"zh": "返现试点", "en": "Cashback pilot"},
-     "offers": [CASHBACK], "budget": "100000", "control_share": 0.5, "seed": SEED},
-    {"id": "pilot-fee-waiver", "name": {"zh": "年费减免试点", "en": "Fee waiver pilot"},
-     "offers": [FEE_WAIVER], "budget": "100000", "control_share": 0.5, "seed": SEED},
-)  # fmt: skip
+PILOTS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "pilot-cashback",
+        "name": {"zh": "返现试点", "en": "Cashback pilot"},
+        "offers": [CASHBACK],
+        "budget": "100000",
+        "control_share": 0.5,
+        "seed": SEED,
+    },
+    {
+        "id": "pilot-fee-waiver",
+        "name": {"zh": "年费减免试点", "en": "Fee waiver pilot"},
+        "offers": [FEE_WAIVER],
+        "budget": "100000",
+        "control_share": 0.5,
+        "seed": SEED,
+    },
+)
+ACTIVE = {
+    "column": "frequency_365d",
+    "op": "ge",
+    "value": 2,
+    "text": {"zh": "近365天交易笔数不低于 2", "en": "Transactions, last 365 days is at least 2"},
+}
 READY = {
     "id": "spring-rewards",
     "name": {"zh": "春季用卡回馈", "en": "Spring card rewards"},
     "offers": [
-        {**CASHBACK, "eligibility": [{"column": "frequency_365d", "op": "ge", "value": 2,
-                                      "text": {"zh": "近365天交易笔数不低于 2",
-                                               "en": "Transactions, last 365 days is at least 2"}}]},
+        {**CASHBACK, "eligibility": [ACTIVE]},
         FEE_WAIVER,
     ],
     "budget": "300",
     "contact_cap": {"max_contacts": 2, "window_days": 30},
     "control_share": 0.1,
     "seed": SEED,
-}  # fmt: skip
+}
 
 
 def _half(customer_id: str) -> int:
@@ -68,14 +85,17 @@ def _z(values: np.ndarray) -> np.ndarray:
     return np.asarray((logged - logged.mean()) / sd)
 
 
-def simulated_responses(features: list[dict[str, Any]], offer: str | None,
-                        rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+def simulated_responses(
+    features: list[dict[str, Any]], offer: str | None, rng: np.random.Generator
+) -> np.ndarray:
     """Seeded responses. Without an offer the chance rises with how often the customer pays.
     Cashback lifts it by up to 30 points for customers who pay at weekends, less for the most
     frequent payers (they respond anyway); the fee waiver by up to 25 points for customers
     with large tickets, little for small ones."""
-    column = {k: np.array([f.get(k) or 0.0 for f in features], dtype=float)
-              for k in ("frequency_365d", "avg_ticket_365d", "share_weekend_365d")}  # fmt: skip
+    column = {
+        k: np.array([f.get(k) or 0.0 for f in features], dtype=float)
+        for k in ("frequency_365d", "avg_ticket_365d", "share_weekend_365d")
+    }
     often, ticket = _z(column["frequency_365d"]), _z(column["avg_ticket_365d"])
     base = 1 / (1 + np.exp(-(-2.0 + 0.4 * often)))
     effect = np.zeros(len(features))
@@ -90,9 +110,9 @@ def simulated_responses(features: list[dict[str, Any]], offer: str | None,
 def ensure_demo_marketing(db: Database, tenant_id: str) -> str | None:
     """Consents, the two pilots with their (simulated) outcomes, the trained uplift model and
     a ready campaign (once); a label for the demo's summary, or None with too few profiles."""
+    from finbrain.marketing.campaign import parse_campaign as parse
     from finbrain.platform.marketing import consent, outcomes, uplift
     from finbrain.platform.marketing import service as marketing
-    from finbrain.marketing.campaign import parse_campaign as parse
     from finbrain.platform.marketing.tables import MarketingAssignment, MarketingCampaign
     from finbrain.platform.profile import queries as profiles
 
@@ -106,32 +126,50 @@ def ensure_demo_marketing(db: Database, tenant_id: str) -> str | None:
     ids = sorted(features)
     opted = rng.random(len(ids)) < OPT_OUT_SHARE
     with db.tenant(tenant_id) as session:
-        consent.record(session, caller, [{"customer_id": c, "opted_out": bool(o)}
-                                         for c, o in zip(ids, opted, strict=True)])  # fmt: skip
+        consent.record(
+            session,
+            caller,
+            [{"customer_id": c, "opted_out": bool(o)} for c, o in zip(ids, opted, strict=True)],
+        )
         for half, pilot in enumerate(PILOTS):
             marketing.create(session, caller, parse(pilot))
             chosen = [c for c in ids if _half(c) == half]
             code = pilot["offers"][0]["code"]
-            customers = [{"customer_id": c, "opted_out": None, "attributes": {},
-                          "uplift": {code: PRIOR_UPLIFT}} for c in chosen]  # fmt: skip
+            customers = [
+                {
+                    "customer_id": c,
+                    "opted_out": None,
+                    "attributes": {},
+                    "uplift": {code: PRIOR_UPLIFT},
+                }
+                for c in chosen
+            ]
             marketing.select_customers(session, db.settings, caller, pilot["id"], customers)
         session.flush()
         for pilot in PILOTS:
-            arms = list(session.scalars(select(MarketingAssignment).where(
-                MarketingAssignment.campaign_id == pilot["id"]).order_by(
-                MarketingAssignment.customer_id)))  # fmt: skip
+            arms = list(
+                session.scalars(
+                    select(MarketingAssignment)
+                    .where(MarketingAssignment.campaign_id == pilot["id"])
+                    .order_by(MarketingAssignment.customer_id)
+                )
+            )
             for arm_name in ("offer", "control"):
                 group = [a for a in arms if a.arm == arm_name]
-                responded = simulated_responses([a.features for a in group],
-                                                a_offer(group, arm_name), rng)  # fmt: skip
-                outcomes.record(session, pilot["id"], [
-                    {"customer_id": a.customer_id, "responded": bool(r)}
-                    for a, r in zip(group, responded, strict=True)])  # fmt: skip
+                responded = simulated_responses(
+                    [a.features for a in group], a_offer(group, arm_name), rng
+                )
+                outcomes.record(
+                    session,
+                    pilot["id"],
+                    [
+                        {"customer_id": a.customer_id, "responded": bool(r)}
+                        for a, r in zip(group, responded, strict=True)
+                    ],
+                )
         marketing.create(session, caller, parse(READY))
-    try:
+    with suppress(FinbrainError):  # too few outcomes in an arm (a very small demo): no model
         uplift.train(db, tenant_id)
-    except FinbrainError:  # too few outcomes in an arm (a very small demo): no model
-        pass
     return _label(db, tenant_id)
 
 
@@ -148,6 +186,7 @@ def _label(db: Database, tenant_id: str) -> str | None:
         if row is None:
             return None
         offers = row.metrics.get("offers", {})
-        qini = ", ".join(f"{k} Qini {v['qini']:.3f}" for k, v in offers.items()
-                         if v.get("qini") is not None)  # fmt: skip
+        qini = ", ".join(
+            f"{k} Qini {v['qini']:.3f}" for k, v in offers.items() if v.get("qini") is not None
+        )
         return f"uplift v{row.version} ({row.metrics.get('rows')} outcomes; {qini})"

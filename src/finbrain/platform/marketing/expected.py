@@ -36,7 +36,9 @@ class Expected:
 
 def expected_lift(session: Session, campaign_id: str) -> Expected:
     ids = sorted(profile_queries.all_features(session))
-    customers = [{"customer_id": cid, "opted_out": None, "attributes": {}} for cid in ids]
+    customers: list[dict[str, Any]] = [
+        {"customer_id": cid, "opted_out": None, "attributes": {}} for cid in ids
+    ]
     try:
         if not customers:
             raise ValidationError(field="customers", rule="profiled_customers")
@@ -45,18 +47,25 @@ def expected_lift(session: Session, campaign_id: str) -> Expected:
     except FinbrainError as exc:
         return Expected(problem=exc)
     table = selection.table
-    offered = table[table["outcome"] == "offer"].sort_values("expected_value", ascending=False,
-                                                             kind="stable")  # fmt: skip
+    offered = table[table["outcome"] == "offer"].sort_values(
+        "expected_value", ascending=False, kind="stable"
+    )
     per_offer = {
-        code: {"customers": int(len(rows)), "responses": round(float(rows["uplift"].sum()), 2),
-               "value": round(float(rows["expected_value"].sum()), 2)}
+        code: {
+            "customers": len(rows),
+            "responses": round(float(rows["uplift"].sum()), 2),
+            "value": round(float(rows["expected_value"].sum()), 2),
+        }
         for code, rows in offered.groupby("offer", observed=True)
-    }  # fmt: skip
+    }
     reachable = table[table["outcome"].isin(["offer", "control", "no_offer"])]
-    mean = float(np.nan_to_num(reachable["uplift"].to_numpy(dtype=float)).mean()) if len(
-        reachable) else 0.0  # fmt: skip
+    mean = (
+        float(np.nan_to_num(reachable["uplift"].to_numpy(dtype=float)).mean())
+        if len(reachable)
+        else 0.0
+    )
     gains = np.cumsum(offered["uplift"].to_numpy(dtype=float))
-    steps = sorted({int(round(x)) for x in np.linspace(0, len(gains), CURVE_POINTS + 1)})
+    steps = sorted({round(x) for x in np.linspace(0, len(gains), CURVE_POINTS + 1)})
     curve = [(n, round(float(gains[n - 1]) if n else 0.0, 3), round(n * mean, 3)) for n in steps]
     version = int(ready.model.version) if ready.model is not None else None
     return Expected(

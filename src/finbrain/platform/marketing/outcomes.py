@@ -24,13 +24,20 @@ def record(session: Session, campaign_id: str, outcomes: Sequence[dict[str, Any]
     ids = [o["customer_id"] for o in outcomes]
     if len(set(ids)) != len(ids):
         raise ValidationError(field="outcomes.customer_id", rule="unique")
-    arms = {a.customer_id: a for a in session.scalars(select(MarketingAssignment).where(
-        MarketingAssignment.campaign_id == campaign_id,
-        MarketingAssignment.customer_id.in_(ids)))}  # fmt: skip
+    arms = {
+        a.customer_id: a
+        for a in session.scalars(
+            select(MarketingAssignment).where(
+                MarketingAssignment.campaign_id == campaign_id,
+                MarketingAssignment.customer_id.in_(ids),
+            )
+        )
+    }
     for i, cid in enumerate(ids):
         if cid not in arms:
-            raise ValidationError(field=f"outcomes.{i}.customer_id",
-                                  rule="offered_or_held_out_in_the_campaign")  # fmt: skip
+            raise ValidationError(
+                field=f"outcomes.{i}.customer_id", rule="offered_or_held_out_in_the_campaign"
+            )
     now = utcnow()
     for o in outcomes:
         arm = arms[o["customer_id"]]
@@ -46,8 +53,11 @@ def measured(session: Session, campaign_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for offer, arm, assigned, recorded, responders in rows:
         entry = out.setdefault(offer, {})
-        entry[arm] = {"customers": assigned, "outcomes": recorded,
-                      "rate": None if not recorded else round(responders / recorded, 4)}  # fmt: skip
+        entry[arm] = {
+            "customers": assigned,
+            "outcomes": recorded,
+            "rate": None if not recorded else round(responders / recorded, 4),
+        }
     for entry in out.values():
         treated, control = entry.get("offer", {}).get("rate"), entry.get("control", {}).get("rate")
         entry["lift"] = None if treated is None or control is None else round(treated - control, 4)
@@ -58,9 +68,11 @@ def _counts(session: Session, campaign_id: str) -> list[Any]:
     """(offer, arm, customers, outcomes recorded, responders) per offer and arm."""
     arm = MarketingAssignment
     responders = func.coalesce(func.sum(case((arm.responded.is_(True), 1), else_=0)), 0)
-    return list(session.execute(
-        select(arm.offer, arm.arm, func.count(), func.count(arm.responded), responders)
-        .where(arm.campaign_id == campaign_id)
-        .group_by(arm.offer, arm.arm)
-        .order_by(arm.offer, arm.arm)
-    ).all())  # fmt: skip
+    return list(
+        session.execute(
+            select(arm.offer, arm.arm, func.count(), func.count(arm.responded), responders)
+            .where(arm.campaign_id == campaign_id)
+            .group_by(arm.offer, arm.arm)
+            .order_by(arm.offer, arm.arm)
+        ).all()
+    )

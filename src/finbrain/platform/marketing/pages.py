@@ -30,8 +30,15 @@ CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 OFFER_ROWS = 3  # offers the form has room for
 FIELDS = ("id", "name_zh", "name_en", "budget", "control_pct", "cap_max", "cap_days")
 RULE_ROWS = 2  # eligibility rules per offer the form has room for
-OFFER_FIELDS = ("code", "name_zh", "name_en", "treatment", "value", "cost",
-                *(f"rule{m}_{k}" for m in range(RULE_ROWS) for k in ("column", "op", "value")))
+OFFER_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "treatment",
+    "value",
+    "cost",
+    *(f"rule{m}_{k}" for m in range(RULE_ROWS) for k in ("column", "op", "value")),
+)
 
 
 def _problem(exc: FinbrainError, viewer: Viewer) -> dict[str, str]:
@@ -53,10 +60,13 @@ def campaigns_page(viewer: Reader) -> Response:
         models = queries.uplift_models(session)
         spent = {r.id: marketing.spent(session, r.id) for r in rows}
     return viewer.page(
-        "marketing.html", campaigns=rows, spent=spent, models=models,
+        "marketing.html",
+        campaigns=rows,
+        spent=spent,
+        models=models,
         champion=next((m for m in models if m.status == "champion"), None),
         flash=take_flash(viewer.request),
-    )  # fmt: skip
+    )
 
 
 @router.post("/marketing/models", response_class=HTMLResponse)
@@ -68,10 +78,12 @@ def train_model(viewer: Manager, background: BackgroundTasks) -> Response:
         except ValidationError as exc:
             set_flash(viewer.request, "error", error_text(exc, viewer.lang))
             return RedirectResponse("/console/marketing", status_code=303)
-        job = jobs.start(session, background, viewer.request.app.state, viewer.tenant_id,
-                         "marketing.train", {})  # fmt: skip
-    set_flash(viewer.request, "ok", message("ui.marketing_training_started", viewer.lang,
-                                            job=job.id))  # fmt: skip
+        job = jobs.start(
+            session, background, viewer.request.app.state, viewer.tenant_id, "marketing.train", {}
+        )
+    set_flash(
+        viewer.request, "ok", message("ui.marketing_training_started", viewer.lang, job=job.id)
+    )
     return RedirectResponse("/console/marketing", status_code=303)
 
 
@@ -110,8 +122,15 @@ def _rule(o: dict[str, str], m: int, at: str) -> dict[str, Any] | None:
     label = _catalog().label(column) if column in _catalog() else None
     if label is not None:
         zh, en = OPERATOR_TEXT[op]
-        shown = "" if "value" not in rule else " " + ", ".join(
-            str(v) for v in (rule["value"] if isinstance(rule["value"], list) else [rule["value"]]))
+        shown = (
+            ""
+            if "value" not in rule
+            else " "
+            + ", ".join(
+                str(v)
+                for v in (rule["value"] if isinstance(rule["value"], list) else [rule["value"]])
+            )
+        )
         rule["text"] = {"zh": f"{label.zh}{zh}{shown}", "en": f"{label.en} {en}{shown}"}
     return rule
 
@@ -129,39 +148,56 @@ def definition(form: dict[str, str], offers: list[dict[str, str]]) -> dict[str, 
     except ValueError:
         raise ValidationError(field="control_share", rule="a_percentage") from None
     body: dict[str, Any] = {
-        "id": form["id"], "name": {"zh": form["name_zh"], "en": form["name_en"]},
-        "budget": form["budget"], "control_share": share, "offers": [],
-    }  # fmt: skip
+        "id": form["id"],
+        "name": {"zh": form["name_zh"], "en": form["name_en"]},
+        "budget": form["budget"],
+        "control_share": share,
+        "offers": [],
+    }
     if form["cap_max"] or form["cap_days"]:
         if not (form["cap_max"].isdigit() and form["cap_days"].isdigit()):
             raise ValidationError(field="contact_cap", rule="whole_numbers")
-        body["contact_cap"] = {"max_contacts": int(form["cap_max"]),
-                               "window_days": int(form["cap_days"])}  # fmt: skip
+        body["contact_cap"] = {
+            "max_contacts": int(form["cap_max"]),
+            "window_days": int(form["cap_days"]),
+        }
     for k, o in enumerate(o for o in offers if o["code"]):
         offer: dict[str, Any] = {
-            "code": o["code"], "name": {"zh": o["name_zh"], "en": o["name_en"]},
-            "value": o["value"], "cost": o["cost"],
-            "eligibility": [r for m in range(RULE_ROWS)
-                            if (r := _rule(o, m, f"offers.{k}.eligibility.{m}")) is not None],
-        }  # fmt: skip
+            "code": o["code"],
+            "name": {"zh": o["name_zh"], "en": o["name_en"]},
+            "value": o["value"],
+            "cost": o["cost"],
+            "eligibility": [
+                r
+                for m in range(RULE_ROWS)
+                if (r := _rule(o, m, f"offers.{k}.eligibility.{m}")) is not None
+            ],
+        }
         if o["treatment"]:
             offer["treatment"] = o["treatment"]
         body["offers"].append(offer)
     return parse_campaign(body).model_dump(mode="json")
 
 
-def _builder(viewer: Viewer, form: dict[str, str], offers: list[dict[str, str]],
-             error: Any = None) -> Response:  # fmt: skip
+def _builder(
+    viewer: Viewer, form: dict[str, str], offers: list[dict[str, str]], error: Any = None
+) -> Response:
     with viewer.session() as session:
         champion = uplift_model.champion(session)
         treatments = list(uplift_model.loaded(champion).treatments_) if champion else []
         columns = _profile_columns(session, viewer.lang)
     index = 0 if viewer.lang == "zh" else 1
     return viewer.page(
-        "marketing_new.html", 422 if error else 200, form=form, offers=offers, error=error,
-        treatments=treatments, columns=columns, rule_rows=RULE_ROWS,
+        "marketing_new.html",
+        422 if error else 200,
+        form=form,
+        offers=offers,
+        error=error,
+        treatments=treatments,
+        columns=columns,
+        rule_rows=RULE_ROWS,
         operators=[(op, words[index]) for op, words in OPERATOR_TEXT.items()],
-    )  # fmt: skip
+    )
 
 
 def _profile_columns(session: Any, lang: str) -> list[tuple[str, str]]:
@@ -171,8 +207,10 @@ def _profile_columns(session: Any, lang: str) -> list[tuple[str, str]]:
         return []
     catalog = _catalog()
     with_values = profile_queries.feature_names(session)
-    return sorted(((n, catalog.label(n).model_dump()[lang] if n in catalog else n)
-                   for n in with_values), key=lambda p: p[1])  # fmt: skip
+    return sorted(
+        ((n, catalog.label(n).model_dump()[lang] if n in catalog else n) for n in with_values),
+        key=lambda p: p[1],
+    )
 
 
 @router.get("/marketing/new", response_class=HTMLResponse)
@@ -186,8 +224,10 @@ def builder_page(viewer: Manager) -> Response:
 async def builder_submit(viewer: Manager) -> Response:
     posted = await viewer.request.form()
     form = {k: str(posted.get(k, "")).strip() for k in FIELDS}
-    offers = [{k: str(posted.get(f"offer{n}_{k}", "")).strip() for k in OFFER_FIELDS}
-              for n in range(OFFER_ROWS)]  # fmt: skip
+    offers = [
+        {k: str(posted.get(f"offer{n}_{k}", "")).strip() for k in OFFER_FIELDS}
+        for n in range(OFFER_ROWS)
+    ]
 
     def work() -> Any:
         try:
@@ -225,12 +265,20 @@ def campaign_page(viewer: Reader, campaign_id: str) -> Response:
         lift = outcomes.measured(session, campaign_id)
         spent = marketing.spent(session, campaign_id)
     return viewer.page(
-        "marketing_campaign.html", row=row, campaign=campaign, expected=seen, spent=spent,
+        "marketing_campaign.html",
+        row=row,
+        campaign=campaign,
+        expected=seen,
+        spent=spent,
         problem=_problem(seen.problem, viewer) if seen.problem else None,
-        offered=offered, control=control, lift=lift, flash=take_flash(viewer.request),
-        gain_chart=charts.gain(seen, lang), offers_chart=charts.per_offer(seen, campaign, lang),
+        offered=offered,
+        control=control,
+        lift=lift,
+        flash=take_flash(viewer.request),
+        gain_chart=charts.gain(seen, lang),
+        offers_chart=charts.per_offer(seen, campaign, lang),
         measured_chart=charts.measured(lift, campaign, lang),
-    )  # fmt: skip
+    )
 
 
 @router.post("/marketing/campaigns/{campaign_id}/select", response_class=HTMLResponse)
@@ -246,12 +294,17 @@ async def run_selection(viewer: Reader, campaign_id: str) -> Response:
                 ids = sorted(profile_queries.all_features(session))
                 if not ids:
                     raise ValidationError(field="customers", rule="profiled_customers")
-                customers = [{"customer_id": c, "opted_out": None, "attributes": {}}
-                             for c in ids]  # fmt: skip
+                customers: list[dict[str, Any]] = [
+                    {"customer_id": c, "opted_out": None, "attributes": {}} for c in ids
+                ]
                 summary, _ = marketing.select_customers(
-                    session, viewer.request.app.state.settings, viewer.caller, campaign_id,
-                    customers, limit=None,
-                )  # fmt: skip
+                    session,
+                    viewer.request.app.state.settings,
+                    viewer.caller,
+                    campaign_id,
+                    customers,
+                    limit=None,
+                )
                 return summary, None
         except NotFoundError:
             raise
@@ -265,7 +318,15 @@ async def run_selection(viewer: Reader, campaign_id: str) -> Response:
     if error is not None:
         set_flash(viewer.request, "error", f"{error['field']}: {error['text']}")
     elif summary is not None:
-        set_flash(viewer.request, "ok", message(
-            "ui.marketing_selected", viewer.lang, offered=summary["offered"],
-            control=summary["control"], spend=summary["spend"]))  # fmt: skip
+        set_flash(
+            viewer.request,
+            "ok",
+            message(
+                "ui.marketing_selected",
+                viewer.lang,
+                offered=summary["offered"],
+                control=summary["control"],
+                spend=summary["spend"],
+            ),
+        )
     return RedirectResponse(f"/console/marketing/campaigns/{campaign_id}", status_code=303)

@@ -110,7 +110,9 @@ def record_consents(
 ) -> RecordedOut:
     """Record customers' marketing consent (PIPL art. 24): a selection reads it for every
     customer whose own request gives none; a customer with no record counts as opted out."""
-    return RecordedOut(recorded=consent.record(session, caller, [c.model_dump() for c in body.customers]))
+    return RecordedOut(
+        recorded=consent.record(session, caller, [c.model_dump() for c in body.customers])
+    )
 
 
 @router.post("/models", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
@@ -122,7 +124,9 @@ def train_model(
     the control groups) in the background, register it and make it champion; poll the job.
     Refused at once when an arm has too few outcomes."""
     uplift_model.check_trainable(uplift_model.training_rows(session))
-    job = jobs.start(session, background, request.app.state, caller.tenant_id, "marketing.train", {})
+    job = jobs.start(
+        session, background, request.app.state, caller.tenant_id, "marketing.train", {}
+    )
     return JobOut.accepted(response, job)
 
 

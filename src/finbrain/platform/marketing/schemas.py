@@ -43,7 +43,8 @@ class CustomerIn(BaseModel):
     opted_out: bool | None = None
     attributes: dict[str, Scalar] = Field(default_factory=dict, max_length=200)
     uplift: dict[str, float] | None = Field(
-        default=None, description="offer code -> uplift (omit to use the bank's model)",
+        default=None,
+        description="offer code -> uplift (omit to use the bank's model)",
         max_length=50,
     )
 

@@ -79,9 +79,11 @@ def _history(session: Session, ids: Sequence[str], as_of: datetime, days: int) -
 
 
 def _frame(
-    customers: Sequence[dict[str, Any]], campaign: Campaign, uplift: pd.DataFrame | None,
+    customers: Sequence[dict[str, Any]],
+    campaign: Campaign,
+    uplift: pd.DataFrame | None,
     limit: int | None = MAX_CUSTOMERS,
-) -> tuple[Any, Any]:  # fmt: skip
+) -> tuple[Any, Any]:
     """The customers as the arbitration reads them, and their uplift per offer label (given
     in each customer's ``uplift``, or ``uplift`` from the bank's model)."""
     if not customers:
@@ -191,16 +193,21 @@ def prepare(
     if any(with_uplift) and not all(with_uplift):
         first = with_uplift.index(False)
         raise ValidationError(field=f"customers.{first}.uplift", rule="all_or_none")
-    recorded = consent.stored(session, [c["customer_id"] for c in customers
-                                        if c.get("opted_out") is None])  # fmt: skip
+    recorded = consent.stored(
+        session, [c["customer_id"] for c in customers if c.get("opted_out") is None]
+    )
     profiles = profile_queries.features_of(session, ids)
     features = [profiles.get(cid, {}) for cid in ids]
     merged = [
-        {**c, "opted_out": c["opted_out"] if c.get("opted_out") is not None
-         else recorded.get(c["customer_id"]),
-         "attributes": {**f, **(c.get("attributes") or {})}}
+        {
+            **c,
+            "opted_out": c["opted_out"]
+            if c.get("opted_out") is not None
+            else recorded.get(c["customer_id"]),
+            "attributes": {**f, **(c.get("attributes") or {})},
+        }
         for c, f in zip(customers, features, strict=True)
-    ]  # fmt: skip
+    ]
     model, uplift = None, None
     if customers and not any(with_uplift):
         uplift, model = _model_uplift(session, campaign, features)
@@ -215,8 +222,14 @@ def arbitrate(session: Session, ready: Prepared) -> Any:
     """The library's selection over the prepared customers (nothing recorded)."""
     from finbrain.marketing import select as choose
 
-    return choose(ready.campaign, ready.frame, ready.uplift, history=ready.history,
-                  as_of=ready.now, spent=spent(session, ready.campaign.id))  # fmt: skip
+    return choose(
+        ready.campaign,
+        ready.frame,
+        ready.uplift,
+        history=ready.history,
+        as_of=ready.now,
+        spent=spent(session, ready.campaign.id),
+    )
 
 
 def select_customers(
@@ -237,34 +250,56 @@ def select_customers(
     selection = arbitrate(session, ready)
     inputs = ready.customers
     if ready.model is not None:  # the uplift the model gave is part of what was decided on
-        inputs = [{**c, "uplift": dict(zip(ready.uplift.columns, map(float, u), strict=True))}
-                  for c, u in zip(ready.customers, ready.uplift.to_numpy(), strict=True)]  # fmt: skip
+        inputs = [
+            {**c, "uplift": dict(zip(ready.uplift.columns, map(float, u), strict=True))}
+            for c, u in zip(ready.customers, ready.uplift.to_numpy(), strict=True)
+        ]
     made = _decisions(selection, inputs, campaign, ready.model)
     stamped = [d.for_tenant(caller.tenant_id) for d in made]
     recorded = decisions.record_many(session, stamped, settings=settings, caller=caller)
     costs = {o.code: int(o.cost * 100) for o in campaign.offers}
     labels = {o.code: o.label for o in campaign.offers}
-    assigned = set(session.scalars(select(MarketingAssignment.customer_id).where(
-        MarketingAssignment.campaign_id == campaign.id,
-        MarketingAssignment.customer_id.in_([c["customer_id"] for c in inputs]))))  # fmt: skip
+    assigned = set(
+        session.scalars(
+            select(MarketingAssignment.customer_id).where(
+                MarketingAssignment.campaign_id == campaign.id,
+                MarketingAssignment.customer_id.in_([c["customer_id"] for c in inputs]),
+            )
+        )
+    )
     table = selection.table.itertuples(index=False)
     for decision, r, f in zip(recorded, table, ready.features, strict=True):
         if r.outcome not in ("offer", "control"):
             continue
         cid, offer = str(r.customer_id), str(r.offer)
         if r.outcome == "offer":
-            session.add(MarketingContact(
-                tenant_id=caller.tenant_id, campaign_id=campaign.id, customer_id=cid,
-                offer=offer, cost_minor=costs[offer], decision_id=decision.id, contacted_at=now,
-            ))  # fmt: skip
+            session.add(
+                MarketingContact(
+                    tenant_id=caller.tenant_id,
+                    campaign_id=campaign.id,
+                    customer_id=cid,
+                    offer=offer,
+                    cost_minor=costs[offer],
+                    decision_id=decision.id,
+                    contacted_at=now,
+                )
+            )
         if cid not in assigned:  # a customer's first arm in the campaign is the one measured
-            session.add(MarketingAssignment(
-                tenant_id=caller.tenant_id, campaign_id=campaign.id, customer_id=cid,
-                arm="control" if r.outcome == "control" else "offer", offer=offer,
-                treatment=labels[offer], uplift=_number(r.uplift),
-                expected_value=_number(r.expected_value), features=f,
-                decision_id=decision.id, assigned_at=now,
-            ))  # fmt: skip
+            session.add(
+                MarketingAssignment(
+                    tenant_id=caller.tenant_id,
+                    campaign_id=campaign.id,
+                    customer_id=cid,
+                    arm="control" if r.outcome == "control" else "offer",
+                    offer=offer,
+                    treatment=labels[offer],
+                    uplift=_number(r.uplift),
+                    expected_value=_number(r.expected_value),
+                    features=f,
+                    decision_id=decision.id,
+                    assigned_at=now,
+                )
+            )
     summary = plain(selection.summary)
     ready.row.last_summary, ready.row.selected_at = summary, utcnow()
     session.flush()

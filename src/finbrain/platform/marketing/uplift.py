@@ -40,26 +40,41 @@ MIN_PER_ARM = 20  # recorded outcomes per arm (and at least 2 responders and 2 n
 FOLDS = 5
 SEED = 0
 # Shallow, slow trees: an arm of a bank's pilot holds hundreds of customers, not millions.
-ESTIMATOR = {"n_estimators": 100, "learning_rate": 0.05, "num_leaves": 4, "min_child_samples": 20}
+ESTIMATOR: dict[str, Any] = {
+    "n_estimators": 100,
+    "learning_rate": 0.05,
+    "num_leaves": 4,
+    "min_child_samples": 20,
+}
 
 
 def training_rows(session: Session) -> pd.DataFrame:
     """Every arm with a recorded response: campaign, customer, arm label, responded, features."""
     rows = session.execute(
-        select(MarketingAssignment.campaign_id, MarketingAssignment.customer_id,
-               MarketingAssignment.arm, MarketingAssignment.treatment,
-               MarketingAssignment.responded, MarketingAssignment.features)
+        select(
+            MarketingAssignment.campaign_id,
+            MarketingAssignment.customer_id,
+            MarketingAssignment.arm,
+            MarketingAssignment.treatment,
+            MarketingAssignment.responded,
+            MarketingAssignment.features,
+        )
         .where(MarketingAssignment.responded.is_not(None))
         .order_by(MarketingAssignment.id)
-    ).all()  # fmt: skip
+    ).all()
     return pd.DataFrame(
         [
-            {"campaign": c, "customer_id": cid, "label": CONTROL if arm == CONTROL else t,
-             "responded": int(bool(r)), "features": f or {}}
+            {
+                "campaign": c,
+                "customer_id": cid,
+                "label": CONTROL if arm == CONTROL else t,
+                "responded": int(bool(r)),
+                "features": f or {},
+            }
             for c, cid, arm, t, r, f in rows
         ],
         columns=["campaign", "customer_id", "label", "responded", "features"],
-    )  # fmt: skip
+    )
 
 
 def check_trainable(data: pd.DataFrame) -> dict[str, int]:
@@ -87,7 +102,8 @@ def _features(data: pd.DataFrame) -> pd.DataFrame:
     usable = [c for c in sorted(frame.columns) if frame[c].notna().any()]
     if not usable:
         raise ValidationError(field="outcomes.features", rule="profiled_customers")
-    return frame[usable].astype(float)
+    out: pd.DataFrame = frame[usable].astype(float)
+    return out
 
 
 def _folds(data: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -119,8 +135,9 @@ def fit(data: pd.DataFrame) -> tuple[Any, dict[str, Any]]:
     crossed = np.zeros((len(data), len(model.treatments_)))
     for train, held in _folds(data):
         fold = _learner().fit(X.iloc[train], y[train], labels[train])
-        crossed[held] = fold.predict(X.iloc[held])[:, [fold.treatments_.index(t)
-                                                      for t in model.treatments_]]  # fmt: skip
+        crossed[held] = fold.predict(X.iloc[held])[
+            :, [fold.treatments_.index(t) for t in model.treatments_]
+        ]
     per_offer: dict[str, Any] = {}
     for k, label in enumerate(model.treatments_):
         rows = np.isin(labels, [label, CONTROL])
@@ -132,7 +149,7 @@ def fit(data: pd.DataFrame) -> tuple[Any, dict[str, Any]]:
         }
     metrics = {
         "learner": "t_learner",
-        "rows": int(len(data)),
+        "rows": len(data),
         "arms": counts,
         "control_response_rate": round(float(y[labels == CONTROL].mean()), 4),
         "offers": per_offer,
@@ -153,12 +170,22 @@ def train(db: Database, tenant_id: str) -> dict[str, Any]:
     model, metrics = fit(data)
     with db.tenant(tenant_id) as session:
         row = registry.register(
-            session, tenant_id, capability=CAPABILITY, name=NAME, kind="t_learner",
-            artifact=to_json(model), metrics=metrics,
-        )  # fmt: skip
+            session,
+            tenant_id,
+            capability=CAPABILITY,
+            name=NAME,
+            kind="t_learner",
+            artifact=to_json(model),
+            metrics=metrics,
+        )
         registry.promote(session, row.id)
-        return {"model_id": row.id, "version": row.version, "rows": metrics["rows"],
-                "offers": metrics["offers"], "status": row.status}  # fmt: skip
+        return {
+            "model_id": row.id,
+            "version": row.version,
+            "rows": metrics["rows"],
+            "offers": metrics["offers"],
+            "status": row.status,
+        }
 
 
 def training_work(context: Any) -> Any:

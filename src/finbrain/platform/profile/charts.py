@@ -18,10 +18,12 @@ def _segment_names(personas: list[dict[str, Any]], lang: Language) -> list[str]:
 def sizes(segments: dict[str, Any], lang: Language) -> str:
     personas = segments["personas"]
     return charts.keyed(
-        "bar", lang, ("ui.chart.profile_sizes", "ui.axis.segment", "ui.axis.customers"),
+        "bar",
+        lang,
+        ("ui.chart.profile_sizes", "ui.axis.segment", "ui.axis.customers"),
         _segment_names(personas, lang),
         [charts.one(message("ui.axis.customers", lang), [p["size"] for p in personas])],
-    )  # fmt: skip
+    )
 
 
 def effects(segments: dict[str, Any], lang: Language) -> str:
@@ -30,8 +32,7 @@ def effects(segments: dict[str, Any], lang: Language) -> str:
     features = segments["features"]
     names = _segment_names(segments["personas"], lang)
     series = [
-        {"name": name, "data": [f["effects"][s] for f in features]}
-        for s, name in enumerate(names)
+        {"name": name, "data": [f["effects"][s] for f in features]} for s, name in enumerate(names)
     ]
     return charts.chart(
         "hbar",
@@ -52,15 +53,21 @@ def segment_effects(segments: dict[str, Any], segment: int, lang: Language) -> s
         message("ui.axis.feature", lang),
         message("ui.axis.effect_sd", lang),
         [f["label"][lang] for f in features],
-        [charts.one(message("ui.profile_segment_n", lang, n=segment + 1),
-                    [f["effects"][segment] for f in features])],
+        [
+            charts.one(
+                message("ui.profile_segment_n", lang, n=segment + 1),
+                [f["effects"][segment] for f in features],
+            )
+        ],
         counts=False,
-    )  # fmt: skip
+    )
 
 
 def tags(counts: list[dict[str, Any]], lang: Language) -> str:
     return charts.keyed(
-        "hbar", lang, ("ui.chart.profile_tags", "ui.axis.tag", "ui.axis.customers"),
+        "hbar",
+        lang,
+        ("ui.chart.profile_tags", "ui.axis.tag", "ui.axis.customers"),
         [t["name"][lang] for t in counts],
         [charts.one(message("ui.axis.customers", lang), [t["customers"] for t in counts])],
-    )  # fmt: skip
+    )

@@ -33,12 +33,15 @@ def dashboard(viewer: Reader, customer: str = "") -> Response:
     segments = build.summary.get("segments") if build else None
     lang = viewer.lang
     return viewer.page(
-        "profile.html", build=build, segments=segments,
-        tags=build.summary.get("tags", []) if build else [], looked_up=customer,
+        "profile.html",
+        build=build,
+        segments=segments,
+        tags=build.summary.get("tags", []) if build else [],
+        looked_up=customer,
         sizes_chart=charts.sizes(segments, lang) if segments else None,
         effects_chart=charts.effects(segments, lang) if segments else None,
         tags_chart=charts.tags(build.summary["tags"], lang) if build else None,
-    )  # fmt: skip
+    )
 
 
 @router.get("/profile/segments/{segment}", response_class=HTMLResponse)
@@ -50,10 +53,13 @@ def segment_page(viewer: Reader, segment: int) -> Response:
             return viewer.not_found()
         customers, total = queries.segment_customers(session, segment)
     return viewer.page(
-        "profile_segment.html", build=build, persona=segments["personas"][segment],
-        customers=customers, total=total,
+        "profile_segment.html",
+        build=build,
+        persona=segments["personas"][segment],
+        customers=customers,
+        total=total,
         effects_chart=charts.segment_effects(segments, segment, viewer.lang),
-    )  # fmt: skip
+    )
 
 
 @router.get("/profile/customers/{customer_id}", response_class=HTMLResponse)
@@ -67,16 +73,22 @@ def customer_page(viewer: Reader, customer_id: str) -> Response:
             return viewer.not_found()
         build = queries.latest_build(session)
         made = decisions.list_page(
-            session, limit=20, capability="marketing", subject_type="customer",
+            session,
+            limit=20,
+            capability="marketing",
+            subject_type="customer",
             subject_id=customer_id,
-        ).items  # fmt: skip
+        ).items
     labels = {}
     if build and build.summary.get("segments"):
         labels = {f["name"]: f["label"] for f in build.summary["segments"]["features"]}
     return viewer.page(
-        "profile_customer.html", profile=row.body, segment=row.segment, decisions=made,
+        "profile_customer.html",
+        profile=row.body,
+        segment=row.segment,
+        decisions=made,
         features=_feature_rows(row.body["features"], labels, viewer.lang),
-    )  # fmt: skip
+    )
 
 
 def _feature_rows(

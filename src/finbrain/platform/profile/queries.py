@@ -34,7 +34,10 @@ def segment_customers(
     where = CustomerProfileRow.segment == segment
     total = session.scalar(select(func.count()).select_from(CustomerProfileRow).where(where))
     rows = session.scalars(
-        select(CustomerProfileRow).where(where).order_by(CustomerProfileRow.customer_id).limit(limit)
+        select(CustomerProfileRow)
+        .where(where)
+        .order_by(CustomerProfileRow.customer_id)
+        .limit(limit)
     )
     return list(rows), int(total or 0)
 

@@ -56,13 +56,15 @@ def transactions(session: Session, as_of: datetime) -> pd.DataFrame:
         if not event.get("customer_id"):
             continue
         channel = event.get("channel")
-        out.append({
-            "customer_id": str(event["customer_id"]),
-            "ts": occurred_at,
-            "amount": float(event.get("amount") or 0),
-            "category": category_of(event.get("mcc")),
-            "channel": CHANNEL.get(channel or "", channel) or "other",
-        })  # fmt: skip
+        out.append(
+            {
+                "customer_id": str(event["customer_id"]),
+                "ts": occurred_at,
+                "amount": float(event.get("amount") or 0),
+                "category": category_of(event.get("mcc")),
+                "channel": CHANNEL.get(channel or "", channel) or "other",
+            }
+        )
     frame = pd.DataFrame(out, columns=["customer_id", "ts", "amount", "category", "channel"])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     return frame
@@ -87,10 +89,15 @@ def segment_summary(frame: pd.DataFrame, segmenter: Any, catalog: Any) -> dict[s
             median = frame.loc[rows, name].median()
             medians.append(None if pd.isna(median) else round(float(median), 4))
         overall = frame[name].median()
-        features.append({
-            "name": name, "label": catalog.label(name).model_dump(), "effects": effects,
-            "medians": medians, "overall": None if pd.isna(overall) else round(float(overall), 4),
-        })  # fmt: skip
+        features.append(
+            {
+                "name": name,
+                "label": catalog.label(name).model_dump(),
+                "effects": effects,
+                "medians": medians,
+                "overall": None if pd.isna(overall) else round(float(overall), 4),
+            }
+        )
     return {
         "criterion": segmenter.criterion_,
         "scores": {str(k): round(float(v), 4) for k, v in segmenter.scores_.items()},
@@ -122,12 +129,20 @@ def build(db: Database, tenant_id: str, as_of: datetime | None = None) -> dict[s
         usable = [f for f in SEGMENT_FEATURES if f in built.frame.columns]
         segmenter = Segmenter(features=usable, random_state=0).fit(built.frame)
     now = utcnow()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid in built.frame.index:
         body = profile_of(built, cid, tags=tags, segmenter=segmenter).to_dict()
         segment = body["segment"]["id"] if body["segment"] else None
-        rows.append({"tenant_id": tenant_id, "customer_id": str(cid), "as_of": when,
-                     "body": body, "built_at": now, "segment": segment})  # fmt: skip
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "customer_id": str(cid),
+                "as_of": when,
+                "body": body,
+                "built_at": now,
+                "segment": segment,
+            }
+        )
     counts = Counter(tag["id"] for row in rows for tag in row["body"]["tags"])
     summary = {
         "segments": None

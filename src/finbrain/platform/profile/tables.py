@@ -25,9 +25,7 @@ class CustomerProfileRow(TenantOwned, Base):
     built_at: Mapped[datetime] = mapped_column()
     segment: Mapped[int | None] = mapped_column(Integer, default=None)
 
-    __table_args__ = (
-        Index("ix_profile_customers_segment", "tenant_id", "segment", "customer_id"),
-    )
+    __table_args__ = (Index("ix_profile_customers_segment", "tenant_id", "segment", "customer_id"),)
 
 
 class ProfileBuild(TenantOwned, Base):
