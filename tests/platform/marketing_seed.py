@@ -17,6 +17,15 @@ from finbrain.risk.events import parse_event
 
 def seed_bank(db: Database, tenant_id: str, *, customers: int = 160, events: int = 1200) -> str:
     """Payments, profiles and marketing for ``tenant_id``; the uplift model's label."""
+    seed_payments(db, tenant_id, customers=customers, events=events)
+    profiles.build(db, tenant_id)
+    label = ensure_demo_marketing(db, tenant_id)
+    assert label is not None, "too few customers for the marketing demo"
+    return label
+
+
+def seed_payments(db: Database, tenant_id: str, *, customers: int, events: int) -> None:
+    """A few days of simulated card payments, scored by the bank's risk engine."""
     start = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%d")
     stream = simulator.stream(
         n_customers=customers, n_terminals=2 * customers, start=start, days=3, seed=7
@@ -40,7 +49,3 @@ def seed_bank(db: Database, tenant_id: str, *, customers: int = 160, events: int
             tenant.submit(batch[at : at + 250], None, None)
     finally:
         hub.stop()
-    profiles.build(db, tenant_id)
-    label = ensure_demo_marketing(db, tenant_id)
-    assert label is not None, "too few customers for the marketing demo"
-    return label
