@@ -35,7 +35,7 @@ class Expected:
 
 
 def expected_lift(session: Session, campaign_id: str) -> Expected:
-    ids = sorted(profile_queries.all_features(session))
+    ids = profile_queries.customer_ids(session)
     customers: list[dict[str, Any]] = [
         {"customer_id": cid, "opted_out": None, "attributes": {}} for cid in ids
     ]

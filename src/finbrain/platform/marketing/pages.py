@@ -291,7 +291,7 @@ async def run_selection(viewer: Reader, campaign_id: str) -> Response:
     def work() -> tuple[dict[str, Any] | None, Any]:
         try:
             with viewer.session(write=True) as session:
-                ids = sorted(profile_queries.all_features(session))
+                ids = profile_queries.customer_ids(session)
                 if not ids:
                     raise ValidationError(field="customers", rule="profiled_customers")
                 customers: list[dict[str, Any]] = [

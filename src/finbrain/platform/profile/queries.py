@@ -66,3 +66,9 @@ def feature_names(session: Session) -> list[str]:
     """The features of the bank's profiles (those of one profile: a build gives all the same)."""
     body = session.scalar(select(CustomerProfileRow.body).limit(1))
     return sorted((body or {}).get("features") or {})
+
+
+def customer_ids(session: Session) -> list[str]:
+    """Every profiled customer's id, in order."""
+    query = select(CustomerProfileRow.customer_id).order_by(CustomerProfileRow.customer_id)
+    return list(session.scalars(query))
