@@ -91,8 +91,11 @@ def test_without_the_wealth_files_the_demo_has_no_shelf(
 def test_the_demo_marketing_has_pilots_outcomes_a_model_and_a_ready_campaign(
     sqlite_platform: Platform,
 ) -> None:
-    from finbrain.platform.marketing import expected, outcomes, queries
+    from sqlalchemy import select
+
+    from finbrain.platform.marketing import consent, expected, outcomes, queries
     from finbrain.platform.marketing.demo import PILOTS, READY, ensure_demo_marketing
+    from finbrain.platform.marketing.tables import MarketingAssignment, MarketingContact
     from tests.platform.marketing_seed import seed_bank
 
     tenant_id, _ = sqlite_platform.new_tenant()
@@ -109,6 +112,12 @@ def test_the_demo_marketing_has_pilots_outcomes_a_model_and_a_ready_campaign(
         seen = expected.expected_lift(session, READY["id"])
         assert seen.problem is None and seen.model_version == 1
         assert seen.summary["offered"] > 0 and seen.responses > 0
+        assert seen.summary["opted_out"] == sum(consent.stored(session).values()) > 0
+        # nobody who opted out was contacted or held out, by the pilots or their contacts
+        out = {c for c, o in consent.stored(session).items() if o}
+        arms = session.scalars(select(MarketingAssignment.customer_id)).all()
+        contacted = session.scalars(select(MarketingContact.customer_id)).all()
+        assert arms and not out & set(arms) and not out & set(contacted)
     # a second start changes nothing
     assert ensure_demo_marketing(sqlite_platform.db, tenant_id) == label
     with sqlite_platform.db.tenant(tenant_id, write=False) as session:
