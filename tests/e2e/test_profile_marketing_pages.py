@@ -80,6 +80,14 @@ def test_segment_dashboard_segment_and_customer_360(
     page.fill("[data-testid=customer-lookup-id]", "not a customer!")
     page.click("[data-testid=customer-lookup-submit]")
     expect(page.locator("[data-testid=lookup-error]")).to_be_visible()
+    # rebuild from the console: build 2 appears once the job is done
+    page.click("[data-testid=rebuild]")
+    expect(page.locator("[data-testid=flash]")).to_contain_text("Rebuild started")
+    deadline = time.monotonic() + 60
+    while "(build 2)" not in page.locator("[data-testid=build-summary]").inner_text():
+        assert time.monotonic() < deadline, "the profiles were not rebuilt"
+        time.sleep(0.5)
+        page.reload()
     # in Chinese
     page.click("[data-testid=lang-zh]")
     expect(page.locator("h1")).to_have_text("客户画像")

@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, BackgroundTasks, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from finbrain.core.errors import NotFoundError
+from finbrain.core.i18n import message
 from finbrain.platform import decisions
-from finbrain.platform.console.shell import Viewer, signed_in
+from finbrain.platform.console.shell import Viewer, set_flash, signed_in, take_flash
 from finbrain.platform.profile import charts, queries
+from finbrain.platform.workers import jobs
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Reader = Annotated[Viewer, Depends(signed_in("profile:read"))]
+Builder = Annotated[Viewer, Depends(signed_in("profile:build"))]
 CUSTOMER_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
@@ -41,7 +44,18 @@ def dashboard(viewer: Reader, customer: str = "") -> Response:
         sizes_chart=charts.sizes(segments, lang) if segments else None,
         effects_chart=charts.effects(segments, lang) if segments else None,
         tags_chart=charts.tags(build.summary["tags"], lang) if build else None,
+        flash=take_flash(viewer.request),
     )
+
+
+@router.post("/profile/builds", response_class=HTMLResponse)
+def rebuild(viewer: Builder, background: BackgroundTasks) -> Response:
+    """Rebuild every profile from the transaction log (the ``profile.build`` job)."""
+    with viewer.session(write=True) as session:
+        job = jobs.start(session, background, viewer.request.app.state, viewer.tenant_id,
+                         "profile.build", {})  # fmt: skip
+    set_flash(viewer.request, "ok", message("ui.profile_build_started", viewer.lang, job=job.id))
+    return RedirectResponse("/console/profile", status_code=303)
 
 
 @router.get("/profile/segments/{segment}", response_class=HTMLResponse)
