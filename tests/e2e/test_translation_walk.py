@@ -16,6 +16,7 @@ from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
 from tests.platform.advisory_shelf import assess, propose, seed_shelf
 from tests.platform.assistant_seed import CUSTOMER, seed_assistant
+from tests.platform.marketing_seed import seed_bank
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -36,6 +37,7 @@ FIRST_LINKS = (
     "a[href^='/console/applications/0']",
     "a[href^='/console/risk/cases/0']",
     "a[href^='/console/advisory/proposals/0']",
+    "a[href^='/console/profile/customers/']",
 )
 
 
@@ -84,6 +86,7 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
         chat = {"session_id": "walk-chat", "customer_id": CUSTOMER, "text": text}
         said = live.platform.client.post("/v1/assistant/messages", json=chat, headers=headers)
         assert said.status_code == 200, said.text
+    seed_bank(db, tenant_id)  # profiles, pilots with outcomes, the uplift model
 
 
 def _pages(page: Any, live: LiveServer) -> list[str]:
@@ -103,6 +106,12 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
         "/console/assistant",
         "/console/assistant/knowledge",
         "/console/assistant/tickets",
+        "/console/profile",
+        "/console/profile/segments/0",
+        "/console/marketing",
+        "/console/marketing/new",
+        "/console/marketing/campaigns/spring-rewards",
+        "/console/marketing/campaigns/pilot-cashback",
     ]
     for path in list(paths):
         page.goto(live.url + path)
@@ -114,6 +123,7 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
     assert any("/console/risk/cases/" in p for p in paths), "the seed opened no case"
     assert any("/console/applications/" in p for p in paths)
     assert any("/console/advisory/proposals/" in p for p in paths)
+    assert any("/console/profile/customers/" in p for p in paths)
     return paths
 
 

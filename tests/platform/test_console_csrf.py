@@ -304,6 +304,9 @@ PATH_VALUES = {
     "model_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
     "client_id": "client-1",
     "ticket_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "campaign_id": "spring",
+    "customer_id": "C000001",
+    "segment": "0",
 }
 
 

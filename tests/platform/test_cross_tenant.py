@@ -16,10 +16,10 @@ from tests.platform.advisory_shelf import ANSWERS, PRODUCTS, price_rows
 from tests.platform.assistant_seed import seed_assistant
 from tests.platform.helpers import add_decisions
 
-A_CLIENT = "CL-A-PRIVATE"
-A_FAQ = "a-private-faq"  # the first bank's knowledge-base entry, its session and answer
-A_ANSWER = "A-BANK-PRIVATE-ANSWER"  # the first bank's advisory client and a product of its shelf
+A_CLIENT = "CL-A-PRIVATE"  # the first bank's advisory client and a product of its shelf
 A_PRODUCT = "A-PRIVATE-FUND"
+A_FAQ = "a-private-faq"  # the first bank's knowledge-base entry and its answer
+A_ANSWER = "A-BANK-PRIVATE-ANSWER"
 
 # Minimal valid bodies for POST endpoints (extend when a capability adds one).
 BODIES: dict[str, dict[str, Any] | None] = {
@@ -119,6 +119,12 @@ BODIES["/v1/marketing/campaigns"] = {
 BODIES["/v1/marketing/campaigns/{campaign_id}/select"] = {
     "customers": [{"customer_id": "probe", "opted_out": False, "uplift": {"o": 0.1}}]
 }
+BODIES["/v1/marketing/campaigns/{campaign_id}/outcomes"] = {
+    "outcomes": [{"customer_id": "a-secret-customer", "responded": True}]
+}
+BODIES["/v1/marketing/consents"] = {"customers": [{"customer_id": "probe", "opted_out": True}]}
+BODIES["/v1/marketing/models"] = None
+A_CAMPAIGN = "a-campaign"
 
 _SHELF = [
     {**PRODUCTS[0], "code": "A-DEPOSIT"},
@@ -163,6 +169,25 @@ def _assist(platform: Platform, tenant_id: str, headers: dict[str, str]) -> tupl
     return ticket_id, [d["id"] for d in handed.json()["decisions"]]
 
 
+def _market(platform: Platform, headers: dict[str, str]) -> list[str]:
+    """The first bank's marketing: a consent, a campaign, a selection and its outcome; the
+    selection's decision ids."""
+    client = platform.client
+    offer = {**BODIES["/v1/marketing/campaigns"]["offers"][0], "value": "10"}
+    body = {**BODIES["/v1/marketing/campaigns"], "id": A_CAMPAIGN, "offers": [offer],
+            "control_share": 0}  # fmt: skip
+    assert client.post("/v1/marketing/campaigns", json=body, headers=headers).is_success
+    assert client.post("/v1/marketing/consents", headers=headers, json={"customers": [
+        {"customer_id": "a-secret-customer", "opted_out": False}]}).is_success  # fmt: skip
+    made = client.post(f"/v1/marketing/campaigns/{A_CAMPAIGN}/select", headers=headers, json={
+        "customers": [{"customer_id": "a-secret-customer", "uplift": {"o": 0.5}}]})  # fmt: skip
+    assert made.json()["decisions"][0]["outcome"] == "offer", made.text
+    done = client.post(f"/v1/marketing/campaigns/{A_CAMPAIGN}/outcomes", headers=headers,
+                       json=BODIES["/v1/marketing/campaigns/{campaign_id}/outcomes"])  # fmt: skip
+    assert done.status_code == 200, done.text
+    return [d["id"] for d in made.json()["decisions"]]
+
+
 def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_id, a_admin = platform.new_tenant("Bank A")
     b_id, b_admin = platform.new_tenant("Bank B")
@@ -171,6 +196,7 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     a_key = platform.client.post("/v1/keys", json={"label": "a-secret-system"}, headers=ha).json()
     a_proposal = _advise(platform, ha)
     a_ticket, a_chat_decisions = _assist(platform, a_id, ha)
+    a_marketing = _market(platform, ha)
     checkpoint_due_logs(platform.db)
     a_leaves = platform.client.get("/v1/ledger/entries?start=0&end=5", headers=ha).json()
     a_secrets = {
@@ -188,8 +214,17 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
         a_ticket,
         "s-a-private",
         "CUST-A-PRIVATE",
+        "a-secret-customer",
+        *a_marketing,
     }
-    a_objects = [a_id, a_key["id"], *(d.id for d in a_decisions), a_proposal["id"], a_ticket]
+    a_objects = [
+        a_id,
+        a_key["id"],
+        *(d.id for d in a_decisions),
+        a_proposal["id"],
+        a_ticket,
+        A_CAMPAIGN,
+    ]
 
     spec = platform.client.get("/openapi.json").json()
     hb = {"Authorization": f"Bearer {b_admin}", "Accept-Language": "en"}
@@ -237,12 +272,14 @@ def test_second_tenant_sees_nothing_of_the_first(platform: Platform) -> None:
     listed = platform.client.get("/v1/decisions?limit=200", headers=ha).json()["items"]
     assert sorted(d["id"] for d in listed) == sorted(
         [*(d.id for d in a_decisions), a_proposal["id"], a_proposal["assessment"],
-         *a_chat_decisions]
+         *a_chat_decisions, *a_marketing]
     )  # fmt: skip
     ticket = platform.client.get(f"/v1/assistant/tickets/{a_ticket}", headers=ha).json()
     assert ticket["status"] == "open" and ticket["agent"] is None
     faq = platform.client.get("/v1/assistant/knowledge?limit=200", headers=ha).json()["items"]
     assert A_FAQ in [e["id"] for e in faq]
+    lift = platform.client.get(f"/v1/marketing/campaigns/{A_CAMPAIGN}", headers=ha).json()
+    assert lift["spent"] == "1.00"  # B's selections and outcomes never touched A's campaign
     assert ("get", "/v1/advisory/proposals/{proposal_id}/outlook") in walked
     shelf = platform.client.get("/v1/advisory/products", headers=ha).json()
     assert [p["code"] for p in shelf["items"]] == sorted(p["code"] for p in _SHELF)

@@ -85,3 +85,40 @@ def test_without_the_wealth_files_the_demo_has_no_shelf(
 
     with sqlite_platform.db.tenant(tenant_id) as session:
         assert queries.shelf_state(session) is None
+
+
+@pytest.mark.slow  # scores a few days of payments, builds profiles, trains the uplift model
+def test_the_demo_marketing_has_pilots_outcomes_a_model_and_a_ready_campaign(
+    sqlite_platform: Platform,
+) -> None:
+    from sqlalchemy import select
+
+    from finbrain.platform.marketing import consent, expected, outcomes, queries
+    from finbrain.platform.marketing.demo import PILOTS, READY, ensure_demo_marketing
+    from finbrain.platform.marketing.tables import MarketingAssignment, MarketingContact
+    from tests.platform.marketing_seed import seed_bank
+
+    tenant_id, _ = sqlite_platform.new_tenant()
+    assert ensure_demo_marketing(sqlite_platform.db, tenant_id) is None  # no profiles yet
+    label = seed_bank(sqlite_platform.db, tenant_id)
+    assert label.startswith("uplift v1 (")
+    with sqlite_platform.db.tenant(tenant_id, write=False) as session:
+        campaigns = {c.id for c in queries.campaigns(session)}
+        assert campaigns == {p["id"] for p in PILOTS} | {READY["id"]}
+        for pilot in PILOTS:  # each pilot: treated and control, every outcome recorded
+            lift = outcomes.measured(session, pilot["id"])[pilot["offers"][0]["code"]]
+            assert lift["offer"]["outcomes"] == lift["offer"]["customers"] > 0
+            assert lift["control"]["outcomes"] == lift["control"]["customers"] > 0
+        seen = expected.expected_lift(session, READY["id"])
+        assert seen.problem is None and seen.model_version == 1
+        assert seen.summary["offered"] > 0 and seen.responses > 0
+        assert seen.summary["opted_out"] == sum(consent.stored(session).values()) > 0
+        # nobody who opted out was contacted or held out, by the pilots or their contacts
+        out = {c for c, o in consent.stored(session).items() if o}
+        arms = session.scalars(select(MarketingAssignment.customer_id)).all()
+        contacted = session.scalars(select(MarketingContact.customer_id)).all()
+        assert arms and not out & set(arms) and not out & set(contacted)
+    # a second start changes nothing
+    assert ensure_demo_marketing(sqlite_platform.db, tenant_id) == label
+    with sqlite_platform.db.tenant(tenant_id, write=False) as session:
+        assert len(queries.campaigns(session)) == 3 and len(queries.uplift_models(session)) == 1

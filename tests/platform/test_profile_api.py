@@ -66,3 +66,46 @@ def test_a_build_keeps_each_customers_profile(platform: Platform) -> None:
     assert platform.client.get("/v1/profile/customers/C9", headers=h).status_code == 404
     h2 = {"Authorization": f"Bearer {other_key}"}
     assert platform.client.get("/v1/profile/customers/C1", headers=h2).status_code == 404
+
+
+def test_a_build_keeps_its_segments_and_tag_counts(platform: Platform) -> None:
+    """The build's summary agrees with the profiles it stored: segment sizes, each profile's
+    segment, the customers per tag, and each persona trait's effect is the one the dashboard
+    charts for that feature and segment."""
+    from sqlalchemy import select
+
+    from finbrain.platform.profile import queries
+    from finbrain.platform.profile.tables import CustomerProfileRow
+    from tests.platform.marketing_seed import seed_payments
+
+    tenant_id, _ = platform.new_tenant()
+    seed_payments(platform.db, tenant_id, customers=90, events=600)
+    result = service.build(platform.db, tenant_id)
+    assert result["segments"] >= 2
+    with platform.db.tenant(tenant_id, write=False) as session:
+        build = queries.latest_build(session)
+        assert build is not None and build.version == 1
+        assert build.customers == result["customers"]
+        rows = list(session.scalars(select(CustomerProfileRow)))
+        segments = build.summary["segments"]
+        personas = segments["personas"]
+        assert [p["size"] for p in personas] == [
+            sum(r.segment == p["segment"] for r in rows) for p in personas
+        ]
+        assert all(r.segment == r.body["segment"]["id"] for r in rows)
+        effect = {(f["name"], s): e for f in segments["features"] for s, e in
+                  enumerate(f["effects"])}  # fmt: skip
+        for p in personas:
+            for trait in p["traits"]:
+                assert effect[(trait["feature"], p["segment"])] == pytest.approx(
+                    trait["effect"], abs=1e-3
+                )
+        for tag in build.summary["tags"]:
+            assert tag["customers"] == sum(
+                any(t["id"] == tag["id"] for t in r.body["tags"]) for r in rows
+            )
+        first, total = queries.segment_customers(session, 0, limit=5)
+        assert total == personas[0]["size"] and len(first) == min(5, total)
+    service.build(platform.db, tenant_id)  # a rebuild bumps the version
+    with platform.db.tenant(tenant_id, write=False) as session:
+        assert queries.latest_build(session).version == 2  # type: ignore[union-attr]

@@ -59,6 +59,9 @@ STATEFUL = {
     # campaign and an uplift for each of its offers
     "/v1/marketing/campaigns",
     "/v1/marketing/campaigns/{campaign_id}/select",
+    "/v1/marketing/campaigns/{campaign_id}/outcomes",  # customers the campaign chose
+    "/v1/marketing/consents",  # each customer once per request
+    "/v1/marketing/models",  # enough recorded outcomes in every arm
     # the library's rules beyond the schema: a fee up to 10%, a positive lot, sell-fee tiers in
     # increasing days, sale windows that close after they open, one currency per shelf
     "/v1/advisory/products",

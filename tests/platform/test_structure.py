@@ -118,7 +118,13 @@ def test_capabilities_contribute_their_jobs_scopes_and_texts() -> None:
     from finbrain.platform.capabilities import CAPABILITIES, job_kinds
     from finbrain.platform.scopes import SCOPES
 
-    assert set(job_kinds()) == {"credit.train", "risk.train", "profile.build", "assistant.train"}
+    assert set(job_kinds()) == {
+        "credit.train",
+        "risk.train",
+        "profile.build",
+        "assistant.train",
+        "marketing.train",
+    }
     declared = {scope for capability in CAPABILITIES for scope in capability.scopes}
     assert declared <= set(SCOPES)  # scopes.py also names the capabilities still to come
     for capability in CAPABILITIES:

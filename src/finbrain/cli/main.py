@@ -242,6 +242,7 @@ def demo(
             )
             + (f"credit    {setup.model}\n" if setup.model else "")
             + (f"risk      {setup.risk_model}\n" if setup.risk_model else "")
+            + (f"marketing {setup.marketing}\n" if setup.marketing else "")
             + (
                 f"advisory  {setup.advisory}\n"
                 if setup.advisory

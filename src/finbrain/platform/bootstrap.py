@@ -34,6 +34,7 @@ class DemoSetup:
     risk_model: str | None = None
     advisory: str | None = None
     assistant: str | None = None
+    marketing: str | None = None
 
 
 def prepare(settings: Settings) -> Database:
@@ -69,11 +70,20 @@ def ensure_demo(db: Database) -> DemoSetup:
     ensure_demo_identity(db, tenant_id)
     risk_model = ensure_demo_risk(db, tenant_id)
     ensure_demo_profiles(db, tenant_id)
+    marketing = ensure_demo_marketing(db, tenant_id)
     ensure_demo_witness(db, tenant_id)
     advisory = ensure_demo_advisory(db, tenant_id)
     assistant = ensure_demo_assistant(db, tenant_id)
     return DemoSetup(
-        tenant_id, tenant_name, demo_key, operator, model, risk_model, advisory, assistant
+        tenant_id,
+        tenant_name,
+        demo_key,
+        operator,
+        model,
+        risk_model,
+        advisory,
+        assistant,
+        marketing,
     )
 
 
@@ -83,6 +93,14 @@ def ensure_demo_assistant(db: Database, tenant_id: str) -> str:
     from finbrain.platform.assistant.demo import ensure_demo_assistant as assistant
 
     return assistant(db, tenant_id)
+
+
+def ensure_demo_marketing(db: Database, tenant_id: str) -> str | None:
+    """Consents, two pilot campaigns with simulated outcomes, the uplift model trained from
+    them and a campaign ready to run: see ``platform.marketing.demo``."""
+    from finbrain.platform.marketing.demo import ensure_demo_marketing as marketing
+
+    return marketing(db, tenant_id)
 
 
 def ensure_demo_advisory(db: Database, tenant_id: str) -> str | None:

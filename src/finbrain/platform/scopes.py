@@ -21,7 +21,8 @@ SCOPES: dict[str, str] = {
     "profile:read": "read customer profiles and segments",
     "profile:build": "rebuild customer profiles from the transaction log",
     "marketing:decide": "choose offers for customers",
-    "marketing:manage": "define marketing campaigns (offers, budget, rules, control share)",
+    "marketing:manage": "define marketing campaigns (offers, budget, rules, control share); record "
+    "consents and outcomes; train the uplift model",
     "advisory:advise": "risk profiling and portfolio advice",
     "advisory:shelf": "put products and their prices on the advisory shelf",
     "match:recommend": "recommend products to customers",

@@ -1,6 +1,8 @@
 """Marketing on the platform (精准营销): campaigns as objects and selections over the bank's
-customers, each outcome a decision on the ledger (``service``, ``routes``). The library is
-``finbrain.marketing``.
+customers, each outcome a decision on the ledger (``service``, ``routes``); consents, recorded
+outcomes and the bank's own uplift model trained from them (``consent``, ``outcomes``,
+``uplift``); the expected lift of a campaign before it runs (``expected``); the campaign
+builder in the console (``pages``). The library is ``finbrain.marketing``.
 
 ``CAPABILITY`` (what marketing contributes to the platform, ``platform/capabilities.py``) is
 made on first use.
@@ -20,10 +22,14 @@ __all__ = ["CAPABILITY"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.marketing import routes
+    from finbrain.platform.marketing import pages, routes, uplift
 
     return Capability(
-        "marketing", routers=(routes.router,), scopes=("marketing:decide", "marketing:manage")
+        "marketing",
+        routers=(routes.router,),
+        pages=(pages.router,),
+        scopes=("marketing:decide", "marketing:manage"),
+        jobs={"marketing.train": uplift.training_work},
     )
 
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Response, status
+from fastapi import BackgroundTasks, Depends, Path, Request, Response, status
 
 from finbrain.marketing.campaign import Campaign
 from finbrain.platform.api.deps import AppSettings, IdempotencyKey, Session, api_router, require
-from finbrain.platform.marketing import queries
+from finbrain.platform.api.schemas import JobOut
+from finbrain.platform.marketing import consent, outcomes, queries
 from finbrain.platform.marketing import service as marketing
-from finbrain.platform.marketing.schemas import CampaignList, CampaignOut, SelectIn, SelectOut
+from finbrain.platform.marketing import uplift as uplift_model
+from finbrain.platform.marketing.schemas import (
+    CampaignList,
+    CampaignOut,
+    ConsentsIn,
+    OutcomesIn,
+    RecordedOut,
+    SelectIn,
+    SelectOut,
+    UpliftModelList,
+    UpliftModelOut,
+)
 from finbrain.platform.marketing.tables import MarketingCampaign
 from finbrain.platform.tenancy import Caller
+from finbrain.platform.workers import jobs
 
 router = api_router("/v1/marketing", "marketing")
 Manager = Annotated[Caller, Depends(require("marketing:manage"))]
@@ -77,3 +90,48 @@ def select_customers(
         body.as_of,
     )
     return SelectOut(summary=summary, decisions=made)
+
+
+@router.post("/campaigns/{campaign_id}/outcomes", response_model=RecordedOut)
+def record_outcomes(
+    campaign_id: CampaignId, body: OutcomesIn, session: Session, _caller: Manager,
+    _key: IdempotencyKey,
+) -> RecordedOut:  # fmt: skip
+    """Record whether the customers the campaign contacted or held out responded (every one
+    must have an arm in the campaign); answers the campaign's real lift per offer so far.
+    The recorded outcomes are what ``POST /v1/marketing/models`` learns from."""
+    made = outcomes.record(session, campaign_id, [o.model_dump() for o in body.outcomes])
+    return RecordedOut(recorded=made, lift=outcomes.measured(session, campaign_id))
+
+
+@router.post("/consents", response_model=RecordedOut)
+def record_consents(
+    body: ConsentsIn, session: Session, caller: Manager, _key: IdempotencyKey
+) -> RecordedOut:
+    """Record customers' marketing consent (PIPL art. 24): a selection reads it for every
+    customer whose own request gives none; a customer with no record counts as opted out."""
+    return RecordedOut(
+        recorded=consent.record(session, caller, [c.model_dump() for c in body.customers])
+    )
+
+
+@router.post("/models", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+def train_model(
+    request: Request, response: Response, background: BackgroundTasks, session: Session,
+    caller: Manager, _key: IdempotencyKey,
+) -> JobOut:  # fmt: skip
+    """Train the bank's uplift model from its recorded outcomes (treated customers against
+    the control groups) in the background, register it and make it champion; poll the job.
+    Refused at once when an arm has too few outcomes."""
+    uplift_model.check_trainable(uplift_model.training_rows(session))
+    job = jobs.start(
+        session, background, request.app.state, caller.tenant_id, "marketing.train", {}
+    )
+    return JobOut.accepted(response, job)
+
+
+@router.get("/models", response_model=UpliftModelList)
+def list_models(session: Session, _caller: Selector) -> UpliftModelList:
+    """The bank's uplift model versions, newest first, with their measures."""
+    return UpliftModelList(items=[UpliftModelOut.model_validate(r, from_attributes=True)
+                                  for r in queries.uplift_models(session)])  # fmt: skip

@@ -31,16 +31,22 @@ class CampaignList(BaseModel):
 
 
 class CustomerIn(BaseModel):
-    """One customer of the selection: the bank's own reference (never a name), whether they
-    opted out of marketing (PIPL art. 24: missing counts as opted out), the attributes the
-    campaign's rules read, and the uplift of each offer (from the bank's uplift model or
-    ``finbrain marketing uplift``)."""
+    """One customer of the selection: the bank's own reference (never a name); whether they
+    opted out of marketing (PIPL art. 24; missing: the consent the bank recorded through
+    ``POST /v1/marketing/consents``, and with none, opted out); the attributes the campaign's
+    rules read (beside the customer's profile features); and the uplift of each offer — for
+    every customer of the request or for none, when the bank's trained uplift model scores
+    the customers' profiles."""
 
     model_config = ConfigDict(extra="forbid")
     customer_id: str = Field(pattern=CUSTOMER_ID)
     opted_out: bool | None = None
     attributes: dict[str, Scalar] = Field(default_factory=dict, max_length=200)
-    uplift: dict[str, float] = Field(description="offer code -> uplift", max_length=50)
+    uplift: dict[str, float] | None = Field(
+        default=None,
+        description="offer code -> uplift (omit to use the bank's model)",
+        max_length=50,
+    )
 
 
 class SelectIn(BaseModel):
@@ -54,3 +60,51 @@ class SelectIn(BaseModel):
 class SelectOut(BaseModel):
     summary: dict[str, Any]
     decisions: list[Decision] = Field(description="one per customer, in the request's order")
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(pattern=CUSTOMER_ID)
+    opted_out: bool
+
+
+class ConsentsIn(BaseModel):
+    """Customers' marketing consent as the bank holds it (the latest record counts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    customers: list[ConsentIn] = Field(min_length=1, max_length=10_000)
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(pattern=CUSTOMER_ID)
+    responded: bool
+
+
+class OutcomesIn(BaseModel):
+    """Whether each customer the campaign contacted or held out responded."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=10_000)
+
+
+class RecordedOut(BaseModel):
+    recorded: int
+    lift: dict[str, Any] | None = Field(
+        default=None,
+        description="per offer: its arms (customers, outcomes, response rate) and the real "
+        "lift, the offer arm's response rate minus the control group's",
+    )
+
+
+class UpliftModelOut(BaseModel):
+    id: str
+    version: int
+    status: str
+    digest: str
+    created_at: datetime
+    metrics: dict[str, Any]
+
+
+class UpliftModelList(BaseModel):
+    items: list[UpliftModelOut]

@@ -1,5 +1,6 @@
 """Profiling on the platform (客户画像): every customer's customer-360 profile built from the
-bank's transaction log, and read one at a time (``service``, ``routes``). The library is
+bank's transaction log, and read one at a time (``service``, ``routes``); the segment
+dashboard, a segment's and a customer's pages in the console (``pages``). The library is
 ``finbrain.profile``.
 
 ``CAPABILITY`` (what profiling contributes to the platform, ``platform/capabilities.py``) is
@@ -20,11 +21,12 @@ __all__ = ["CAPABILITY"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.profile import routes, service
+    from finbrain.platform.profile import pages, routes, service
 
     return Capability(
         "profile",
         routers=(routes.router,),
+        pages=(pages.router,),
         scopes=("profile:read", "profile:build"),
         jobs={"profile.build": service.build_work},
     )

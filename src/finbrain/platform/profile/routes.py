@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from finbrain.platform.api.deps import IdempotencyKey, Session, api_router, require
 from finbrain.platform.api.schemas import JobOut
-from finbrain.platform.profile import service as profiles
+from finbrain.platform.profile import queries
 from finbrain.platform.tenancy import Caller
 from finbrain.platform.workers import jobs
 
@@ -47,4 +47,4 @@ def start_build(
 @router.get("/customers/{customer_id}", response_model=ProfileOut)
 def customer(customer_id: CustomerId, session: Session, _caller: Reader) -> ProfileOut:
     """One customer's latest profile: features, the tags that hold and why, the segment."""
-    return ProfileOut.model_validate(profiles.customer(session, customer_id).body)
+    return ProfileOut.model_validate(queries.customer(session, customer_id).body)

@@ -7,6 +7,7 @@ a bank's T+1 batch does; a profile says the time it is as of."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -17,8 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import utcnow
-from finbrain.core.errors import NotFoundError
-from finbrain.platform.profile.tables import CustomerProfileRow
+from finbrain.platform.profile.tables import CustomerProfileRow, ProfileBuild
 from finbrain.platform.risk.tables import RiskEvent
 from finbrain.platform.store.database import Database
 
@@ -56,20 +56,59 @@ def transactions(session: Session, as_of: datetime) -> pd.DataFrame:
         if not event.get("customer_id"):
             continue
         channel = event.get("channel")
-        out.append({
-            "customer_id": str(event["customer_id"]),
-            "ts": occurred_at,
-            "amount": float(event.get("amount") or 0),
-            "category": category_of(event.get("mcc")),
-            "channel": CHANNEL.get(channel or "", channel) or "other",
-        })  # fmt: skip
+        out.append(
+            {
+                "customer_id": str(event["customer_id"]),
+                "ts": occurred_at,
+                "amount": float(event.get("amount") or 0),
+                "category": category_of(event.get("mcc")),
+                "channel": CHANNEL.get(channel or "", channel) or "other",
+            }
+        )
     frame = pd.DataFrame(out, columns=["customer_id", "ts", "amount", "category", "channel"])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     return frame
 
 
+def segment_summary(frame: pd.DataFrame, segmenter: Any, catalog: Any) -> dict[str, Any]:
+    """What the dashboard shows of the segments: each persona (size, share, name and traits
+    in zh/en), and for every segmentation feature its label, each segment's median and the
+    segment's effect against the other customers in standard deviations of the model's scaled
+    space (the measure the personas pick their traits by)."""
+    scaled = segmenter.transform(frame)
+    labels = segmenter.labels_
+    sd = scaled.std(axis=0)
+    sd[sd == 0] = 1.0
+    features = []
+    for j, name in enumerate(segmenter.features_):
+        effects, medians = [], []
+        for s in range(segmenter.n_segments_):
+            rows = labels == s
+            rest = scaled[~rows].mean(axis=0) if (~rows).any() else scaled.mean(axis=0)
+            effects.append(round(float((scaled[rows, j].mean() - rest[j]) / sd[j]), 4))
+            median = frame.loc[rows, name].median()
+            medians.append(None if pd.isna(median) else round(float(median), 4))
+        overall = frame[name].median()
+        features.append(
+            {
+                "name": name,
+                "label": catalog.label(name).model_dump(),
+                "effects": effects,
+                "medians": medians,
+                "overall": None if pd.isna(overall) else round(float(overall), 4),
+            }
+        )
+    return {
+        "criterion": segmenter.criterion_,
+        "scores": {str(k): round(float(v), 4) for k, v in segmenter.scores_.items()},
+        "personas": [p.to_dict() for p in segmenter.personas_],
+        "features": features,
+    }
+
+
 def build(db: Database, tenant_id: str, as_of: datetime | None = None) -> dict[str, Any]:
-    """Build every customer's profile from the transaction log and replace the stored ones."""
+    """Build every customer's profile from the transaction log and replace the stored ones,
+    with the build's summary (segments, personas, tag counts) beside them."""
     from finbrain.profile import (
         SEGMENT_FEATURES,
         Segmenter,
@@ -90,20 +129,41 @@ def build(db: Database, tenant_id: str, as_of: datetime | None = None) -> dict[s
         usable = [f for f in SEGMENT_FEATURES if f in built.frame.columns]
         segmenter = Segmenter(features=usable, random_state=0).fit(built.frame)
     now = utcnow()
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "customer_id": str(cid),
-            "as_of": when,
-            "body": profile_of(built, cid, tags=tags, segmenter=segmenter).to_dict(),
-            "built_at": now,
-        }
-        for cid in built.frame.index
-    ]
+    rows: list[dict[str, Any]] = []
+    for cid in built.frame.index:
+        body = profile_of(built, cid, tags=tags, segmenter=segmenter).to_dict()
+        segment = body["segment"]["id"] if body["segment"] else None
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "customer_id": str(cid),
+                "as_of": when,
+                "body": body,
+                "built_at": now,
+                "segment": segment,
+            }
+        )
+    counts = Counter(tag["id"] for row in rows for tag in row["body"]["tags"])
+    summary = {
+        "segments": None
+        if segmenter is None
+        else segment_summary(built.frame, segmenter, built.catalog),
+        "tags": [
+            {"id": t.id, "name": t.name.model_dump(), "customers": counts.get(t.id, 0)}
+            for t in tags.tags
+        ],
+    }
     with db.tenant(tenant_id) as session:
         session.execute(delete(CustomerProfileRow))
         for start in range(0, len(rows), 2000):
             session.execute(insert(CustomerProfileRow), rows[start : start + 2000])
+        latest = session.get(ProfileBuild, tenant_id)
+        if latest is None:
+            latest = ProfileBuild(tenant_id=tenant_id, version=0)
+            session.add(latest)
+        latest.version += 1  # with the profiles, in one transaction
+        latest.as_of, latest.built_at, latest.summary = when, now, summary
+        latest.customers, latest.transactions = len(rows), len(frame)
     return {
         "as_of": when.isoformat(),
         "customers": len(rows),
@@ -120,10 +180,3 @@ def build_work(context: Any) -> Any:
         return build(context.db, context.tenant_id)
 
     return work
-
-
-def customer(session: Session, customer_id: str) -> CustomerProfileRow:
-    row = session.get(CustomerProfileRow, (session.info.get("tenant_id"), customer_id))
-    if row is None:
-        raise NotFoundError(kind="customer profile", field="customer_id")
-    return row

@@ -230,10 +230,13 @@ from finbrain.platform.credit.tables import CreditFeatureDay as CreditFeatureDay
 from finbrain.platform.identity.tables import ScreenedCustomer as ScreenedCustomer  # noqa: E402
 from finbrain.platform.identity.tables import ScreeningAllow as ScreeningAllow  # noqa: E402
 from finbrain.platform.journeys.tables import CardApplication as CardApplication  # noqa: E402
+from finbrain.platform.marketing.tables import MarketingAssignment as MarketingAssignment  # noqa: E402
 from finbrain.platform.marketing.tables import MarketingCampaign as MarketingCampaign  # noqa: E402
+from finbrain.platform.marketing.tables import MarketingConsent as MarketingConsent  # noqa: E402
 from finbrain.platform.marketing.tables import MarketingContact as MarketingContact  # noqa: E402
 from finbrain.platform.match.tables import MatchInteraction as MatchInteraction  # noqa: E402
 from finbrain.platform.profile.tables import CustomerProfileRow as CustomerProfileRow  # noqa: E402
+from finbrain.platform.profile.tables import ProfileBuild as ProfileBuild  # noqa: E402
 from finbrain.platform.risk.tables import RiskAlert as RiskAlert  # noqa: E402
 from finbrain.platform.risk.tables import RiskCase as RiskCase  # noqa: E402
 from finbrain.platform.risk.tables import RiskCaseNote as RiskCaseNote  # noqa: E402
