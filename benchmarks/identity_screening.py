@@ -184,8 +184,14 @@ def _probe_forms(name: str) -> dict[str, str] | None:
     if not family_name.isalpha() or " " in family_name:
         return None
     systems = _romanise._zh_table()[0]
+    readings = {r for _, rs in _han.surnames().values() for r in rs[:1]}
+    tokens = [family_name, *given.replace("-", " ").split()]
+    if family_name not in readings and len(tokens) == 2 and tokens[1] in readings:
+        # The list put the given name first ("XIANHUA, Qin" for 秦先华): probe the person's
+        # own name, surname first, not a name nobody has ("Xian Huaqin").
+        tokens.reverse()
     syllables: list[str] = []
-    for token in [family_name, *given.replace("-", " ").split()]:
+    for token in tokens:
         options = [
             seg for seg in _romanise.segmentations(token, "zh")
             if all("pinyin" in systems.get(s, {}) for s in seg)
