@@ -14,7 +14,7 @@ import pytest
 from finbrain.platform import bootstrap
 from tests.conftest import LiveServer
 from tests.e2e.test_console import sign_in
-from tests.platform.advisory_shelf import assess, propose, seed_shelf
+from tests.platform.advisory_shelf import ANSWERS, assess, propose, seed_shelf
 from tests.platform.assistant_seed import CUSTOMER, seed_assistant
 from tests.platform.marketing_seed import seed_bank
 
@@ -64,6 +64,11 @@ def _seed(live: LiveServer, tenant_id: str, key: str) -> None:
         client.post("/v1/identity/screen", json={"name": "Li Fangwei", "birth_date": "1990-01-01"})
     seed_shelf(live.platform.client, headers, days=300)
     assess(live.platform.client, headers, "walk-client-1", "C4")
+    # a client whose answers contradict each other: the page's adviser-review section
+    mixed = {**ANSWERS["C4"], "horizon": "lt_1", "objective": "growth"}
+    body = {"client_id": "walk-client-review", "answers": mixed}
+    assert live.platform.client.post("/v1/advisory/assessments", json=body,
+                                     headers=headers).status_code == 201  # fmt: skip
     made = propose(live.platform.client, headers, "walk-client-1")
     assert made.status_code == 201, made.text
     # a client insisting (its warning on the client's page), a recorded recommendation and a
@@ -103,6 +108,7 @@ def _pages(page: Any, live: LiveServer) -> list[str]:
         "/console/advisory",
         "/console/advisory/questionnaire",
         "/console/advisory/clients/walk-client-1",
+        "/console/advisory/clients/walk-client-review",
         "/console/assistant",
         "/console/assistant/knowledge",
         "/console/assistant/tickets",

@@ -57,6 +57,11 @@ BODIES["/v1/advisory/proposals"] = {
     "cash": {"amount": "100", "currency": "CNY"},
 }
 BODIES["/v1/advisory/products/withdrawals"] = {"codes": [A_PRODUCT]}
+BODIES["/v1/advisory/reviews"] = {
+    "client_id": A_CLIENT,
+    "outcome": "confirm",
+    "note": "checked with the client",
+}
 BODIES["/v1/advisory/insistences"] = {
     "client_id": A_CLIENT,
     "product": A_PRODUCT,

@@ -71,6 +71,7 @@ STATEFUL = {
     "/v1/advisory/proposals/{proposal_id}/outlook",
     "/v1/advisory/products/withdrawals",  # codes on the shelf
     "/v1/advisory/insistences",  # an assessed client and a product on the shelf
+    "/v1/advisory/reviews",  # an assessed client whose answers wait for an adviser
     "/v1/match/interactions",  # products on the shelf
     "/v1/match/recommendations",  # an assessed client
     # a trained intent model (409 without one), stored entries, tickets and a stored session

@@ -133,7 +133,7 @@ async def questionnaire_submit(viewer: Adviser) -> Response:
 
 def _client_page(
     viewer: Viewer, client_id: str, *, form: dict[str, str] | None = None, error: Any = None,
-    insist: dict[str, Any] | None = None,
+    insist: dict[str, Any] | None = None, review: dict[str, Any] | None = None,
 ) -> Response:  # fmt: skip
     if not CLIENT_ID.match(client_id):
         return viewer.not_found()
@@ -148,13 +148,18 @@ def _client_page(
         on_sale = [p for p in queries.loaded_shelf(session).shelf if not p.withdrawn]
         insisted = queries.insistences_of(session, client_id)
     current = queries.profile_of(row).is_current(utcnow())
-    failed = error is not None or (insist is not None and insist.get("error") is not None)
+    failed = (
+        error is not None
+        or (insist is not None and insist.get("error") is not None)
+        or (review is not None and review.get("error") is not None)
+    )
     return viewer.page(
         "advisory_client.html", 422 if failed else 200, client=row, assessment=assessment,
         proposals=made, state=state, current=current, methods=METHODS, error=error,
         form=form or {"cash": "100000", "method": "target_risk", "holdings": ""},
         flash=take_flash(viewer.request), on_sale=on_sale, insisted=insisted,
         insist=insist or {"product": "", "error": None, "warning": None},
+        review=review or {"outcome": "confirm", "note": "", "error": None},
     )  # fmt: skip
 
 
@@ -244,6 +249,41 @@ async def client_insists(viewer: Adviser, client_id: str) -> Response:
         "ok" if outcome != "block" else "error",
         message(f"ui.advisory_insist_flash.{outcome}", viewer.lang, code=code),
     )
+    return RedirectResponse(url=f"/console/advisory/clients/{client_id}", status_code=303)
+
+
+@router.post("/advisory/clients/{client_id}/reviews", response_class=HTMLResponse)
+async def client_review(viewer: Adviser, client_id: str) -> Response:
+    """An adviser reviews contradicting answers with the client: confirm them (the profile may
+    be used) or send the client back to the questionnaire; a decision on the ledger with the
+    note. A refusal (a blank note) shows on the page and records nothing."""
+    posted = await viewer.request.form()
+    review = {
+        "outcome": str(posted.get("outcome", "")).strip(),
+        "note": str(posted.get("note", "")).strip(),
+    }
+
+    def work() -> tuple[str | None, Any]:
+        try:
+            if not 1 <= len(review["note"]) <= 2000:
+                raise ValidationError(field="note", rule="length_1_to_2000")
+            with viewer.session(write=True) as session:
+                _, made = advisory.review(
+                    session, viewer.request.app.state.settings, viewer.caller, client_id,
+                    review["outcome"], review["note"],
+                )  # fmt: skip
+                return made.outcome, None
+        except FinbrainError as exc:
+            return None, _problem(exc, viewer)
+
+    outcome, error = await run_in_threadpool(work)
+    if outcome is None and error is not None and error["field"] == "client_id":
+        # Not this bank's client (the page is a 404), or reviewed meanwhile (say so there).
+        set_flash(viewer.request, "error", error["text"])
+        return _client_page(viewer, client_id)
+    if outcome is None:
+        return _client_page(viewer, client_id, review={**review, "error": error})
+    set_flash(viewer.request, "ok", message(f"ui.advisory_review_flash.{outcome}", viewer.lang))
     return RedirectResponse(url=f"/console/advisory/clients/{client_id}", status_code=303)
 
 

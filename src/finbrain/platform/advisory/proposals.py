@@ -53,9 +53,15 @@ class HoldingSpec:
 def current_profile(
     session: Session, client_id: str, at: datetime, *, field: str = "client_id"
 ) -> ClientProfile:
-    """The client's stored profile, refused when it has expired (re-assess first); ``field``
-    names the client in the refusal."""
-    profile = queries.profile_of(queries.client(session, client_id, field=field))
+    """The client's stored profile, refused when its answers contradict each other and no
+    adviser has confirmed them yet, or when it has expired (re-assess first); ``field`` names
+    the client in the refusal."""
+    row = queries.client(session, client_id, field=field)
+    if row.needs_review:
+        raise ConflictError(
+            code="FB-ADVISORY-ASSESSMENT-REVIEW", field=field, rule="assessment_confirmed"
+        )
+    profile = queries.profile_of(row)
     if not profile.is_current(at):
         until = profile.expires_at.date().isoformat() if profile.expires_at else "-"
         raise ConflictError(

@@ -16,6 +16,8 @@ from finbrain.platform.advisory import service as advisory
 from finbrain.platform.advisory.schemas import (
     AssessmentIn,
     AssessmentOut,
+    AssessmentReviewIn,
+    AssessmentReviewOut,
     BacktestOut,
     ClientOut,
     FiguresOut,
@@ -94,6 +96,26 @@ def assess(
     row, decision, _ = advisory.assess(session, settings, caller, body.client_id, body.answers)
     response.headers["Location"] = f"/v1/advisory/clients/{row.client_id}"
     return AssessmentOut(
+        client=ClientOut.model_validate(row, from_attributes=True), decision=decision
+    )
+
+
+@router.post("/reviews", status_code=status.HTTP_201_CREATED, response_model=AssessmentReviewOut)
+def review(
+    body: AssessmentReviewIn,
+    session: Session,
+    caller: Adviser,
+    settings: AppSettings,
+    _key: IdempotencyKey,
+) -> AssessmentReviewOut:
+    """An adviser reviews an assessment whose answers contradict each other (`needs_review`):
+    until then no proposal, recommendation or sale uses it. `confirm` lets the profile stand;
+    `reassess` makes it lapse now (the client answers again). The review is a decision on the
+    ledger with the adviser's note."""
+    row, decision = advisory.review(
+        session, settings, caller, body.client_id, body.outcome, body.note.strip()
+    )
+    return AssessmentReviewOut(
         client=ClientOut.model_validate(row, from_attributes=True), decision=decision
     )
 

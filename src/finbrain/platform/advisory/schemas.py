@@ -67,6 +67,26 @@ class AssessmentOut(BaseModel):
     decision: Decision
 
 
+class AssessmentReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = ClientId
+    outcome: Literal["confirm", "reassess"] = Field(
+        description="confirm: the answers stand after talking to the client; reassess: they do "
+        "not, the assessment lapses and the client answers again"
+    )
+    note: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",  # not blank
+        description="What the adviser checked with the client (kept on the ledger)",
+    )
+
+
+class AssessmentReviewOut(BaseModel):
+    client: ClientOut
+    decision: Decision
+
+
 # -- the shelf ---------------------------------------------------------------------------------
 
 ProductCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9._\-]{1,32}$")]

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from finbrain.advisory.questionnaire import Assessment, Questionnaire, load_questionnaire
-from finbrain.core.decision import Decision, utcnow
-from finbrain.core.errors import NotFoundError, ValidationError
+from finbrain.advisory.reasons import reason as advisory_reason
+from finbrain.core.decision import Decision, Subject, utcnow
+from finbrain.core.errors import ConflictError, NotFoundError, ValidationError
 from finbrain.core.settings import Settings
 from finbrain.platform import decisions
 from finbrain.platform.advisory import proposals, queries
@@ -101,6 +102,56 @@ def insist(
     return decisions.record(
         session, made.for_tenant(caller.tenant_id), settings=settings, caller=caller
     )
+
+
+REVIEW_OUTCOMES = ("confirm", "reassess")
+
+
+def review(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    client_id: str,
+    outcome: str,
+    note: str,
+) -> tuple[AdvisoryClient, Decision]:
+    """An adviser's review of an assessment whose answers contradict each other (办法: the
+    institution verifies the client's information): ``confirm`` (the answers stand after
+    talking to the client: the profile may be used) or ``reassess`` (they do not: the profile
+    lapses now and the client answers again). Either way a decision on the ledger names the
+    adviser's key and keeps the note.
+
+    Refused before anything is written: an unknown client (404), an assessment that is not
+    waiting for review (409, ``client_id``)."""
+    if outcome not in REVIEW_OUTCOMES:
+        raise ValidationError(field="outcome", rule="one_of_confirm_reassess")
+    row = queries.client(session, client_id)
+    if not row.needs_review:
+        raise ConflictError(field="client_id", rule="awaiting_review")
+    at = utcnow()
+    reason = advisory_reason(
+        f"ADV-REVIEW-{outcome.upper()}",
+        feature="assessment",
+        value=row.decision_id,
+        category=row.category,
+        note=note,
+    )
+    decision = Decision.for_input(
+        {"client_id": client_id, "assessment": row.decision_id, "outcome": outcome,
+         "note": note},
+        tenant_id=caller.tenant_id,
+        capability="advisory",
+        action="review",
+        subject=Subject(type="client", id=client_id),
+        outcome=outcome,
+        reasons=[reason],
+    )  # fmt: skip
+    recorded = decisions.record(session, decision, settings=settings, caller=caller)
+    row.needs_review = False
+    if outcome == "reassess":
+        row.expires_at = at  # nothing may be sold on answers the adviser did not accept
+    session.flush()
+    return row, recorded
 
 
 def _plain(value: Any) -> bool:
