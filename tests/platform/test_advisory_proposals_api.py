@@ -246,6 +246,12 @@ def test_random_clients_never_get_an_unsuitable_order(sqlite_platform: Platform)
         assessed = platform.client.post("/v1/advisory/assessments", json=body, headers=bank)
         assume(assessed.status_code == 201)  # a contradiction is refused: not a client
         profile = assessed.json()["client"]
+        if profile["needs_review"]:  # answers to talk over: refused until an adviser confirms
+            waiting = propose(platform.client, bank, "CL-RANDOM", method=method)
+            assert waiting.status_code == 409, waiting.text
+            review = {"client_id": "CL-RANDOM", "outcome": "confirm", "note": "checked"}
+            confirmed = platform.client.post("/v1/advisory/reviews", json=review, headers=bank)
+            assert confirmed.status_code == 201, confirmed.text
         made = propose(platform.client, bank, "CL-RANDOM", method=method)
         if made.status_code == 422:  # nothing suitable with a history: refused, never bent
             assert made.json()["code"] == "FB-ADVISORY-EMPTY-SHELF"
