@@ -324,3 +324,24 @@ def test_training_through_the_api_makes_the_champion(sqlite_platform: Platform) 
                                         headers=h)  # fmt: skip
     result = sqlite_platform.client.get(again.headers["Location"], headers=h).json()["result"]
     assert result["unchanged"] is True and result["version"] == 1
+
+
+def test_two_first_messages_of_one_new_session_take_turns(platform: Platform) -> None:
+    """Both messages are answered, one after the other on the session's row: neither fails on
+    the session's primary key, and the stored conversation holds both turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from finbrain.platform.assistant import queries
+
+    tenant_id, h = _bank(platform)
+    for round_ in range(3):
+        session_id = f"race-{round_}-{uuid.uuid4().hex[:8]}"
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda t, s=session_id: say(platform, h, s, t),
+                                    ["你好", "我的信用卡余额是多少"]))  # fmt: skip
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        with platform.db.tenant(tenant_id, write=False) as session:
+            state = queries.session_state(session, session_id)
+        assert state is not None
+        said = [t for t in state.turns if t.role == "customer"]
+        assert len(said) == 2

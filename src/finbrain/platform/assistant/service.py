@@ -15,8 +15,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import pydantic
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from finbrain.assistant.chat import Reply
@@ -31,6 +35,7 @@ from finbrain.platform.assistant.tables import AssistantSession, AssistantTicket
 from finbrain.platform.tenancy import Caller
 
 log = logging.getLogger(__name__)
+SESSIONS = cast(Table, AssistantSession.__table__)
 MAX_MESSAGE_CHARS = 10_000
 
 
@@ -42,11 +47,11 @@ class Answered:
     ticket_id: str | None
 
 
-def _state(row: AssistantSession | None, session_id: str, customer_id: str) -> ConversationState:
-    if row is None:
-        return ConversationState.new(session_id, customer_id)
+def _state(row: AssistantSession, session_id: str, customer_id: str) -> ConversationState:
     if row.customer != customer_id:
         raise ConflictError(field="customer_id", rule="the_session_customer")
+    if not row.state:  # claimed by this turn: a new conversation
+        return ConversationState.new(session_id, customer_id)
     try:
         return ConversationState.from_json(row.state)
     except pydantic.ValidationError:  # a state an older version wrote: start afresh
@@ -67,13 +72,23 @@ def send_message(
     if len(text) > MAX_MESSAGE_CHARS:
         raise ValidationError(field="text", rule=f"at_most_{MAX_MESSAGE_CHARS}_characters")
     assistant = queries.loaded_assistant(session, caller.tenant_id)
-    row = session.get(AssistantSession, (caller.tenant_id, session_id), with_for_update=True)
+    # The session's row exists before it is locked, so two first messages of one new session
+    # take turns on its lock instead of both inserting it (a primary-key clash on PostgreSQL).
+    connection = session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        insert(SESSIONS)
+        .values(tenant_id=caller.tenant_id, session_id=session_id, customer=customer_id,
+                state="", updated_at=utcnow())
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+    row = session.get(
+        AssistantSession, (caller.tenant_id, session_id), with_for_update=True,
+        populate_existing=True,
+    )  # fmt: skip
+    assert row is not None  # written just above, in this transaction
     state = _state(row, session_id, customer_id)
     reply = assistant.reply(state, text, TenantBank(session, caller.tenant_id), today=today)
-    if row is None:
-        row = AssistantSession(tenant_id=caller.tenant_id, session_id=session_id,
-                               customer=customer_id)  # fmt: skip
-        session.add(row)
     row.state = reply.state.to_json()
     row.updated_at = utcnow()
     recorded = decisions.record_many(
