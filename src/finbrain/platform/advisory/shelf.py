@@ -10,8 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from finbrain.advisory.shelf import Product, Shelf
@@ -19,6 +17,7 @@ from finbrain.core.decision import utcnow
 from finbrain.core.errors import ValidationError
 from finbrain.platform.advisory import queries
 from finbrain.platform.advisory.tables import AdvisoryPrice, AdvisoryProduct, AdvisoryShelf
+from finbrain.platform.store.upsert import insert_for
 from finbrain.platform.tenancy import Caller
 
 PRICES = cast(Table, AdvisoryPrice.__table__)
@@ -114,7 +113,7 @@ def put_prices(session: Session, caller: Caller, rows: Sequence[tuple[str, date,
         values.append({"tenant_id": caller.tenant_id, "code": code, "day": day,
                        "price": float(price)})  # fmt: skip
     connection = session.connection()
-    upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    upsert = insert_for(connection)
     for start in range(0, len(values), CHUNK):
         statement = upsert(PRICES)
         statement = statement.on_conflict_do_update(
@@ -131,7 +130,7 @@ def bump(session: Session, tenant_id: str) -> AdvisoryShelf:
     orders concurrent writers on PostgreSQL)."""
     queries.forget_loaded(session)
     connection = session.connection()
-    upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    upsert = insert_for(connection)
     first = {"tenant_id": tenant_id, "version": 0, "products": 0, "prices": 0,
              "updated_at": utcnow()}  # fmt: skip
     connection.execute(upsert(SHELVES).values(**first).on_conflict_do_nothing())

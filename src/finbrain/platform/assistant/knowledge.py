@@ -12,14 +12,13 @@ from typing import Any, cast
 
 import pydantic
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from finbrain.assistant.knowledge import FaqEntry
 from finbrain.core.decision import utcnow
 from finbrain.core.errors import NotFoundError, ValidationError
 from finbrain.platform.assistant.tables import AssistantFaq, AssistantKnowledge
+from finbrain.platform.store.upsert import insert_for
 from finbrain.platform.tenancy import Caller
 
 MAX_ENTRIES = 2000
@@ -98,7 +97,7 @@ def bump(session: Session, tenant_id: str) -> AssistantKnowledge:
     """A new version of the base, in the writer's transaction (the row lock orders concurrent
     writers on PostgreSQL)."""
     connection = session.connection()
-    upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    upsert = insert_for(connection)
     first = {"tenant_id": tenant_id, "version": 0, "entries": 0, "updated_at": utcnow()}
     connection.execute(upsert(KNOWLEDGE).values(**first).on_conflict_do_nothing())
     state = session.get(AssistantKnowledge, tenant_id, with_for_update=True, populate_existing=True)

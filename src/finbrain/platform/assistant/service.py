@@ -19,8 +19,6 @@ from typing import cast
 
 import pydantic
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from finbrain.assistant.chat import Reply
@@ -32,6 +30,7 @@ from finbrain.platform import decisions
 from finbrain.platform.assistant import queries
 from finbrain.platform.assistant.bank import TenantBank
 from finbrain.platform.assistant.tables import AssistantSession, AssistantTicket
+from finbrain.platform.store.upsert import insert_for
 from finbrain.platform.tenancy import Caller
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def send_message(
     # The session's row exists before it is locked, so two first messages of one new session
     # take turns on its lock instead of both inserting it (a primary-key clash on PostgreSQL).
     connection = session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(connection)
     connection.execute(
         insert(SESSIONS)
         .values(tenant_id=caller.tenant_id, session_id=session_id, customer=customer_id,

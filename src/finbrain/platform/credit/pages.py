@@ -30,10 +30,9 @@ def _feature_title(name: str, lang: Language) -> str:
 
 def _field(name: str, lang: Language, options: list[Any] | None, value: str) -> dict[str, Any]:
     """A form field: its title, and each option as (value sent, text shown in ``lang``)."""
-    from finbrain.credit.reasons import feature_info, level_text
+    from finbrain.credit.reasons import level_text
 
-    info = feature_info(name)
-    title = info.zh if lang == "zh" else info.en
+    title = _feature_title(name, lang)
     shown = [(o, level_text(name, str(o), lang)) for o in options] if options else None
     return {"name": name, "title": title, "options": options, "shown": shown, "value": value}
 

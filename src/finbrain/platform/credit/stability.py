@@ -15,14 +15,13 @@ from datetime import UTC
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from finbrain.core.decision import Decision
 from finbrain.credit.monitoring import record_bins
 from finbrain.platform.credit.tables import CreditFeatureDay
 from finbrain.platform.store.models import ModelVersion
+from finbrain.platform.store.upsert import insert_for
 
 TABLE = cast(Table, CreditFeatureDay.__table__)
 
@@ -49,7 +48,7 @@ def count_applicants(
         for (day, feature, index), n in sorted(tally.items())  # one lock order for every writer
     ]  # fmt: skip
     connection = session.connection()
-    upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    upsert = insert_for(connection)
     statement = upsert(TABLE)
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "model_digest", "day", "feature", "bin"],

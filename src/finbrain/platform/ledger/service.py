@@ -19,8 +19,6 @@ from functools import lru_cache
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -47,6 +45,7 @@ from finbrain.platform.store.models import (
     LedgerNode,
     LedgerWitness,
 )
+from finbrain.platform.store.upsert import insert_for
 
 CHECKPOINT_INTERVAL = timedelta(seconds=1)
 LEAVES = cast(Table, LedgerLeaf.__table__)
@@ -217,7 +216,7 @@ class TenantLedger:
             "root": EMPTY_ROOT,
             "updated_at": utcnow(),
         }
-        upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        upsert = insert_for(connection)
         connection.execute(upsert(LedgerHead).values(**values).on_conflict_do_nothing())
         size = connection.execute(_HEAD_FOR_UPDATE, {"tenant": self.tenant_id}).scalar()
         assert size is not None
