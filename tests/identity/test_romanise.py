@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finbrain.identity.names import _romanise, match, prepare
 
@@ -172,3 +174,23 @@ def test_a_given_name_is_its_syllables_in_order() -> None:
     assert match("Kim Jong Un", "Jong Un Kim").score >= 0.95
     assert match("WANG Wei Ming", "WANG Ming Wei").score < 0.8
     assert match("John Paul Smith", "Paul John Smith").score >= 0.95  # no Chinese name
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3), min_size=1, max_size=4
+    ),
+    st.sampled_from(["", " ", " Kim"]),
+)
+def test_any_hangul_name_is_prepared_and_matched(hangul: str, rest: str) -> None:
+    # 궡 (final ㄾ) once raised KeyError from the blocking keys: the API answered 500.
+    name = hangul + rest
+    prepared = prepare(name)
+    assert prepared is not None
+    assert match(name, name).score >= 0.99
+
+
+def test_a_hangul_syllable_outside_the_spelling_table_spells_itself() -> None:
+    assert prepare("김궡") is not None
+    assert match("김궡", "김궡").score >= 0.99

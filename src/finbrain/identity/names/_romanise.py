@@ -146,7 +146,9 @@ def _ko_keys() -> dict[str, frozenset[str]]:
     initials: dict[str, list[str]] = data["initials"]  # type: ignore[assignment]
     vowels: dict[str, list[str]] = data["vowels"]  # type: ignore[assignment]
     finals: dict[str, list[str]] = data["finals"]  # type: ignore[assignment]
-    table: dict[str, set[str]] = {}
+    # Every precomposed syllable spells itself, also those whose final the spelling data leaves
+    # out (궡 has ㄾ): a Hangul name of rare syllables must parse, not fail on a missing key.
+    table: dict[str, set[str]] = {chr(c): {chr(c)} for c in range(_HANGUL_FIRST, _HANGUL_LAST + 1)}
     for i, initial in enumerate(_INITIALS):
         for v, vowel in enumerate(_VOWELS):
             for final, final_spellings in finals.items():
