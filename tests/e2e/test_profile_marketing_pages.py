@@ -142,10 +142,19 @@ def test_build_a_campaign_see_its_expected_lift_and_run_it(
     assert gain["x"]["data"][-1] == str(offered)
     _spec(page, "offers-chart")
     expect(page.locator("[data-testid=none-chosen]")).to_be_visible()
-    # run it: who was chosen and why, who was held out
+    # run it (a background job over every profiled customer): who was chosen and why, who was
+    # held out
     page.click("[data-testid=run-selection]")
     page.wait_for_url("**/console/marketing/campaigns/web-offer")
-    expect(page.locator("[data-testid=flash]")).to_contain_text("ledger")
+    expect(page.locator("[data-testid=flash]")).to_contain_text("Selection started")
+    deadline = time.monotonic() + 60
+    while not page.locator("[data-testid=last-selection]").count():
+        assert time.monotonic() < deadline, "the selection did not finish"
+        assert not page.locator("[data-testid=selection-failed]").count()
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("[data-testid=last-selection]")).to_contain_text(f"{offered} contacted")
+    expect(page.locator("[data-testid=run-selection]")).to_be_enabled()
     chosen = page.locator("[data-testid=chosen-row]")
     assert chosen.count() == min(100, offered)  # nothing changed between estimate and run
     assert "Web cashback" in chosen.nth(0).inner_text()

@@ -129,6 +129,7 @@ BODIES["/v1/marketing/campaigns/{campaign_id}/outcomes"] = {
 }
 BODIES["/v1/marketing/consents"] = {"customers": [{"customer_id": "probe", "opted_out": True}]}
 BODIES["/v1/marketing/models"] = None
+BODIES["/v1/marketing/campaigns/{campaign_id}/selections"] = None
 A_CAMPAIGN = "a-campaign"
 
 _SHELF = [

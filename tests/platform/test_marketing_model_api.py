@@ -175,6 +175,22 @@ def test_outcomes_train_the_model_that_selections_then_use(platform: Platform) -
     offered = [d["subject"]["id"] for d in decisions if d["outcome"] == "offer"]
     share_positive = np.mean([features[c]["x1"] > 0 for c in offered])
     assert share_positive > 0.7, share_positive  # half the customers have x1 > 0
+    # the whole profiled base in the background: one job, one decision per profiled customer,
+    # consent as recorded; a stranger's key finds no campaign
+    body = _campaign("autumn", [("coupon", "alpha")], 0.2)
+    assert platform.client.post("/v1/marketing/campaigns", headers=h, json=body).status_code == 201
+    url = "/v1/marketing/campaigns/autumn/selections"
+    assert platform.client.post(url, headers=other).status_code == 404
+    r = platform.client.post(url, headers=h)
+    assert r.status_code == 202 and r.headers["location"] == f"/v1/jobs/{r.json()['id']}", r.text
+    job = _wait(platform, h, r.json()["id"])
+    assert job["status"] == "succeeded" and job["kind"] == "marketing.select", job
+    summary = job["result"]
+    assert summary["customers"] == N and summary["opted_out"] == len(opted_out), summary
+    autumn = platform.client.get("/v1/marketing/campaigns/autumn", headers=h).json()
+    assert autumn["last_selection"] == summary and autumn["spent"] == summary["spend"]
+    arms_total = sum(summary[k] for k in ("offered", "control", "no_offer", "opted_out", "capped"))
+    assert arms_total == N and summary["offered"] > 0 and summary["control"] > 0, summary
     # retrained: a new version, used by the next selection at once (no stale cache)
     r = platform.client.post("/v1/marketing/models", headers=h)
     assert _wait(platform, h, r.json()["id"])["status"] == "succeeded"
@@ -198,6 +214,12 @@ def test_selections_refuse_what_the_model_cannot_score(platform: Platform) -> No
     # no model yet: uplift is required
     r = platform.client.post(url, headers=h, json={"customers": [{"customer_id": "P0001"}]})
     assert r.status_code == 422 and r.json()["field"] == "customers.0.uplift", r.text
+    # nor over the whole base: refused at once, nothing started
+    r = platform.client.post("/v1/marketing/campaigns/plain/selections", headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "uplift_model", r.text
+    r = platform.client.post("/v1/marketing/campaigns/nowhere/selections", headers=h)
+    assert r.status_code == 404, r.text
+    assert platform.client.get("/v1/marketing/campaigns/plain", headers=h).json()["spent"] == "0.00"
     # uplift for some customers but not all
     r = platform.client.post(
         url,

@@ -62,6 +62,7 @@ STATEFUL = {
     # campaign and an uplift for each of its offers
     "/v1/marketing/campaigns",
     "/v1/marketing/campaigns/{campaign_id}/select",
+    "/v1/marketing/campaigns/{campaign_id}/selections",  # profiled customers and an uplift model
     "/v1/marketing/campaigns/{campaign_id}/outcomes",  # customers the campaign chose
     "/v1/marketing/consents",  # each customer once per request
     "/v1/marketing/models",  # enough recorded outcomes in every arm

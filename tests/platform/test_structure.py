@@ -124,6 +124,7 @@ def test_capabilities_contribute_their_jobs_scopes_and_texts() -> None:
         "profile.build",
         "assistant.train",
         "marketing.train",
+        "marketing.select",
     }
     declared = {scope for capability in CAPABILITIES for scope in capability.scopes}
     assert declared <= set(SCOPES)  # scopes.py also names the capabilities still to come

@@ -22,14 +22,14 @@ __all__ = ["CAPABILITY"]
 
 def capability() -> Capability:
     from finbrain.platform.capabilities import Capability
-    from finbrain.platform.marketing import pages, routes, uplift
+    from finbrain.platform.marketing import pages, routes, service, uplift
 
     return Capability(
         "marketing",
         routers=(routes.router,),
         pages=(pages.router,),
         scopes=("marketing:decide", "marketing:manage"),
-        jobs={"marketing.train": uplift.training_work},
+        jobs={"marketing.train": uplift.training_work, "marketing.select": service.selection_work},
     )
 
 

@@ -264,6 +264,7 @@ def campaign_page(viewer: Reader, campaign_id: str) -> Response:
         control = queries.arms(session, campaign_id, "control")
         lift = outcomes.measured(session, campaign_id)
         spent = marketing.spent(session, campaign_id)
+        job = queries.selection_job(session, campaign_id)
     return viewer.page(
         "marketing_campaign.html",
         row=row,
@@ -274,6 +275,7 @@ def campaign_page(viewer: Reader, campaign_id: str) -> Response:
         offered=offered,
         control=control,
         lift=lift,
+        job=job,
         flash=take_flash(viewer.request),
         gain_chart=charts.gain(seen, lang),
         offers_chart=charts.per_offer(seen, campaign, lang),
@@ -282,51 +284,32 @@ def campaign_page(viewer: Reader, campaign_id: str) -> Response:
 
 
 @router.post("/marketing/campaigns/{campaign_id}/select", response_class=HTMLResponse)
-async def run_selection(viewer: Reader, campaign_id: str) -> Response:
+def run_selection(viewer: Reader, campaign_id: str, background: BackgroundTasks) -> Response:
     """Select over every profiled customer of the bank (consent as recorded, the bank's
-    uplift model): each outcome a decision on the ledger."""
+    uplift model) as a background job: a bank's whole base takes longer than a page should
+    wait. Each outcome is a decision on the ledger; the page shows the job until it is done."""
     if not CAMPAIGN_ID.match(campaign_id):
         return viewer.not_found()
-
-    def work() -> tuple[dict[str, Any] | None, Any]:
+    with viewer.session(write=True) as session:
         try:
-            with viewer.session(write=True) as session:
-                ids = profile_queries.customer_ids(session)
-                if not ids:
-                    raise ValidationError(field="customers", rule="profiled_customers")
-                customers: list[dict[str, Any]] = [
-                    {"customer_id": c, "opted_out": None, "attributes": {}} for c in ids
-                ]
-                summary, _ = marketing.select_customers(
-                    session,
-                    viewer.request.app.state.settings,
-                    viewer.caller,
-                    campaign_id,
-                    customers,
-                    limit=None,
-                )
-                return summary, None
+            count = marketing.check_profiled_selection(session, campaign_id)
         except NotFoundError:
-            raise
+            return viewer.not_found()
         except FinbrainError as exc:
-            return None, _problem(exc, viewer)
-
-    try:
-        summary, error = await run_in_threadpool(work)
-    except NotFoundError:
-        return viewer.not_found()
-    if error is not None:
-        set_flash(viewer.request, "error", f"{error['field']}: {error['text']}")
-    elif summary is not None:
-        set_flash(
-            viewer.request,
-            "ok",
-            message(
-                "ui.marketing_selected",
-                viewer.lang,
-                offered=summary["offered"],
-                control=summary["control"],
-                spend=summary["spend"],
-            ),
+            error = _problem(exc, viewer)
+            set_flash(viewer.request, "error", f"{error['field']}: {error['text']}")
+            return RedirectResponse(f"/console/marketing/campaigns/{campaign_id}", status_code=303)
+        job = jobs.start(
+            session,
+            background,
+            viewer.request.app.state,
+            viewer.tenant_id,
+            "marketing.select",
+            {"campaign_id": campaign_id, "requested_by": viewer.caller.key_id},
         )
+    set_flash(
+        viewer.request,
+        "ok",
+        message("ui.marketing_selection_started", viewer.lang, job=job.id, customers=count),
+    )
     return RedirectResponse(f"/console/marketing/campaigns/{campaign_id}", status_code=303)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from finbrain.platform import registry
 from finbrain.platform.decisions.service import to_decision
 from finbrain.platform.marketing.tables import MarketingAssignment, MarketingCampaign
-from finbrain.platform.store.models import DecisionRow, ModelVersion
+from finbrain.platform.store.models import DecisionRow, Job, ModelVersion
 
 
 def campaigns(session: Session, *, limit: int = 200) -> list[MarketingCampaign]:
@@ -39,3 +39,16 @@ def arms(session: Session, campaign_id: str, arm: str, *, limit: int = 100) -> l
     made = {r.id: to_decision(r) for r in session.scalars(
         select(DecisionRow).where(DecisionRow.id.in_([a.decision_id for a in rows])))}  # fmt: skip
     return [(a, made.get(a.decision_id)) for a in rows]
+
+
+def selection_job(session: Session, campaign_id: str) -> Job | None:
+    """The latest background selection of this campaign (the job's params name it; a bank
+    runs few, so the newest fifty are enough to find it)."""
+    query = (
+        select(Job)
+        .where(Job.kind == "marketing.select")
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(50)
+    )
+    return next((j for j in session.scalars(query) if j.params.get("campaign_id") == campaign_id),
+                None)  # fmt: skip

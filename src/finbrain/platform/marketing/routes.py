@@ -92,6 +92,27 @@ def select_customers(
     return SelectOut(summary=summary, decisions=made)
 
 
+@router.post(
+    "/campaigns/{campaign_id}/selections",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+)
+def select_profiled(
+    campaign_id: CampaignId, request: Request, response: Response, background: BackgroundTasks,
+    session: Session, caller: Selector, _key: IdempotencyKey,
+) -> JobOut:  # fmt: skip
+    """Select over every profiled customer of the bank in the background (consent as
+    recorded, uplift from the bank's model): one arbitration over the whole base, recorded in
+    one transaction; poll the job, whose result is the selection's summary. Refused at once
+    without profiled customers or an uplift model that knows every offer's treatment."""
+    marketing.check_profiled_selection(session, campaign_id)
+    job = jobs.start(
+        session, background, request.app.state, caller.tenant_id, "marketing.select",
+        {"campaign_id": campaign_id, "requested_by": caller.key_id},
+    )  # fmt: skip
+    return JobOut.accepted(response, job)
+
+
 @router.post("/campaigns/{campaign_id}/outcomes", response_model=RecordedOut)
 def record_outcomes(
     campaign_id: CampaignId, body: OutcomesIn, session: Session, _caller: Manager,
