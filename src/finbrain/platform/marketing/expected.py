@@ -42,7 +42,7 @@ def expected_lift(session: Session, campaign_id: str) -> Expected:
     try:
         if not customers:
             raise ValidationError(field="customers", rule="profiled_customers")
-        ready = service.prepare(session, campaign_id, customers, limit=None)
+        ready = service.prepare(session, campaign_id, customers, limit=None, whole_base=True)
         selection = service.arbitrate(session, ready)
     except FinbrainError as exc:
         return Expected(problem=exc)
