@@ -80,6 +80,10 @@ class Dialect:
     def bitmap_count(self, bitmap: str) -> str:
         return f"bit_count({bitmap})"
 
+    def collect_pairs(self, value: str, rows: str) -> str:
+        """A list of (value, rows) structs, one per group aggregated."""
+        return f"list(struct_pack(value := {value}, rows := {rows}))"
+
 
 def _staged(
     source: str,
@@ -245,7 +249,7 @@ def _recipe(
         part("sum", "__age"),
         part("sum", "__c"),
         part("sum", "CAST(__age AS HUGEINT) * __c"),
-        part("sum", "CAST(__age AS HUGEINT) * __age"),
+        part("sum", "__age * __age"),  # < 2^63 for any timestamp: no 128-bit product
     )
 
     def slope(p: Sequence[str]) -> str:
@@ -288,7 +292,8 @@ def _keyed_pass(
     """The features that filter on (or count) ``key`` (category, channel, product), computed
     from partial aggregates per customer and raw value, merged per customer by code: a filtered
     aggregate over every row costs more than one extra grouping (measured, docs/profile.md).
-    Also counts the rows whose value is ``other``."""
+    Also counts the rows whose value is ``other`` (``__unknown_<key>``) and lists those values
+    with their rows (``__values_<key>``)."""
     partials: dict[str, str] = {}  # SQL -> column: features share partials
 
     def partial(sql: str) -> str:
@@ -315,8 +320,11 @@ def _keyed_pass(
                 results.append(merge + _flt(keyed))
         merged.append(f"{value(results)} AS {quote(f.name)}")
     rows = partial("count(*)")
-    unknown = f"__unknown_{key}"
-    merged.append(f"sum({rows}) FILTER (WHERE __{key} = 0) AS {quote(unknown)}")
+    other = f" FILTER (WHERE __{key} = 0)"
+    merged.append(f"sum({rows}){other} AS {quote(f'__unknown_{key}')}")
+    # the raw values taken as other, for the report (no second pass over the rows)
+    values = d.collect_pairs(f"__{key}_value", rows)
+    merged.append(f"{values}{other} AS {quote(f'__values_{key}')}")
     first = ", ".join(f"{sql} AS {name}" for sql, name in partials.items())
     level1 = f"SELECT __cid, __{key}_value, {first} FROM ({staged}) GROUP BY __cid, __{key}_value"
     code = d.position(catalog.levels(key), f"__{key}_value")
@@ -377,14 +385,16 @@ def compile_query(
     """One query over the views ``__transactions``, ``__balances``, ``__accounts`` (those in
     ``columns``: source -> the optional columns it has) and ``__customers`` (when
     ``customers``): ``customer_id``, the catalogue's features in order, then the audit counts
-    (``__rows_<source>``, ``__unknown_<column>``, ``__negative_balances``), sorted by customer.
+    (``__rows_<source>``, ``__unknown_<column>``, ``__negative_balances``) and, for a column
+    with a keyed pass, the values taken as other (``__values_<column>``: a list of (value,
+    rows)), sorted by customer.
     Features of a source not in ``columns`` must not be in ``catalog``.
 
     Each source is read by a main pass (one ``GROUP BY`` customer, no text column) and, for a
     category, channel or product that several features filter on, a keyed pass (see
     :func:`_keyed_pass`); the passes are joined by customer."""
     d = dialect or Dialect()
-    ctes, names, audits, mains = [], [], [], []
+    ctes, names, audits, mains, lists = [], [], [], [], []
     for source in ("transactions", "balances", "accounts"):
         if source not in columns:
             continue
@@ -410,6 +420,7 @@ def compile_query(
             ctes.append(f"__a_{source}_{key} AS ({sql})")
             names.append(f"__a_{source}_{key}")
             audits.append(f"__unknown_{key}")
+            lists.append(f"__values_{key}")
     joins = [f"LEFT JOIN {name} USING (__cid)" for name in names]
     if customers:
         ids = "SELECT DISTINCT customer_id AS __cid FROM __customers"
@@ -423,11 +434,12 @@ def compile_query(
             value = quote(f.name) if f.fill is None else f"coalesce({quote(f.name)}, {f.fill!r})"
             base.append(f"{value} AS {quote(f.name)}")
     base += [f"coalesce({quote(a)}, 0) AS {quote(a)}" for a in audits]
+    base += [quote(a) for a in lists]
     inner = f"SELECT __cid, {', '.join(base)} FROM __ids {' '.join(joins)}"
     outer = [
         f"{_ratio(f)} AS {quote(f.name)}" if f.source == "derived" else quote(f.name)
         for f in catalog.features
-    ] + [quote(a) for a in audits]
+    ] + [quote(a) for a in (*audits, *lists)]
     return (
         f"WITH {', '.join(ctes)} SELECT __cid AS customer_id, {', '.join(outer)} "
         f"FROM ({inner}) ORDER BY customer_id"
