@@ -1,4 +1,4 @@
-"""A feature catalogue as one SQL query: one pass over each source, one row per customer.
+"""A feature catalogue as one SQL query: a few grouped passes per source, one row per customer.
 
 How the query keeps its promises:
 
@@ -15,13 +15,21 @@ How the query keeps its promises:
 * Categories, channels and products are compared as small integer codes (1-based position in
   the catalogue's list, 0 = ``other``), worked out once per row: string comparisons in every
   filter cost three times as much (measured on 1.75 M rows).
+* Where the time goes: each filtered aggregate costs DuckDB a few ns per row, and one wide
+  ``GROUP BY`` costs more than the sum of narrow ones. So each source has a main pass (one
+  ``GROUP BY`` customer, no text column read) and, for a category, channel or product that
+  several features filter on, a keyed pass: partial aggregates per (customer, raw value),
+  then merged per customer by code (sums, counts, extremes, the latest value and day bitmaps
+  merge exactly). On 1.75 M transactions: about 0.8 s of CPU in one pass, 0.5 s in three.
 
-The engine-specific bits are the four methods of :class:`Dialect`. A Spark backend is a
-subclass: ``epoch_us(x)`` -> ``unix_micros(x)``, ``floor_div(a, b)`` -> ``a div b``,
+The engine-specific bits are the methods of :class:`Dialect`. A Spark backend is a subclass:
+``epoch_us(x)`` -> ``unix_micros(x)``, ``floor_div(a, b)`` -> ``a div b``,
 ``position(list, x)`` -> ``array_position(array(...), x)`` (also 1-based, 0 when absent),
-``arg_max`` -> ``max_by``; Spark SQL has ``count(*) FILTER (WHERE ...)`` (3.0+) and
-``DECIMAL(38, 0)`` for the 128-bit sums. It would run the same text with ``spark.sql`` over
-temporary views named as here; nothing else changes.
+``arg_max`` -> ``max_by``, the day bitmaps -> Spark 3.5's bitmap aggregates,
+``collect_pairs`` -> ``collect_list(named_struct(...))``; Spark SQL
+has ``count(*) FILTER (WHERE ...)`` (3.0+) and ``DECIMAL(38, 0)`` for the 128-bit sums. It
+would run the same text with ``spark.sql`` over temporary views named as here; nothing else
+changes.
 """
 
 # ruff: noqa: S608  (this module writes SQL: identifiers go through quote(), text through
