@@ -340,7 +340,9 @@ def _keyed_pass(
     return f"SELECT __cid, {', '.join(merged)} FROM ({coded}) GROUP BY __cid"
 
 
-_OWN_PASS = 3  # features on one key before it pays for a pass of its own (a grouping of its own)
+# features on one key before it gets a pass of its own; 1.75 M transactions, CPU: category and
+# channel keyed 0.48-0.54 s, channel in the main pass 0.51-0.58 s, neither 0.70-0.80 s
+_OWN_PASS = 3
 
 
 def _by_key(
