@@ -235,7 +235,7 @@ def test_a_row_after_as_of_never_changes_a_profile() -> None:
 
 
 def _keyed_catalog() -> FeatureCatalog:
-    """Every aggregation over travel rows: enough of them for a keyed pass of their own."""
+    """Every aggregation over travel and other rows: enough for a keyed pass of their own."""
     data = json.loads(
         resources.files("finbrain.profile").joinpath("data/features.json").read_text("utf-8")
     )
