@@ -25,9 +25,12 @@ METRICS = {
 }  # fmt: skip
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(description: str, **flags: str) -> argparse.Namespace:
+    """``--quick`` and an area's own on/off ``flags`` (name -> help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="reduced run, under a minute")
+    for name, text in flags.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=text)
     return parser.parse_args()
 
 

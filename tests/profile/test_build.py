@@ -4,7 +4,9 @@ reads (frames, Arrow, Parquet) and the bad input it refuses, naming the field an
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,7 @@ import pytest
 
 from finbrain.profile.build import build_features
 from finbrain.profile.errors import ProfileInputError
+from finbrain.profile.features import FeatureCatalog, load_catalog
 
 AS_OF = datetime(2024, 7, 1, tzinfo=UTC)
 
@@ -229,3 +232,42 @@ def test_a_row_after_as_of_never_changes_a_profile() -> None:
     after = build_features(pd.concat([tx, later]), bal, acc, as_of=AS_OF)
     pd.testing.assert_frame_equal(after.frame, before, check_exact=True)
     assert after.report.rows_after_as_of["transactions"] == 3
+
+
+def _keyed_catalog() -> FeatureCatalog:
+    """Every aggregation over travel and other rows: enough for a keyed pass of their own."""
+    data = json.loads(
+        resources.files("finbrain.profile").joinpath("data/features.json").read_text("utf-8")
+    )
+    travel = {"category": ["travel", "other"]}
+    specs = [
+        ("count", None, 365), ("sum", "amount", 90), ("mean", "amount", 365),
+        ("max", "amount", None), ("min", "amount", 365), ("last", "amount", None),
+        ("slope", "amount", 365), ("days_since_last", None, None),
+        ("days_since_first", None, 365), ("count_distinct", "day", 90),
+        ("count_distinct", "day", None), ("count_distinct", "channel", 365),
+    ]  # fmt: skip
+    data["features"] = [
+        {"name": f"f_{i}", "label": {"zh": "x", "en": "x"}, "source": "transactions", "agg": agg,
+         "kind": "count", "where": {**travel, "channel": ["pos", "online", "mobile"]}
+         if agg == "count" else travel}
+        | ({"column": column} if column else {}) | ({"window_days": w} if w else {})
+        for i, (agg, column, w) in enumerate(specs)
+    ]  # fmt: skip
+    return load_catalog(data)
+
+
+def test_keyed_passes_agree_with_one_pass(small) -> None:  # type: ignore[no-untyped-def]
+    tx, _, _ = small
+    catalog = _keyed_catalog()
+    keyed = build_features(tx, as_of=AS_OF, catalog=catalog, utc_offset_hours=8)
+    assert (keyed.frame.notna() & (keyed.frame != 0)).any().all()  # every feature has values
+    for name in catalog.names:  # alone, a feature is computed in the main pass
+        alone = build_features(tx, as_of=AS_OF, catalog=catalog, features=[name],
+                               utc_offset_hours=8)  # fmt: skip
+        pd.testing.assert_series_equal(alone.frame[name], keyed.frame[name], check_exact=True)
+    # the values taken as other: listed by the keyed passes, counted by a query without them
+    listed = build_features(tx, as_of=AS_OF).report.unknown
+    queried = build_features(tx, as_of=AS_OF, features=["spend_travel_365d"]).report.unknown
+    assert listed == queried and "<missing>" in listed["category"]
+    assert list(listed["category"]) == list(queried["category"])  # in the same order

@@ -242,6 +242,16 @@ def _unknown(
     }
 
 
+def _tally(lists: pd.Series) -> dict[str, int]:
+    """Value -> rows from the keyed pass's lists of (value, rows) per customer, in the order
+    :func:`_unknown` gives."""
+    rows: dict[Any, int] = {}
+    for pairs in lists.dropna():
+        for pair in pairs:
+            rows[pair["value"]] = rows.get(pair["value"], 0) + int(pair["rows"])
+    return {("<missing>" if v is None else str(v)): n for v, n in sorted(rows.items(), key=str)}
+
+
 def _empty_view(con: duckdb.DuckDBPyConnection, name: str, id_type: str) -> None:
     cols = {
         "transactions": "CAST(NULL AS TIMESTAMPTZ) AS ts, CAST(NULL AS DOUBLE) AS amount",
@@ -376,10 +386,12 @@ def _report(
     as_of_us: int,
     customers: bool,
 ) -> BuildReport:
-    totals = {c: int(audit[c].sum()) for c in audit.columns}
+    totals = {c: int(audit[c].sum()) for c in audit.columns if not c.startswith("__values_")}
     where = {"category": "transactions", "channel": "transactions", "product": "accounts"}
     unknown = {
-        column: _unknown(con, where[column], column, cat, as_of_us, customers)
+        column: _tally(audit[f"__values_{column}"])
+        if f"__values_{column}" in audit
+        else _unknown(con, where[column], column, cat, as_of_us, customers)
         for column in ("category", "channel", "product")
         if totals.get(f"__unknown_{column}")
     }
