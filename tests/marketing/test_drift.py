@@ -66,6 +66,8 @@ def test_psi_is_zero_for_the_same_sample_and_grows_with_a_shift() -> None:
     assert population_stability(base, base) == pytest.approx(0.0)
     assert population_stability(base, rng.normal(size=5000)) < 0.02
     assert population_stability(base, rng.normal(1.0, size=5000)) > 0.25
+    never = np.r_[np.full(960, 999.0), np.arange(40.0)]  # pdays: 999 = never contacted
+    assert population_stability(never, np.r_[np.full(700, 999.0), np.arange(300.0) % 40]) > 0.25
     cats = pd.Series(["tel"] * 800 + ["cell"] * 200)
     later = pd.Series(["tel"] * 200 + ["cell"] * 800)
     assert population_stability(cats, later) == pytest.approx(2 * 0.6 * np.log(4), rel=1e-6)

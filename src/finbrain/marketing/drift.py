@@ -74,7 +74,8 @@ def within_group_auc(y: Any, score: Any, groups: Any, min_rows: int = 50) -> flo
 
 def population_stability(expected: Any, actual: Any, bins: int = 10) -> float:
     """PSI of one column: ``Σ (a − e) · ln(a / e)`` over the bins of ``expected`` (its deciles
-    for a number, its levels for a category; missing is a bin of its own)."""
+    for a number, its values for a category or a number with at most ``bins`` of them;
+    missing is a bin of its own; an empty bin counts as 0.01%)."""
     if not isinstance(bins, int) or bins < 2:
         raise ValidationError(field="bins", rule="integer_at_least_2")
     e, a = pd.Series(expected), pd.Series(actual)
@@ -83,16 +84,17 @@ def population_stability(expected: Any, actual: Any, bins: int = 10) -> float:
     numeric = pd.api.types.is_numeric_dtype(e.dtype) and not isinstance(
         e.dtype, pd.CategoricalDtype
     )
-    if numeric:
+    if numeric and e.nunique() > bins:
+        # bins [q_i, q_i+1) between the distinct deciles, the top one from the largest value up:
+        # a column mostly at one value (999 = never contacted) keeps that value in a bin of its own
         edges = np.unique(np.nanquantile(e.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)))
-        inner = edges[1:-1]
 
         def binned(s: pd.Series) -> pd.Series:
             v = s.to_numpy(dtype=float)
-            return pd.Series(np.where(np.isnan(v), -1, np.searchsorted(inner, v, side="right")))
+            return pd.Series(np.where(np.isnan(v), -1, np.searchsorted(edges, v, side="right")))
 
         e_bins, a_bins = binned(e), binned(a)
-    else:
+    else:  # a category, or a number with at most ``bins`` values: one bin per value
         e_bins, a_bins = e.astype(object).fillna("<missing>"), a.astype(object).fillna("<missing>")
     levels = sorted(set(e_bins) | set(a_bins), key=str)
     p = e_bins.value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
