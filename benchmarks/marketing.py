@@ -12,8 +12,8 @@ effects, and the cost of selecting 100,000 customers against scoring them.
   months cannot inflate). The test window is scored once, for the chosen model and the two
   baselines. ``bank_time_ceiling``: 5-fold CV inside the test window itself (what a model of
   the new regime reaches). ``bank_time_shift``: adversarial validation AUC between the training
-  rows and the test rows (all columns; client columns only) and each column's PSI — columns
-  only, no outcome.
+  rows and the test rows (all columns; ``bank_time_shift_client``: client columns only) and
+  each column's PSI — columns only, no outcome.
 - ``hillstrom_womens`` / ``hillstrom_mens``: outcome ``visit``, each e-mail against no e-mail,
   repeated stratified 70/30 splits (median and spread): uplift@30% (by group) and Qini
   coefficient, with the Qini curve's points of finbrain's T-learner on the first split;
@@ -263,13 +263,13 @@ def run_bank_shift(data: pd.DataFrame, cut: int, results: list[dict[str, Any]]) 
     train, test = data.iloc[:cut], data.iloc[cut:]
     all_columns = [*CLIENT, *MACRO, "month", "day_of_week"]
     psi = {c: round(population_stability(train[c], test[c]), 3) for c in all_columns}
-    for name, cols in (("all_columns", all_columns), ("client", CLIENT)):
+    for task, cols in (("bank_time_shift", all_columns), ("bank_time_shift_client", CLIENT)):
         auc = adversarial_auc(train, test, features=cols)
-        extra: dict[str, Any] = {"features": name}
-        if name == "all_columns":
+        extra: dict[str, Any] = {"features": cols}
+        if task == "bank_time_shift":
             extra["psi"] = psi
-        results.append(row("bank_time_shift", "finbrain", "auc", auc, 5, **extra))
-        console.print(f"bank_time shift: adversarial AUC ({name}) {auc:.4f}")
+        results.append(row(task, "finbrain", "auc", auc, 5, **extra))
+        console.print(f"{task}: adversarial AUC {auc:.4f}")
     console.print(f"bank_time shift: PSI {psi}")
 
 
