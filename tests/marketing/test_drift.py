@@ -86,3 +86,68 @@ def test_adversarial_auc_tells_shifted_samples_apart() -> None:
     with pytest.raises(ValidationError) as caught:
         adversarial_auc(a, moved.drop(columns="x"))
     assert (caught.value.field, caught.value.rule) == ("b.x", "required_column")
+
+
+def test_compare_ranks_candidates_on_rolling_origins_best_first() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from finbrain.marketing import Propensity, compare
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    X = pd.DataFrame({"x": rng.normal(size=n), "noise": rng.normal(size=n)})
+    month = np.repeat(np.arange(10), n // 10)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(2 * X["x"] - 1)))).astype(int)
+    folds = rolling_origin(n, 300, [1800, 2100, 2400, 2700])
+
+    def noise_only(a, ya, b):  # type: ignore[no-untyped-def]
+        return b["noise"].to_numpy()
+
+    table = compare(
+        {
+            "noise": noise_only,
+            "logistic": LogisticRegression(),
+            "propensity": Propensity(calibration="none", n_estimators=30, n_jobs=1),
+        },
+        X,
+        y,
+        folds,
+        groups=month,
+    )
+    assert list(table.columns) == ["pooled", "within", "score"]
+    assert table.index[-1] == "noise" and table.loc["noise", "score"] < 0.6
+    assert table.loc["logistic", "score"] > 0.75
+    assert table["score"].is_monotonic_decreasing
+    assert table.loc["logistic", "score"] == pytest.approx(
+        table.loc["logistic", ["pooled", "within"]].mean()
+    )
+    alone = compare({"noise": noise_only}, X, y, folds)
+    assert (
+        np.isnan(alone.loc["noise", "within"])
+        and alone.loc["noise", "score"] == alone.loc["noise", "pooled"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "rule"),
+    [
+        ({"candidates": {}}, "candidates", "at_least_one_candidate"),
+        ({"y": [0, 1]}, "y", "same_length_as_X"),
+        ({"groups": [1, 2]}, "groups", "same_length_as_X"),
+        ({"folds": []}, "folds", "at_least_one_fold"),
+        ({"folds": [(5, 4)]}, "folds.0", "inside_the_rows"),
+    ],
+)
+def test_compare_refuses_bad_input(kwargs, field, rule) -> None:  # type: ignore[no-untyped-def]
+    from finbrain.marketing import compare
+
+    args = {
+        "candidates": {"a": lambda a, ya, b: b["x"].to_numpy()},
+        "X": pd.DataFrame({"x": np.arange(10.0)}),
+        "y": np.r_[np.zeros(5), np.ones(5)],
+        "folds": [(6, 10)],
+        **kwargs,
+    }
+    with pytest.raises(ValidationError) as caught:
+        compare(**args)
+    assert (caught.value.field, caught.value.rule) == (field, rule)

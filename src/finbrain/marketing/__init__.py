@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from finbrain.marketing.decision import decide
     from finbrain.marketing.drift import (
         adversarial_auc,
+        compare,
         population_stability,
         rolling_origin,
         within_group_auc,
@@ -53,6 +54,7 @@ _EXPORTS = {
     "parse_campaign": ".campaign",
     "decide": ".decision",
     "adversarial_auc": ".drift",
+    "compare": ".drift",
     "population_stability": ".drift",
     "rolling_origin": ".drift",
     "within_group_auc": ".drift",
@@ -89,6 +91,7 @@ __all__ = [
     "adversarial_auc",
     "auuc",
     "bootstrap",
+    "compare",
     "decide",
     "history_ranks",
     "parse_campaign",

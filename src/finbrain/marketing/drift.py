@@ -10,6 +10,9 @@ before the new campaign's outcomes are known:
 - :func:`within_group_auc` — the AUC inside each group (a campaign month, a branch) averaged:
   how well a model ranks customers *of the same period*, which a regime-level feature learnt
   from a handful of periods cannot inflate.
+- :func:`compare` — candidates (estimators such as :class:`~finbrain.marketing.Propensity`
+  with different columns, or functions) on those folds, best first, by the mean of the pooled
+  and the within-group AUC: a candidate is chosen before the test window is ever read.
 - :func:`population_stability` — the population stability index (PSI) of one column between
   two samples (< 0.1 stable, 0.1–0.25 moderate, > 0.25 a shift, as credit teams read it).
 - :func:`adversarial_auc` — how well a classifier tells the rows of two samples apart
@@ -18,7 +21,7 @@ before the new campaign's outcomes are known:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +30,15 @@ import pandas as pd
 from finbrain.core.errors import ValidationError
 from finbrain.marketing._columns import Columns, as_frame
 
-__all__ = ["adversarial_auc", "population_stability", "rolling_origin", "within_group_auc"]
+__all__ = [
+    "adversarial_auc",
+    "compare",
+    "population_stability",
+    "rolling_origin",
+    "within_group_auc",
+]
+
+Fit = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]
 
 
 def rolling_origin(n: int, horizon: int, origins: Sequence[int]) -> list[tuple[int, int]]:
@@ -70,6 +81,63 @@ def within_group_auc(y: Any, score: Any, groups: Any, min_rows: int = 50) -> flo
             total += _auc(part, values[index]) * len(index)
             weight += len(index)
     return total / weight if weight else float("nan")
+
+
+def _scorer(candidate: Any) -> Fit:
+    if callable(candidate) and not hasattr(candidate, "fit"):
+        return candidate  # type: ignore[no-any-return]
+    from sklearn.base import clone
+
+    def fit(a: pd.DataFrame, y: np.ndarray, b: pd.DataFrame) -> np.ndarray:
+        return np.asarray(clone(candidate).fit(a, y).predict_proba(b)[:, 1], dtype=float)
+
+    return fit
+
+
+def compare(
+    candidates: Mapping[str, Any],
+    X: Any,  # noqa: N803
+    y: Any,
+    folds: Sequence[tuple[int, int]],
+    groups: Any = None,
+) -> pd.DataFrame:
+    """Each candidate — an estimator with ``fit`` / ``predict_proba`` (cloned for every fold)
+    or a function ``(X_train, y_train, X_valid) -> scores`` — trained on the rows before each
+    fold's origin and scored on the fold (``folds`` from :func:`rolling_origin`). One row per
+    candidate, best first: ``pooled`` (mean AUC over the folds), ``within`` (mean
+    :func:`within_group_auc` over the folds, with ``groups``) and ``score`` (their mean; the
+    pooled AUC alone without ``groups``)."""
+    if not candidates:
+        raise ValidationError(field="candidates", rule="at_least_one_candidate")
+    frame = as_frame(X)
+    target = np.asarray(y, dtype=float).ravel()
+    if len(target) != len(frame):
+        raise ValidationError(field="y", rule="same_length_as_X")
+    keys = None if groups is None else np.asarray(groups, dtype=object).ravel()
+    if keys is not None and len(keys) != len(frame):
+        raise ValidationError(field="groups", rule="same_length_as_X")
+    if not folds:
+        raise ValidationError(field="folds", rule="at_least_one_fold")
+    for i, (origin, end) in enumerate(folds):
+        if not 0 < origin < end <= len(frame):
+            raise ValidationError(field=f"folds.{i}", rule="inside_the_rows")
+    rows = []
+    for name, candidate in candidates.items():
+        fit = _scorer(candidate)
+        pooled, within = [], []
+        for origin, end in folds:
+            score = fit(frame.iloc[:origin], target[:origin], frame.iloc[origin:end])
+            pooled.append(_auc(target[origin:end], score))
+            if keys is not None:
+                within.append(within_group_auc(target[origin:end], score, keys[origin:end]))
+        mean_pooled = float(np.mean(pooled))
+        mean_within = float(np.mean(within)) if within else float("nan")
+        combined = (mean_pooled + mean_within) / 2 if within else mean_pooled
+        rows.append(
+            {"candidate": name, "pooled": mean_pooled, "within": mean_within, "score": combined}
+        )
+    table = pd.DataFrame(rows).set_index("candidate")
+    return table.sort_values("score", ascending=False, kind="stable")
 
 
 def population_stability(expected: Any, actual: Any, bins: int = 10) -> float:
