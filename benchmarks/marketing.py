@@ -168,7 +168,9 @@ def run_bank_cv(quick: bool, results: list[dict[str, Any]]) -> None:
     rounds = 150 if quick else 300
 
     def ours(a: pd.DataFrame, ya: np.ndarray, b: pd.DataFrame) -> np.ndarray:
-        model = Propensity(n_estimators=rounds, n_jobs=1).fit(a[columns], ya)
+        # the sigmoid calibration is strictly increasing: the same AUC, without its 3 boosters
+        model = Propensity(n_estimators=rounds, calibration="none", n_jobs=1)
+        model.fit(a[columns], ya)
         return np.asarray(model.predict_proba(b[columns])[:, 1])
 
     def lr(a: pd.DataFrame, ya: np.ndarray, b: pd.DataFrame) -> np.ndarray:
