@@ -25,13 +25,31 @@ METRICS = {
 }  # fmt: skip
 
 
-def arguments(description: str, **flags: str) -> argparse.Namespace:
-    """``--quick`` and an area's own on/off ``flags`` (name -> help)."""
+def arguments(
+    description: str, steps: list[str] | None = None, **flags: str
+) -> argparse.Namespace:
+    """``--quick``; with ``steps``, also ``--only STEP …`` (a partial run, see ``merged``); and
+    an area's own on/off ``flags`` (name -> help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="reduced run, under a minute")
+    if steps:
+        parser.add_argument("--only", nargs="+", choices=steps, help="run only these steps")
     for name, text in flags.items():
         parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=text)
     return parser.parse_args()
+
+
+def merged(area: str, quick: bool, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``results`` and, from the area's results file of the same kind (quick or not), the rows
+    of every task this partial run did not measure (so a partial run never drops them)."""
+    path = RESULTS / f"{area}.json"
+    if not path.exists():
+        return results
+    previous = json.loads(path.read_text())
+    if previous.get("quick") != quick:
+        return results
+    done = {r["task"] for r in results}
+    return [*[r for r in previous["results"] if r["task"] not in done], *results]
 
 
 def row(

@@ -87,7 +87,8 @@ def test_unseen_category_reads_as_missing_and_missing_column_is_named(data) -> N
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"calibration": "platt"}, "calibration"), ({"cv": 1}, "cv"),
-     ({"monotone": {"x0": 2}}, "monotone.x0"), ({"monotone": {"nope": 1}}, "monotone.nope")],
+     ({"monotone": {"x0": 2}}, "monotone.x0"), ({"monotone": {"nope": 1}}, "monotone.nope"),
+     ({"n_jobs": 0}, "n_jobs")],
 )  # fmt: skip
 def test_bad_parameters_are_named(data, params, field) -> None:  # type: ignore[no-untyped-def]
     X, y = data

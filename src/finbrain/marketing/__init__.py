@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from finbrain.marketing.audit import violations
     from finbrain.marketing.campaign import Campaign, ContactCap, Offer, Rule, parse_campaign
     from finbrain.marketing.decision import decide
+    from finbrain.marketing.drift import (
+        adversarial_auc,
+        compare,
+        population_stability,
+        rolling_origin,
+        within_group_auc,
+    )
     from finbrain.marketing.evaluation import (
         Interval,
         auuc,
@@ -46,6 +53,11 @@ _EXPORTS = {
     "Rule": ".campaign",
     "parse_campaign": ".campaign",
     "decide": ".decision",
+    "adversarial_auc": ".drift",
+    "compare": ".drift",
+    "population_stability": ".drift",
+    "rolling_origin": ".drift",
+    "within_group_auc": ".drift",
     "Interval": ".evaluation",
     "auuc": ".evaluation",
     "bootstrap": ".evaluation",
@@ -76,18 +88,23 @@ __all__ = [
     "TLearner",
     "UpliftModel",
     "XLearner",
+    "adversarial_auc",
     "auuc",
     "bootstrap",
+    "compare",
     "decide",
     "history_ranks",
     "parse_campaign",
+    "population_stability",
     "qini_coefficient",
     "qini_curve",
     "qini_points",
+    "rolling_origin",
     "select",
     "simulate_campaign",
     "uplift_at_k",
     "uplift_curve",
     "violations",
+    "within_group_auc",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -42,7 +42,8 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
     """P(respond) per customer. ``features``: the columns to use (default: all of ``X``);
     text and categorical columns are categories (an unseen level reads as missing).
     ``monotone``: column -> +1 / -1 (a constraint LightGBM keeps); ``calibration``: sigmoid,
-    isotonic or none; ``cv``: folds of the cross-fitted calibration."""
+    isotonic or none; ``cv``: folds of the cross-fitted calibration; ``n_jobs``: LightGBM's
+    threads."""
 
     def __init__(
         self,
@@ -58,6 +59,7 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         subsample: float = 0.8,
         colsample: float = 0.8,
         random_state: int = 0,
+        n_jobs: int = 2,
     ) -> None:
         self.features = features
         self.monotone = monotone
@@ -70,6 +72,7 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         self.subsample = subsample
         self.colsample = colsample
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -80,6 +83,8 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
             raise ValidationError(field="cv", rule="integer_at_least_2")
         if not isinstance(self.n_estimators, int) or self.n_estimators < 1:
             raise ValidationError(field="n_estimators", rule="positive_integer")
+        if not isinstance(self.n_jobs, int) or self.n_jobs < 1:
+            raise ValidationError(field="n_jobs", rule="positive_integer")
         for name, sign in (self.monotone or {}).items():
             if sign not in (-1, 0, 1):
                 raise ValidationError(field=f"monotone.{name}", rule="one_of_-1_0_1")
@@ -94,7 +99,7 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         extra: dict[str, Any] = {}
         if any(constraints):
             extra = {"monotone_constraints": constraints, "monotone_constraints_method": "advanced"}
-        params = lightgbm_binary_params(self, num_threads=2, **extra)
+        params = lightgbm_binary_params(self, num_threads=self.n_jobs, **extra)
         data = lgb.Dataset(
             frame,
             label=target,
