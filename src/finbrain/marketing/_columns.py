@@ -89,7 +89,8 @@ def _aligned(series: pd.Series, levels: list[str]) -> pd.Categorical:
             renamed = series.cat.rename_categories(list(keys))
             return pd.Categorical(renamed.cat.set_categories(levels))
     elif pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        values = series.astype(object).where(series.notna(), None)
+        # an unseen level becomes missing here: pandas deprecates leaving that to Categorical
+        values = series.astype(object).where(series.isin(levels), None)
         return pd.Categorical(values, categories=levels)
     text = _keys(series)
     return pd.Categorical(text.where(text.isin(levels)), categories=levels)
