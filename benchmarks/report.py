@@ -218,9 +218,11 @@ def main() -> None:
         table: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(dict)
         counts: dict[tuple[str, str], int] = {}
         for r in data["results"]:
-            table[(r["task"], r["metric"])][r["system"]] = r
-            if r["system"] == "finbrain" or (r["task"], r["metric"]) not in counts:
-                counts[(r["task"], r["metric"])] = r["n"]  # an anchor-only row has its own n
+            # a task timed in steps (marketing's select_100k) keeps a row per step
+            task = r["task"] + (f" ({r['step']})" if "step" in r else "")
+            table[(task, r["metric"])][r["system"]] = r
+            if r["system"] == "finbrain" or (task, r["metric"]) not in counts:
+                counts[(task, r["metric"])] = r["n"]  # an anchor-only row has its own n
         # finbrain first, then the anchors by name: the same columns on every run (a set's
         # order changes with each process's string hashing).
         systems = sorted({s for v in table.values() for s in v}, key=lambda s: (s != "finbrain", s))

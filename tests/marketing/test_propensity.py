@@ -88,7 +88,9 @@ def test_unseen_category_reads_as_missing_and_missing_column_is_named(data) -> N
     ("params", "field"),
     [({"calibration": "platt"}, "calibration"), ({"cv": 1}, "cv"),
      ({"monotone": {"x0": 2}}, "monotone.x0"), ({"monotone": {"nope": 1}}, "monotone.nope"),
-     ({"n_jobs": 0}, "n_jobs")],
+     ({"n_jobs": 0}, "n_jobs"),
+     ({"n_iter_no_change": 0}, "n_iter_no_change"),
+     ({"n_iter_no_change": 5, "validation_fraction": 1.0}, "validation_fraction")],
 )  # fmt: skip
 def test_bad_parameters_are_named(data, params, field) -> None:  # type: ignore[no-untyped-def]
     X, y = data
@@ -102,3 +104,16 @@ def test_one_class_target_is_refused(data) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(ValidationError) as err:
         Propensity().fit(X, np.zeros(len(X)))
     assert err.value.rule == "both_classes_present"
+
+
+def test_early_stopping_sizes_the_model_to_its_data(data) -> None:  # type: ignore[no-untyped-def]
+    X, y = data
+    fixed = Propensity(calibration="none", n_estimators=400, learning_rate=0.2).fit(X, y)
+    early = Propensity(calibration="none", n_estimators=400, learning_rate=0.2,
+                       n_iter_no_change=10).fit(X, y)  # fmt: skip
+    assert fixed.n_estimators_ == fixed.booster_.num_trees() == 400
+    assert 1 <= early.n_estimators_ < 400 and early.booster_.num_trees() == early.n_estimators_
+    # the calibration folds use the chosen size too, and the ranking is still learned
+    calibrated = Propensity(n_estimators=400, learning_rate=0.2, n_iter_no_change=10).fit(X, y)
+    assert calibrated.n_estimators_ == early.n_estimators_
+    assert roc_auc_score(y, calibrated.predict_proba(X)[:, 1]) > 0.6

@@ -48,3 +48,28 @@ def test_errors_name_the_arm(pilot) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as err:
         TLearner(estimator="lightgbm").fit(X[FEATURES], y, arm)  # type: ignore[arg-type]
     assert err.value.field == "estimator"
+
+
+@pytest.mark.parametrize("learner", [TLearner, XLearner, ClassTransformation])
+def test_shared_matrix_scores_as_each_arm_alone(learner, pilot, small) -> None:  # type: ignore[no-untyped-def]
+    X, arm, y = pilot
+    X = X.copy()
+    # a level only one offer arm saw: the arms' models know different levels
+    X["segment"] = X["segment"].cat.add_categories("vip")
+    X.loc[np.flatnonzero(arm == "offer_a")[:40], "segment"] = "vip"
+    model = learner(control="control", features=FEATURES, estimator=small).fit(X, y, arm)
+    levels = {len(m.columns_.categories["segment"]) for m in model.models_.values()}
+    assert levels == {4, 5}
+    rows = X.head(500)
+    if learner is TLearner:
+        base = model.models_["control"].predict_proba(rows)[:, 1]
+        alone = np.column_stack([model.models_[t].predict_proba(rows)[:, 1] - base
+                                 for t in model.treatments_])  # fmt: skip
+        assert np.array_equal(model.predict(rows), alone)
+    assert np.array_equal(model.predict(rows), model.predict(rows.astype({"segment": object})))
+
+
+def test_default_arm_models_stop_early(pilot) -> None:  # type: ignore[no-untyped-def]
+    X, arm, y = pilot
+    model = TLearner(control="control", features=FEATURES).fit(X, y, arm)
+    assert all(1 <= m.n_estimators_ < 300 for m in model.models_.values())

@@ -78,6 +78,20 @@ class Columns:
                     raise ValidationError(field=f"{field}.{f}", rule="numeric") from None
         return out
 
+    def matrix(self, X: Any, field: str = "X") -> np.ndarray:  # noqa: N803
+        """:meth:`frame` as the float matrix LightGBM reads: a category as the index of its
+        level (missing: NaN), as LightGBM itself converts a categorical column."""
+        frame = self.frame(X, field)
+        out = np.empty((len(frame), len(self.features)), dtype=np.float64)
+        for j, f in enumerate(self.features):
+            if f in self.categories:
+                codes = np.asarray(frame[f].cat.codes.to_numpy(), dtype=np.float64)
+                codes[codes < 0] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = frame[f].to_numpy(dtype=np.float64)
+        return out
+
 
 def _aligned(series: pd.Series, levels: list[str]) -> pd.Categorical:
     """``series`` as a categorical of ``levels`` (another value reads as missing). Text and
@@ -89,7 +103,8 @@ def _aligned(series: pd.Series, levels: list[str]) -> pd.Categorical:
             renamed = series.cat.rename_categories(list(keys))
             return pd.Categorical(renamed.cat.set_categories(levels))
     elif pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        values = series.astype(object).where(series.notna(), None)
+        # an unseen level becomes missing here: pandas deprecates leaving that to Categorical
+        values = series.astype(object).where(series.isin(levels), None)
         return pd.Categorical(values, categories=levels)
     text = _keys(series)
     return pd.Categorical(text.where(text.isin(levels)), categories=levels)

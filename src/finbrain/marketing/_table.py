@@ -3,23 +3,58 @@ for the whole column at once (10^5 customers: no per-row Python on the hot path)
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finbrain.marketing.arbitration import OUTCOMES, Arbitration
 from finbrain.marketing.campaign import Campaign
-from finbrain.marketing.reasons import LANGUAGES, texts
+from finbrain.marketing.reasons import LANGUAGES, catalogue
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype
 
 
-def _percent(values: np.ndarray) -> list[str]:
-    return [f"{v:.2%}" for v in values.tolist()]
+def _fixed(values: np.ndarray, percent: bool = False) -> pa.Array:
+    """``f"{v:.2f}"`` (``f"{v:.2%}"`` when ``percent``) of every value, as Python writes it,
+    formatting each distinct rounded value once: a row-by-row f-string costs more than the
+    whole arbitration. A value near a rounding tie, or huge, is written by Python itself."""
+    x = np.asarray(values, dtype=np.float64) * (100.0 if percent else 1.0)
+    scaled = np.abs(x) * 100.0
+    cents = np.rint(scaled)
+    exact = (np.abs(scaled - cents) < 0.5 - 1e-6) & (scaled < 1e9)
+    # key: cents and the sign (Python writes -0.00 for a small negative value)
+    keys = np.where(exact, cents, 0).astype(np.int64) * 2 + np.signbit(x)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    suffix = "%" if percent else ""
+    words = [f"{'-' if k & 1 else ''}{(k >> 1) // 100}.{(k >> 1) % 100:02d}{suffix}"
+             for k in unique.tolist()]  # fmt: skip
+    out = np.asarray(words, dtype=object)[inverse.ravel()]
+    for i in np.flatnonzero(~exact).tolist():
+        out[i] = f"{values[i]:.2%}" if percent else f"{values[i]:.2f}"
+    return pa.array(out, type=pa.string())
 
 
-def _amount(values: np.ndarray) -> list[str]:
-    return [f"{v:.2f}" for v in values.tolist()]
+def _join(template: str, columns: dict[str, Any], n: int) -> pa.Array:
+    """``template`` filled for ``n`` rows from arrays (or one string) named as its
+    placeholders, concatenated by Arrow."""
+    pieces: list[Any] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            pieces.append(literal)
+        if name is not None:
+            pieces.append(columns[name])
+    if not any(isinstance(p, pa.Array) for p in pieces):
+        return pc.take(pa.array(["".join(pieces)], type=pa.string()), np.zeros(n, np.int64))
+    return pc.binary_join_element_wise(*pieces, "")
+
+
+def _strings(values: list[str], index: np.ndarray) -> pa.Array:
+    return pc.take(pa.array(values, type=pa.string()), index)
 
 
 def _best(result: Arbitration) -> tuple[np.ndarray, np.ndarray]:
@@ -72,12 +107,14 @@ def table(campaign: Campaign, result: Arbitration) -> pd.DataFrame:
     uplift = np.where(shown, result.uplift[rows, safe], np.nan) if n else np.zeros(0)
     net = np.where(shown, result.net[rows, safe], np.nan) if n else np.zeros(0)
     costs = np.array([float(o.cost) for o in campaign.offers])
-    codes = np.array([o.code for o in campaign.offers] + [None], dtype=object)
+    offer = pc.take(pa.array([o.code for o in campaign.offers], type=pa.string()),
+                    pa.array(safe, mask=~shown))  # fmt: skip
+    ids = result.id_column if result.id_column is not None else pa.array(result.ids, pa.string())
     frame = pd.DataFrame(
         {
-            "customer_id": result.ids,
+            "customer_id": _text_column(ids),
             "outcome": pd.Categorical(outcome, categories=OUTCOMES),
-            "offer": codes[np.where(shown, offer_index, -1)],
+            "offer": _text_column(offer),
             "uplift": uplift,
             "expected_value": net,
             "cost": np.where(shown & (outcome == "offer"), costs[safe], 0.0) if n else [],
@@ -85,17 +122,21 @@ def table(campaign: Campaign, result: Arbitration) -> pd.DataFrame:
         }
     )
     zh, en = _texts(campaign, result, code, offer_index, uplift, net)
-    frame["reason_zh"], frame["reason_en"] = zh, en
+    frame["reason_zh"], frame["reason_en"] = _text_column(zh), _text_column(en)
     return frame
+
+
+def _text_column(values: Any) -> Any:
+    """Arrow strings as pandas' own text column, without a copy through Python objects."""
+    return pd.array(values, dtype=TEXT)
 
 
 def _texts(
     campaign: Campaign, result: Arbitration, code: np.ndarray, offer_index: np.ndarray,
     uplift: np.ndarray, net: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[pa.Array, pa.Array]:  # fmt: skip
     """Each customer's reason text in zh and en, filled per reason code for its rows only."""
     n = len(code)
-    out = {lang: np.full(n, "", dtype=object) for lang in LANGUAGES}
     safe = np.maximum(offer_index, 0)
     cap = campaign.contact_cap
     constants = {
@@ -105,23 +146,41 @@ def _texts(
         "max_contacts": str(cap.max_contacts if cap else 0),
     }
     offers = campaign.offers
+    values = [f"{float(o.value):.2f}" for o in offers]
+    costs = [f"{float(o.cost):.2f}" for o in offers]
+    order = np.argsort(code, kind="stable")  # rows grouped by reason code
+    parts: dict[str, list[pa.Array]] = {lang: [] for lang in LANGUAGES}
     for c in np.unique(code):
-        rows = np.flatnonzero(code == c)
-        numbers = {
-            "uplift": np.array(_percent(np.nan_to_num(uplift[rows])), dtype=object),
-            "net": np.array(_amount(np.nan_to_num(net[rows])), dtype=object),
-            "value": np.array(_amount(np.array([float(o.value) for o in offers])))[safe[rows]],
-            "cost": np.array(_amount(np.array([float(o.cost) for o in offers])))[safe[rows]],
-            "contacts": result.contacts[rows].astype(str).astype(object),
-        }
+        rows = order[np.searchsorted(code[order], c) : np.searchsorted(code[order], c, "right")]
+        template = catalogue()[CODES[c]]
+        used = {name for lang in LANGUAGES
+                for _, name, _, _ in string.Formatter().parse(template[lang]) if name}  # fmt: skip
+        numbers: dict[str, Any] = {}  # only the placeholders this code's text has
+        if "uplift" in used:
+            numbers["uplift"] = _fixed(np.nan_to_num(uplift[rows]), percent=True)
+        if "net" in used:
+            numbers["net"] = _fixed(np.nan_to_num(net[rows]))
+        if "value" in used:
+            numbers["value"] = _strings(values, safe[rows])
+        if "cost" in used:
+            numbers["cost"] = _strings(costs, safe[rows])
+        if "contacts" in used:
+            numbers["contacts"] = pa.array(result.contacts[rows]).cast(pa.string())
         for lang in LANGUAGES:
             part: dict[str, Any] = {**numbers, **constants}
-            names = np.array([getattr(o.name, lang) for o in offers], dtype=object)
-            part["offer"] = names[safe[rows]]
-            if CODES[c] == "MK-NO-ELIGIBLE-OFFER":
-                part["detail"] = _rule_detail(campaign, result, lang)[rows]
-            out[lang][rows] = texts(CODES[c], lang, part, len(rows))
-    return out["zh"], out["en"]
+            if "offer" in used:
+                part["offer"] = _strings([getattr(o.name, lang) for o in offers], safe[rows])
+            if "detail" in used:
+                detail = _rule_detail(campaign, result, lang)[rows]
+                part["detail"] = pa.array(detail, type=pa.string())
+            parts[lang].append(_join(template[lang], part, len(rows)))
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)  # from grouped order back to the customers' order
+    out = []
+    for lang in LANGUAGES:
+        joined = pa.concat_arrays(parts[lang]) if parts[lang] else pa.array([], pa.string())
+        out.append(pc.take(joined, back))
+    return out[0], out[1]
 
 
 def summary(campaign: Campaign, result: Arbitration) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class Arbitration:
     spend_minor: int
     remaining_minor: int
     eligible_counts: list[int] = field(default_factory=list)
+    id_column: Any = None  # the ids as pandas text (the table reuses it, no Python objects)
 
 
 def _minor(amount: Decimal) -> int:
@@ -155,9 +156,21 @@ def _choose(allowed_gain: np.ndarray, cost: np.ndarray, lam: float) -> np.ndarra
     ``allowed_gain`` is -inf where an offer is not allowed."""
     if allowed_gain.shape[1] == 0:
         return np.full(len(allowed_gain), -1, dtype=np.int64)
-    adjusted = allowed_gain - (1.0 + lam) * cost
-    best = np.argmax(adjusted, axis=1)
-    top = np.take_along_axis(adjusted, best[:, None], axis=1)[:, 0]
+    columns = allowed_gain.T if allowed_gain.flags.f_contiguous else allowed_gain.T.copy()
+    return _choose_columns(columns, cost, lam)
+
+
+def _choose_columns(columns: np.ndarray, cost: np.ndarray, lam: float) -> np.ndarray:
+    """:func:`_choose` on the transposed gains (offers × customers): one pass per offer over
+    contiguous memory instead of an argmax along a short axis (the bisection's hot loop). A
+    strict ``>`` keeps the first offer of a tie, as ``argmax`` does."""
+    top = columns[0] - (1.0 + lam) * cost[0]
+    best = np.zeros(columns.shape[1], dtype=np.int64)
+    for k in range(1, len(columns)):
+        adjusted = columns[k] - (1.0 + lam) * cost[k]
+        better = adjusted > top
+        top = np.where(better, adjusted, top)
+        best[better] = k
     return np.where(top > 0, best, -1)
 
 
@@ -175,18 +188,23 @@ def allocate(
     choice = _choose(allowed_gain, cost, 0.0)
     if _spend(choice, cost_minor) <= remaining:
         return choice
+    # a customer with nothing positive at λ = 0 has nothing positive at any λ ≥ 0 (costs are
+    # not negative): the bisection searches over the others only, with the same choices
+    rows = np.flatnonzero(choice >= 0)
+    some = np.ascontiguousarray(allowed_gain[rows].T)
     low, high = 0.0, 1.0
-    while _spend(_choose(allowed_gain, cost, high), cost_minor) > remaining and high < 1e12:
+    while _spend(_choose_columns(some, cost, high), cost_minor) > remaining and high < 1e12:
         low, high = high, high * 4
     for _ in range(BISECTIONS):
         if high - low <= 1e-9 * max(high, 1.0):
             break
         middle = (low + high) / 2
-        if _spend(_choose(allowed_gain, cost, middle), cost_minor) > remaining:
+        if _spend(_choose_columns(some, cost, middle), cost_minor) > remaining:
             low = middle
         else:
             high = middle
-    choice = _choose(allowed_gain, cost, high)
+    choice = np.full(len(net), -1, dtype=np.int64)
+    choice[rows] = _choose_columns(some, cost, high)
     left = remaining - _spend(choice, cost_minor)
     if left < 0:  # cannot happen (high is always feasible); refuse rather than overspend
         return np.full(len(net), -1, dtype=np.int64)
@@ -278,6 +296,7 @@ def arbitrate(
         spend_minor=spend,
         remaining_minor=remaining,
         eligible_counts=eligible_counts,
+        id_column=customers["customer_id"].astype(str).array,
     )
 
 

@@ -87,6 +87,7 @@ def _load_propensity(data: dict[str, Any]) -> Propensity:
     model = Propensity(**data["params"])
     model.columns_ = _load_columns(data["columns"])
     model.booster_ = lgb.Booster(model_str=data["lightgbm"])
+    model.n_estimators_ = model.booster_.current_iteration()
     found = data["calibrator"]
     if found is None:
         model.calibrator_ = None

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from finbrain.core.boosting import lightgbm_binary_params
 from finbrain.core.decision import Reason
@@ -43,7 +43,10 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
     text and categorical columns are categories (an unseen level reads as missing).
     ``monotone``: column -> +1 / -1 (a constraint LightGBM keeps); ``calibration``: sigmoid,
     isotonic or none; ``cv``: folds of the cross-fitted calibration; ``n_jobs``: LightGBM's
-    threads."""
+    threads. ``n_iter_no_change``: when set, the number of trees (at most ``n_estimators``) is
+    chosen by early stopping on a stratified ``validation_fraction`` of the rows (log loss),
+    then every booster is trained on all rows with that many (``n_estimators_``): a model sized
+    to its data predicts faster."""
 
     def __init__(
         self,
@@ -60,6 +63,8 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         colsample: float = 0.8,
         random_state: int = 0,
         n_jobs: int = 2,
+        n_iter_no_change: int | None = None,
+        validation_fraction: float = 0.2,
     ) -> None:
         self.features = features
         self.monotone = monotone
@@ -73,6 +78,8 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         self.colsample = colsample
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_fraction = validation_fraction
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -85,12 +92,21 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
             raise ValidationError(field="n_estimators", rule="positive_integer")
         if not isinstance(self.n_jobs, int) or self.n_jobs < 1:
             raise ValidationError(field="n_jobs", rule="positive_integer")
+        stop = self.n_iter_no_change
+        if stop is not None and (not isinstance(stop, int) or stop < 1):
+            raise ValidationError(field="n_iter_no_change", rule="positive_integer_or_none")
+        if not 0 < self.validation_fraction < 1:
+            raise ValidationError(field="validation_fraction", rule="between_0_and_1")
         for name, sign in (self.monotone or {}).items():
             if sign not in (-1, 0, 1):
                 raise ValidationError(field=f"monotone.{name}", rule="one_of_-1_0_1")
 
     def _booster(
-        self, frame: pd.DataFrame, target: np.ndarray, weight: np.ndarray | None
+        self,
+        frame: pd.DataFrame,
+        target: np.ndarray,
+        weight: np.ndarray | None,
+        held: tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None = None,
     ) -> lgb.Booster:
         constraints = [
             0 if f in self.columns_.categories else int((self.monotone or {}).get(f, 0))
@@ -107,7 +123,31 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
             categorical_feature=list(self.columns_.categories) or "auto",
             free_raw_data=True,
         )
-        return lgb.train(params, data, num_boost_round=self.n_estimators)
+        if held is None:
+            return lgb.train(params, data, num_boost_round=self.n_estimators_)
+        valid = lgb.Dataset(held[0], label=held[1], weight=held[2], reference=data)
+        stop = lgb.early_stopping(int(self.n_iter_no_change or 1), verbose=False)
+        return lgb.train(params, data, num_boost_round=self.n_estimators, valid_sets=[valid],
+                         callbacks=[stop])  # fmt: skip
+
+    def _rounds(self, frame: pd.DataFrame, target: np.ndarray, weight: np.ndarray | None) -> int:
+        """The best number of trees on a held-out stratified share (``n_estimators`` when a
+        class is too rare to hold any out)."""
+        if self.n_iter_no_change is None:
+            return int(self.n_estimators)
+        counts = np.bincount(target.astype(np.int64), minlength=2)
+        held_n = int(np.ceil(self.validation_fraction * len(target)))
+        if counts.min() < 2 or held_n < 2 or len(target) - held_n < 2:
+            return int(self.n_estimators)
+        split = StratifiedShuffleSplit(
+            1, test_size=self.validation_fraction, random_state=self.random_state
+        )
+        fit, held = next(split.split(frame, target))
+        w = (None, None) if weight is None else (weight[fit], weight[held])
+        booster = self._booster(
+            frame.iloc[fit], target[fit], w[0], (frame.iloc[held], target[held], w[1])
+        )
+        return max(1, int(booster.best_iteration or self.n_estimators))
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Propensity:  # noqa: N803
         """Learn from customers ``X`` and their responses ``y`` (1 responded, 0 not);
@@ -124,6 +164,7 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if weight is not None and (len(weight) != len(frame) or not np.all(weight >= 0)):
             raise ValidationError(field="sample_weight", rule="non_negative_same_length")
+        self.n_estimators_ = self._rounds(frame, target, weight)
         self.calibrator_: Any = None
         if self.calibration != "none":
             self.calibrator_ = self._calibrate(frame, target, weight)
@@ -153,19 +194,25 @@ class Propensity(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sciki
 
     def raw_score(self, X: Any) -> np.ndarray:  # noqa: N803
         """The booster's log-odds, before calibration (what the reasons decompose)."""
-        frame = self.columns_.frame(X)
-        return np.asarray(self.booster_.predict(frame, raw_score=True), dtype=float)
+        return self.raw_of_matrix(self.columns_.matrix(X))
+
+    def raw_of_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """:meth:`raw_score` of rows already in :meth:`Columns.matrix` form (uplift models
+        align the customers once and share the matrix across their arms)."""
+        return np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
 
     def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
         """P(no response), P(response) per row (columns ``classes_``)."""
-        raw = self.raw_score(X)
-        if self.calibrator_ is None:
-            p = 1.0 / (1.0 + np.exp(-raw))
-        elif isinstance(self.calibrator_, IsotonicRegression):
-            p = np.asarray(self.calibrator_.predict(raw), dtype=float)
-        else:
-            p = np.asarray(self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1], dtype=float)
+        p = self.calibrated(self.raw_score(X))
         return np.column_stack((1.0 - p, p))
+
+    def calibrated(self, raw: np.ndarray) -> np.ndarray:
+        """P(response) from the booster's log-odds."""
+        if self.calibrator_ is None:
+            return np.asarray(1.0 / (1.0 + np.exp(-raw)))
+        if isinstance(self.calibrator_, IsotonicRegression):
+            return np.asarray(self.calibrator_.predict(raw), dtype=float)
+        return np.asarray(self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1], dtype=float)
 
     def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         """1 where P(response) >= 0.5, else 0."""

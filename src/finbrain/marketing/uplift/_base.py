@@ -16,6 +16,8 @@ from finbrain.core.errors import ValidationError
 from finbrain.marketing._columns import Columns, binary_target
 from finbrain.marketing.propensity import Propensity
 
+DEFAULT_PATIENCE = 30  # rounds without a better held-out log loss before an arm stops growing
+
 
 @dataclass(frozen=True)
 class Arms:
@@ -42,11 +44,30 @@ def treatment_labels(treatment: Any, n: int) -> np.ndarray:
     return labels.to_numpy(dtype=object)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Customers to score, aligned once (``frame``) and as LightGBM's float ``matrix``: every
+    arm's model reads the same matrix, so a five-offer model converts the rows once, not six
+    times."""
+
+    frame: pd.DataFrame
+    matrix: np.ndarray
+    columns: Columns
+
+    def of(self, model: Propensity) -> np.ndarray:
+        """The matrix as ``model`` reads it (its own when an arm lacked a category level)."""
+        if model.columns_ == self.columns:
+            return self.matrix
+        return model.columns_.matrix(self.frame)
+
+
 class UpliftModel(BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """Base of the uplift learners. ``control``: the label of the no-offer arm; every other
     label in ``treatment`` is an offer (``treatments_``, sorted). ``estimator``: the
     :class:`~finbrain.marketing.Propensity` each arm's model is cloned from (default: an
-    uncalibrated one). ``features``: the columns to use (default: all of ``X``)."""
+    uncalibrated one whose number of trees is chosen by early stopping on a fifth of the arm:
+    an arm is a fraction of the pilot and needs fewer trees than a model of all of it).
+    ``features``: the columns to use (default: all of ``X``)."""
 
     def __init__(
         self,
@@ -61,7 +82,7 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyp
 
     def _model(self) -> Propensity:
         if self.estimator is None:
-            return Propensity(calibration="none")
+            return Propensity(calibration="none", n_iter_no_change=DEFAULT_PATIENCE)
         if not isinstance(self.estimator, Propensity):
             raise ValidationError(field="estimator", rule="a_marketing_Propensity")
         model: Propensity = clone(self.estimator)
@@ -95,12 +116,12 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyp
         ``treatment``."""
 
     @abstractmethod
-    def _uplift(self, frame: pd.DataFrame) -> np.ndarray: ...
+    def _uplift(self, rows: Rows) -> np.ndarray: ...
 
     def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         """Uplift per row and treatment: shape (rows, ``len(treatments_)``)."""
         frame = self.columns_.frame(X)
-        return self._uplift(frame)
+        return self._uplift(Rows(frame, self.columns_.matrix(frame), self.columns_))
 
     def best(self, X: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
         """The treatment with the highest uplift per row, and that uplift."""
@@ -111,5 +132,7 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyp
         ]
 
 
-def probability(model: Propensity, frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
+def probability(model: Propensity, rows: Rows | pd.DataFrame) -> np.ndarray:
+    if isinstance(rows, Rows):
+        return model.calibrated(model.raw_of_matrix(rows.of(model)))
+    return np.asarray(model.predict_proba(rows)[:, 1], dtype=float)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from finbrain.marketing.propensity import Propensity
-from finbrain.marketing.uplift._base import UpliftModel, probability
+from finbrain.marketing.uplift._base import Rows, UpliftModel, probability
 
 
 class ClassTransformation(UpliftModel):
@@ -32,7 +31,7 @@ class ClassTransformation(UpliftModel):
             self.models_[label] = self._fit_arm(arms, rows, z, label, weight)
         return self
 
-    def _uplift(self, frame: pd.DataFrame) -> np.ndarray:
+    def _uplift(self, rows: Rows) -> np.ndarray:
         return np.column_stack(
-            [2.0 * probability(self.models_[t], frame) - 1.0 for t in self.treatments_]
+            [2.0 * probability(self.models_[t], rows) - 1.0 for t in self.treatments_]
         )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from finbrain.marketing.propensity import Propensity
-from finbrain.marketing.uplift._base import UpliftModel, probability
+from finbrain.marketing.uplift._base import Rows, UpliftModel, probability
 
 
 class TLearner(UpliftModel):
@@ -23,7 +22,7 @@ class TLearner(UpliftModel):
             self.models_[label] = self._fit_arm(arms, rows, arms.y[rows], label)
         return self
 
-    def _uplift(self, frame: pd.DataFrame) -> np.ndarray:
-        base = probability(self.models_[self.control_], frame)
-        return np.column_stack([probability(self.models_[t], frame) - base
+    def _uplift(self, rows: Rows) -> np.ndarray:
+        base = probability(self.models_[self.control_], rows)
+        return np.column_stack([probability(self.models_[t], rows) - base
                                 for t in self.treatments_])  # fmt: skip

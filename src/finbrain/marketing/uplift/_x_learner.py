@@ -15,7 +15,7 @@ import pandas as pd
 
 from finbrain.core.boosting import lightgbm_binary_params
 from finbrain.marketing.propensity import Propensity
-from finbrain.marketing.uplift._base import UpliftModel, probability
+from finbrain.marketing.uplift._base import Rows, UpliftModel, probability
 
 
 class XLearner(UpliftModel):
@@ -54,12 +54,14 @@ class XLearner(UpliftModel):
         )
         return lgb.train(params, data, num_boost_round=settings.n_estimators)
 
-    def _uplift(self, frame: pd.DataFrame) -> np.ndarray:
+    def _uplift(self, rows: Rows) -> np.ndarray:
         out = []
         for label in self.treatments_:
             tau0, tau1 = self.effects_[label]
             g = self.shares_[label]
+            # the effect boosters were trained on the learner's own columns: the shared matrix
             out.append(
-                g * np.asarray(tau0.predict(frame)) + (1 - g) * np.asarray(tau1.predict(frame))
+                g * np.asarray(tau0.predict(rows.matrix))
+                + (1 - g) * np.asarray(tau1.predict(rows.matrix))
             )
         return np.column_stack(out)
