@@ -417,14 +417,43 @@ def latency_task(en: dict[str, Any], quick: bool, results: Results) -> None:
     console.print({f"{t} {s}": round(v, 2) for (t, s), v in p95.items()})
 
 
+def latency_only(encoders: list[Any], quick: bool) -> Results:
+    """The latency rows alone (``ASSISTANT_PART=latency``): the three BANKING77 models they time
+    (the anchor, TF-IDF only, the full model) are fitted, then ``latency_task`` runs."""
+    frame = load_banking77()
+    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
+    if quick:
+        train = train.groupby("label", observed=True).head(40)
+        test = test.groupby("label", observed=True).head(10)
+    x_tr, y_tr = train["text"].tolist(), train["label"].astype(str).tolist()
+    models = {
+        "anchor": anchor_svm().fit(x_tr, y_tr),
+        "tfidf": IntentClassifier().fit(x_tr, y_tr),
+        "full": IntentClassifier(encoders=encoders).fit(x_tr, y_tr),
+    }
+    en = {"test": (test["text"].tolist(), test["label"].astype(str).tolist()), "models": models}
+    results: Results = []
+    latency_task(en, quick, results)
+    return results
+
+
 def main() -> None:
     """All tasks in one process (``make bench``). ``ASSISTANT_PART=intents`` or ``=matching``
     runs one half and keeps its rows in ``benchmarks/.cache``; ``=merge`` writes the results
-    file from both halves (two processes on two cores: the whole run in half the time)."""
+    file from both halves (two processes on two cores: the whole run in half the time).
+    ``=latency`` measures the latency rows alone and replaces them in the existing results
+    file, keeping every other row as it was."""
     args = arguments(__doc__.splitlines()[0])
     part = os.environ.get("ASSISTANT_PART", "all")
     results: Results = []
-    if part == "merge":
+    if part == "latency":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh = latency_only(encoders, args.quick)
+        previous = json.loads((Path(__file__).parent / "results" / "assistant.json").read_text())
+        measured = time.strftime("%Y-%m-%d", time.gmtime())
+        results = [r for r in previous["results"] if not r["task"].startswith("latency")]
+        results += [{**r, "measured": measured, "run": "latency alone"} for r in fresh]
+    elif part == "merge":
         for half in ("intents", "matching"):
             results += json.loads((CACHE / f"rows_{half}.json").read_text())
     else:
