@@ -42,6 +42,7 @@ task always embeds afresh.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -249,30 +250,39 @@ def _oos_scores(model: Any, texts: list[str], labels: list[str]) -> tuple[float,
 
 def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
     """Out of scope on CLINC150: which other-domain queries to train as ``oos`` (none, 20 per
-    intent, all) is chosen on the validation split, as is the threshold; the chosen one is
-    also refitted on train + validation with that threshold (``_refit``). Test is read last."""
+    intent, all), whether the classes are weighted to balance (``_balanced``: the ``oos`` class
+    holds up to 15,000 queries against 100 per bank intent) and the threshold are chosen on the
+    validation split, each for the largest smaller-of-the-two of in-scope accuracy and
+    out-of-scope recall (the goal asks for both ≥ 0.95); the chosen one is also refitted on
+    train + validation with that threshold (``_refit``). Test is read last.
+    ``ASSISTANT_CLINC_VARIANTS`` (comma-separated, e.g. ``_clinc_oos_only,_other_20``)
+    runs a subset of the variants."""
     x_val, y_val = _clinc_parts(0)("val")
     x_te, y_te = _clinc_parts(0)("test")
     n_in, n_oos = sum(y != "oos" for y in y_te), sum(y == "oos" for y in y_te)
     variants = {"_clinc_oos_only": 0} if quick else {"_clinc_oos_only": 0, "_other_20": 20,
                                                      "_other_all": None}  # fmt: skip
+    subset = os.environ.get("ASSISTANT_CLINC_VARIANTS")
+    if subset:
+        variants = {k: v for k, v in variants.items() if k in subset.split(",")}
     configs: dict[str, Any] = {"_tfidf_only": None}
     if encoders:
         configs[""] = encoders
     for suffix, encs in configs.items():
-        chosen: tuple[bool, float, float] | None = None
-        for variant, per in variants.items():
+        chosen: tuple[float, float] | None = None
+        for (variant, per), weight in itertools.product(variants.items(), (None, "balanced")):
             part = _clinc_parts(per)
             x_tr, y_tr = part("train")
             for enc in encs or []:
                 enc.encode(x_tr + x_val + x_te)
-            model, _ = fit_timed(IntentClassifier(encoders=encs), x_tr, y_tr)
-            threshold = tune_threshold(model, x_val, y_val, 0.95)
+            model, _ = fit_timed(IntentClassifier(encoders=encs, class_weight=weight), x_tr, y_tr)
+            threshold = tune_threshold(model, x_val, y_val)
             model.set_params(oos_threshold=threshold)
             val_in, val_oos = _oos_scores(model, x_val, y_val)
-            key = (val_in >= 0.95, val_oos, val_in)  # the goal on val, then recall, accuracy
+            key = (min(val_in, val_oos), val_in + val_oos)  # the weaker goal on val, then both
+            name = f"{variant}{'_balanced' if weight else ''}"
             if chosen is None or key > chosen:
-                chosen, best = key, (model, threshold, part, variant)
+                chosen, best = key, (model, threshold, part, name, weight)
             in_acc, oos_recall = _oos_scores(model, x_te, y_te)
             extra = {
                 "threshold": round(threshold, 4),
@@ -280,18 +290,18 @@ def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
                 "val_in_scope": round(val_in, 4),
                 "val_oos_recall": round(val_oos, 4),
             }
-            name = f"{variant}{suffix}"
-            results.append(row(f"clinc150_bank_in_scope{name}", "finbrain", "accuracy", in_acc,
-                               n_in, **extra))  # fmt: skip
-            results.append(row(f"clinc150_bank_oos{name}", "finbrain", "recall", oos_recall,
-                               n_oos, **extra))  # fmt: skip
-            console.print(f"clinc150{name} threshold {threshold:.3f}: val {val_in:.4f}/"
+            results.append(row(f"clinc150_bank_in_scope{name}{suffix}", "finbrain", "accuracy",
+                               in_acc, n_in, **extra))  # fmt: skip
+            results.append(row(f"clinc150_bank_oos{name}{suffix}", "finbrain", "recall",
+                               oos_recall, n_oos, **extra))  # fmt: skip
+            console.print(f"clinc150{name}{suffix} threshold {threshold:.3f}: val {val_in:.4f}/"
                           f"{val_oos:.4f}, test {in_acc:.4f}/{oos_recall:.4f}")  # fmt: skip
-        model, threshold, part, picked = best
+        model, threshold, part, picked, weight = best
         for refit in ("", "_refit"):
             if refit:
                 (x_tr, y_tr), (x_v2, y_v2) = part("train"), part("val")
-                model = IntentClassifier(encoders=encs, oos_threshold=threshold)
+                model = IntentClassifier(encoders=encs, oos_threshold=threshold,
+                                         class_weight=weight)  # fmt: skip
                 model.fit(x_tr + x_v2, y_tr + y_v2)
             in_acc, oos_recall = _oos_scores(model, x_te, y_te)
             extra = {"chosen_on_val": picked, "threshold": round(threshold, 4)}
@@ -302,21 +312,24 @@ def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
             console.print(f"clinc150{refit}{suffix} ({picked}): {in_acc:.4f}/{oos_recall:.4f}")
 
 
-def tune_threshold(model: Any, texts: list[str], labels: list[str], min_accuracy: float) -> float:
-    """The threshold with the highest out-of-scope recall on ``texts`` whose in-scope accuracy
-    stays ≥ ``min_accuracy`` (0 when none does)."""
+def tune_threshold(model: Any, texts: list[str], labels: list[str]) -> float:
+    """The threshold on the top probability whose smaller of in-scope accuracy and
+    out-of-scope recall on ``texts`` is the largest (ties: the larger sum). The goal asks for
+    both ≥ 0.95; today's rule (the highest recall with in-scope accuracy ≥ 0.95) kept validation
+    in-scope accuracy at the edge, 0.953, where the test split fell under it."""
     proba = model.predict_proba(texts)
     top = proba.max(axis=1)
     argmax = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
     truth = np.asarray(labels, dtype=object)
     ins = truth != "oos"
-    best, best_recall = 0.0, -1.0
+    best, best_key = 0.0, (-1.0, -1.0)
     for threshold in np.unique(np.concatenate([[0.0], top])):
         pred = np.where(top < threshold, "oos", argmax)
-        in_acc = (pred[ins] == truth[ins]).mean()
-        recall = (pred[~ins] == "oos").mean()
-        if in_acc >= min_accuracy and recall > best_recall:
-            best, best_recall = float(threshold), float(recall)
+        in_acc = float((pred[ins] == truth[ins]).mean())
+        recall = float((pred[~ins] == "oos").mean())
+        key = (min(in_acc, recall), in_acc + recall)
+        if key > best_key:
+            best, best_key = float(threshold), key
     return best
 
 
@@ -437,22 +450,46 @@ def latency_only(encoders: list[Any], quick: bool) -> Results:
     return results
 
 
+def _replace_rows(fresh: Results, note: str) -> Results:
+    """The existing results file's rows with those of the tasks in ``fresh`` replaced by
+    ``fresh`` (marked with the day and ``note``): a part rerun alone refreshes its own rows."""
+    previous = json.loads((Path(__file__).parent / "results" / "assistant.json").read_text())
+    tasks = {r["task"] for r in fresh}
+    measured = time.strftime("%Y-%m-%d", time.gmtime())
+    kept = [r for r in previous["results"] if r["task"] not in tasks]
+    return kept + [{**r, "measured": measured, "run": note} for r in fresh]
+
+
 def main() -> None:
     """All tasks in one process (``make bench``). ``ASSISTANT_PART=intents`` or ``=matching``
     runs one half and keeps its rows in ``benchmarks/.cache``; ``=merge`` writes the results
     file from both halves (two processes on two cores: the whole run in half the time).
-    ``=latency`` measures the latency rows alone and replaces them in the existing results
-    file, keeping every other row as it was."""
+    ``=latency`` measures the latency rows alone, ``=clinc_only`` the CLINC150 rows,
+    ``=afqmc_only`` the ATEC-trained matching rows and ``=matching_only`` all matching and
+    knowledge-base rows; each replaces its own rows in the existing results file,
+    keeping every other row as it was (marked ``run`` and ``measured``)."""
     args = arguments(__doc__.splitlines()[0])
     part = os.environ.get("ASSISTANT_PART", "all")
     results: Results = []
     if part == "latency":
         encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
-        fresh = latency_only(encoders, args.quick)
-        previous = json.loads((Path(__file__).parent / "results" / "assistant.json").read_text())
-        measured = time.strftime("%Y-%m-%d", time.gmtime())
-        results = [r for r in previous["results"] if not r["task"].startswith("latency")]
-        results += [{**r, "measured": measured, "run": "latency alone"} for r in fresh]
+        results = _replace_rows(latency_only(encoders, args.quick), "latency alone")
+    elif part == "clinc_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh = []
+        clinc_task(encoders, args.quick, fresh)
+        results = _replace_rows(fresh, "clinc alone")
+    elif part == "afqmc_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh = []
+        matching_task(encoders, args.quick, fresh, folds=False)
+        results = _replace_rows(fresh, "atec-trained matching alone")
+    elif part == "matching_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh: Results = []
+        matching_task(encoders, args.quick, fresh)
+        knowledge_task(encoders, args.quick, fresh)
+        results = _replace_rows(fresh, "matching alone")
     elif part == "merge":
         for half in ("intents", "matching"):
             results += json.loads((CACHE / f"rows_{half}.json").read_text())

@@ -218,7 +218,7 @@ def test_nearest_neighbour_vote_keeps_distributions_and_reads_paraphrases(data: 
     voted = IntentClassifier(encoders=[FakeEncoder()], knn_weight=0.5, knn_k=3).fit(x, y)
     assert voted.memory_ is not None and voted.memory_.shape[0] == len(x)
     assert plain.memory_ is None
-    proba = voted.predict_proba(x_test + ["", "🙂"])
+    proba = voted.predict_proba([*x_test, "", "🙂"])
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert not np.allclose(proba[:-2], plain.predict_proba(x_test))
     accuracy = float((voted.predict(x_test) == np.asarray(y_test, dtype=object)).mean())
