@@ -432,20 +432,32 @@ def latency_task(en: dict[str, Any], quick: bool, results: Results) -> None:
 
 def latency_only(encoders: list[Any], quick: bool) -> Results:
     """The latency rows alone (``ASSISTANT_PART=latency``): the three BANKING77 models they time
-    (the anchor, TF-IDF only, the full model) are fitted, then ``latency_task`` runs."""
+    (the anchor, TF-IDF only, the full model) are fitted — their accuracy and training-time rows
+    come with them — then ``latency_task`` runs."""
     frame = load_banking77()
     train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
     if quick:
         train = train.groupby("label", observed=True).head(40)
         test = test.groupby("label", observed=True).head(10)
     x_tr, y_tr = train["text"].tolist(), train["label"].astype(str).tolist()
-    models = {
-        "anchor": anchor_svm().fit(x_tr, y_tr),
-        "tfidf": IntentClassifier().fit(x_tr, y_tr),
-        "full": IntentClassifier(encoders=encoders).fit(x_tr, y_tr),
-    }
-    en = {"test": (test["text"].tolist(), test["label"].astype(str).tolist()), "models": models}
+    x_te, y_te = test["text"].tolist(), test["label"].astype(str).tolist()
+    for enc in encoders:
+        enc.encode(x_tr + x_te)
     results: Results = []
+    models = {}
+    for key, task, system, model in (
+        ("anchor", "banking77_tfidf_only", "scikit-learn", anchor_svm()),
+        ("tfidf", "banking77_tfidf_only", "finbrain", IntentClassifier()),
+        ("full", "banking77", "finbrain", IntentClassifier(encoders=encoders)),
+    ):
+        models[key], seconds = fit_timed(model, x_tr, y_tr)
+        acc = accuracy(models[key], x_te, y_te)
+        tasks = [task, "banking77"] if key == "anchor" else [task]
+        for name in tasks:
+            results.append(row(name, system, "accuracy", acc, len(x_te)))
+            results.append(row(f"train_{name}", system, "seconds", seconds, len(x_tr)))
+        console.print(f"{task} {system}: accuracy {acc:.4f}, fit {seconds:.1f} s")
+    en = {"test": (x_te, y_te), "models": models}
     latency_task(en, quick, results)
     return results
 

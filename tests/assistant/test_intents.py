@@ -214,8 +214,8 @@ def test_any_encoder_with_encode_joins_the_features(data: tuple) -> None:
 
 def test_nearest_neighbour_vote_keeps_distributions_and_reads_paraphrases(data: tuple) -> None:
     x, y, x_test, y_test = data
-    plain = IntentClassifier(encoders=[FakeEncoder()]).fit(x, y)
-    voted = IntentClassifier(encoders=[FakeEncoder()], knn_weight=0.5, knn_k=3).fit(x, y)
+    plain = IntentClassifier(encoders=[FakeEncoder()], knn_weight=0.0).fit(x, y)
+    voted = IntentClassifier(encoders=[FakeEncoder()], knn_k=3).fit(x, y)  # the default 0.5
     assert voted.memory_ is not None and voted.memory_.shape[0] == len(x)
     assert plain.memory_ is None
     proba = voted.predict_proba([*x_test, "", "🙂"])
@@ -234,3 +234,7 @@ def test_without_encoders_there_is_no_vote_and_class_weight_reaches_the_svm(data
     model = IntentClassifier(knn_weight=0.5, class_weight="balanced").fit(x, y)
     assert model.memory_ is None
     assert model.model_.class_weight == "balanced"
+    for kwargs, field in (({"knn_weight": -1.0}, "knn_weight"), ({"knn_k": 0}, "knn_k")):
+        with pytest.raises(ValidationError) as caught:
+            IntentClassifier(**kwargs).fit(x, y)
+        assert caught.value.field == field

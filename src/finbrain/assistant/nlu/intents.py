@@ -75,7 +75,14 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
     ``char_weight`` left as None take 0.5 and 0.7 with encoders, 1.0 and 1.0 without (chosen on
     a split of BANKING77's training set); ``C_`` is the value used. ``view_weight`` > 0 (with
     encoders) also fits one model per feature block — TF-IDF, each encoder — and adds their
-    calibrated probabilities, each weighted so, to the joint model's (late fusion)."""
+    calibrated probabilities, each weighted so, to the joint model's (late fusion).
+
+    With encoders, the ``knn_k`` training messages nearest by embedding (cosine of the centred
+    embeddings) also vote: their intents, weighted by ``exp(10·cosine)``, form a distribution
+    added to the calibrated probabilities with ``knn_weight`` (None: 0.5, chosen with
+    ``knn_k=5`` on a 75/25 split of BANKING77's training set, +0.36 points there; 0 turns it
+    off; without encoders there is no vote). The training embeddings are kept for it
+    (``memory_``, float32, one row per training message)."""
 
     def __init__(
         self,
@@ -92,7 +99,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         max_chars: int = DEFAULT_MAX_CHARS,
         random_state: int = 0,
         class_weight: str | dict[str, float] | None = None,
-        knn_weight: float = 0.0,
+        knn_weight: float | None = None,
         knn_k: int = 5,
     ) -> None:
         self.encoders = encoders
@@ -134,6 +141,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
             char_weight = 0.7 if with_encoders else 1.0
         if self.C_ <= 0:
             raise ValidationError(f"C={self.C}", field="C", rule="positive")
+        self.knn_weight_ = float(self.knn_weight) if self.knn_weight is not None else 0.5
+        if self.knn_weight_ < 0:
+            raise ValidationError(
+                f"knn_weight={self.knn_weight}", field="knn_weight", rule="non_negative"
+            )
+        if self.knn_k < 1:
+            raise ValidationError(f"knn_k={self.knn_k}", field="knn_k", rule="at_least_1")
         if self.oos_threshold is not None and not 0.0 <= self.oos_threshold <= 1.0:
             raise ValidationError(
                 f"oos_threshold={self.oos_threshold}", field="oos_threshold", rule="between_0_and_1"
@@ -161,7 +175,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
                 self.views_.append((columns, view, self._temperature(part, labels, folds)))
         # the nearest training messages by embedding vote beside the linear model
         self.memory_: np.ndarray | None = None
-        if self.knn_weight > 0 and self.features_.encoders_ and self.embedding_weight > 0:
+        if self.knn_weight_ > 0 and self.features_.encoders_ and self.embedding_weight > 0:
             self.memory_ = self._embeddings(Z)
             self.memory_labels_ = np.searchsorted(self.classes_, labels)
         self.n_features_in_ = 1
@@ -230,7 +244,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         if getattr(self, "memory_", None) is not None:
             votes = self._knn_votes(Z)
             voted = votes.any(axis=1)
-            proba[voted] = (proba[voted] + self.knn_weight * votes[voted]) / (1.0 + self.knn_weight)
+            weight = self.knn_weight_
+            proba[voted] = (proba[voted] + weight * votes[voted]) / (1.0 + weight)
         if not getattr(self, "views_", None):
             return proba
         # late fusion: each block's own model votes beside the joint one (chosen on a 75/25
