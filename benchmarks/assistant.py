@@ -47,6 +47,7 @@ import json
 import os
 import sys
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -98,9 +99,17 @@ class DiskCachedEncoder:
         self.vectors: dict[str, np.ndarray] = {}
         self.seconds = 0.0
         self.embedded = 0
-        if self.path.exists():
-            data = np.load(self.path, allow_pickle=False)
-            self.vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        for attempt in range(20):  # another process may be writing the file: wait for it
+            if not self.path.exists():
+                break
+            try:
+                data = np.load(self.path, allow_pickle=False)
+                self.vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+                break
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+                if attempt == 19:
+                    raise
+                time.sleep(3)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
@@ -457,9 +466,49 @@ def latency_only(encoders: list[Any], quick: bool) -> Results:
             results.append(row(name, system, "accuracy", acc, len(x_te)))
             results.append(row(f"train_{name}", system, "seconds", seconds, len(x_tr)))
         console.print(f"{task} {system}: accuracy {acc:.4f}, fit {seconds:.1f} s")
+    banking77_evidence(models["full"], x_te, y_te, results)
     en = {"test": (x_te, y_te), "models": models}
     latency_task(en, quick, results)
     return results
+
+
+def banking77_evidence(model: Any, x_te: list[str], y_te: list[str], results: Results) -> None:
+    """Where the full BANKING77 model stands against the 94% goal, *not* results: the best
+    nearest-neighbour vote (``knn_k`` × ``knn_weight``, 0 = none) chosen on the test set itself
+    (``banking77_oracle_ceiling``), and the hand-labelled sample of 60 test errors of the model
+    without the vote (``benchmarks/data/banking77_error_sample.csv``: gold label wrong /
+    ambiguous between two intents / model wrong)."""
+    from finbrain.assistant.nlu.intents import _softmax
+
+    if getattr(model, "memory_", None) is None:
+        return
+    truth = np.asarray(y_te, dtype=object)
+    Z = model.features_.transform(x_te)
+    base = _softmax(model._two_columns(model.model_.decision_function(Z)), model.temperature_)
+    classes = np.asarray(model.classes_, dtype=object)
+    grid: dict[tuple[int, float], float] = {}
+    k_default = model.knn_k
+    for k in (3, 5, 10):
+        model.knn_k = k
+        votes = model._knn_votes(Z)
+        for weight in (0.0, 0.3, 0.5, 0.75, 1.0, 1.5):
+            pred = classes[(base + weight * votes).argmax(axis=1)]
+            grid[(k, weight)] = float((pred == truth).mean())
+    model.knn_k = k_default
+    (k, weight), best = max(grid.items(), key=lambda kv: kv[1])
+    results.append(row("banking77_oracle_ceiling", "finbrain", "accuracy", best, len(x_te),
+                       knn_k=k, knn_weight=weight, default=round(grid[(5, 0.5)], 6),
+                       without_vote=round(grid[(5, 0.0)], 6),
+                       note="chosen on the test set: a ceiling, not a result"))  # fmt: skip
+    console.print(f"banking77 ceiling over the vote's grid (on test): {best:.4f} at k={k}, "
+                  f"weight={weight}")  # fmt: skip
+    sample = Path(__file__).parent / "data" / "banking77_error_sample.csv"
+    labels = [line.rsplit(",", 1)[-1] for line in sample.read_text().splitlines()[1:]]
+    for judgement in ("gold_label_wrong", "ambiguous", "model_wrong"):
+        share = labels.count(judgement) / len(labels)
+        note = "60 of the 192 test errors without the vote, read by hand"
+        results.append(row("banking77_error_sample", judgement, "ratio", share, len(labels),
+                           note=note))  # fmt: skip
 
 
 def _replace_rows(fresh: Results, note: str) -> Results:
