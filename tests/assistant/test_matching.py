@@ -125,3 +125,14 @@ def test_held_out_threshold_is_chosen_on_questions_never_seen() -> None:
     with pytest.raises(ValidationError) as caught:
         held_out_threshold(QuestionMatcher(model="linear"), pairs[:3], labels[:3])
     assert caught.value.field == "X"
+
+
+def test_a_full_vector_cache_starts_afresh_without_losing_a_text(matcher: QuestionMatcher) -> None:
+    features = matcher.features_
+    left = [f"问题{i}怎么办" for i in range(30)]
+    expected = features.transform(left, left[::-1])
+    filler = 50_001 - len(features._vector_cache)
+    features._vector_cache.update({(f"x{i}", ("x",)): ({}, {}) for i in range(filler)})
+    # cached texts and a new one in one call, the cache over its size
+    again = features.transform([*left, "新的问题"], [*left[::-1], "新的问题"])
+    np.testing.assert_allclose(again[:-1], expected)
