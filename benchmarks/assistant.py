@@ -9,7 +9,11 @@ anchor's package, and the configuration is in the task name:
   of the data README). ``_tfidf_only``: finbrain with no encoder; ``_use_only`` /
   ``_e5_only``: one encoder, no TF-IDF. ``_bilingual_model``: the model trained on English and
   Chinese together. ``_views``: the full model with late fusion of one model per feature block
-  (``view_weight=0.5``, chosen on a 75/25 split of the training set). Published anchor, not
+  (``view_weight=0.5``, chosen on a 75/25 split of the training set). The full model includes
+  the vote of the 5 training messages nearest by embedding (``knn_weight`` 0.5, chosen on the
+  same split). ``banking77_oracle_ceiling``: the vote's best ``knn_k`` × ``knn_weight`` chosen
+  on the test set — a ceiling, not a result; ``banking77_error_sample``: 60 test errors read by
+  hand (``benchmarks/data/banking77_error_sample.csv``). Published anchor, not
   run (needs a GPU): fine-tuned BERT-large 93.66 (Casanueva et al. 2020).
 - ``banking77_zh``: accuracy on finbrain's held-out Chinese test set (462 messages written for
   this project) of the bilingual model (English train + Chinese train); ``_trained_zh_only``:
@@ -18,10 +22,10 @@ anchor's package, and the configuration is in the task name:
   out-of-scope queries out. Trained with CLINC's 100 out-of-scope training queries as the
   ``oos`` class plus, per variant, none (``_clinc_oos_only``), 20 (``_other_20``) or all
   (``_other_all``) training queries of each of the other 120 intents (travel, cooking, small
-  talk: out of scope for a bank). The threshold on the top probability is tuned on the
-  validation split for the highest out-of-scope recall with in-scope accuracy ≥ 0.95
-  (threshold 0 when none reaches it), and the variant is chosen on the validation split too;
-  the chosen one is reported without suffix, and ``_refit`` is it refitted on train +
+  talk: out of scope for a bank), each unweighted and with balanced class weights
+  (``_balanced``). The threshold on the top probability is tuned on the validation split for
+  the largest smaller-of-the-two of in-scope accuracy and out-of-scope recall, and the variant
+  is chosen on the validation split the same way; the chosen one is reported without suffix, and ``_refit`` is it refitted on train +
   validation with the same threshold. The test split is read only to report.
 - ``afqmc_dev`` / ``bq_dev`` / ``bq_dev_5fold`` / ``faq_*``: question matching and the
   knowledge base (``benchmarks/assistant_match.py`` says how). The published anchors
