@@ -26,7 +26,8 @@ anchor's package, and the configuration is in the task name:
   (``_balanced``). The threshold on the top probability is tuned on the validation split for
   the largest smaller-of-the-two of in-scope accuracy and out-of-scope recall, and the variant
   is chosen on the validation split the same way; the chosen one is reported without suffix,
-  and ``_refit`` is it refitted on train + validation with the same threshold. The test split is read only to report.
+  and ``_refit`` is it refitted on train + validation with the same threshold. The test split
+  is read only to report.
 - ``afqmc_dev`` / ``bq_dev`` / ``bq_dev_5fold`` / ``faq_*``: question matching and the
   knowledge base (``benchmarks/assistant_match.py`` says how). The published anchors
   (BERT-base 73.70 AFQMC, 84.8 BQ test) were trained on train sets not available here.
