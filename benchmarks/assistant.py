@@ -9,7 +9,11 @@ anchor's package, and the configuration is in the task name:
   of the data README). ``_tfidf_only``: finbrain with no encoder; ``_use_only`` /
   ``_e5_only``: one encoder, no TF-IDF. ``_bilingual_model``: the model trained on English and
   Chinese together. ``_views``: the full model with late fusion of one model per feature block
-  (``view_weight=0.5``, chosen on a 75/25 split of the training set). Published anchor, not
+  (``view_weight=0.5``, chosen on a 75/25 split of the training set). The full model includes
+  the vote of the 5 training messages nearest by embedding (``knn_weight`` 0.5, chosen on the
+  same split). ``banking77_oracle_ceiling``: the vote's best ``knn_k`` × ``knn_weight`` chosen
+  on the test set — a ceiling, not a result; ``banking77_error_sample``: 60 test errors read by
+  hand (``benchmarks/data/banking77_error_sample.csv``). Published anchor, not
   run (needs a GPU): fine-tuned BERT-large 93.66 (Casanueva et al. 2020).
 - ``banking77_zh``: accuracy on finbrain's held-out Chinese test set (462 messages written for
   this project) of the bilingual model (English train + Chinese train); ``_trained_zh_only``:
@@ -18,11 +22,12 @@ anchor's package, and the configuration is in the task name:
   out-of-scope queries out. Trained with CLINC's 100 out-of-scope training queries as the
   ``oos`` class plus, per variant, none (``_clinc_oos_only``), 20 (``_other_20``) or all
   (``_other_all``) training queries of each of the other 120 intents (travel, cooking, small
-  talk: out of scope for a bank). The threshold on the top probability is tuned on the
-  validation split for the highest out-of-scope recall with in-scope accuracy ≥ 0.95
-  (threshold 0 when none reaches it), and the variant is chosen on the validation split too;
-  the chosen one is reported without suffix, and ``_refit`` is it refitted on train +
-  validation with the same threshold. The test split is read only to report.
+  talk: out of scope for a bank), each unweighted and with balanced class weights
+  (``_balanced``). The threshold on the top probability is tuned on the validation split for
+  the largest smaller-of-the-two of in-scope accuracy and out-of-scope recall, and the variant
+  is chosen on the validation split the same way; the chosen one is reported without suffix,
+  and ``_refit`` is it refitted on train + validation with the same threshold. The test split
+  is read only to report.
 - ``afqmc_dev`` / ``bq_dev`` / ``bq_dev_5fold`` / ``faq_*``: question matching and the
   knowledge base (``benchmarks/assistant_match.py`` says how). The published anchors
   (BERT-base 73.70 AFQMC, 84.8 BQ test) were trained on train sets not available here.
@@ -42,10 +47,12 @@ task always embeds afresh.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -97,9 +104,17 @@ class DiskCachedEncoder:
         self.vectors: dict[str, np.ndarray] = {}
         self.seconds = 0.0
         self.embedded = 0
-        if self.path.exists():
-            data = np.load(self.path, allow_pickle=False)
-            self.vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        for attempt in range(20):  # another process may be writing the file: wait for it
+            if not self.path.exists():
+                break
+            try:
+                data = np.load(self.path, allow_pickle=False)
+                self.vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+                break
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+                if attempt == 19:
+                    raise
+                time.sleep(3)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
@@ -249,30 +264,39 @@ def _oos_scores(model: Any, texts: list[str], labels: list[str]) -> tuple[float,
 
 def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
     """Out of scope on CLINC150: which other-domain queries to train as ``oos`` (none, 20 per
-    intent, all) is chosen on the validation split, as is the threshold; the chosen one is
-    also refitted on train + validation with that threshold (``_refit``). Test is read last."""
+    intent, all), whether the classes are weighted to balance (``_balanced``: the ``oos`` class
+    holds up to 15,000 queries against 100 per bank intent) and the threshold are chosen on the
+    validation split, each for the largest smaller-of-the-two of in-scope accuracy and
+    out-of-scope recall (the goal asks for both ≥ 0.95); the chosen one is also refitted on
+    train + validation with that threshold (``_refit``). Test is read last.
+    ``ASSISTANT_CLINC_VARIANTS`` (comma-separated, e.g. ``_clinc_oos_only,_other_20``)
+    runs a subset of the variants."""
     x_val, y_val = _clinc_parts(0)("val")
     x_te, y_te = _clinc_parts(0)("test")
     n_in, n_oos = sum(y != "oos" for y in y_te), sum(y == "oos" for y in y_te)
     variants = {"_clinc_oos_only": 0} if quick else {"_clinc_oos_only": 0, "_other_20": 20,
                                                      "_other_all": None}  # fmt: skip
+    subset = os.environ.get("ASSISTANT_CLINC_VARIANTS")
+    if subset:
+        variants = {k: v for k, v in variants.items() if k in subset.split(",")}
     configs: dict[str, Any] = {"_tfidf_only": None}
     if encoders:
         configs[""] = encoders
     for suffix, encs in configs.items():
-        chosen: tuple[bool, float, float] | None = None
-        for variant, per in variants.items():
+        chosen: tuple[float, float] | None = None
+        for (variant, per), weight in itertools.product(variants.items(), (None, "balanced")):
             part = _clinc_parts(per)
             x_tr, y_tr = part("train")
             for enc in encs or []:
                 enc.encode(x_tr + x_val + x_te)
-            model, _ = fit_timed(IntentClassifier(encoders=encs), x_tr, y_tr)
-            threshold = tune_threshold(model, x_val, y_val, 0.95)
+            model, _ = fit_timed(IntentClassifier(encoders=encs, class_weight=weight), x_tr, y_tr)
+            threshold = tune_threshold(model, x_val, y_val)
             model.set_params(oos_threshold=threshold)
             val_in, val_oos = _oos_scores(model, x_val, y_val)
-            key = (val_in >= 0.95, val_oos, val_in)  # the goal on val, then recall, accuracy
+            key = (min(val_in, val_oos), val_in + val_oos)  # the weaker goal on val, then both
+            name = f"{variant}{'_balanced' if weight else ''}"
             if chosen is None or key > chosen:
-                chosen, best = key, (model, threshold, part, variant)
+                chosen, best = key, (model, threshold, part, name, weight)
             in_acc, oos_recall = _oos_scores(model, x_te, y_te)
             extra = {
                 "threshold": round(threshold, 4),
@@ -280,18 +304,18 @@ def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
                 "val_in_scope": round(val_in, 4),
                 "val_oos_recall": round(val_oos, 4),
             }
-            name = f"{variant}{suffix}"
-            results.append(row(f"clinc150_bank_in_scope{name}", "finbrain", "accuracy", in_acc,
-                               n_in, **extra))  # fmt: skip
-            results.append(row(f"clinc150_bank_oos{name}", "finbrain", "recall", oos_recall,
-                               n_oos, **extra))  # fmt: skip
-            console.print(f"clinc150{name} threshold {threshold:.3f}: val {val_in:.4f}/"
+            results.append(row(f"clinc150_bank_in_scope{name}{suffix}", "finbrain", "accuracy",
+                               in_acc, n_in, **extra))  # fmt: skip
+            results.append(row(f"clinc150_bank_oos{name}{suffix}", "finbrain", "recall",
+                               oos_recall, n_oos, **extra))  # fmt: skip
+            console.print(f"clinc150{name}{suffix} threshold {threshold:.3f}: val {val_in:.4f}/"
                           f"{val_oos:.4f}, test {in_acc:.4f}/{oos_recall:.4f}")  # fmt: skip
-        model, threshold, part, picked = best
+        model, threshold, part, picked, weight = best
         for refit in ("", "_refit"):
             if refit:
                 (x_tr, y_tr), (x_v2, y_v2) = part("train"), part("val")
-                model = IntentClassifier(encoders=encs, oos_threshold=threshold)
+                model = IntentClassifier(encoders=encs, oos_threshold=threshold,
+                                         class_weight=weight)  # fmt: skip
                 model.fit(x_tr + x_v2, y_tr + y_v2)
             in_acc, oos_recall = _oos_scores(model, x_te, y_te)
             extra = {"chosen_on_val": picked, "threshold": round(threshold, 4)}
@@ -302,21 +326,24 @@ def clinc_task(encoders: list[Any], quick: bool, results: Results) -> None:
             console.print(f"clinc150{refit}{suffix} ({picked}): {in_acc:.4f}/{oos_recall:.4f}")
 
 
-def tune_threshold(model: Any, texts: list[str], labels: list[str], min_accuracy: float) -> float:
-    """The threshold with the highest out-of-scope recall on ``texts`` whose in-scope accuracy
-    stays ≥ ``min_accuracy`` (0 when none does)."""
+def tune_threshold(model: Any, texts: list[str], labels: list[str]) -> float:
+    """The threshold on the top probability whose smaller of in-scope accuracy and
+    out-of-scope recall on ``texts`` is the largest (ties: the larger sum). The goal asks for
+    both ≥ 0.95; today's rule (the highest recall with in-scope accuracy ≥ 0.95) kept validation
+    in-scope accuracy at the edge, 0.953, where the test split fell under it."""
     proba = model.predict_proba(texts)
     top = proba.max(axis=1)
     argmax = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
     truth = np.asarray(labels, dtype=object)
     ins = truth != "oos"
-    best, best_recall = 0.0, -1.0
+    best, best_key = 0.0, (-1.0, -1.0)
     for threshold in np.unique(np.concatenate([[0.0], top])):
         pred = np.where(top < threshold, "oos", argmax)
-        in_acc = (pred[ins] == truth[ins]).mean()
-        recall = (pred[~ins] == "oos").mean()
-        if in_acc >= min_accuracy and recall > best_recall:
-            best, best_recall = float(threshold), float(recall)
+        in_acc = float((pred[ins] == truth[ins]).mean())
+        recall = float((pred[~ins] == "oos").mean())
+        key = (min(in_acc, recall), in_acc + recall)
+        if key > best_key:
+            best, best_key = float(threshold), key
     return best
 
 
@@ -417,14 +444,119 @@ def latency_task(en: dict[str, Any], quick: bool, results: Results) -> None:
     console.print({f"{t} {s}": round(v, 2) for (t, s), v in p95.items()})
 
 
+def latency_only(encoders: list[Any], quick: bool) -> Results:
+    """The latency rows alone (``ASSISTANT_PART=latency``): the three BANKING77 models they time
+    (the anchor, TF-IDF only, the full model) are fitted — their accuracy and training-time rows
+    come with them — then ``latency_task`` runs."""
+    frame = load_banking77()
+    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
+    if quick:
+        train = train.groupby("label", observed=True).head(40)
+        test = test.groupby("label", observed=True).head(10)
+    x_tr, y_tr = train["text"].tolist(), train["label"].astype(str).tolist()
+    x_te, y_te = test["text"].tolist(), test["label"].astype(str).tolist()
+    for enc in encoders:
+        enc.encode(x_tr + x_te)
+    results: Results = []
+    models = {}
+    for key, task, system, model in (
+        ("anchor", "banking77_tfidf_only", "scikit-learn", anchor_svm()),
+        ("tfidf", "banking77_tfidf_only", "finbrain", IntentClassifier()),
+        ("full", "banking77", "finbrain", IntentClassifier(encoders=encoders)),
+    ):
+        models[key], seconds = fit_timed(model, x_tr, y_tr)
+        acc = accuracy(models[key], x_te, y_te)
+        tasks = [task, "banking77"] if key == "anchor" else [task]
+        for name in tasks:
+            results.append(row(name, system, "accuracy", acc, len(x_te)))
+            results.append(row(f"train_{name}", system, "seconds", seconds, len(x_tr)))
+        console.print(f"{task} {system}: accuracy {acc:.4f}, fit {seconds:.1f} s")
+    banking77_evidence(models["full"], x_te, y_te, results)
+    en = {"test": (x_te, y_te), "models": models}
+    latency_task(en, quick, results)
+    return results
+
+
+def banking77_evidence(model: Any, x_te: list[str], y_te: list[str], results: Results) -> None:
+    """Where the full BANKING77 model stands against the 94% goal, *not* results: the best
+    nearest-neighbour vote (``knn_k`` × ``knn_weight``, 0 = none) chosen on the test set itself
+    (``banking77_oracle_ceiling``), and the hand-labelled sample of 60 test errors of the model
+    without the vote (``benchmarks/data/banking77_error_sample.csv``: gold label wrong /
+    ambiguous between two intents / model wrong)."""
+    from finbrain.assistant.nlu.intents import _softmax
+
+    if getattr(model, "memory_", None) is None:
+        return
+    truth = np.asarray(y_te, dtype=object)
+    Z = model.features_.transform(x_te)
+    base = _softmax(model._two_columns(model.model_.decision_function(Z)), model.temperature_)
+    classes = np.asarray(model.classes_, dtype=object)
+    grid: dict[tuple[int, float], float] = {}
+    k_default = model.knn_k
+    for k in (3, 5, 10):
+        model.knn_k = k
+        votes = model._knn_votes(Z)
+        for weight in (0.0, 0.3, 0.5, 0.75, 1.0, 1.5):
+            pred = classes[(base + weight * votes).argmax(axis=1)]
+            grid[(k, weight)] = float((pred == truth).mean())
+    model.knn_k = k_default
+    (k, weight), best = max(grid.items(), key=lambda kv: kv[1])
+    results.append(row("banking77_oracle_ceiling", "finbrain", "accuracy", best, len(x_te),
+                       knn_k=k, knn_weight=weight, default=round(grid[(5, 0.5)], 6),
+                       without_vote=round(grid[(5, 0.0)], 6),
+                       note="chosen on the test set: a ceiling, not a result"))  # fmt: skip
+    console.print(f"banking77 ceiling over the vote's grid (on test): {best:.4f} at k={k}, "
+                  f"weight={weight}")  # fmt: skip
+    sample = Path(__file__).parent / "data" / "banking77_error_sample.csv"
+    labels = [line.rsplit(",", 1)[-1] for line in sample.read_text().splitlines()[1:]]
+    for judgement in ("gold_label_wrong", "ambiguous", "model_wrong"):
+        share = labels.count(judgement) / len(labels)
+        note = "60 of the 192 test errors without the vote, read by hand"
+        results.append(row("banking77_error_sample", judgement, "ratio", share, len(labels),
+                           note=note))  # fmt: skip
+
+
+def _replace_rows(fresh: Results, note: str) -> Results:
+    """The existing results file's rows with those of the tasks in ``fresh`` replaced by
+    ``fresh`` (marked with the day and ``note``): a part rerun alone refreshes its own rows."""
+    previous = json.loads((Path(__file__).parent / "results" / "assistant.json").read_text())
+    tasks = {r["task"] for r in fresh}
+    measured = time.strftime("%Y-%m-%d", time.gmtime())
+    kept = [r for r in previous["results"] if r["task"] not in tasks]
+    return kept + [{**r, "measured": measured, "run": note} for r in fresh]
+
+
 def main() -> None:
     """All tasks in one process (``make bench``). ``ASSISTANT_PART=intents`` or ``=matching``
     runs one half and keeps its rows in ``benchmarks/.cache``; ``=merge`` writes the results
-    file from both halves (two processes on two cores: the whole run in half the time)."""
+    file from both halves (two processes on two cores: the whole run in half the time).
+    ``=latency`` measures the latency rows alone, ``=clinc_only`` the CLINC150 rows,
+    ``=afqmc_only`` the ATEC-trained matching rows and ``=matching_only`` all matching and
+    knowledge-base rows; each replaces its own rows in the existing results file,
+    keeping every other row as it was (marked ``run`` and ``measured``)."""
     args = arguments(__doc__.splitlines()[0])
     part = os.environ.get("ASSISTANT_PART", "all")
     results: Results = []
-    if part == "merge":
+    if part == "latency":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        results = _replace_rows(latency_only(encoders, args.quick), "latency alone")
+    elif part == "clinc_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh = []
+        clinc_task(encoders, args.quick, fresh)
+        results = _replace_rows(fresh, "clinc alone")
+    elif part == "afqmc_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh = []
+        matching_task(encoders, args.quick, fresh, folds=False)
+        results = _replace_rows(fresh, "atec-trained matching alone")
+    elif part == "matching_only":
+        encoders = [DiskCachedEncoder(USEEncoder()), DiskCachedEncoder(E5Encoder())]
+        fresh: Results = []
+        matching_task(encoders, args.quick, fresh)
+        knowledge_task(encoders, args.quick, fresh)
+        results = _replace_rows(fresh, "matching alone")
+    elif part == "merge":
         for half in ("intents", "matching"):
             results += json.loads((CACHE / f"rows_{half}.json").read_text())
     else:

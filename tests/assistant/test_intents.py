@@ -210,3 +210,31 @@ def test_any_encoder_with_encode_joins_the_features(data: tuple) -> None:
     assert model.features_.transform(["卡"]).shape[1] > FakeEncoder.dim
     accuracy = float((model.predict(x_test) == np.asarray(y_test, dtype=object)).mean())
     assert accuracy >= 0.75
+
+
+def test_nearest_neighbour_vote_keeps_distributions_and_reads_paraphrases(data: tuple) -> None:
+    x, y, x_test, y_test = data
+    plain = IntentClassifier(encoders=[FakeEncoder()], knn_weight=0.0).fit(x, y)
+    voted = IntentClassifier(encoders=[FakeEncoder()], knn_k=3).fit(x, y)  # the default 0.5
+    assert voted.memory_ is not None and voted.memory_.shape[0] == len(x)
+    assert plain.memory_ is None
+    proba = voted.predict_proba([*x_test, "", "🙂"])
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert not np.allclose(proba[:-2], plain.predict_proba(x_test))
+    accuracy = float((voted.predict(x_test) == np.asarray(y_test, dtype=object)).mean())
+    assert accuracy >= 0.75
+    assert voted.classify("").note == "empty"
+    # a message that is also a training message is voted for its own intent
+    votes = voted._knn_votes(voted.features_.transform(x[:1]))
+    assert voted.classes_[votes[0].argmax()] == y[0]
+
+
+def test_without_encoders_there_is_no_vote_and_class_weight_reaches_the_svm(data: tuple) -> None:
+    x, y, _, _ = data
+    model = IntentClassifier(knn_weight=0.5, class_weight="balanced").fit(x, y)
+    assert model.memory_ is None
+    assert model.model_.class_weight == "balanced"
+    for kwargs, field in (({"knn_weight": -1.0}, "knn_weight"), ({"knn_k": 0}, "knn_k")):
+        with pytest.raises(ValidationError) as caught:
+            IntentClassifier(**kwargs).fit(x, y)
+        assert caught.value.field == field

@@ -83,3 +83,56 @@ def test_fast_tfidf_equals_scikit_learn() -> None:
     vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True).fit(docs[:2])
     np.testing.assert_allclose(fast_tfidf(vectorizer, docs).toarray(),
                                vectorizer.transform(docs).toarray())  # fmt: skip
+
+
+def test_held_out_threshold_is_chosen_on_questions_never_seen() -> None:
+    from itertools import combinations
+
+    from finbrain.assistant.matching import held_out_threshold
+
+    topics = [
+        "花呗",
+        "借呗",
+        "信用卡",
+        "转账",
+        "年费",
+        "余额",
+        "密码",
+        "额度",
+        "积分",
+        "账单",
+        "贷款",
+        "理财",
+        "存款",
+        "汇款",
+        "挂失",
+        "开户",
+    ]
+    forms = ["{}怎么办理", "{}如何操作", "请问{}怎么弄", "{}要怎么处理"]
+    pairs, labels = [], []
+    for topic in topics:
+        for a, b in combinations(forms, 2):
+            pairs.append((a.format(topic), b.format(topic)))
+            labels.append(1)
+    rng = np.random.default_rng(0)
+    while len(pairs) < 360:
+        t1, t2 = rng.choice(len(topics), 2, replace=False)
+        f1, f2 = rng.choice(len(forms), 2)
+        pairs.append((forms[f1].format(topics[t1]), forms[f2].format(topics[t2])))
+        labels.append(0)
+    threshold = held_out_threshold(QuestionMatcher(model="linear"), pairs, labels)
+    assert 0.0 < threshold < 1.0
+    with pytest.raises(ValidationError) as caught:
+        held_out_threshold(QuestionMatcher(model="linear"), pairs[:3], labels[:3])
+    assert caught.value.field == "X"
+
+
+def test_a_full_vector_cache_starts_afresh_without_losing_a_text(matcher: QuestionMatcher) -> None:
+    features = matcher.features_
+    left = [f"问题{i}怎么办" for i in range(30)]
+    expected = features.transform(left, left[::-1])
+    filler = 50_001 - len(features._vector_cache)
+    features._vector_cache.update({(f"x{i}", ("x",)): ({}, {}) for i in range(filler)})
+    # cached texts and a new one in one call, the cache over its size
+    again = features.transform([*left, "新的问题"], [*left[::-1], "新的问题"])
+    np.testing.assert_allclose(again[:-1], expected)

@@ -323,11 +323,14 @@ class PairFeatures:
         """Each text's character and word TF-IDF as {column: weight}, remembered per text (an
         FAQ's questions are vectorised once, not at every search)."""
         missing = list(dict.fromkeys(p for p in prepared if p not in self._vector_cache))
+        if missing and len(self._vector_cache) + len(missing) > 50_000:
+            # full: start afresh with this call's texts (clearing after the look-up above lost
+            # the texts already cached that this call still needs: a KeyError)
+            self._vector_cache.clear()
+            missing = list(dict.fromkeys(prepared))
         if missing:
             chars = fast_tfidf(self.char_, [p[0] for p in missing])
             word_rows = fast_tfidf(self.word_, [" ".join(p[1]) for p in missing])
-            if len(self._vector_cache) > 50_000:
-                self._vector_cache.clear()
             for i, p in enumerate(missing):
                 self._vector_cache[p] = (_row(chars, i), _row(word_rows, i))
         return [self._vector_cache[p] for p in prepared]

@@ -75,7 +75,14 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
     ``char_weight`` left as None take 0.5 and 0.7 with encoders, 1.0 and 1.0 without (chosen on
     a split of BANKING77's training set); ``C_`` is the value used. ``view_weight`` > 0 (with
     encoders) also fits one model per feature block — TF-IDF, each encoder — and adds their
-    calibrated probabilities, each weighted so, to the joint model's (late fusion)."""
+    calibrated probabilities, each weighted so, to the joint model's (late fusion).
+
+    With encoders, the ``knn_k`` training messages nearest by embedding (cosine of the centred
+    embeddings) also vote: their intents, weighted by ``exp(10·cosine)``, form a distribution
+    added to the calibrated probabilities with ``knn_weight`` (None: 0.5, chosen with
+    ``knn_k=5`` on a 75/25 split of BANKING77's training set, +0.36 points there; 0 turns it
+    off; without encoders there is no vote). The training embeddings are kept for it
+    (``memory_``, float32, one row per training message)."""
 
     def __init__(
         self,
@@ -91,6 +98,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         view_weight: float = 0.0,
         max_chars: int = DEFAULT_MAX_CHARS,
         random_state: int = 0,
+        class_weight: str | dict[str, float] | None = None,
+        knn_weight: float | None = None,
+        knn_k: int = 5,
     ) -> None:
         self.encoders = encoders
         self.C = C
@@ -104,10 +114,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         self.view_weight = view_weight
         self.max_chars = max_chars
         self.random_state = random_state
+        self.class_weight = class_weight
+        self.knn_weight = knn_weight
+        self.knn_k = knn_k
 
     # --- fitting ------------------------------------------------------------------------------
     def _svm(self) -> LinearSVC:
-        return LinearSVC(C=self.C_, random_state=self.random_state)
+        return LinearSVC(C=self.C_, random_state=self.random_state, class_weight=self.class_weight)
 
     def fit(self, X: Any, y: Any) -> IntentClassifier:  # noqa: N803
         texts = as_texts(X)
@@ -128,6 +141,13 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
             char_weight = 0.7 if with_encoders else 1.0
         if self.C_ <= 0:
             raise ValidationError(f"C={self.C}", field="C", rule="positive")
+        self.knn_weight_ = float(self.knn_weight) if self.knn_weight is not None else 0.5
+        if self.knn_weight_ < 0:
+            raise ValidationError(
+                f"knn_weight={self.knn_weight}", field="knn_weight", rule="non_negative"
+            )
+        if self.knn_k < 1:
+            raise ValidationError(f"knn_k={self.knn_k}", field="knn_k", rule="at_least_1")
         if self.oos_threshold is not None and not 0.0 <= self.oos_threshold <= 1.0:
             raise ValidationError(
                 f"oos_threshold={self.oos_threshold}", field="oos_threshold", rule="between_0_and_1"
@@ -153,8 +173,40 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
                 part = Z[:, columns]
                 view = self._svm().fit(part, labels)
                 self.views_.append((columns, view, self._temperature(part, labels, folds)))
+        # the nearest training messages by embedding vote beside the linear model
+        self.memory_: np.ndarray | None = None
+        if self.knn_weight_ > 0 and self.features_.encoders_ and self.embedding_weight > 0:
+            self.memory_ = self._embeddings(Z)
+            self.memory_labels_ = np.searchsorted(self.classes_, labels)
         self.n_features_in_ = 1
         return self
+
+    def _embeddings(self, Z: Any) -> np.ndarray:  # noqa: N803
+        """The embedding columns of ``Z`` (all encoders, centred), each row of unit length."""
+        start = self._view_columns()[0].stop
+        dense = np.asarray(Z[:, start:].toarray(), dtype=np.float32)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        np.divide(dense, norms, out=dense, where=norms > 0)
+        return dense
+
+    def _knn_votes(self, Z: Any) -> np.ndarray:  # noqa: N803
+        """Each message's ``knn_k`` most similar training messages (cosine of the embeddings),
+        their intents weighted by ``exp(10·cosine)``, as a distribution over the classes
+        (zeros for a message with no embedding)."""
+        assert self.memory_ is not None
+        queries = self._embeddings(Z)
+        sims = queries @ self.memory_.T
+        k = min(self.knn_k, sims.shape[1])
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        rows = np.arange(len(queries))[:, None]
+        weights = np.exp(10.0 * (sims[rows, nearest] - 1.0))
+        votes = np.zeros((len(queries), len(self.classes_)))
+        np.add.at(votes, (np.broadcast_to(rows, nearest.shape), self.memory_labels_[nearest]),
+                  weights)  # fmt: skip
+        votes[~queries.any(axis=1)] = 0.0
+        totals = votes.sum(axis=1, keepdims=True)
+        np.divide(votes, totals, out=votes, where=totals > 0)
+        return votes
 
     def _temperature(self, Z: Any, labels: np.ndarray, folds: int) -> float:  # noqa: N803
         """The softmax temperature that best fits cross-validated scores (1 uncalibrated)."""
@@ -189,6 +241,11 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  #
         check_is_fitted(self, "model_")
         Z = self.features_.transform(X)  # noqa: N806
         proba = _softmax(self._two_columns(self.model_.decision_function(Z)), self.temperature_)
+        if getattr(self, "memory_", None) is not None:
+            votes = self._knn_votes(Z)
+            voted = votes.any(axis=1)
+            weight = self.knn_weight_
+            proba[voted] = (proba[voted] + weight * votes[voted]) / (1.0 + weight)
         if not getattr(self, "views_", None):
             return proba
         # late fusion: each block's own model votes beside the joint one (chosen on a 75/25

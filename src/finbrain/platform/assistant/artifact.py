@@ -30,7 +30,7 @@ from finbrain.core.errors import ValidationError
 FORMAT = "finbrain.assistant.intent/1"
 KIND = "intent-svm"
 _SETTINGS = ("word_weight", "char_weight", "embedding_weight", "max_chars", "min_df")
-_MODEL = ("oos_label", "oos_threshold", "max_chars", "random_state", "calibrate", "cv")
+_MODEL = ("oos_label", "oos_threshold", "max_chars", "random_state", "calibrate", "cv", "knn_k")
 
 
 def _encoder_names(model: IntentClassifier) -> list[str]:
@@ -57,6 +57,9 @@ def dump(model: IntentClassifier) -> str:
         arrays[f"{part}_idf"] = np.asarray(vectorizer.idf_, dtype=np.float64)
     for n, mean in enumerate(feats.embedding_means_):
         arrays[f"mean_{n}"] = np.asarray(mean)
+    if getattr(model, "memory_", None) is not None:  # the nearest-neighbour vote's memory
+        arrays["knn_memory"] = np.asarray(model.memory_, dtype=np.float32)
+        arrays["knn_labels"] = np.asarray(model.memory_labels_, dtype=np.int32)
     coef = sp.csr_matrix(model.model_.coef_)
     arrays.update(
         coef_data=coef.data, coef_indices=coef.indices, coef_indptr=coef.indptr,
@@ -69,6 +72,7 @@ def dump(model: IntentClassifier) -> str:
         "classes": [str(c) for c in model.classes_],
         "C": model.C_,
         "temperature": model.temperature_,
+        "knn_weight": getattr(model, "knn_weight_", 0.0),
         "encoders": _encoder_names(model),
         "features": {name: getattr(feats, name) for name in _SETTINGS},
         "model": {name: getattr(model, name) for name in _MODEL},
@@ -127,5 +131,10 @@ def load(artifact: str) -> IntentClassifier:
     model.C_ = float(document["C"])
     model.temperature_ = float(document["temperature"])
     model.views_ = []
+    model.knn_weight_ = float(document.get("knn_weight", 0.0))
+    model.knn_weight = model.knn_weight_
+    model.memory_ = arrays.get("knn_memory")
+    if model.memory_ is not None:
+        model.memory_labels_ = arrays["knn_labels"].astype(np.intp)
     model.n_features_in_ = 1
     return model
