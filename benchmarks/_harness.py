@@ -25,9 +25,7 @@ METRICS = {
 }  # fmt: skip
 
 
-def arguments(
-    description: str, steps: list[str] | None = None, **flags: str
-) -> argparse.Namespace:
+def arguments(description: str, steps: list[str] | None = None, **flags: str) -> argparse.Namespace:
     """``--quick``; with ``steps``, also ``--only STEP …`` (a partial run, see ``merged``); and
     an area's own on/off ``flags`` (name -> help)."""
     parser = argparse.ArgumentParser(description=description)
