@@ -292,7 +292,7 @@ def run_selection(viewer: Reader, campaign_id: str, background: BackgroundTasks)
         return viewer.not_found()
     with viewer.session(write=True) as session:
         try:
-            count = marketing.check_profiled_selection(session, campaign_id)
+            count = len(marketing.check_profiled_selection(session, campaign_id))
         except NotFoundError:
             return viewer.not_found()
         except FinbrainError as exc:

@@ -140,17 +140,24 @@ def _decisions(
     return made
 
 
-def _model_uplift(
-    session: Session, campaign: Campaign, features: list[dict[str, Any]]
-) -> tuple[pd.DataFrame, Any]:
-    """Each customer's uplift per offer label from the bank's champion uplift model."""
+def _champion_for(session: Session, campaign: Campaign, *, missing: str) -> Any:
+    """The bank's champion uplift model, refused (naming ``missing``) when there is none or
+    when it has not learnt one of the campaign's treatments."""
     row = uplift_model.champion(session)
     if row is None:
-        raise ValidationError(field="customers.0.uplift", rule="required_without_a_trained_model")
+        raise ValidationError(field=missing, rule="required_without_a_trained_model")
     known = uplift_model.loaded(row).treatments_
     for k, offer in enumerate(campaign.offers):
         if offer.label not in known:
             raise ValidationError(field=f"offers.{k}.treatment", rule="known_to_the_uplift_model")
+    return row
+
+
+def _model_uplift(
+    session: Session, campaign: Campaign, features: list[dict[str, Any]]
+) -> tuple[pd.DataFrame, Any]:
+    """Each customer's uplift per offer label from the bank's champion uplift model."""
+    row = _champion_for(session, campaign, missing="customers.0.uplift")
     predicted, labels = uplift_model.predict(row, features)
     return pd.DataFrame(predicted, columns=labels), uplift_model.reference(row)
 
@@ -312,22 +319,16 @@ def select_customers(
     return summary, recorded
 
 
-def check_profiled_selection(session: Session, campaign_id: str) -> int:
+def check_profiled_selection(session: Session, campaign_id: str) -> list[str]:
     """Refuse at once what a selection over every profiled customer would fail on later: an
     unknown campaign (404), no profiled customer, no uplift model for the campaign's offers.
-    Answers how many customers it would read."""
+    Answers the profiled customers' ids."""
     campaign = parse_campaign(get(session, campaign_id).body)
     ids = profile_queries.customer_ids(session)
     if not ids:
         raise ValidationError(field="customers", rule="profiled_customers")
-    row = uplift_model.champion(session)
-    if row is None:
-        raise ValidationError(field="uplift_model", rule="required_without_a_trained_model")
-    known = uplift_model.loaded(row).treatments_
-    for k, offer in enumerate(campaign.offers):
-        if offer.label not in known:
-            raise ValidationError(field=f"offers.{k}.treatment", rule="known_to_the_uplift_model")
-    return len(ids)
+    _champion_for(session, campaign, missing="uplift_model")
+    return ids
 
 
 def select_profiled(
@@ -336,10 +337,9 @@ def select_profiled(
     """Select over every profiled customer of the bank (consent as recorded, uplift from the
     bank's model): one arbitration over all of them, so the budget goes to the best customers
     of the whole base, not of whichever list came first."""
-    check_profiled_selection(session, campaign_id)
     customers: list[dict[str, Any]] = [
         {"customer_id": c, "opted_out": None, "attributes": {}}
-        for c in profile_queries.customer_ids(session)
+        for c in check_profiled_selection(session, campaign_id)
     ]
     summary, _ = select_customers(
         session, settings, caller, campaign_id, customers, limit=None, whole_base=True
